@@ -1,0 +1,207 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import { LlamaGateError, ProviderAPIError, TimeoutError } from '../spec/errors.js';
+import { createDeadline, type Deadline } from './deadline.js';
+import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
+
+let sharedDispatcher: Agent | undefined;
+
+/**
+ * The process-wide keep-alive Agent for upstream calls. undici's own header/body timeouts are off:
+ * every call carries its own deadline (TIMEOUT may be up to 30 minutes for slow local models).
+ */
+export function getSharedDispatcher(): Dispatcher {
+  sharedDispatcher ??= new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connections: 512,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  return sharedDispatcher;
+}
+
+export async function closeSharedDispatcher(): Promise<void> {
+  const dispatcher = sharedDispatcher;
+  sharedDispatcher = undefined;
+  await dispatcher?.close();
+}
+
+export interface UpstreamCall {
+  provider: string;
+  model?: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** A JSON-serialisable value, or a string/bytes sent as is. */
+  body?: unknown;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+  /** Adapter hook to read its provider's error body shape. */
+  describeError?: (body: unknown) => { message?: string; code?: string };
+}
+
+export interface UpstreamStream {
+  status: number;
+  headers: Record<string, string>;
+  /** The response body; iterate it once. Iteration errors are typed (timeout, abort, connection). */
+  body: AsyncIterable<Uint8Array>;
+  /** Stops the call (destroys the body, clears the deadline). Safe to call twice. */
+  close(): void;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function serialiseBody(body: unknown): string | Uint8Array | undefined {
+  if (body === undefined) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
+
+/** Turns a transport failure into a typed error: deadline → 504, caller abort → 499, socket → 502. */
+export function transportError(error: unknown, call: UpstreamCall, deadline: Deadline): LlamaGateError {
+  if (LlamaGateError.isInstance(error)) return error;
+  if (deadline.signal.aborted)
+    return deadline.reasonError({ provider: call.provider, model: call.model, url: call.url });
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new TimeoutError({
+      message: `${call.provider} timed out (${code})`,
+      provider: call.provider,
+      model: call.model,
+      cause: error,
+    });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ProviderAPIError({
+    code: 'upstream_unreachable',
+    message: `Could not reach ${call.provider} at ${new URL(call.url).origin}: ${code ?? reason}`,
+    provider: call.provider,
+    model: call.model,
+    isRetryable: true,
+    upstream: { url: call.url },
+    cause: error,
+  });
+}
+
+async function readText(body: AsyncIterable<Uint8Array>, limit = 1_000_000): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) break;
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseMaybeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function failureFromResponse(
+  call: UpstreamCall,
+  status: number,
+  headers: Record<string, string>,
+  body: AsyncIterable<Uint8Array>,
+): Promise<LlamaGateError> {
+  const parsed = parseMaybeJson(await readText(body));
+  const described = call.describeError?.(parsed) ?? {};
+  const failure: UpstreamFailure = {
+    provider: call.provider,
+    model: call.model,
+    url: call.url,
+    status,
+    headers,
+    body: parsed,
+    message: described.message,
+    providerCode: described.code,
+  };
+  return errorFromUpstream(failure);
+}
+
+/**
+ * Starts an upstream call and resolves once a 2xx status arrived; a non-2xx status is read and thrown as
+ * a typed error. The deadline stays armed until the body is consumed or `close()` is called.
+ */
+export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> {
+  const deadline = createDeadline(call.signal, call.timeoutMs);
+  const body = serialiseBody(call.body);
+  const headers: Record<string, string> = { ...call.headers };
+  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(call.url, {
+      method: call.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      signal: deadline.signal,
+      dispatcher: call.dispatcher ?? getSharedDispatcher(),
+    });
+  } catch (error) {
+    deadline.dispose();
+    throw transportError(error, call, deadline);
+  }
+  const responseHeaders = flattenHeaders(response.headers);
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    try {
+      throw await failureFromResponse(call, response.statusCode, responseHeaders, response.body);
+    } catch (error) {
+      throw transportError(error, call, deadline);
+    } finally {
+      deadline.dispose();
+      response.body.destroy();
+    }
+  }
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    deadline.dispose();
+    response.body.destroy();
+  };
+  async function* iterate(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of response.body) yield chunk as Uint8Array;
+    } catch (error) {
+      throw transportError(error, call, deadline);
+    } finally {
+      close();
+    }
+  }
+  return { status: response.statusCode, headers: responseHeaders, body: iterate(), close };
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Record<string, string>;
+  value: unknown;
+}
+
+/** A whole JSON call: status check, typed errors, parsed body. */
+export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
+  const upstream = await openUpstream(call);
+  const text = await readText(upstream.body, 256 * 1024 * 1024);
+  try {
+    return { status: upstream.status, headers: upstream.headers, value: JSON.parse(text) };
+  } catch (cause) {
+    throw new ProviderAPIError({
+      message: `${call.provider} answered with a body that is not JSON: ${text.slice(0, 200)}`,
+      provider: call.provider,
+      model: call.model,
+      upstream: { url: call.url, status: upstream.status, headers: upstream.headers, body: text.slice(0, 2000) },
+      cause,
+    });
+  }
+}

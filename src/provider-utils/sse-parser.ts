@@ -1,0 +1,71 @@
+/** One server-sent event: the `event` name (if any) and its `data` lines joined with "\n". */
+export interface SseEvent {
+  event: string | undefined;
+  data: string;
+  id: string | undefined;
+}
+
+/**
+ * Parses a byte stream as server-sent events (WHATWG rules: LF, CRLF or CR line ends, multi-line data,
+ * comments, events dispatched on a blank line). Chunks may split lines and UTF-8 sequences anywhere.
+ */
+export async function* parseSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  let event: string | undefined;
+  let id: string | undefined;
+  let skipLeadingLf = false;
+
+  const takeLine = (line: string): SseEvent | undefined => {
+    if (line === '') {
+      if (data.length === 0) {
+        event = undefined;
+        return undefined;
+      }
+      const dispatched: SseEvent = { event, data: data.join('\n'), id };
+      data = [];
+      event = undefined;
+      return dispatched;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') data.push(value);
+    else if (field === 'event') event = value;
+    else if (field === 'id') id = value;
+    return undefined;
+  };
+
+  for await (const chunk of body) {
+    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let i = 0; i < buffer.length; i++) {
+      const code = buffer.charCodeAt(i);
+      if (code === 10 && skipLeadingLf && i === start) {
+        start = i + 1;
+        skipLeadingLf = false;
+        continue;
+      }
+      skipLeadingLf = false;
+      if (code !== 10 && code !== 13) continue;
+      const dispatched = takeLine(buffer.slice(start, i));
+      if (code === 13) {
+        if (i + 1 < buffer.length) {
+          if (buffer.charCodeAt(i + 1) === 10) i++;
+        } else {
+          skipLeadingLf = true;
+        }
+      }
+      start = i + 1;
+      if (dispatched !== undefined) yield dispatched;
+    }
+    buffer = buffer.slice(start);
+  }
+  buffer += decoder.decode();
+  if (buffer.length > 0) takeLine(buffer);
+  // A stream that ends without a trailing blank line still delivers its last event.
+  if (data.length > 0) yield { event, data: data.join('\n'), id };
+}

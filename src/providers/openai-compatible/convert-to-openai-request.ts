@@ -1,0 +1,81 @@
+import type { ChatRequest, Warning } from '../../spec/chat.js';
+
+/**
+ * The OpenAI request body for a chat request. When the request came in OpenAI format its body is the
+ * base: field order and fields the gateway does not know are kept; only `model` (and for streams the
+ * usage option) are set. Otherwise the body is built from the typed settings.
+ */
+export function convertToOpenAIRequest(
+  request: ChatRequest,
+  modelId: string,
+  stream: boolean,
+  options: { streamUsage: boolean },
+): { body: Record<string, unknown>; modified: boolean } {
+  if (request.openaiBody !== undefined) {
+    const original = request.openaiBody;
+    let modified = false;
+    const body: Record<string, unknown> = { ...original };
+    if (body.model !== modelId) {
+      body.model = modelId;
+      modified = true;
+    }
+    if (stream) {
+      if (body.stream !== true) {
+        body.stream = true;
+        modified = true;
+      }
+      if (options.streamUsage) {
+        const streamOptions = (
+          typeof body.stream_options === 'object' && body.stream_options !== null ? body.stream_options : {}
+        ) as Record<string, unknown>;
+        if (streamOptions.include_usage !== true) {
+          body.stream_options = { ...streamOptions, include_usage: true };
+          modified = true;
+        }
+      }
+    } else if (body.stream !== undefined && body.stream !== false) {
+      body.stream = false;
+      modified = true;
+    }
+    return { body, modified };
+  }
+  const body: Record<string, unknown> = { model: modelId, messages: request.messages };
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.stop !== undefined) body.stop = request.stop;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+  if (request.n !== undefined) body.n = request.n;
+  if (request.tools !== undefined) body.tools = request.tools;
+  if (request.toolChoice !== undefined) body.tool_choice = request.toolChoice;
+  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  if (request.responseFormat !== undefined) body.response_format = request.responseFormat;
+  if (request.reasoningEffort !== undefined) body.reasoning_effort = request.reasoningEffort;
+  if (request.logprobs !== undefined) body.logprobs = request.logprobs;
+  if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs;
+  if (request.user !== undefined) body.user = request.user;
+  if (stream) {
+    body.stream = true;
+    if (options.streamUsage) body.stream_options = { include_usage: true };
+  }
+  return { body, modified: true };
+}
+
+/** Removes a field the vendor rejects, with a warning the server reports in `x-llamagate-warnings`. */
+export function dropUnsupported(
+  body: Record<string, unknown>,
+  field: string,
+  provider: string,
+  warnings: Warning[],
+  reason?: string,
+): void {
+  if (body[field] === undefined) return;
+  delete body[field];
+  warnings.push({
+    type: 'unsupported-setting',
+    setting: field,
+    message: reason ?? `${provider} does not support ${field}; it was dropped`,
+  });
+}

@@ -1,0 +1,264 @@
+import type { Dispatcher } from 'undici';
+import { callJson, openUpstream } from '../../provider-utils/http-client.js';
+import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
+import { parseSse } from '../../provider-utils/sse-parser.js';
+import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
+import type {
+  CallOptions,
+  ChatChoice,
+  ChatRequest,
+  ChatResult,
+  ChatStreamPart,
+  ChatStreamResult,
+  LanguageModel,
+  ToolCall,
+  Warning,
+} from '../../spec/chat.js';
+import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import {
+  type OpenAIChatChunk,
+  openaiChatChunkSchema,
+  openaiChatResponseSchema,
+  openaiStreamErrorSchema,
+} from './openai-api.js';
+
+export interface OpenAICompatibleChatConfig {
+  provider: string;
+  /** Full URL of the chat-completions endpoint for a model. */
+  url: (modelId: string) => string;
+  headers: () => Record<string, string>;
+  dispatcher?: Dispatcher;
+  /** Whether the vendor honours `stream_options.include_usage`. */
+  streamUsage: boolean;
+  /**
+   * Vendor hook: adjust the outbound body (drop or rename fields the vendor rejects), returning warnings.
+   * It may mutate `body`; the adapter then re-serialises it.
+   */
+  prepareBody?: (
+    body: Record<string, unknown>,
+    request: ChatRequest,
+    stream: boolean,
+  ) => Warning[] | Promise<Warning[]>;
+  describeError?: (body: unknown) => { message?: string; code?: string };
+}
+
+function toolCallArguments(value: string | Record<string, unknown> | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export class OpenAICompatibleChatModel implements LanguageModel {
+  readonly provider: string;
+
+  constructor(
+    readonly modelId: string,
+    private readonly config: OpenAICompatibleChatConfig,
+  ) {
+    this.provider = config.provider;
+  }
+
+  /** The outbound body: the client's own bytes when nothing needs to change, else the adjusted object. */
+  private async prepare(
+    request: ChatRequest,
+    stream: boolean,
+  ): Promise<{ body: Record<string, unknown> | Uint8Array; warnings: Warning[] }> {
+    const { body, modified } = convertToOpenAIRequest(request, this.modelId, stream, {
+      streamUsage: this.config.streamUsage,
+    });
+    if (this.config.prepareBody === undefined) {
+      const raw = request.openaiRawBody;
+      return { body: !modified && raw !== undefined ? raw : body, warnings: [] };
+    }
+    const warnings = await this.config.prepareBody(body, request, stream);
+    return { body, warnings };
+  }
+
+  async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
+    const { body, warnings } = await this.prepare(request, false);
+    const response = await callJson({
+      provider: this.provider,
+      model: this.modelId,
+      url: this.config.url(this.modelId),
+      headers: { ...this.config.headers(), ...options.headers },
+      body,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      dispatcher: this.config.dispatcher,
+      describeError: this.config.describeError,
+    });
+    const parsed = openaiChatResponseSchema.safeParse(response.value);
+    if (!parsed.success) {
+      throw new ProviderAPIError({
+        message: `${this.provider} returned an unexpected chat response: ${parsed.error.issues[0]?.message ?? 'invalid shape'}`,
+        provider: this.provider,
+        model: this.modelId,
+        upstream: { status: response.status, body: response.value },
+      });
+    }
+    const value = parsed.data;
+    const choices: ChatChoice[] = value.choices.map((choice, position) => {
+      const toolCalls: ToolCall[] | undefined = choice.message.tool_calls?.map((call) => ({
+        id: call.id ?? generateToolCallId(),
+        type: 'function',
+        function: { name: call.function?.name ?? '', arguments: toolCallArguments(call.function?.arguments) },
+      }));
+      const reasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? undefined;
+      const result: ChatChoice = {
+        index: choice.index ?? position,
+        message: { role: 'assistant', content: choice.message.content ?? null },
+        finishReason: mapOpenAIFinishReason(choice.finish_reason),
+      };
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined)
+        result.rawFinishReason = choice.finish_reason;
+      if (reasoning !== undefined && reasoning !== null) result.message.reasoningContent = reasoning;
+      if (toolCalls !== undefined && toolCalls.length > 0) result.message.toolCalls = toolCalls;
+      if (choice.message.refusal !== undefined && choice.message.refusal !== null)
+        result.message.refusal = choice.message.refusal;
+      if (choice.logprobs !== undefined && choice.logprobs !== null) result.logprobs = choice.logprobs;
+      return result;
+    });
+    const result: ChatResult = {
+      id: value.id ?? generateId('chatcmpl'),
+      created: value.created ?? unixSeconds(),
+      model: value.model ?? this.modelId,
+      provider: this.provider,
+      choices,
+      usage: convertOpenAIUsage(value.usage),
+      warnings,
+      raw: response.value,
+      response: { status: response.status, headers: response.headers },
+    };
+    if (value.system_fingerprint !== undefined && value.system_fingerprint !== null)
+      result.systemFingerprint = value.system_fingerprint;
+    return result;
+  }
+
+  async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
+    const { body, warnings } = await this.prepare(request, true);
+    const url = this.config.url(this.modelId);
+    const upstream = await openUpstream({
+      provider: this.provider,
+      model: this.modelId,
+      url,
+      headers: { accept: 'text/event-stream', ...this.config.headers(), ...options.headers },
+      body,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      dispatcher: this.config.dispatcher,
+      describeError: this.config.describeError,
+    });
+    const provider = this.provider;
+    const model = this.modelId;
+    async function* parts(): AsyncGenerator<ChatStreamPart> {
+      const toolCallIds = new Map<string, string>();
+      let sentMetadata = false;
+      try {
+        for await (const event of parseSse(upstream.body)) {
+          if (event.data === '[DONE]') break;
+          if (event.data.length === 0) continue;
+          let json: unknown;
+          try {
+            json = JSON.parse(event.data);
+          } catch {
+            throw new ProviderAPIError({
+              message: `${provider} sent a stream event that is not JSON`,
+              provider,
+              model,
+              upstream: { url, body: event.data.slice(0, 500) },
+            });
+          }
+          const streamError = openaiStreamErrorSchema.safeParse(json);
+          if (streamError.success) {
+            const code = streamError.data.error.code;
+            const status = typeof code === 'number' && code >= 400 ? code : 500;
+            yield {
+              type: 'error',
+              error: errorFromUpstream({ provider, model, url, status, headers: {}, body: json }),
+            };
+            return;
+          }
+          const parsed = openaiChatChunkSchema.safeParse(json);
+          if (!parsed.success) {
+            throw new ProviderAPIError({
+              message: `${provider} sent an unexpected stream chunk`,
+              provider,
+              model,
+              upstream: { url, body: json },
+            });
+          }
+          const chunk: OpenAIChatChunk = parsed.data;
+          if (!sentMetadata) {
+            sentMetadata = true;
+            const metadata: ChatStreamPart = { type: 'response-metadata' };
+            if (chunk.id) metadata.id = chunk.id;
+            if (chunk.model) metadata.model = chunk.model;
+            if (chunk.created) metadata.created = chunk.created;
+            if (chunk.system_fingerprint) metadata.systemFingerprint = chunk.system_fingerprint;
+            yield metadata;
+          }
+          for (const choice of chunk.choices) {
+            const choiceIndex = choice.index ?? 0;
+            const delta = choice.delta;
+            if (delta) {
+              const reasoning = delta.reasoning_content ?? delta.reasoning;
+              if (reasoning) yield { type: 'reasoning-delta', choiceIndex, delta: reasoning };
+              if (delta.content) yield { type: 'text-delta', choiceIndex, delta: delta.content };
+              if (delta.refusal) yield { type: 'refusal-delta', choiceIndex, delta: delta.refusal };
+              if (delta.tool_calls) {
+                for (const [position, call] of delta.tool_calls.entries()) {
+                  const toolCallIndex = call.index ?? position;
+                  const key = `${choiceIndex}:${toolCallIndex}`;
+                  let id = call.id ?? undefined;
+                  if (!toolCallIds.has(key)) {
+                    id ??= generateToolCallId();
+                    toolCallIds.set(key, id);
+                  } else if (id === toolCallIds.get(key)) {
+                    id = undefined;
+                  }
+                  const part: ChatStreamPart = {
+                    type: 'tool-call-delta',
+                    choiceIndex,
+                    toolCallIndex,
+                    argumentsDelta: toolCallArguments(call.function?.arguments),
+                  };
+                  if (id !== undefined) part.id = id;
+                  if (call.function?.name) part.name = call.function.name;
+                  yield part;
+                }
+              }
+            }
+            if (choice.finish_reason) {
+              yield {
+                type: 'finish',
+                choiceIndex,
+                finishReason: mapOpenAIFinishReason(choice.finish_reason),
+                rawFinishReason: choice.finish_reason,
+              };
+            }
+          }
+          if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
+        }
+      } catch (error) {
+        if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
+        yield {
+          type: 'error',
+          error: LlamaGateError.isInstance(error)
+            ? error
+            : new ProviderAPIError({ message: String(error), provider, model, cause: error }),
+        };
+      } finally {
+        upstream.close();
+      }
+    }
+    return {
+      provider,
+      model,
+      warnings,
+      response: { status: upstream.status, headers: upstream.headers },
+      parts: parts(),
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import type { CallOptions, ProviderOptions, ResponseInfo, Warning } from './chat.js';
+
+export interface EmbeddingRequest {
+  input: string[];
+  dimensions?: number;
+  user?: string;
+  providerOptions?: ProviderOptions;
+  /** The client's original OpenAI body, forwarded as sent by OpenAI-compatible adapters. */
+  openaiBody?: Readonly<Record<string, unknown>>;
+}
+
+export interface EmbeddingUsage {
+  promptTokens?: number;
+  totalTokens?: number;
+}
+
+export interface EmbeddingResult {
+  provider: string;
+  model: string;
+  /** One vector per input, in input order. */
+  embeddings: number[][];
+  usage: EmbeddingUsage;
+  warnings: Warning[];
+  raw?: unknown;
+  response?: ResponseInfo;
+}
+
+export interface EmbeddingModel {
+  readonly provider: string;
+  readonly modelId: string;
+  /** How many inputs one upstream call takes; callers batch larger inputs. */
+  readonly maxEmbeddingsPerCall?: number;
+  embed(request: EmbeddingRequest, options?: CallOptions): Promise<EmbeddingResult>;
+}
