@@ -190,7 +190,8 @@ export class OpenAICompatibleChatModel implements LanguageModel {
             });
           }
           const chunk: OpenAIChatChunk = parsed.data;
-          if (!sentMetadata) {
+          // Azure may open with a `prompt_filter_results` chunk (no choices, empty id/model): wait for a real one.
+          if (!sentMetadata && (chunk.id || chunk.model || chunk.created || chunk.choices.length > 0)) {
             sentMetadata = true;
             const metadata: ChatStreamPart = { type: 'response-metadata' };
             if (chunk.id) metadata.id = chunk.id;

@@ -24,7 +24,8 @@ export interface OpenAICompatibleProviderSettings extends ProviderSettings {
   chatPath?: (modelId: string) => string;
   embeddingsPath?: (modelId: string) => string;
   supportsEmbeddings?: boolean;
-  supportsDimensions?: boolean;
+  /** Whether the vendor takes `dimensions`; a function decides per model (OpenAI: only text-embedding-3). */
+  supportsDimensions?: boolean | ((modelId: string) => boolean);
   maxEmbeddingsPerCall?: number;
   streamUsage?: boolean;
   prepareBody?: (
@@ -91,7 +92,10 @@ export function createOpenAICompatible(settings: OpenAICompatibleProviderSetting
         headers,
         dispatcher: settings.dispatcher,
         maxEmbeddingsPerCall: settings.maxEmbeddingsPerCall,
-        supportsDimensions: settings.supportsDimensions,
+        supportsDimensions:
+          typeof settings.supportsDimensions === 'function'
+            ? settings.supportsDimensions(modelId)
+            : settings.supportsDimensions,
         describeError: settings.describeError,
       });
     },

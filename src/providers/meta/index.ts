@@ -1,0 +1,13 @@
+import { type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { createMeta } from './meta-provider.js';
+
+export { createMeta, META_DEFAULT_BASE_URL, type MetaProviderSettings } from './meta-provider.js';
+
+/** A Meta Llama host: YAML `type: meta` (or `llama-api`) with an `endpoint` and `apiKey`. */
+export const metaDefinition: ProviderDefinition = {
+  id: 'meta',
+  types: ['llama-api', 'meta-llama'],
+  credentialVariables: ['META_API_KEY', 'LLAMA_API_KEY'],
+  create: ({ options, ...settings }) =>
+    createMeta({ ...settings, endpoint: stringOption(options, 'endpoint', 'apiBase', 'api_base') }),
+};
