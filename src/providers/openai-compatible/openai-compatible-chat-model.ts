@@ -43,6 +43,11 @@ export interface OpenAICompatibleChatConfig {
     stream: boolean,
   ) => Warning[] | Promise<Warning[]>;
   describeError?: (body: unknown) => { message?: string; code?: string };
+  /**
+   * Vendor hook: reshape a parsed response body or stream chunk into the OpenAI shape before validation
+   * (Mistral's content-chunk arrays, Groq's `x_groq.usage`). `raw` in results keeps the body as received.
+   */
+  transformResponse?: (value: unknown, context: { request: ChatRequest; stream: boolean }) => unknown;
 }
 
 function toolCallArguments(value: string | Record<string, unknown> | null | undefined): string {
@@ -89,7 +94,9 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       dispatcher: this.config.dispatcher,
       describeError: this.config.describeError,
     });
-    const parsed = openaiChatResponseSchema.safeParse(response.value);
+    const parsed = openaiChatResponseSchema.safeParse(
+      this.config.transformResponse?.(response.value, { request, stream: false }) ?? response.value,
+    );
     if (!parsed.success) {
       throw new ProviderAPIError({
         message: `${this.provider} returned an unexpected chat response: ${parsed.error.issues[0]?.message ?? 'invalid shape'}`,
@@ -152,6 +159,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     });
     const provider = this.provider;
     const model = this.modelId;
+    const transformResponse = this.config.transformResponse;
     async function* parts(): AsyncGenerator<ChatStreamPart> {
       const toolCallIds = new Map<string, string>();
       let sentMetadata = false;
@@ -180,7 +188,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
             };
             return;
           }
-          const parsed = openaiChatChunkSchema.safeParse(json);
+          const parsed = openaiChatChunkSchema.safeParse(transformResponse?.(json, { request, stream: true }) ?? json);
           if (!parsed.success) {
             throw new ProviderAPIError({
               message: `${provider} sent an unexpected stream chunk`,

@@ -34,6 +34,8 @@ export interface OpenAICompatibleProviderSettings extends ProviderSettings {
     stream: boolean,
   ) => Warning[] | Promise<Warning[]>;
   describeError?: (body: unknown) => { message?: string; code?: string };
+  /** Reshapes a vendor's chat response body / stream chunk into the OpenAI shape before validation. */
+  transformResponse?: (value: unknown, context: { request: ChatRequest; stream: boolean }) => unknown;
 }
 
 /**
@@ -75,6 +77,7 @@ export function createOpenAICompatible(settings: OpenAICompatibleProviderSetting
         streamUsage: settings.streamUsage ?? true,
         prepareBody: settings.prepareBody,
         describeError: settings.describeError,
+        transformResponse: settings.transformResponse,
       });
     },
     embeddingModel(modelId: string): EmbeddingModel {
