@@ -1,0 +1,70 @@
+/**
+ * Virtual API keys: `sk-lg-` + 40 random base62 characters (≈238 bits). Only a hash is stored: SHA-256 hex, or
+ * HMAC-SHA-256 with a server pepper when one is configured (a leaked database then cannot be brute-forced
+ * offline without the pepper). The plaintext is shown once, at creation or rotation.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const API_KEY_PREFIX = 'sk-lg-';
+export const API_KEY_RANDOM_LENGTH = 40;
+const MIN_RANDOM_LENGTH = 32;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[0-9A-Za-z]{${MIN_RANDOM_LENGTH},128}$`);
+
+/** Uniform random base62 (rejection sampling: bytes ≥ 248 are discarded so no character is favoured). */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(Math.ceil((length - out.length) * 1.1) + 4)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+/** A fresh plaintext key, e.g. `sk-lg-3fK9…` (length ≥ 32 random characters). */
+export function generateApiKey(randomLength = API_KEY_RANDOM_LENGTH): string {
+  if (!Number.isInteger(randomLength) || randomLength < MIN_RANDOM_LENGTH || randomLength > 128) {
+    throw new RangeError(`API keys need 32 to 128 random characters, got ${randomLength}`);
+  }
+  return API_KEY_PREFIX + randomBase62(randomLength);
+}
+
+/** True when `value` has the shape of a LlamaGate virtual key (no lookup). */
+export function isApiKeyFormat(value: string): boolean {
+  return KEY_PATTERN.test(value);
+}
+
+/** Hashes a plaintext key for storage and lookup: hex SHA-256, or hex HMAC-SHA-256 keyed by `pepper`. */
+export function hashApiKey(plaintext: string, pepper?: string): string {
+  if (pepper === undefined || pepper === '') return createHash('sha256').update(plaintext, 'utf8').digest('hex');
+  return createHmac('sha256', pepper).update(plaintext, 'utf8').digest('hex');
+}
+
+/** A hasher bound to a pepper, as the key stores take it. */
+export type ApiKeyHasher = (plaintext: string) => string;
+
+export function createApiKeyHasher(pepper?: string): ApiKeyHasher {
+  return (plaintext) => hashApiKey(plaintext, pepper);
+}
+
+/** What may be shown of a key after creation: `sk-lg-abcd…`. */
+export function apiKeyDisplayPrefix(plaintext: string): string {
+  const visible = plaintext.startsWith(API_KEY_PREFIX) ? API_KEY_PREFIX.length + 4 : 8;
+  return `${plaintext.slice(0, visible)}…`;
+}
+
+/**
+ * Compares two secrets (e.g. a presented bearer token with the master key) in constant time. Both sides are
+ * hashed first, so neither their contents nor their lengths leak through timing.
+ */
+export function secretsEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Ids of keys (not secret; safe in logs and URLs): `key_` + 20 base62 characters. */
+export function generateKeyId(): string {
+  return `key_${randomBase62(20)}`;
+}

@@ -1,0 +1,21 @@
+import { describeCounterStoreContract } from '../testing/counter-store-contract.js';
+import { describeKeyStoreContract } from '../testing/key-store-contract.js';
+import { describeUsageLedgerContract } from '../testing/usage-ledger-contract.js';
+import { MemoryCounterStore } from './memory-counter-store.js';
+import { MemoryKeyStore } from './memory-key-store.js';
+import { MemoryUsageLedger } from './memory-usage-ledger.js';
+
+describeKeyStoreContract('memory', async (options) => {
+  const store = new MemoryKeyStore(options);
+  return { store, cleanup: () => store.close() };
+});
+
+describeUsageLedgerContract('memory', async () => {
+  const ledger = new MemoryUsageLedger();
+  return { ledger, cleanup: () => ledger.close() };
+});
+
+describeCounterStoreContract('memory', async (options) => {
+  const counters = new MemoryCounterStore(options);
+  return { counters, cleanup: () => counters.close() };
+});

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeKeyStoreContract } from '../testing/key-store-contract.js';
+import { describeWithService } from '../testing/service-env.js';
+import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
+import { PostgresDatabase } from './postgres-database.js';
+import { PostgresKeyStore } from './postgres-key-store.js';
+import { PostgresUsageLedger } from './postgres-usage-ledger.js';
+
+describeWithService('DATABASE_URL', 'postgres storage', (url) => {
+  // Each test file works in its own schema (dropped at the end), each test in its own table prefix.
+  const schema = `lg_test_${randomBytes(6).toString('hex')}`;
+  let prefixes = 0;
+  const open = (tablePrefix = `t${++prefixes}_`) =>
+    PostgresDatabase.open({ connectionString: url, schema, tablePrefix });
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  describeKeyStoreContract('postgres', async (options) => {
+    const store = new PostgresKeyStore(await open(), options);
+    return { store, cleanup: () => store.close() };
+  });
+
+  describeUsageLedgerContract('postgres', async () => {
+    const ledger = new PostgresUsageLedger(await open());
+    return { ledger, cleanup: () => ledger.close() };
+  });
+
+  describe('across processes', () => {
+    const prefix = 'shared_';
+    let one: PostgresKeyStore;
+    let two: PostgresKeyStore;
+
+    beforeAll(async () => {
+      // Two pools on the same tables stand in for two gateway processes.
+      one = new PostgresKeyStore(await open(prefix));
+      two = new PostgresKeyStore(await open(prefix));
+    });
+    afterAll(async () => {
+      await one.close();
+      await two.close();
+    });
+
+    it('never overspends when two pools race 60 reserve/settle calls on one key', async () => {
+      const { key } = await one.create({ name: 'shared', credits: 25 * 10 });
+      const attempt = async (store: PostgresKeyStore, i: number) => {
+        const held = await store.reserve(key.id, 10, { requestId: `r${i}` });
+        if (!held.ok) return false;
+        await store.settle(held.reservation.id, 10);
+        return true;
+      };
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) => attempt(i % 2 === 0 ? one : two, i)));
+      expect(results.filter(Boolean)).toHaveLength(25);
+      expect(await two.getById(key.id)).toMatchObject({ balance: 0, reserved: 0, totalSpent: 250 });
+      const history = await one.creditHistory(key.id, { limit: 1000 });
+      expect(history.filter((e) => e.kind === 'usage')).toHaveLength(25);
+      expect(history.reduce((sum, e) => sum + e.delta, 0)).toBe(0);
+    });
+
+    it('settles a reservation once when both processes try', async () => {
+      const { key } = await one.create({ name: 'double settle', credits: 100 });
+      const held = await one.reserve(key.id, 50);
+      if (!held.ok) throw new Error('reserve failed');
+      const results = await Promise.all([
+        one.settle(held.reservation.id, 40),
+        two.settle(held.reservation.id, 40),
+        two.release(held.reservation.id),
+      ]);
+      const effects = results.filter((r) => r === true || (typeof r === 'object' && r.settled));
+      expect(effects).toHaveLength(1);
+      const after = await two.getById(key.id);
+      expect(after?.reserved).toBe(0);
+      expect([60, 100]).toContain(after?.balance);
+    });
+
+    it('keeps top-ups and charges consistent when they interleave', async () => {
+      const { key } = await one.create({ name: 'interleave', credits: 1000 });
+      await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => one.addCredits(key.id, 100, `top-up ${i}`)),
+        ...Array.from({ length: 10 }, async () => {
+          const held = await two.reserve(key.id, 50);
+          if (held.ok) await two.settle(held.reservation.id, 50);
+        }),
+      ]);
+      const after = await one.getById(key.id);
+      expect(after?.balance).toBe(1000 + 1000 - 500);
+      const history = await two.creditHistory(key.id, { limit: 1000 });
+      expect(history.reduce((sum, e) => sum + e.delta, 0)).toBe(after?.balance);
+      expect(history[0]?.balanceAfter).toBe(after?.balance);
+    });
+
+    it('keeps one usage row per request id when both processes append it', async () => {
+      const ledgerOne = new PostgresUsageLedger(await open(prefix));
+      const ledgerTwo = new PostgresUsageLedger(await open(prefix));
+      const records = Array.from({ length: 200 }, (_, i) => usageRecord({ requestId: `dup-${i}` }));
+      const inserted = await Promise.all([ledgerOne.append(records), ledgerTwo.append([...records].reverse())]);
+      expect(inserted[0] + inserted[1]).toBe(200);
+      expect((await ledgerOne.summarize({}))[0]?.requests).toBe(200);
+      await ledgerOne.close();
+      await ledgerTwo.close();
+    });
+  });
+
+  it('migrates once when several processes start together', async () => {
+    const databases = await Promise.all([open('boot_'), open('boot_'), open('boot_')]);
+    const { rows } = await databases[0]!.pool.query(`SELECT version FROM ${schema}.boot_schema_migrations`);
+    expect(rows).toEqual([{ version: 1 }]);
+    await Promise.all(databases.map((database) => database.retain().release()));
+  });
+
+  it('rejects unsafe schema and prefix names before touching SQL', async () => {
+    await expect(PostgresDatabase.open({ connectionString: url, schema: 'x;drop' })).rejects.toThrow(RangeError);
+    await expect(PostgresDatabase.open({ connectionString: url, schema, tablePrefix: 'A-' })).rejects.toThrow(
+      RangeError,
+    );
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Postgres usage ledger. A batch is one `INSERT … SELECT FROM unnest(<one array per column>)` statement (16
+ * parameters whatever the batch size), `ON CONFLICT (request_id) DO NOTHING` for idempotent retries.
+ */
+import {
+  listQuery,
+  summarizeQuery,
+  summaryRowsFromRows,
+  USAGE_COLUMNS,
+  USAGE_PG_TYPES,
+  usageRecordFromRow,
+  usageRowValues,
+} from '../sql/usage-sql.js';
+import {
+  type UsageFilter,
+  type UsageGroupBy,
+  type UsageLedger,
+  type UsageListOptions,
+  type UsageRecord,
+  type UsageSummaryRow,
+  validateUsageRecord,
+} from '../usage-ledger.js';
+import type { PostgresDatabase } from './postgres-database.js';
+
+export class PostgresUsageLedger implements UsageLedger {
+  readonly #database: PostgresDatabase;
+  readonly #table: string;
+  readonly #insert: string;
+
+  constructor(database: PostgresDatabase) {
+    this.#database = database.retain();
+    this.#table = database.tables.usage;
+    const arrays = USAGE_PG_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
+    this.#insert = `INSERT INTO ${this.#table} (${USAGE_COLUMNS.join(', ')})
+      SELECT * FROM unnest(${arrays}) ON CONFLICT (request_id) DO NOTHING`;
+  }
+
+  async append(records: readonly UsageRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    for (const record of records) validateUsageRecord(record);
+    const columns: unknown[][] = USAGE_COLUMNS.map(() => []);
+    for (const record of records) {
+      usageRowValues(record, 'postgres').forEach((value, i) => {
+        columns[i]?.push(value);
+      });
+    }
+    const result = await this.#database.pool.query(this.#insert, columns);
+    return result.rowCount ?? 0;
+  }
+
+  async summarize(filter: UsageFilter, groupBy: readonly UsageGroupBy[] = []): Promise<UsageSummaryRow[]> {
+    const query = summarizeQuery(this.#table, filter, groupBy, 'postgres');
+    const { rows } = await this.#database.pool.query<Record<string, unknown>>(query.text, query.values);
+    return summaryRowsFromRows(rows, groupBy);
+  }
+
+  async list(options: UsageListOptions = {}): Promise<UsageRecord[]> {
+    const query = listQuery(this.#table, options, 'postgres');
+    const { rows } = await this.#database.pool.query<Record<string, unknown>>(query.text, query.values);
+    return rows.map(usageRecordFromRow);
+  }
+
+  async close(): Promise<void> {
+    await this.#database.release();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Model price tables: config is dollars per 1M tokens (numbers or strings), stored as micro-dollars per 1M
+ * tokens, looked up by model name with exact names, globs and family prefixes.
+ */
+import { DEFAULT_PRICES } from './default-prices.js';
+import { globSpecificity, globToRegExp, isGlob, modelNameCandidates } from './glob.js';
+import {
+  assertNonNegativeMicros,
+  costOf,
+  type MicroPrice,
+  type Micros,
+  parseDollars,
+  percentOf,
+  type TokenUsage,
+} from './money.js';
+
+export type DollarAmount = number | string;
+
+/** One model's price as written in config: USD per 1M tokens, `perRequest` in USD per request. */
+export interface PriceConfigEntry {
+  input: DollarAmount;
+  /** Defaults to 0 (embeddings). */
+  output?: DollarAmount;
+  /** Cached (prompt-cache read) input tokens; the input price when absent. */
+  cachedInput?: DollarAmount;
+  perRequest?: DollarAmount;
+}
+
+/** Model name or glob → price. Keys may carry a provider prefix (`groq/*`) or be bare (`gpt-4o`). */
+export type PriceConfig = Record<string, PriceConfigEntry>;
+
+/**
+ * What a request answered from the gateway's response cache costs: nothing (`'free'`, the default), the full
+ * price (`'full'`), or an integer percentage of it.
+ */
+export type CacheHitPricing = 'free' | 'full' | { percent: number };
+
+export interface PriceTableOptions {
+  /** Include {@link DEFAULT_PRICES} beneath the configured table. Default true. */
+  includeDefaults?: boolean;
+  cacheHit?: CacheHitPricing;
+  /** Price for models nothing matches; without it such models are unpriced (`lookup` returns undefined). */
+  fallback?: PriceConfigEntry;
+}
+
+export interface PriceMatch {
+  /** The table key that matched (`'*'` for the fallback). */
+  pattern: string;
+  price: MicroPrice;
+}
+
+export interface PricedUsage {
+  cost: Micros;
+  /** False when no price matched (cost is then 0): the caller decides whether that is allowed. */
+  priced: boolean;
+  pattern?: string;
+}
+
+/** Converts one config entry to micro-dollars per 1M tokens. Throws RangeError on a bad or negative amount. */
+export function toMicroPrice(entry: PriceConfigEntry, model = 'price'): MicroPrice {
+  const convert = (value: DollarAmount, field: string): Micros =>
+    assertNonNegativeMicros(parseDollars(value), `${model}.${field}`);
+  const price: MicroPrice = { input: convert(entry.input, 'input'), output: convert(entry.output ?? 0, 'output') };
+  if (entry.cachedInput !== undefined) price.cachedInput = convert(entry.cachedInput, 'cachedInput');
+  if (entry.perRequest !== undefined) price.perRequest = convert(entry.perRequest, 'perRequest');
+  return price;
+}
+
+interface Layer {
+  exact: Map<string, PriceMatch>;
+  globs: { regexp: RegExp; specificity: number; match: PriceMatch }[];
+  /** Exact keys sorted longest first, for family-prefix lookup. */
+  prefixes: PriceMatch[];
+}
+
+// A dated snapshot or tag continues its family's name after one of these (`gpt-4o-2024-08-06`, `qwen3:8b`).
+const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
+
+/**
+ * A lookup-ready price table. Order: the configured table, then the shipped defaults, then `fallback`. Within
+ * a table, for the full name and then for each name with a provider prefix stripped (`llamagate/x` → `x`): an
+ * exact key, else the most specific matching glob, else the longest key that the name extends after `-`, `:`
+ * or `@` (so `gpt-4o-2024-08-06` is `gpt-4o` but `gpt-4o-mini` never is). Matching is case-insensitive.
+ *
+ * @example
+ * const prices = PriceTable.fromConfig({ 'my-model': { input: '0.10', output: '0.20' } });
+ * prices.cost('llamagate/llama-3.1-8b', { promptTokens: 1000, completionTokens: 100 }); // { cost: 35, … }
+ */
+export class PriceTable {
+  readonly #layers: Layer[];
+  readonly #fallback: PriceMatch | undefined;
+  readonly #cacheHit: CacheHitPricing;
+
+  private constructor(layers: Layer[], fallback: PriceMatch | undefined, cacheHit: CacheHitPricing) {
+    this.#layers = layers;
+    this.#fallback = fallback;
+    this.#cacheHit = cacheHit;
+  }
+
+  static fromConfig(config: PriceConfig = {}, options: PriceTableOptions = {}): PriceTable {
+    const layers = [buildLayer(config)];
+    if (options.includeDefaults ?? true) layers.push(buildLayer(DEFAULT_PRICES));
+    const fallback =
+      options.fallback === undefined ? undefined : { pattern: '*', price: toMicroPrice(options.fallback, '*') };
+    const cacheHit = options.cacheHit ?? 'free';
+    if (typeof cacheHit === 'object') percentOf(0, cacheHit.percent);
+    return new PriceTable(layers, fallback, cacheHit);
+  }
+
+  lookup(model: string): PriceMatch | undefined {
+    const candidates = modelNameCandidates(model.toLowerCase());
+    for (const layer of this.#layers) {
+      for (const candidate of candidates) {
+        const found = lookupInLayer(layer, candidate);
+        if (found !== undefined) return found;
+      }
+    }
+    return this.#fallback;
+  }
+
+  /**
+   * The cost of one request. `cacheHit` means the gateway answered from its response cache (priced by the
+   * table's `cacheHit` rule), not the provider's prompt cache (that is `usage.cachedTokens`).
+   */
+  cost(model: string, usage: TokenUsage, options: { cacheHit?: boolean } = {}): PricedUsage {
+    const match = this.lookup(model);
+    if (match === undefined) return { cost: 0, priced: false };
+    const full = costOf(usage, match.price);
+    return { cost: options.cacheHit === true ? this.#cacheHitCost(full) : full, priced: true, pattern: match.pattern };
+  }
+
+  /**
+   * An upper bound to reserve before a call: prompt tokens at the input price plus `maxOutputTokens` at the
+   * output price (cached-token discounts ignored, so it never underestimates those).
+   */
+  maxCost(model: string, tokens: { promptTokens: number; maxOutputTokens: number }): PricedUsage {
+    return this.cost(model, { promptTokens: tokens.promptTokens, completionTokens: tokens.maxOutputTokens });
+  }
+
+  #cacheHitCost(full: Micros): Micros {
+    if (this.#cacheHit === 'free') return 0;
+    if (this.#cacheHit === 'full') return full;
+    return percentOf(full, this.#cacheHit.percent);
+  }
+}
+
+function buildLayer(config: PriceConfig): Layer {
+  const layer: Layer = { exact: new Map(), globs: [], prefixes: [] };
+  for (const [pattern, entry] of Object.entries(config)) {
+    const match: PriceMatch = { pattern, price: toMicroPrice(entry, pattern) };
+    const key = pattern.toLowerCase();
+    if (isGlob(key)) {
+      layer.globs.push({ regexp: globToRegExp(key), specificity: globSpecificity(key), match });
+    } else {
+      layer.exact.set(key, match);
+    }
+  }
+  // Stable sorts keep config order among equals, so the first-written entry wins a tie.
+  layer.globs.sort((a, b) => b.specificity - a.specificity);
+  layer.prefixes = [...layer.exact.entries()].sort((a, b) => b[0].length - a[0].length).map(([, match]) => match);
+  return layer;
+}
+
+function lookupInLayer(layer: Layer, name: string): PriceMatch | undefined {
+  const exact = layer.exact.get(name);
+  if (exact !== undefined) return exact;
+  const glob = layer.globs.find((candidate) => candidate.regexp.test(name));
+  if (glob !== undefined) return glob.match;
+  return layer.prefixes.find((match) => {
+    const key = match.pattern.toLowerCase();
+    return name.length > key.length && name.startsWith(key) && PREFIX_BOUNDARIES.has(name.charAt(key.length));
+  });
+}

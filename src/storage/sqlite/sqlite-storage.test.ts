@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeKeyStoreContract } from '../testing/key-store-contract.js';
+import { TestClock } from '../testing/service-env.js';
+import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
+import { SqliteDatabase } from './sqlite-database.js';
+import { SqliteKeyStore } from './sqlite-key-store.js';
+import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
+
+function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'lg-sqlite-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describeKeyStoreContract('sqlite', async (options) => {
+  const temp = tempDir();
+  const store = new SqliteKeyStore(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }), options);
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      temp.remove();
+    },
+  };
+});
+
+describeUsageLedgerContract('sqlite', async () => {
+  const temp = tempDir();
+  const ledger = new SqliteUsageLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));
+  return {
+    ledger,
+    cleanup: async () => {
+      await ledger.close();
+      temp.remove();
+    },
+  };
+});
+
+describe('sqlite storage files', () => {
+  let temp: ReturnType<typeof tempDir>;
+  let file: string;
+  beforeEach(() => {
+    temp = tempDir();
+    file = join(temp.dir, 'nested', 'llamagate.db');
+  });
+  afterEach(() => temp.remove());
+
+  it('keeps balances, ledgers, reservations and usage across a restart', async () => {
+    const clock = new TestClock();
+    let database = SqliteDatabase.open({ file });
+    let keys = new SqliteKeyStore(database, { now: clock.read });
+    let usage = new SqliteUsageLedger(database);
+    const { key, plaintext } = await keys.create({
+      name: 'durable',
+      credits: 1000,
+      budget: { amount: 900, period: 'month' },
+    });
+    const settled = await keys.reserve(key.id, 100);
+    const open = await keys.reserve(key.id, 200);
+    if (!settled.ok || !open.ok) throw new Error('reserve failed');
+    await keys.settle(settled.reservation.id, 90);
+    await usage.append([usageRecord({ requestId: 'durable-1', keyId: key.id, cost: 90 })]);
+    await keys.close();
+    await usage.close();
+    expect(database.db.open).toBe(false);
+
+    database = SqliteDatabase.open({ file });
+    keys = new SqliteKeyStore(database, { now: clock.read });
+    usage = new SqliteUsageLedger(database);
+    expect(await keys.getByPlaintext(plaintext)).toMatchObject({
+      id: key.id,
+      balance: 910,
+      reserved: 200,
+      budgetSpent: 90,
+      totalSpent: 90,
+    });
+    expect((await keys.creditHistory(key.id)).map((e) => e.delta)).toEqual([-90, 1000]);
+    expect(await keys.settle(open.reservation.id, 150)).toMatchObject({ settled: true, balance: 760 });
+    expect((await usage.list()).map((r) => r.requestId)).toEqual(['durable-1']);
+    await keys.close();
+    await usage.close();
+  });
+
+  it('runs migrations once and records their versions', () => {
+    const first = SqliteDatabase.open({ file }).retain();
+    first.release();
+    const second = SqliteDatabase.open({ file }).retain();
+    const versions = second.db.prepare('SELECT version FROM lg_schema_migrations').all();
+    expect(versions).toEqual([{ version: 1 }]);
+    expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    second.release();
+  });
+
+  it('keeps table prefixes apart in one file', async () => {
+    const a = new SqliteKeyStore(SqliteDatabase.open({ file, tablePrefix: 'a_' }));
+    const b = new SqliteKeyStore(SqliteDatabase.open({ file, tablePrefix: 'b_' }));
+    await a.create({ name: 'only in a' });
+    expect(await a.list()).toHaveLength(1);
+    expect(await b.list()).toHaveLength(0);
+    await a.close();
+    await b.close();
+    expect(() => SqliteDatabase.open({ file, tablePrefix: 'x; DROP TABLE' })).toThrow(RangeError);
+  });
+
+  it('never overspends when two connections (processes) race on one key', async () => {
+    const one = new SqliteKeyStore(SqliteDatabase.open({ file }));
+    const two = new SqliteKeyStore(SqliteDatabase.open({ file }));
+    const { key } = await one.create({ name: 'shared', credits: 25 * 10 });
+    const attempt = async (store: SqliteKeyStore, i: number) => {
+      const held = await store.reserve(key.id, 10, { requestId: `r${i}` });
+      if (!held.ok) return false;
+      await new Promise((resolve) => setImmediate(resolve));
+      await store.settle(held.reservation.id, 10);
+      return true;
+    };
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => attempt(i % 2 === 0 ? one : two, i)));
+    expect(results.filter(Boolean)).toHaveLength(25);
+    expect(await two.getById(key.id)).toMatchObject({ balance: 0, reserved: 0, totalSpent: 250 });
+    await one.close();
+    await two.close();
+  });
+});
