@@ -50,6 +50,12 @@ export interface UpstreamStream {
   close(): void;
 }
 
+/** Drops a response body; the listener keeps undici's abort of an unread body from surfacing as unhandled. */
+export function discardBody(body: { on(event: 'error', listener: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -161,7 +167,7 @@ export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> 
       throw transportError(error, call, deadline);
     } finally {
       deadline.dispose();
-      response.body.destroy();
+      discardBody(response.body);
     }
   }
   let closed = false;
@@ -169,7 +175,7 @@ export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> 
     if (closed) return;
     closed = true;
     deadline.dispose();
-    response.body.destroy();
+    discardBody(response.body);
   };
   async function* iterate(): AsyncGenerator<Uint8Array> {
     try {

@@ -4,6 +4,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import { BadRequestError, LlamaGateError } from '../spec/errors.js';
 import type { ImageFetchSettings } from '../spec/provider.js';
 import { createDeadline } from './deadline.js';
+import { discardBody } from './http-client.js';
 
 export interface ImageData {
   mediaType: string;
@@ -149,12 +150,12 @@ export async function resolveImage(
       });
       const location = response.headers.location;
       if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
-        response.body.destroy();
+        discardBody(response.body);
         current = new URL(location, parsed).toString();
         continue;
       }
       if (response.statusCode !== 200) {
-        response.body.destroy();
+        discardBody(response.body);
         throw new BadRequestError({
           message: `Could not fetch image ${parsed.origin}${parsed.pathname}: HTTP ${response.statusCode}`,
           param: 'messages',
@@ -162,7 +163,7 @@ export async function resolveImage(
       }
       const declaredLength = Number(response.headers['content-length']);
       if (Number.isFinite(declaredLength) && declaredLength > maxBytes) {
-        response.body.destroy();
+        discardBody(response.body);
         throw new BadRequestError({
           code: 'payload_too_large',
           message: `Image is larger than ${maxBytes} bytes`,
@@ -174,7 +175,7 @@ export async function resolveImage(
       for await (const chunk of response.body) {
         size += (chunk as Buffer).byteLength;
         if (size > maxBytes) {
-          response.body.destroy();
+          discardBody(response.body);
           throw new BadRequestError({
             code: 'payload_too_large',
             message: `Image is larger than ${maxBytes} bytes`,

@@ -13,6 +13,12 @@ export interface ProviderDefinition {
   types?: readonly string[];
   /** Bare model names routed here without a prefix (`/^claude-/` → anthropic). */
   bareModels?: readonly RegExp[];
+  /**
+   * Environment variables that hold this provider's credentials. A bare model name (`claude-…`) routes to the
+   * provider only when a backend of it is configured or one of these is set; otherwise it goes to the default
+   * backend, so a local Ollama model that happens to be called `gpt-oss` keeps working.
+   */
+  credentialVariables?: readonly string[];
   create(options: ProviderCreateOptions): Provider;
 }
 

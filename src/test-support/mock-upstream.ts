@@ -152,3 +152,11 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   for await (const item of iterable) items.push(item);
   return items;
 }
+
+/** The JSON body of a recorded request as an object; fails the test when there was no such request or body. */
+export function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
+  if (request === undefined) throw new Error('no such upstream request was recorded');
+  if (typeof request.body !== 'object' || request.body === null)
+    throw new Error(`upstream request to ${request.path} had no JSON object body`);
+  return request.body as Record<string, unknown>;
+}

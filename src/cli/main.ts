@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { VERSION } from '../version.js';
+import { serveCommand } from './serve-command.js';
+
+const HELP = `LlamaGate ${VERSION} — an OpenAI-compatible LLM gateway
+
+Usage:
+  llamagate serve [options]     Run the gateway (the default command)
+  llamagate --help              Show this help
+  llamagate --version           Print the version
+
+Options for serve:
+  -c, --config <file>           YAML config file (default: $LLAMAGATE_CONFIG or ./llamagate.yaml)
+  -p, --port <port>             Port to listen on (default 11435, env PORT)
+      --host <host>             Address to bind (default 0.0.0.0, env HOST)
+      --ollama-host <url>       Ollama base URL (default http://localhost:11434, env OLLAMA_HOST)
+      --debug                   Debug logging (env DEBUG=true)
+      --log-file <file>         Also append logs to this file (env LOG_FILE)
+
+Precedence: defaults < YAML < .env < environment < flags. See the README for every setting.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        'ollama-host': { type: 'string' },
+        debug: { type: 'boolean' },
+        'log-file': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`llamagate: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0] ?? 'serve';
+  if (command === 'serve') {
+    return serveCommand({
+      configFile: values.config as string | undefined,
+      flags: {
+        port: values.port,
+        host: values.host,
+        ollamaHost: values['ollama-host'],
+        debug: values.debug,
+        logFile: values['log-file'],
+      },
+    });
+  }
+  process.stderr.write(`llamagate: unknown command "${command}"\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`llamagate: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

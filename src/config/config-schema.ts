@@ -1,0 +1,186 @@
+/**
+ * The one configuration schema. Every source (defaults, YAML, .env, environment, CLI flags) is merged into
+ * one raw object and validated here; a bad value stops start-up with a message naming the setting.
+ */
+import { z } from 'zod';
+import { parseByteSize, parseDuration } from './durations.js';
+
+const duration = (name: string, maxMs?: number) =>
+  z.union([z.string(), z.number()]).transform((value, context) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: `${name} must be a duration like 30s, 5m or 1h (got ${JSON.stringify(value)})`,
+      });
+      return z.NEVER;
+    }
+    if (maxMs !== undefined && ms > maxMs) {
+      context.addIssue({
+        code: 'custom',
+        message: `${name} must be at most ${maxMs / 60_000}m (got ${JSON.stringify(value)})`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const byteSize = (name: string) =>
+  z.union([z.string(), z.number()]).transform((value, context) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined || bytes <= 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `${name} must be a size like 10mb or 512kb (got ${JSON.stringify(value)})`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const booleanLike = (name: string) =>
+  z.union([z.boolean(), z.string()]).transform((value, context) => {
+    if (typeof value === 'boolean') return value;
+    const normalised = value.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(normalised)) return false;
+    context.addIssue({ code: 'custom', message: `${name} must be true or false (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  });
+
+const numberLike = (name: string) =>
+  z.union([z.number(), z.string()]).transform((value, context) => {
+    const parsed = typeof value === 'number' ? value : Number(value.trim());
+    if (!Number.isFinite(parsed) || (typeof value === 'string' && value.trim() === '')) {
+      context.addIssue({ code: 'custom', message: `${name} must be a number (got ${JSON.stringify(value)})` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+export const backendSchema = z.looseObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, 'backend names use letters, digits, ".", "_" and "-"'),
+  type: z.string().min(1),
+  /** Provider settings: apiKey, endpoint, defaultModel, timeout, maxRetries, headers, and provider-specific keys. */
+  config: z.record(z.string(), z.unknown()).default({}),
+  /** Pool members (type: pool). */
+  backends: z
+    .array(z.union([z.string(), z.looseObject({ name: z.string(), weight: z.number().optional() })]))
+    .optional(),
+  strategy: z.string().optional(),
+  fallback: z.boolean().optional(),
+});
+
+export type BackendConfig = z.infer<typeof backendSchema>;
+
+export const configSchema = z.object({
+  port: numberLike('PORT').pipe(z.number().int('PORT must be an integer').min(0).max(65535, 'PORT must be 0-65535')),
+  host: z.string().min(1),
+  ollamaHost: z.string().min(1),
+  apiKey: z.string().optional(),
+  masterKey: z.string().optional(),
+  rateLimitRps: numberLike('RATE_LIMIT_RPS').pipe(z.number().positive('RATE_LIMIT_RPS must be greater than 0')),
+  rateLimitBurst: numberLike('RATE_LIMIT_BURST')
+    .pipe(z.number().positive('RATE_LIMIT_BURST must be greater than 0'))
+    .optional(),
+  debug: booleanLike('DEBUG'),
+  logFile: z.string().optional(),
+  tls: z.object({
+    enabled: booleanLike('TLS_ENABLED'),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+  }),
+  timeoutMs: duration('TIMEOUT', 30 * 60_000),
+  shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT'),
+  maxBodySize: byteSize('MAX_BODY_SIZE'),
+  cache: z.object({
+    enabled: booleanLike('CACHE_ENABLED'),
+    ttlMs: duration('CACHE_TTL'),
+    maxEntries: numberLike('CACHE_MAX_ENTRIES').pipe(
+      z.number().int().positive('CACHE_MAX_ENTRIES must be greater than 0'),
+    ),
+  }),
+  images: z.object({
+    allowPrivateAddresses: booleanLike('ALLOW_PRIVATE_IMAGE_URLS'),
+    maxBytes: byteSize('IMAGE_MAX_BYTES'),
+    timeoutMs: duration('IMAGE_FETCH_TIMEOUT'),
+  }),
+  dataDir: z.string().min(1),
+  databaseUrl: z.string().optional(),
+  redisUrl: z.string().optional(),
+  defaultBackend: z.string().min(1),
+  backends: z.array(backendSchema).default([]),
+  routes: z
+    .array(
+      z.looseObject({
+        name: z.string().optional(),
+        path: z.string(),
+        methods: z.array(z.string()).optional(),
+        backend: z.string(),
+      }),
+    )
+    .default([]),
+  models: z.unknown().optional(),
+  prices: z.unknown().optional(),
+  healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
+});
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+
+/** Built-in defaults, as LlamaGate documents them. */
+export const DEFAULTS = {
+  port: 11435,
+  host: '0.0.0.0',
+  ollamaHost: 'http://localhost:11434',
+  rateLimitRps: 50,
+  debug: false,
+  tls: { enabled: false },
+  timeoutMs: '5m',
+  shutdownTimeoutMs: '30s',
+  maxBodySize: '10mb',
+  cache: { enabled: true, ttlMs: '5m', maxEntries: 1000 },
+  images: { allowPrivateAddresses: false, maxBytes: '20mb', timeoutMs: '15s' },
+  dataDir: './data',
+  defaultBackend: 'ollama',
+  healthCheckIntervalMs: '30s',
+} as const;
+
+/** Environment variable → config path. The README's configuration table mirrors this list. */
+export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
+  PORT: 'port',
+  HOST: 'host',
+  OLLAMA_HOST: 'ollamaHost',
+  API_KEY: 'apiKey',
+  LLAMAGATE_MASTER_KEY: 'masterKey',
+  RATE_LIMIT_RPS: 'rateLimitRps',
+  RATE_LIMIT_BURST: 'rateLimitBurst',
+  DEBUG: 'debug',
+  LOG_FILE: 'logFile',
+  TLS_ENABLED: 'tls.enabled',
+  TLS_CERT_FILE: 'tls.certFile',
+  TLS_KEY_FILE: 'tls.keyFile',
+  TIMEOUT: 'timeoutMs',
+  SHUTDOWN_TIMEOUT: 'shutdownTimeoutMs',
+  MAX_BODY_SIZE: 'maxBodySize',
+  CACHE_ENABLED: 'cache.enabled',
+  CACHE_TTL: 'cache.ttlMs',
+  CACHE_MAX_ENTRIES: 'cache.maxEntries',
+  ALLOW_PRIVATE_IMAGE_URLS: 'images.allowPrivateAddresses',
+  IMAGE_MAX_BYTES: 'images.maxBytes',
+  IMAGE_FETCH_TIMEOUT: 'images.timeoutMs',
+  LLAMAGATE_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  REDIS_URL: 'redisUrl',
+  DEFAULT_BACKEND: 'defaultBackend',
+  HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
+};
+
+/** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */
+export const YAML_ALIASES: Readonly<Record<string, string>> = {
+  timeout: 'timeoutMs',
+  shutdownTimeout: 'shutdownTimeoutMs',
+  healthCheckInterval: 'healthCheckIntervalMs',
+};

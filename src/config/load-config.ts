@@ -1,0 +1,210 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
+import {
+  type BackendConfig,
+  configSchema,
+  DEFAULTS,
+  ENVIRONMENT_VARIABLES,
+  type GatewayConfig,
+} from './config-schema.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  /** YAML file; else `LLAMAGATE_CONFIG`; else `./llamagate.yaml` when it exists. */
+  configFile?: string;
+  /** Process environment (defaults to process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `.env` file to read (defaults to `./.env`); `false` to skip. */
+  dotenvFile?: string | false;
+  /** Values from CLI flags, by config path (`port`, `ollamaHost`, `debug`…): the highest precedence. */
+  flags?: Record<string, unknown>;
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: Readonly<GatewayConfig>;
+  /** Environment seen by the gateway (.env under the process environment), for provider credentials. */
+  env: Readonly<Record<string, string | undefined>>;
+  configFile: string | undefined;
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(target: Tree, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[keys.at(-1) as string] = value;
+}
+
+function deepMerge(base: Tree, override: Tree): Tree {
+  const result: Tree = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue;
+    const existing = result[key];
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof existing === 'object' &&
+      existing !== null &&
+      !Array.isArray(existing)
+    ) {
+      result[key] = deepMerge(existing as Tree, value as Tree);
+    } else {
+      result[key] = value;
+    }
+  }
+  return result;
+}
+
+/** Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed YAML document. */
+export function interpolate(value: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_, name: string, fallback: string | undefined) => env[name] ?? fallback ?? '',
+    );
+  }
+  if (Array.isArray(value)) return value.map((item) => interpolate(item, env));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, env)]));
+  }
+  return value;
+}
+
+/** YAML uses human keys (`timeout: 5m`, `cache: {ttl: 5m}`); the schema stores milliseconds. */
+function normaliseYaml(document: Tree): Tree {
+  const renamed: Tree = { ...document };
+  for (const [from, to] of [
+    ['timeout', 'timeoutMs'],
+    ['shutdownTimeout', 'shutdownTimeoutMs'],
+    ['healthCheckInterval', 'healthCheckIntervalMs'],
+  ] as const) {
+    if (from in renamed) {
+      renamed[to] = renamed[from];
+      delete renamed[from];
+    }
+  }
+  for (const [section, from, to] of [
+    ['cache', 'ttl', 'ttlMs'],
+    ['images', 'timeout', 'timeoutMs'],
+  ] as const) {
+    const block = renamed[section];
+    if (typeof block === 'object' && block !== null && from in block) {
+      const copy = { ...(block as Tree) };
+      copy[to] = copy[from];
+      delete copy[from];
+      renamed[section] = copy;
+    }
+  }
+  return renamed;
+}
+
+function readYaml(file: string, env: Readonly<Record<string, string | undefined>>): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`Config file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new ConfigError(`Config file ${file} must hold a mapping at the top level`);
+  return normaliseYaml(interpolate(document, env) as Tree);
+}
+
+const variableForPath = new Map(Object.entries(ENVIRONMENT_VARIABLES).map(([name, path]) => [path, name]));
+
+/** Merges defaults ← YAML ← .env ← environment ← flags and validates the result with the one schema. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const processEnv = options.env ?? process.env;
+  const dotenvPath = options.dotenvFile === false ? undefined : resolve(cwd, options.dotenvFile ?? '.env');
+  const dotenv = dotenvPath !== undefined && existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const env: Record<string, string | undefined> = { ...dotenv, ...processEnv };
+
+  const explicitFile = options.configFile ?? env.LLAMAGATE_CONFIG;
+  const implicitFile = resolve(cwd, 'llamagate.yaml');
+  const configFile =
+    explicitFile !== undefined && explicitFile !== ''
+      ? resolve(cwd, explicitFile)
+      : existsSync(implicitFile)
+        ? implicitFile
+        : undefined;
+  const yaml = configFile === undefined ? {} : readYaml(configFile, env);
+
+  const fromEnv: Tree = {};
+  for (const [name, path] of Object.entries(ENVIRONMENT_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(fromEnv, path, value);
+  }
+  const fromFlags: Tree = {};
+  for (const [path, value] of Object.entries(options.flags ?? {}))
+    if (value !== undefined) setPath(fromFlags, path, value);
+
+  const raw = deepMerge(deepMerge(deepMerge(DEFAULTS as unknown as Tree, yaml), fromEnv), fromFlags);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      const variable = variableForPath.get(path);
+      const where = variable !== undefined ? `${variable} (${path})` : path || 'config';
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(
+      `Invalid configuration${configFile ? ` (${configFile})` : ''}:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  const config = parsed.data;
+  if (config.tls.enabled && (config.tls.certFile === undefined || config.tls.keyFile === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  - TLS_ENABLED is true but TLS_CERT_FILE and TLS_KEY_FILE must both be set',
+    );
+  }
+  const names = new Set<string>();
+  for (const backend of config.backends) {
+    if (names.has(backend.name))
+      throw new ConfigError(`Invalid configuration:\n  - backends: the name "${backend.name}" is used twice`);
+    names.add(backend.name);
+  }
+  return { config: deepFreeze(config), env: Object.freeze(env), configFile };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+const SECRET_KEY = /(api[-_]?key|secret|token|password|credentials|master[-_]?key|authorization)/i;
+
+/** A copy safe to print or log: secrets replaced, passwords in URLs masked. */
+export function redactConfig(value: unknown, key = ''): unknown {
+  if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '') return '[redacted]';
+  if (typeof value === 'string') return value.replace(/(\/\/[^:/@]+:)[^@/]+@/, '$1[redacted]@');
+  if (Array.isArray(value)) return value.map((item) => redactConfig(item));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, redactConfig(item, k)]));
+  }
+  return value;
+}
+
+export type { BackendConfig, GatewayConfig };

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { collect } from '../test-support/mock-upstream.js';
+import { parseNdjson } from './ndjson-parser.js';
+import { parseSse } from './sse-parser.js';
+
+async function* bytes(...chunks: string[]): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) yield new TextEncoder().encode(chunk);
+}
+
+describe('SSE parser', () => {
+  it('handles events split anywhere, CRLF and CR line ends, comments, event names and multi-line data', async () => {
+    const events = await collect(
+      parseSse(
+        bytes(
+          'event: message_start\r\ndata: {"a"',
+          ':1}\r\n\r\n: ping\n\ndata: line1\ndata: line2\n\n',
+          'data: cr\r\r',
+          'data: last',
+        ),
+      ),
+    );
+    expect(events).toEqual([
+      { event: 'message_start', data: '{"a":1}', id: undefined },
+      { event: undefined, data: 'line1\nline2', id: undefined },
+      { event: undefined, data: 'cr', id: undefined },
+      { event: undefined, data: 'last', id: undefined },
+    ]);
+  });
+
+  it('keeps multi-byte characters split across chunks intact', async () => {
+    const encoded = new TextEncoder().encode('data: héllo 🦙\n\n');
+    async function* split(): AsyncGenerator<Uint8Array> {
+      for (const byte of encoded) yield new Uint8Array([byte]);
+    }
+    expect((await collect(parseSse(split())))[0]?.data).toBe('héllo 🦙');
+  });
+});
+
+describe('NDJSON parser', () => {
+  it('parses one object per line across chunk boundaries and a last line without newline', async () => {
+    expect(await collect(parseNdjson(bytes('{"a":1}\n{"b"', ':2}\n\n{"c":3}'), 'ollama'))).toEqual([
+      { a: 1 },
+      { b: 2 },
+      { c: 3 },
+    ]);
+  });
+
+  it('fails with a typed provider error on a line that is not JSON', async () => {
+    await expect(collect(parseNdjson(bytes('{"a":1}\nnot json\n'), 'ollama'))).rejects.toMatchObject({
+      code: 'upstream_error',
+      provider: 'ollama',
+    });
+  });
+});

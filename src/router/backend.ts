@@ -1,0 +1,98 @@
+import type { Dispatcher } from 'undici';
+import type { BackendConfig } from '../config/config-schema.js';
+import { parseDuration } from '../config/durations.js';
+import { findProviderDefinition } from '../providers/registry.js';
+import type { ImageFetchSettings, Provider } from '../spec/provider.js';
+
+/** A named upstream: one provider instance with its credentials, endpoint and per-backend policy. */
+export interface Backend {
+  readonly name: string;
+  readonly type: string;
+  readonly provider: Provider;
+  readonly defaultModel: string | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly maxRetries: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Created on demand from a `<provider>/<model>` string with environment credentials. */
+  readonly implicit: boolean;
+}
+
+export interface BackendContext {
+  env: Readonly<Record<string, string | undefined>>;
+  imageFetch?: ImageFetchSettings;
+  dispatcher?: Dispatcher;
+}
+
+const COMMON_KEYS = new Set([
+  'apiKey',
+  'endpoint',
+  'baseURL',
+  'baseUrl',
+  'defaultModel',
+  'timeout',
+  'maxRetries',
+  'headers',
+]);
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+export class BackendConfigError extends Error {
+  override readonly name = 'BackendConfigError';
+}
+
+/** Builds a backend from its YAML entry (`type` selects the provider, `config` holds its settings). */
+export function createBackend(config: BackendConfig, context: BackendContext, implicit = false): Backend {
+  const definition = findProviderDefinition(config.type);
+  if (definition === undefined) {
+    throw new BackendConfigError(`backend "${config.name}": unknown type "${config.type}"`);
+  }
+  const settings = config.config;
+  const options = Object.fromEntries(Object.entries(settings).filter(([key]) => !COMMON_KEYS.has(key)));
+  const endpoint = [settings.endpoint, settings.baseURL, settings.baseUrl].find(
+    (value): value is string => typeof value === 'string' && value !== '',
+  );
+  const apiKey = typeof settings.apiKey === 'string' && settings.apiKey !== '' ? settings.apiKey : undefined;
+  const headers = stringRecord(settings.headers);
+  let timeoutMs: number | undefined;
+  if (settings.timeout !== undefined) {
+    timeoutMs =
+      typeof settings.timeout === 'string' || typeof settings.timeout === 'number'
+        ? parseDuration(settings.timeout)
+        : undefined;
+    if (timeoutMs === undefined)
+      throw new BackendConfigError(`backend "${config.name}": timeout must be a duration like 30s`);
+  }
+  const maxRetries = settings.maxRetries === undefined ? undefined : Number(settings.maxRetries);
+  if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) {
+    throw new BackendConfigError(`backend "${config.name}": maxRetries must be a whole number ≥ 0`);
+  }
+  let provider: Provider;
+  try {
+    provider = definition.create({
+      apiKey,
+      baseURL: endpoint,
+      headers,
+      env: context.env,
+      imageFetch: context.imageFetch,
+      dispatcher: context.dispatcher,
+      options,
+    });
+  } catch (error) {
+    throw new BackendConfigError(`backend "${config.name}": ${(error as Error).message}`);
+  }
+  return {
+    name: config.name,
+    type: definition.id,
+    provider,
+    defaultModel: typeof settings.defaultModel === 'string' ? settings.defaultModel : undefined,
+    timeoutMs,
+    maxRetries,
+    headers,
+    implicit,
+  };
+}

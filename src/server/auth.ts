@@ -1,0 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AuthenticationError } from '../spec/errors.js';
+
+/** The credential a client sent: `X-API-Key` first, else `Authorization: Bearer` (scheme in any case). */
+export function extractCredential(headers: IncomingHttpHeaders): string | undefined {
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey.trim() !== '') return apiKey.trim();
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^\s*bearer\s+(.+?)\s*$/i.exec(authorization);
+    if (match?.[1] !== undefined) return match[1];
+  }
+  return undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time comparison: both sides hashed to equal length first, so neither length nor content leaks. */
+export function safeEqual(candidate: string, expected: string): boolean {
+  return timingSafeEqual(digest(candidate), digest(expected));
+}
+
+export function requireApiKey(headers: IncomingHttpHeaders, expected: string): string {
+  const credential = extractCredential(headers);
+  if (credential === undefined) {
+    throw new AuthenticationError({
+      message: 'Missing API key: send it as X-API-Key or Authorization: Bearer <key>',
+      isRetryable: false,
+    });
+  }
+  if (!safeEqual(credential, expected))
+    throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
+  return credential;
+}

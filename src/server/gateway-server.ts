@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { closeSharedDispatcher } from '../provider-utils/http-client.js';
+import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError } from '../spec/errors.js';
+import { requireApiKey } from './auth.js';
+import type { GatewayContext, RequestState } from './gateway-context.js';
+import { sendError } from './http-io.js';
+import { CORE_ROUTES, matchRoute, type Route } from './route-table.js';
+
+const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
+
+export interface GatewayServer {
+  readonly server: Server;
+  /** Resolves with the bound port once listening; rejects with a clear message when the port is taken. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish up to the shutdown timeout, then closes upstream pools. */
+  close(): Promise<void>;
+  /** Replaces the context atomically; requests already running keep the one they started with. */
+  setContext(context: GatewayContext): void;
+  readonly context: GatewayContext;
+  readonly inFlight: number;
+}
+
+export interface GatewayServerOptions {
+  /** Extra routes (admin API, usage…) consulted before the core ones. */
+  routes?: readonly Route[];
+  /** Runs after auth for non-open routes (credit checks, virtual keys); may throw typed errors. */
+  authorize?: (context: GatewayContext, request: IncomingMessage, state: RequestState) => Promise<void> | void;
+  /** Called once per finished request, off the hot path, after the response was sent. */
+  onFinished?: (context: GatewayContext, state: RequestState, status: number) => void;
+}
+
+function clientIp(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+/** The HTTP server: request id → route → rate limit → auth → handler → log line; errors mapped once. */
+export function createGatewayServer(initial: GatewayContext, options: GatewayServerOptions = {}): GatewayServer {
+  let context = initial;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const routes = [...(options.routes ?? []), ...CORE_ROUTES];
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const current = context;
+    const sentId = request.headers['x-request-id'];
+    const id = typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId) ? sentId : randomUUID();
+    const state: RequestState = {
+      id,
+      startedAt: performance.now(),
+      clientIp: clientIp(request),
+      abort: new AbortController(),
+    };
+    response.setHeader('x-request-id', id);
+    inFlight++;
+    response.on('close', () => {
+      if (!response.writableFinished) state.abort.abort(new Error('client disconnected'));
+      inFlight--;
+      logRequest(current, request, response, state);
+      options.onFinished?.(current, state, response.statusCode);
+      if (inFlight === 0) drained?.();
+    });
+    try {
+      const path = (request.url ?? '/').split('?')[0] ?? '/';
+      const match = matchRoute(routes, request.method ?? 'GET', path);
+      if (match.route === undefined) {
+        if (match.allowed.length > 0) {
+          response.setHeader('allow', match.allowed.join(', '));
+          throw new MethodNotAllowedError({
+            message: `Method ${request.method} is not allowed on ${path}; use ${match.allowed.join(' or ')}`,
+          });
+        }
+        throw new NotFoundError({ message: `Unknown path ${path}`, param: null });
+      }
+      if (match.route.open !== true) await guard(current, request, response, state);
+      await match.route.handler(current, request, response, state);
+    } catch (error) {
+      const failure = toLlamaGateError(error);
+      state.errorCode = failure.code;
+      if (failure.status >= 500 && failure.code === 'internal_error') {
+        current.logger.error({ requestId: id, err: error }, 'unexpected error');
+      }
+      if (!response.headersSent) sendError(response, failure, id);
+      else if (!response.writableEnded) response.end();
+    }
+  };
+
+  const guard = async (
+    current: GatewayContext,
+    request: IncomingMessage,
+    response: ServerResponse,
+    state: RequestState,
+  ): Promise<void> => {
+    if (current.config.apiKey !== undefined && current.config.apiKey !== '') {
+      state.credential = requireApiKey(request.headers, current.config.apiKey);
+    }
+    await options.authorize?.(current, request, state);
+    const verdict = current.limiter.take(state.credential ?? state.clientIp);
+    response.setHeader('x-ratelimit-limit', String(verdict.limit));
+    response.setHeader('x-ratelimit-remaining', String(verdict.remaining));
+    response.setHeader('x-ratelimit-reset', String(verdict.resetSeconds));
+    if (!verdict.allowed) {
+      throw new RateLimitError({
+        message: `Rate limit exceeded: ${current.config.rateLimitRps} requests per second; retry after ${verdict.retryAfterSeconds}s`,
+        retryAfter: verdict.retryAfterSeconds,
+        isRetryable: true,
+      });
+    }
+  };
+
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    handle(request, response).catch((error: unknown) => {
+      context.logger.error({ err: error }, 'request handler crashed');
+      if (!response.headersSent) sendError(response, toLlamaGateError(error), 'unknown');
+    });
+  };
+  const tls = initial.config.tls;
+  const server: Server = tls.enabled
+    ? createHttpsServer(
+        { cert: readFileSync(tls.certFile as string), key: readFileSync(tls.keyFile as string) },
+        listener,
+      )
+    : createHttpServer(listener);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+
+  return {
+    server,
+    get context() {
+      return context;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    setContext(next) {
+      context = next;
+    },
+    listen(port = context.config.port, host = context.config.host) {
+      return new Promise((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException) => {
+          server.off('listening', onListening);
+          if (error.code === 'EADDRINUSE')
+            reject(
+              new Error(`Port ${port} is already in use on ${host}: stop the other process or set PORT to a free port`),
+            );
+          else if (error.code === 'EACCES')
+            reject(
+              new Error(
+                `No permission to listen on port ${port}: use a port above 1023 or run with the needed privileges`,
+              ),
+            );
+          else reject(error);
+        };
+        const onListening = () => {
+          server.off('error', onError);
+          resolve(server.address() as AddressInfo);
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen(port, host);
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        const finished = new Promise<void>((resolve) => {
+          drained = resolve;
+        });
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, context.config.shutdownTimeoutMs);
+        });
+        await Promise.race([finished, timeout]);
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      await closed;
+      await closeSharedDispatcher();
+    },
+  };
+}
+
+function logRequest(
+  context: GatewayContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  state: RequestState,
+): void {
+  const entry: Record<string, unknown> = {
+    requestId: state.id,
+    method: request.method,
+    path: (request.url ?? '/').split('?')[0],
+    status: response.writableFinished ? response.statusCode : 499,
+    latencyMs: Math.round((performance.now() - state.startedAt) * 100) / 100,
+    clientIp: state.clientIp,
+  };
+  if (state.model !== undefined) entry.model = state.model;
+  if (state.backend !== undefined) entry.backend = state.backend;
+  if (state.usage?.promptTokens !== undefined) entry.promptTokens = state.usage.promptTokens;
+  if (state.usage?.completionTokens !== undefined) entry.completionTokens = state.usage.completionTokens;
+  if (state.cache !== undefined) entry.cache = state.cache;
+  if (state.stream) entry.stream = true;
+  if (state.timeToFirstChunkMs !== undefined) entry.ttftMs = Math.round(state.timeToFirstChunkMs * 100) / 100;
+  if (state.errorCode !== undefined) entry.errorCode = state.errorCode;
+  context.logger.info(entry, 'request');
+}

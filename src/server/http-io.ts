@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestError, type LlamaGateError, PayloadTooLargeError, toOpenAIErrorBody } from '../spec/errors.js';
+
+/** Reads the request body up to `limit` bytes; larger bodies fail with 413 before they are buffered whole. */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    request.resume();
+    throw new PayloadTooLargeError({ message: `Request body is larger than the ${limit} byte limit`, param: 'body' });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).byteLength;
+    if (size > limit) {
+      request.resume();
+      throw new PayloadTooLargeError({ message: `Request body is larger than the ${limit} byte limit`, param: 'body' });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0)
+    throw new BadRequestError({
+      code: 'invalid_json',
+      message: 'The request body is empty; send a JSON object',
+      param: 'body',
+    });
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new BadRequestError({
+      code: 'invalid_json',
+      message: `The request body is not valid JSON: ${(error as Error).message}`,
+      param: 'body',
+    });
+  }
+}
+
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
+  const text = JSON.stringify(body);
+  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+export function sendError(response: ServerResponse, error: LlamaGateError, requestId: string): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  if (error.retryAfter !== undefined)
+    response.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
+  sendJson(response, status === 499 ? 400 : status, toOpenAIErrorBody(error, requestId));
+}
+
+/** Writes to a response and waits for drain when the socket is full, so slow clients apply backpressure. */
+export function writeWithBackpressure(response: ServerResponse, text: string): Promise<void> | undefined {
+  if (response.write(text)) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}

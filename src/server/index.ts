@@ -1,0 +1,5 @@
+export { buildGatewayContext, createGatewayLogger } from './create-gateway.js';
+export type { GatewayContext, RequestState } from './gateway-context.js';
+export { createGatewayServer, type GatewayServer, type GatewayServerOptions } from './gateway-server.js';
+export { createLogger, type Logger } from './logger.js';
+export { CORE_ROUTES, type Route, type RouteHandler } from './route-table.js';

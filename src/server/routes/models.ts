@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ModelNotFoundError } from '../../spec/errors.js';
+import type { ModelInfo } from '../../spec/provider.js';
+import type { GatewayContext, RequestState } from '../gateway-context.js';
+import { sendJson } from '../http-io.js';
+
+interface ListedModel {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  backend: string;
+}
+
+/**
+ * Models of every configured backend, asked in parallel with a short timeout. The default backend's models
+ * are listed bare (a bare name routes there); others as `<backend>/<model>`. A backend that does not answer
+ * is left out (and logged) rather than failing the whole list.
+ */
+export async function listAllModels(context: GatewayContext, signal?: AbortSignal): Promise<ListedModel[]> {
+  const backends = context.resolver.listBackends();
+  const lists = await Promise.all(
+    backends.map(async (backend) => {
+      if (backend.provider.listModels === undefined) return [];
+      try {
+        const models: ModelInfo[] = await backend.provider.listModels({ signal, timeoutMs: 5_000 });
+        return models.map<ListedModel>((model) => ({
+          id: backend.name === context.resolver.defaultBackendName ? model.id : `${backend.name}/${model.id}`,
+          object: 'model',
+          created: model.created ?? 0,
+          owned_by: model.ownedBy ?? backend.type,
+          backend: backend.name,
+        }));
+      } catch (error) {
+        context.logger.warn(
+          { backend: backend.name, message: (error as Error).message },
+          'could not list models of backend',
+        );
+        return [];
+      }
+    }),
+  );
+  return lists.flat();
+}
+
+export async function handleListModels(
+  context: GatewayContext,
+  _request: IncomingMessage,
+  response: ServerResponse,
+  state: RequestState,
+): Promise<void> {
+  sendJson(response, 200, { object: 'list', data: await listAllModels(context, state.abort.signal) });
+}
+
+export async function handleGetModel(
+  context: GatewayContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  state: RequestState,
+): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const id = decodeURIComponent(path.slice('/v1/models/'.length));
+  const models = await listAllModels(context, state.abort.signal);
+  const found = models.find((model) => model.id === id);
+  if (found === undefined)
+    throw new ModelNotFoundError({ message: `The model \`${id}\` does not exist`, param: 'model' });
+  sendJson(response, 200, found);
+}
