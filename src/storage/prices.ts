@@ -77,10 +77,11 @@ interface Layer {
 const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
 
 /**
- * A lookup-ready price table. Order: the configured table, then the shipped defaults, then `fallback`. Within
- * a table, for the full name and then for each name with a provider prefix stripped (`llamagate/x` → `x`): an
- * exact key, else the most specific matching glob, else the longest key that the name extends after `-`, `:`
- * or `@` (so `gpt-4o-2024-08-06` is `gpt-4o` but `gpt-4o-mini` never is). Matching is case-insensitive.
+ * A lookup-ready price table of two layers, the configured table over the shipped defaults. Names are tried
+ * in full, then with provider prefixes stripped one by one (`llamagate/x` → `x`), case-insensitively:
+ * 1. configured exact key or most specific glob; 2. the same in the defaults; 3. the longest configured key
+ * that the name extends after `-`, `:` or `@` (`gpt-4o-2024-08-06` → `gpt-4o`, but `gpt-4o-mini` finds its
+ * own exact entry first); 4. the same in the defaults; 5. `fallback`.
  *
  * @example
  * const prices = PriceTable.fromConfig({ 'my-model': { input: '0.10', output: '0.20' } });
@@ -109,10 +110,13 @@ export class PriceTable {
 
   lookup(model: string): PriceMatch | undefined {
     const candidates = modelNameCandidates(model.toLowerCase());
-    for (const layer of this.#layers) {
-      for (const candidate of candidates) {
-        const found = lookupInLayer(layer, candidate);
-        if (found !== undefined) return found;
+    // Family prefixes are a guess, so every layer's exact names and globs are tried before any layer's prefixes.
+    for (const phase of [exactOrGlob, familyPrefix]) {
+      for (const layer of this.#layers) {
+        for (const candidate of candidates) {
+          const found = phase(layer, candidate);
+          if (found !== undefined) return found;
+        }
       }
     }
     return this.#fallback;
@@ -161,11 +165,11 @@ function buildLayer(config: PriceConfig): Layer {
   return layer;
 }
 
-function lookupInLayer(layer: Layer, name: string): PriceMatch | undefined {
-  const exact = layer.exact.get(name);
-  if (exact !== undefined) return exact;
-  const glob = layer.globs.find((candidate) => candidate.regexp.test(name));
-  if (glob !== undefined) return glob.match;
+function exactOrGlob(layer: Layer, name: string): PriceMatch | undefined {
+  return layer.exact.get(name) ?? layer.globs.find((candidate) => candidate.regexp.test(name))?.match;
+}
+
+function familyPrefix(layer: Layer, name: string): PriceMatch | undefined {
   return layer.prefixes.find((match) => {
     const key = match.pattern.toLowerCase();
     return name.length > key.length && name.startsWith(key) && PREFIX_BOUNDARIES.has(name.charAt(key.length));

@@ -1,0 +1,235 @@
+/**
+ * Storage for the credit-billed gateway: API keys with credits and budgets, the usage ledger, and rate-limit
+ * counters. `openStorage` picks the backends from configuration:
+ * - keys + usage: Postgres with `databaseUrl`, else SQLite under `dataDir`, else memory;
+ * - counters: Redis with `redisUrl` (degrading to per-process limits while it is down), else memory.
+ *
+ * @example
+ * const storage = await openStorage({ dataDir: './data', redisUrl: process.env.REDIS_URL });
+ * const { key, plaintext } = await storage.keys.create({ name: 'alice', credits: parseDollars('5') });
+ * await storage.close();
+ */
+import { join } from 'node:path';
+import { createApiKeyHasher } from './api-keys.js';
+import { BatchingUsageWriter, type BatchingUsageWriterOptions } from './batching-usage-writer.js';
+import type { CounterStore } from './counter-store.js';
+import type { KeyStore } from './key-store.js';
+import { MemoryCounterStore } from './memory/memory-counter-store.js';
+import { MemoryKeyStore } from './memory/memory-key-store.js';
+import { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
+import { PostgresDatabase } from './postgres/postgres-database.js';
+import { PostgresKeyStore } from './postgres/postgres-key-store.js';
+import { PostgresUsageLedger } from './postgres/postgres-usage-ledger.js';
+import { RedisCounterStore } from './redis/redis-counter-store.js';
+import { SqliteDatabase } from './sqlite/sqlite-database.js';
+import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
+import { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
+import { type StorageLogger, silentLogger } from './storage-logger.js';
+import type { UsageLedger } from './usage-ledger.js';
+
+export interface OpenStorageOptions {
+  /** Directory of the SQLite database (`<dataDir>/llamagate.db`), used when there is no `databaseUrl`. */
+  dataDir?: string;
+  /** Postgres connection string (`DATABASE_URL`); wins over `dataDir`. */
+  databaseUrl?: string;
+  /** Redis connection string (`REDIS_URL`) for shared counters and key-cache invalidation. */
+  redisUrl?: string;
+  logger?: StorageLogger;
+  /** Server secret mixed into key hashes (HMAC-SHA-256). Changing it invalidates every existing key. */
+  keyPepper?: string;
+  /** Table-name prefix (SQLite and Postgres). Default 'lg_'. */
+  tablePrefix?: string;
+  /** Postgres schema. Default 'public'. */
+  schema?: string;
+  /** Redis key prefix. Default 'llamagate:'. */
+  redisKeyPrefix?: string;
+  usageWriter?: Omit<BatchingUsageWriterOptions, 'logger'>;
+  reservationTtlMs?: number;
+  /** How often holds of crashed requests are released. Default 60 s; 0 turns the sweep off. */
+  reservationSweepMs?: number;
+  /** Clock in epoch ms (tests). */
+  now?: () => number;
+}
+
+export interface Storage {
+  keys: KeyStore;
+  usage: UsageLedger;
+  /** Batched, off-the-hot-path writer into `usage`; flushed by `close()`. */
+  usageWriter: BatchingUsageWriter;
+  counters: CounterStore;
+  backends: { database: 'memory' | 'sqlite' | 'postgres'; counters: 'memory' | 'redis' };
+  /** Flushes the usage writer, then closes every connection. */
+  close(): Promise<void>;
+}
+
+export const SQLITE_FILE_NAME = 'llamagate.db';
+
+export async function openStorage(options: OpenStorageOptions = {}): Promise<Storage> {
+  const logger = options.logger ?? silentLogger;
+  const keyOptions = {
+    hasher: createApiKeyHasher(options.keyPepper),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.reservationTtlMs === undefined ? {} : { reservationTtlMs: options.reservationTtlMs }),
+  };
+  let keys: KeyStore;
+  let usage: UsageLedger;
+  let database: Storage['backends']['database'];
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    const postgres = await PostgresDatabase.open({
+      connectionString: options.databaseUrl,
+      logger,
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+      ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
+    });
+    keys = new PostgresKeyStore(postgres, keyOptions);
+    usage = new PostgresUsageLedger(postgres);
+    database = 'postgres';
+  } else if (options.dataDir !== undefined && options.dataDir !== '') {
+    const sqlite = SqliteDatabase.open({
+      file: join(options.dataDir, SQLITE_FILE_NAME),
+      ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
+    });
+    keys = new SqliteKeyStore(sqlite, keyOptions);
+    usage = new SqliteUsageLedger(sqlite);
+    database = 'sqlite';
+  } else {
+    keys = new MemoryKeyStore(keyOptions);
+    usage = new MemoryUsageLedger();
+    database = 'memory';
+  }
+
+  let counters: CounterStore;
+  try {
+    counters =
+      options.redisUrl !== undefined && options.redisUrl !== ''
+        ? await RedisCounterStore.connect({
+            url: options.redisUrl,
+            logger,
+            ...(options.redisKeyPrefix === undefined ? {} : { keyPrefix: options.redisKeyPrefix }),
+            ...(options.now === undefined ? {} : { now: options.now }),
+          })
+        : new MemoryCounterStore(options.now === undefined ? {} : { now: options.now });
+  } catch (error) {
+    await Promise.all([keys.close(), usage.close()]);
+    throw error;
+  }
+
+  const usageWriter = new BatchingUsageWriter(usage, { ...options.usageWriter, logger });
+  const sweepMs = options.reservationSweepMs ?? 60_000;
+  const sweep =
+    sweepMs > 0
+      ? setInterval(() => {
+          keys.releaseExpiredReservations().then(
+            (released) => {
+              if (released > 0) logger.warn({ released }, 'released expired credit reservations');
+            },
+            (error: unknown) => logger.warn({ err: error }, 'releasing expired reservations failed'),
+          );
+        }, sweepMs)
+      : undefined;
+  sweep?.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    keys,
+    usage,
+    usageWriter,
+    counters,
+    backends: { database, counters: counters.kind },
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweep);
+        await usageWriter.close();
+        await Promise.all([keys.close(), usage.close(), counters.close()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+export {
+  API_KEY_PREFIX,
+  type ApiKeyHasher,
+  apiKeyDisplayPrefix,
+  createApiKeyHasher,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyFormat,
+  secretsEqual,
+} from './api-keys.js';
+export {
+  BatchingUsageWriter,
+  type BatchingUsageWriterOptions,
+  type UsageDropEvent,
+  type UsageWriterMetrics,
+} from './batching-usage-writer.js';
+export type {
+  AcquireSlotOptions,
+  ConsumeRequest,
+  CounterStore,
+  InvalidationListener,
+  RateDecision,
+  SlotLease,
+} from './counter-store.js';
+export type { CreditEntryKind, CreditHistoryOptions, CreditLedgerEntry } from './credit-ledger.js';
+export { DEFAULT_PRICES, HOSTED_PROVIDER_PRICES, LLAMAGATE_HOSTED_PRICES } from './default-prices.js';
+export { isModelAllowed, matchesGlob } from './glob.js';
+export { budgetPeriodStart, reserveFailureError } from './key-rules.js';
+export type {
+  ApiKeyRecord,
+  BudgetPeriod,
+  CreatedKey,
+  CreateKeyInput,
+  KeyBudget,
+  KeyPatch,
+  KeyStore,
+  KeyStoreOptions,
+  ListKeysOptions,
+  Reservation,
+  ReserveFailureReason,
+  ReserveOptions,
+  ReserveResult,
+  SettleOptions,
+  SettleResult,
+} from './key-store.js';
+export { MemoryCounterStore } from './memory/memory-counter-store.js';
+export { MemoryKeyStore } from './memory/memory-key-store.js';
+export { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
+export {
+  costOf,
+  formatDollars,
+  MICROS_PER_DOLLAR,
+  type MicroPrice,
+  type Micros,
+  parseDollars,
+  type TokenUsage,
+} from './money.js';
+export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
+export { PostgresKeyStore } from './postgres/postgres-key-store.js';
+export { PostgresUsageLedger } from './postgres/postgres-usage-ledger.js';
+export {
+  type CacheHitPricing,
+  type PriceConfig,
+  type PriceConfigEntry,
+  type PricedUsage,
+  type PriceMatch,
+  PriceTable,
+  type PriceTableOptions,
+  toMicroPrice,
+} from './prices.js';
+export { RedisCounterStore, type RedisCounterStoreOptions } from './redis/redis-counter-store.js';
+export { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
+export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
+export { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
+export type { StorageLogger } from './storage-logger.js';
+export {
+  type KeyUsageReport,
+  keyUsageReport,
+  type UsageFilter,
+  type UsageGroupBy,
+  type UsageLedger,
+  type UsageListOptions,
+  type UsageRecord,
+  type UsageSummaryRow,
+  type UsageTotals,
+} from './usage-ledger.js';

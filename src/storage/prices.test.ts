@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRICES } from './default-prices.js';
+import { PriceTable, toMicroPrice } from './prices.js';
+
+describe('toMicroPrice', () => {
+  it('converts dollars per 1M tokens to micro-dollars', () => {
+    expect(toMicroPrice({ input: 0.15, output: '0.60', cachedInput: '0.075', perRequest: '0.001' })).toEqual({
+      input: 150_000,
+      output: 600_000,
+      cachedInput: 75_000,
+      perRequest: 1000,
+    });
+    expect(toMicroPrice({ input: '0.02' })).toEqual({ input: 20_000, output: 0 });
+    expect(() => toMicroPrice({ input: -1 }, 'bad')).toThrow(/bad.input/);
+    expect(() => PriceTable.fromConfig({ x: { input: 'cheap' } })).toThrow(RangeError);
+  });
+});
+
+describe('PriceTable', () => {
+  const table = PriceTable.fromConfig({
+    'my-model': { input: '1', output: '2' },
+    'groq/*': { input: '0.5', output: '0.5' },
+    'groq/llama-*': { input: '0.25', output: '0.25' },
+    'gpt-4o': { input: '100', output: '100' },
+  });
+
+  it('finds exact names, with or without a provider prefix, case-insensitively', () => {
+    expect(table.lookup('my-model')?.pattern).toBe('my-model');
+    expect(table.lookup('llamagate/llama-3.1-8b')?.pattern).toBe('llama-3.1-8b');
+    expect(table.lookup('llama-3.1-8b')?.price).toEqual({ input: 30_000, output: 50_000 });
+    expect(table.lookup('LlamaGate/Llama-3.1-8B')?.pattern).toBe('llama-3.1-8b');
+    expect(table.lookup('openrouter/meta/my-model')?.pattern).toBe('my-model');
+  });
+
+  it('prefers the most specific glob', () => {
+    expect(table.lookup('groq/llama-3.3-70b')?.pattern).toBe('groq/llama-*');
+    expect(table.lookup('groq/gemma2-9b')?.pattern).toBe('groq/*');
+  });
+
+  it('lets config override the shipped defaults', () => {
+    expect(table.lookup('gpt-4o')?.price.input).toBe(100_000_000);
+    expect(table.lookup('gpt-4o-mini')?.price.input).toBe(150_000);
+    const defaultsOnly = PriceTable.fromConfig();
+    expect(defaultsOnly.lookup('gpt-4o')?.price).toEqual({
+      input: 2_500_000,
+      output: 10_000_000,
+      cachedInput: 1_250_000,
+    });
+    expect(PriceTable.fromConfig({}, { includeDefaults: false }).lookup('gpt-4o')).toBeUndefined();
+  });
+
+  it('maps dated snapshots to their family but never a longer sibling', () => {
+    const prices = PriceTable.fromConfig();
+    expect(prices.lookup('gpt-4o-2024-08-06')?.pattern).toBe('gpt-4o');
+    expect(prices.lookup('gpt-4o-mini-2024-07-18')?.pattern).toBe('gpt-4o-mini');
+    expect(prices.lookup('claude-sonnet-4-20250514')?.pattern).toBe('claude-sonnet-4');
+    expect(prices.lookup('anthropic/claude-3-5-haiku-latest')?.pattern).toBe('claude-3-5-haiku');
+    expect(prices.lookup('gemini-2.5-flash-lite-preview-06-17')?.pattern).toBe('gemini-2.5-flash-lite');
+    expect(prices.lookup('groq/llama-3.1-8b-instant')?.pattern).toBe('llama-3.1-8b-instant');
+    expect(prices.lookup('gpt-4.1')?.pattern).toBe('gpt-4.1');
+    expect(prices.lookup('gpt-4')).toBeUndefined();
+    expect(prices.lookup('gpt-4o2')).toBeUndefined();
+  });
+
+  it('prices usage, cache hits and unknown models', () => {
+    expect(table.cost('llamagate/llama-3.1-8b', { promptTokens: 1000, completionTokens: 100 })).toEqual({
+      cost: 35,
+      priced: true,
+      pattern: 'llama-3.1-8b',
+    });
+    expect(table.cost('unknown-model', { promptTokens: 1000 })).toEqual({ cost: 0, priced: false });
+    expect(table.cost('my-model', { promptTokens: 1000 }, { cacheHit: true }).cost).toBe(0);
+    const half = PriceTable.fromConfig({ m: { input: '1', output: '0' } }, { cacheHit: { percent: 50 } });
+    expect(half.cost('m', { promptTokens: 1001 }, { cacheHit: true }).cost).toBe(501);
+    const full = PriceTable.fromConfig({ m: { input: '1', output: '0' } }, { cacheHit: 'full' });
+    expect(full.cost('m', { promptTokens: 1001 }, { cacheHit: true }).cost).toBe(1001);
+    const fallback = PriceTable.fromConfig({}, { fallback: { input: '1', output: '1' } });
+    expect(fallback.cost('anything', { promptTokens: 10 })).toEqual({ cost: 10, priced: true, pattern: '*' });
+    expect(() => PriceTable.fromConfig({}, { cacheHit: { percent: -5 } })).toThrow(RangeError);
+  });
+
+  it('bounds a request before it runs', () => {
+    expect(table.maxCost('my-model', { promptTokens: 1000, maxOutputTokens: 500 }).cost).toBe(2000);
+  });
+});
+
+describe('default prices', () => {
+  it('ship the LlamaGate catalogue within its published bands', () => {
+    const prices = PriceTable.fromConfig();
+    const band = (model: string) => prices.lookup(model)?.price;
+    expect(band('nomic-embed-text')).toEqual({ input: 20_000, output: 0 });
+    for (const model of ['llama-3.2-3b', 'qwen3-4b']) {
+      expect(band(model)?.input).toBeGreaterThanOrEqual(30_000);
+      expect(band(model)?.input).toBeLessThanOrEqual(40_000);
+      expect(band(model)?.output).toBe(80_000);
+    }
+    for (const model of ['llama-3.1-8b', 'qwen3-8b', 'qwen3-vl-8b', 'mistral-7b']) {
+      expect(band(model)?.input).toBeGreaterThanOrEqual(30_000);
+      expect(band(model)?.input).toBeLessThanOrEqual(150_000);
+      expect(band(model)?.output).toBeGreaterThanOrEqual(50_000);
+      expect(band(model)?.output).toBeLessThanOrEqual(550_000);
+    }
+    expect(band('qwen2.5-coder-7b')).toEqual({ input: 60_000, output: 120_000 });
+    expect(band('deepseek-r1-distill-qwen-7b')?.output).toBeLessThanOrEqual(200_000);
+  });
+
+  it('are all valid', () => {
+    for (const [model, entry] of Object.entries(DEFAULT_PRICES)) expect(() => toMicroPrice(entry, model)).not.toThrow();
+    expect(Object.keys(DEFAULT_PRICES)).toEqual(
+      expect.arrayContaining([
+        'gpt-4o',
+        'claude-3-5-sonnet',
+        'gemini-2.5-pro',
+        'deepseek-reasoner',
+        'text-embedding-3-large',
+      ]),
+    );
+  });
+});

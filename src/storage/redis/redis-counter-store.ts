@@ -1,0 +1,326 @@
+/**
+ * Counters in Redis, shared by every gateway process (atomic Lua scripts), with a local fallback: while Redis
+ * is unreachable or slow, each call is answered by an in-process {@link MemoryCounterStore} within the
+ * command timeout, and a (throttled) warning is logged. Limits are then enforced per process instead of
+ * globally, which is better than refusing or hanging every request. The client never queues commands while
+ * disconnected, so an outage costs nothing but the fallback.
+ *
+ * Key-cache invalidation uses Redis pub/sub on a dedicated subscriber connection; when publishing fails the
+ * message is still delivered to this process's own listeners.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { randomBase62 } from '../api-keys.js';
+import {
+  type AcquireSlotOptions,
+  type ConsumeRequest,
+  type CounterStore,
+  DEFAULT_SLOT_TTL_MS,
+  type InvalidationListener,
+  type RateDecision,
+  type SlotLease,
+  validateSubject,
+  WINDOW_MS,
+} from '../counter-store.js';
+import { MemoryCounterStore } from '../memory/memory-counter-store.js';
+import { decide, validateConsumeRequest, windowPosition } from '../sliding-window.js';
+import { type StorageLogger, silentLogger, ThrottledLog } from '../storage-logger.js';
+import { ACQUIRE_SLOT, ADD_TOKENS, CONSUME, runScript } from './redis-scripts.js';
+
+export interface RedisCounterStoreOptions {
+  /** `redis://host:6379/0` (e.g. `REDIS_URL`). */
+  url: string;
+  /** Prefix of every key and of the invalidation channel; default 'llamagate:'. */
+  keyPrefix?: string;
+  /** A command slower than this counts as an outage for that call. Default 250 ms. */
+  commandTimeoutMs?: number;
+  /** How long `connect` waits for the first connection. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  logger?: StorageLogger;
+  now?: () => number;
+  windowMs?: number;
+}
+
+export interface RedisCounterStats {
+  /** Calls answered locally because Redis failed or was not connected. */
+  fallbacks: number;
+}
+
+export class RedisCounterStore implements CounterStore {
+  readonly kind = 'redis' as const;
+  readonly #redis: Redis;
+  readonly #redisOptions: RedisOptions;
+  readonly #url: string;
+  #subscriber: Redis | undefined;
+  #subscribed: Promise<void> | undefined;
+  readonly #local: MemoryCounterStore;
+  readonly #listeners = new Set<InvalidationListener>();
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #logger: StorageLogger;
+  readonly #throttle = new ThrottledLog(10_000);
+  readonly #now: () => number;
+  readonly #windowMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #stats: RedisCounterStats = { fallbacks: 0 };
+
+  private constructor(options: RedisCounterStoreOptions) {
+    this.#url = options.url;
+    this.#prefix = options.keyPrefix ?? 'llamagate:';
+    this.#channel = `${this.#prefix}key-invalidations`;
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#windowMs = options.windowMs ?? WINDOW_MS;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    this.#local = new MemoryCounterStore({ now: this.#now, windowMs: this.#windowMs });
+    this.#redisOptions = {
+      lazyConnect: true,
+      connectTimeout: this.#connectTimeoutMs,
+      commandTimeout: options.commandTimeoutMs ?? 250,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // Keep reconnecting in the background forever; calls meanwhile use the local fallback.
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    };
+    this.#redis = new Redis(this.#url, this.#redisOptions);
+    this.#redis.on('error', (error) => this.#warn('redis-connection', error));
+  }
+
+  /** Creates the store and waits up to `connectTimeoutMs` for Redis; if it is down, starts degraded. */
+  static async connect(options: RedisCounterStoreOptions): Promise<RedisCounterStore> {
+    const store = new RedisCounterStore(options);
+    try {
+      await withTimeout(store.#redis.connect(), store.#connectTimeoutMs, 'redis connect');
+    } catch (error) {
+      store.#warn('redis-connection', error);
+    }
+    return store;
+  }
+
+  get stats(): RedisCounterStats {
+    return { ...this.#stats };
+  }
+
+  /** Whether calls currently go to Redis. */
+  get connected(): boolean {
+    return this.#redis.status === 'ready';
+  }
+
+  async consume(subject: string, request: ConsumeRequest): Promise<RateDecision> {
+    validateSubject(subject);
+    validateConsumeRequest(request);
+    const rpm = request.rpm ?? null;
+    const tpm = request.tpm ?? null;
+    if (rpm === null && tpm === null) return { allowed: true };
+    return this.#withRedis(
+      'consume',
+      async () => {
+        const { bucket, elapsed } = windowPosition(this.#now(), this.#windowMs);
+        const keys = [
+          this.#counterKey(subject, 'r', bucket),
+          this.#counterKey(subject, 'r', bucket - 1),
+          this.#counterKey(subject, 't', bucket),
+          this.#counterKey(subject, 't', bucket - 1),
+        ];
+        const reply = (await runScript(this.#redis, CONSUME, keys, [
+          rpm ?? 0,
+          tpm ?? 0,
+          request.tokens ?? 0,
+          elapsed,
+          this.#windowMs,
+        ])) as number[];
+        const [allowed, rc = 0, rp = 0, tc = 0, tp = 0] = reply.map(Number);
+        const { decision } = decide(
+          request,
+          { current: rc, previous: rp },
+          { current: tc, previous: tp },
+          elapsed,
+          this.#windowMs,
+        );
+        // The script's verdict is authoritative; the shared arithmetic only fills in the details.
+        if ((allowed === 1) === decision.allowed) return decision;
+        return allowed === 1
+          ? { allowed: true }
+          : { allowed: false, limit: rpm !== null ? 'rpm' : 'tpm', retryAfterMs: 1000 };
+      },
+      () => this.#local.consume(subject, request),
+    );
+  }
+
+  async addTokens(subject: string, tokens: number): Promise<void> {
+    validateSubject(subject);
+    if (!Number.isSafeInteger(tokens)) throw new RangeError('tokens must be an integer');
+    if (tokens === 0) return;
+    await this.#withRedis(
+      'addTokens',
+      async () => {
+        const { bucket } = windowPosition(this.#now(), this.#windowMs);
+        await runScript(
+          this.#redis,
+          ADD_TOKENS,
+          [this.#counterKey(subject, 't', bucket)],
+          [tokens, this.#windowMs * 2],
+        );
+      },
+      () => this.#local.addTokens(subject, tokens),
+    );
+  }
+
+  async acquireSlot(subject: string, maxParallel: number, options: AcquireSlotOptions = {}): Promise<SlotLease | null> {
+    validateSubject(subject);
+    if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) {
+      throw new RangeError('maxParallel must be a positive integer');
+    }
+    const ttlMs = options.ttlMs ?? DEFAULT_SLOT_TTL_MS;
+    return this.#withRedis(
+      'acquireSlot',
+      async () => {
+        const now = this.#now();
+        const id = randomBase62(16);
+        const taken = await runScript(
+          this.#redis,
+          ACQUIRE_SLOT,
+          [this.#slotKey(subject)],
+          [now, now + ttlMs, maxParallel, id, ttlMs],
+        );
+        return Number(taken) === 1 ? { id, subject, backend: 'redis' as const } : null;
+      },
+      () => this.#local.acquireSlot(subject, maxParallel, options),
+    );
+  }
+
+  async releaseSlot(lease: SlotLease): Promise<void> {
+    if (lease.backend === 'local') return this.#local.releaseSlot(lease);
+    try {
+      await this.#redis.zrem(this.#slotKey(lease.subject), lease.id);
+    } catch (error) {
+      // The lease expires by itself after its TTL.
+      this.#warn('releaseSlot', error);
+    }
+  }
+
+  async publishInvalidation(keyId: string): Promise<void> {
+    await this.#withRedis(
+      'publishInvalidation',
+      async () => {
+        await this.#redis.publish(this.#channel, keyId);
+      },
+      async () => this.#deliver(keyId),
+    );
+  }
+
+  async subscribeInvalidations(listener: InvalidationListener): Promise<() => Promise<void>> {
+    const entry: InvalidationListener = (keyId) => listener(keyId);
+    this.#listeners.add(entry);
+    try {
+      await withTimeout(this.#ensureSubscribed(), this.#connectTimeoutMs, 'redis subscribe');
+    } catch (error) {
+      // ioredis subscribes as soon as it connects; until then only local publishes reach this listener.
+      this.#warn('subscribeInvalidations', error);
+    }
+    return async () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([quit(this.#redis), this.#subscriber === undefined ? undefined : quit(this.#subscriber)]);
+    await this.#local.close();
+    this.#listeners.clear();
+  }
+
+  #ensureSubscribed(): Promise<void> {
+    if (this.#subscribed === undefined) {
+      // A connection in subscriber mode can do nothing else, hence the second one. It queues SUBSCRIBE until
+      // connected (offline queue on) and re-subscribes after every reconnect.
+      const subscriber = new Redis(this.#url, {
+        ...this.#redisOptions,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        commandTimeout: undefined,
+      });
+      subscriber.on('error', (error) => this.#warn('redis-subscriber', error));
+      subscriber.on('message', (channel: string, message: string) => {
+        if (channel === this.#channel) this.#deliver(message);
+      });
+      this.#subscribed = new Promise<void>((resolve) => {
+        // SUBSCRIBE on every (re)connection: idempotent, and it also covers a first connect that failed.
+        subscriber.on('ready', () => {
+          subscriber.subscribe(this.#channel).then(
+            () => resolve(),
+            (error: unknown) => this.#warn('redis-subscriber', error),
+          );
+        });
+      });
+      this.#subscriber = subscriber;
+      subscriber.connect().catch((error: unknown) => this.#warn('redis-subscriber', error));
+    }
+    return this.#subscribed;
+  }
+
+  #deliver(keyId: string): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(keyId);
+      } catch (error) {
+        this.#logger.warn({ err: error, keyId }, 'key invalidation listener threw');
+      }
+    }
+  }
+
+  async #withRedis<T>(operation: string, remote: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    if (this.#redis.status !== 'ready') {
+      this.#stats.fallbacks++;
+      this.#warn(operation, new Error(`redis is ${this.#redis.status}`));
+      return local();
+    }
+    try {
+      return await remote();
+    } catch (error) {
+      this.#stats.fallbacks++;
+      this.#warn(operation, error);
+      return local();
+    }
+  }
+
+  #warn(operation: string, error: unknown): void {
+    this.#throttle.run(operation, (suppressed) =>
+      this.#logger.warn(
+        { err: error, operation, suppressed },
+        'redis unavailable; rate limits and slots are enforced per process until it is back',
+      ),
+    );
+  }
+
+  // The {subject} hash tag keeps one subject's keys in one cluster slot, as multi-key scripts require.
+  #counterKey(subject: string, kind: 'r' | 't', bucket: number): string {
+    return `${this.#prefix}rl:{${subject}}:${kind}:${bucket}`;
+  }
+
+  #slotKey(subject: string): string {
+    return `${this.#prefix}slots:{${subject}}`;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function quit(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    try {
+      await withTimeout(redis.quit(), 500, 'redis quit');
+      return;
+    } catch {
+      // Fall through to a hard disconnect.
+    }
+  }
+  redis.disconnect();
+}
