@@ -3,11 +3,42 @@
  * `/v1/models` and the library all find providers through this list.
  */
 
+import { anthropicDefinition } from './anthropic/index.js';
+import { azureDefinition } from './azure/index.js';
+import { bedrockDefinition } from './bedrock/index.js';
+import { cohereDefinition } from './cohere/index.js';
+import { deepseekDefinition } from './deepseek/index.js';
+import { fireworksDefinition } from './fireworks/index.js';
+import { gatewayzDefinition } from './gatewayz/index.js';
+import { geminiDefinition, vertexDefinition } from './google/index.js';
+import { groqDefinition } from './groq/index.js';
+import { llamagateDefinition } from './llamagate/index.js';
+import { metaDefinition } from './meta/index.js';
+import { mistralDefinition } from './mistral/index.js';
+import { ollamaDefinition } from './ollama/index.js';
+import { openaiDefinition } from './openai/index.js';
 import { openaiCompatibleDefinition } from './openai-compatible/index.js';
 import type { ProviderDefinition } from './provider-definition.js';
+import { togetherDefinition } from './together/index.js';
 
 export const providerDefinitions: readonly ProviderDefinition[] = [
   openaiCompatibleDefinition,
+  groqDefinition,
+  mistralDefinition,
+  deepseekDefinition,
+  ollamaDefinition,
+  cohereDefinition,
+  geminiDefinition,
+  vertexDefinition,
+  openaiDefinition,
+  azureDefinition,
+  togetherDefinition,
+  fireworksDefinition,
+  metaDefinition,
+  llamagateDefinition,
+  gatewayzDefinition,
+  anthropicDefinition,
+  bedrockDefinition,
   // (adapters add their definition here, one per line)
 ];
 

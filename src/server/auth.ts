@@ -23,6 +23,19 @@ export function safeEqual(candidate: string, expected: string): boolean {
   return timingSafeEqual(digest(candidate), digest(expected));
 }
 
+/** The expected key's digest, computed once per key instead of on every request. */
+const expectedDigests = new Map<string, Buffer>();
+
+function expectedDigest(expected: string): Buffer {
+  let cached = expectedDigests.get(expected);
+  if (cached === undefined) {
+    cached = digest(expected);
+    if (expectedDigests.size > 16) expectedDigests.clear();
+    expectedDigests.set(expected, cached);
+  }
+  return cached;
+}
+
 export function requireApiKey(headers: IncomingHttpHeaders, expected: string): string {
   const credential = extractCredential(headers);
   if (credential === undefined) {

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench`: mock upstream directly vs a bare Node http+undici proxy vs LlamaGate (auth and rate
+ * limiting on, cache off, logging on), each server in its own process. Prints a markdown table:
+ * added latency p50/p99 at concurrency 1, requests/s at concurrency 50, added time to first chunk for a
+ * streaming upstream, and each server's RSS after the load.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = 50;
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
+const API_KEY = 'bench-key';
+const body = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'Say something short.' }],
+  temperature: 0.2,
+});
+const streamBody = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'Stream something.' }],
+  stream: true,
+});
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  headers: Record<string, string>;
+}
+
+async function startProcess(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  headers: Record<string, string> = {},
+  waitFor?: (line: string) => number | undefined,
+): Promise<Server> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    const port = waitFor ? waitFor(line) : (JSON.parse(line) as { port: number }).port;
+    if (port !== undefined) {
+      lines.removeAllListeners();
+      child.stdout?.resume();
+      return { name, url: `http://127.0.0.1:${port}`, child, headers };
+    }
+  }
+  throw new Error(`${name} exited before listening`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function post(pool: Pool, server: Server, payload: string): Promise<void> {
+  const response = await pool.request({
+    path: '/v1/chat/completions',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...server.headers },
+    body: payload,
+  });
+  if (response.statusCode !== 200)
+    throw new Error(`${server.name}: HTTP ${response.statusCode} ${await response.body.text()}`);
+  await response.body.dump();
+}
+
+async function latency(server: Server): Promise<{ p50: number; p99: number }> {
+  const pool = new Pool(server.url, { connections: 1 });
+  for (let i = 0; i < 200; i++) await post(pool, server, body);
+  const samples: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const started = performance.now();
+    await post(pool, server, body);
+    samples.push(performance.now() - started);
+  }
+  await pool.close();
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+async function throughput(server: Server): Promise<number> {
+  const pool = new Pool(server.url, { connections: CONCURRENCY });
+  const deadline = performance.now() + THROUGHPUT_SECONDS * 1000;
+  let completed = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await post(pool, server, body);
+      completed++;
+    }
+  };
+  await Promise.all(Array.from({ length: 200 }, () => post(pool, server, body)));
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return completed / seconds;
+}
+
+async function firstChunk(server: Server): Promise<number> {
+  const pool = new Pool(server.url, { connections: 1 });
+  const samples: number[] = [];
+  for (let i = 0; i < STREAMS + 20; i++) {
+    const started = performance.now();
+    const response = await pool.request({
+      path: '/v1/chat/completions',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...server.headers },
+      body: streamBody,
+    });
+    let first: number | undefined;
+    for await (const _chunk of response.body) first ??= performance.now() - started;
+    if (i >= 20 && first !== undefined) samples.push(first);
+  }
+  await pool.close();
+  samples.sort((a, b) => a - b);
+  return percentile(samples, 50);
+}
+
+function rssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const mock = await startProcess('mock upstream', ['--import', 'tsx', `${here}mock-upstream-server.ts`], {});
+  const bare = await startProcess('bare node proxy', ['--import', 'tsx', `${here}bare-proxy.ts`], {
+    UPSTREAM_URL: mock.url,
+  });
+  const gateway = await startProcess(
+    'LlamaGate',
+    ['dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'],
+    {
+      API_KEY,
+      RATE_LIMIT_RPS: '1000000',
+      CACHE_ENABLED: 'false',
+      DEFAULT_BACKEND: 'bench',
+      LLAMAGATE_CONFIG: `${here}bench-gateway.yaml`,
+      BENCH_UPSTREAM: `${mock.url}/v1`,
+    },
+    { authorization: `Bearer ${API_KEY}` },
+    (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
+    },
+  );
+  const servers = [mock, bare, gateway];
+  try {
+    const results = [];
+    for (const server of servers) {
+      const lat = await latency(server);
+      const rps = await throughput(server);
+      const ttfc = await firstChunk(server);
+      results.push({ server, ...lat, rps, ttfc, rss: rssMb(server.child) });
+    }
+    const direct = results[0] as (typeof results)[number];
+    const bareResult = results[1] as (typeof results)[number];
+    const fmt = (value: number, digits = 3) => value.toFixed(digits);
+    const lines = [
+      `| target | p50 latency (ms) | added p50 (ms) | p99 latency (ms) | added p99 (ms) | req/s @ c=${CONCURRENCY} | added time to first chunk p50 (ms) | RSS after load (MB) |`,
+      '|---|---|---|---|---|---|---|---|',
+      ...results.map(
+        (r) =>
+          `| ${r.server.name} | ${fmt(r.p50)} | ${r === direct ? '–' : fmt(r.p50 - direct.p50)} | ${fmt(r.p99)} | ${r === direct ? '–' : fmt(r.p99 - direct.p99)} | ${fmt(r.rps, 0)} | ${r === direct ? '–' : fmt(r.ttfc - direct.ttfc)} | ${fmt(r.rss, 1)} |`,
+      ),
+    ];
+    const gatewayResult = results[2] as (typeof results)[number];
+    const addedRatio = (gatewayResult.p50 - direct.p50) / (bareResult.p50 - direct.p50);
+    const throughputRatio = gatewayResult.rps / bareResult.rps;
+    process.stdout.write(`\n${lines.join('\n')}\n\n`);
+    process.stdout.write(`LlamaGate added p50 / bare proxy added p50: ${addedRatio.toFixed(2)}× (target ≤ 1.3×)\n`);
+    process.stdout.write(
+      `LlamaGate throughput / bare proxy throughput: ${throughputRatio.toFixed(2)}× (target ≥ 0.8×)\n`,
+    );
+    process.stdout.write(
+      `(${SEQUENTIAL} sequential requests, ${THROUGHPUT_SECONDS}s at concurrency ${CONCURRENCY}, ${STREAMS} streams; node ${process.version})\n`,
+    );
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(
+      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
+    );
+  }
+}
+
+await main();
