@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
@@ -7,12 +8,11 @@ import type {
   CallOptions,
   ChatRequest,
   ChatResult,
-  ChatStreamPart,
   ChatStreamResult,
   LanguageModel,
   ToolCall,
 } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import { type AnthropicMessage, anthropicMessageSchema, describeAnthropicError } from './anthropic-api.js';
 import { translateAnthropicStream } from './anthropic-stream.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
@@ -137,32 +137,21 @@ export class AnthropicChatModel implements LanguageModel {
     });
     const provider = this.provider;
     const model = this.modelId;
-    async function* parts(): AsyncGenerator<ChatStreamPart> {
-      try {
-        yield* translateAnthropicStream(parseSse(upstream.body), {
-          provider,
-          model,
-          url,
-          jsonToolName: prepared.jsonToolName,
-        });
-      } catch (error) {
-        if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
-        yield {
-          type: 'error',
-          error: LlamaGateError.isInstance(error)
-            ? error
-            : new ProviderAPIError({ message: String(error), provider, model, cause: error }),
-        };
-      } finally {
-        upstream.close();
-      }
-    }
     return {
       provider,
       model,
       warnings: prepared.warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: parts(),
+      parts: guardStream(
+        translateAnthropicStream(parseSse(upstream.body), {
+          provider,
+          model,
+          url,
+          jsonToolName: prepared.jsonToolName,
+        }),
+        upstream,
+        { provider, model },
+      ),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import type {
@@ -11,7 +12,7 @@ import type {
   LanguageModel,
   ToolCall,
 } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import { type BedrockConverseResponse, bedrockConverseResponseSchema } from './bedrock-api.js';
 import { describeBedrockError, retypeBedrockHttpError } from './bedrock-error.js';
 import { decodeEventStream } from './bedrock-event-stream.js';
@@ -152,36 +153,24 @@ export class BedrockChatModel implements LanguageModel {
       headers: upstream.headers,
     };
     if (jsonToolName !== undefined) translatorOptions.jsonToolName = jsonToolName;
-    async function* parts(): AsyncGenerator<ChatStreamPart> {
+    async function* translate(): AsyncGenerator<ChatStreamPart> {
       const translator = new BedrockStreamTranslator(translatorOptions);
-      try {
-        const metadata: ChatStreamPart = { type: 'response-metadata', model, created: unixSeconds() };
-        const requestId = upstream.headers['x-amzn-requestid'];
-        if (requestId !== undefined) metadata.id = requestId;
-        yield metadata;
-        for await (const message of decodeEventStream(upstream.body, provider)) {
-          yield* translator.handle(message);
-          if (translator.stopped) return;
-        }
-        yield* translator.end();
-      } catch (error) {
-        if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
-        yield {
-          type: 'error',
-          error: LlamaGateError.isInstance(error)
-            ? error
-            : new ProviderAPIError({ message: String(error), provider, model, cause: error }),
-        };
-      } finally {
-        upstream.close();
+      const metadata: ChatStreamPart = { type: 'response-metadata', model, created: unixSeconds() };
+      const requestId = upstream.headers['x-amzn-requestid'];
+      if (requestId !== undefined) metadata.id = requestId;
+      yield metadata;
+      for await (const message of decodeEventStream(upstream.body, provider)) {
+        yield* translator.handle(message);
+        if (translator.stopped) return;
       }
+      yield* translator.end();
     }
     return {
       provider,
       model,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: parts(),
+      parts: guardStream(translate(), upstream, { provider, model }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
@@ -7,15 +8,14 @@ import type {
   ChatChoice,
   ChatRequest,
   ChatResult,
-  ChatStreamPart,
   ChatStreamResult,
   LanguageModel,
   ToolCall,
 } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import { type CohereChatResponse, cohereChatResponseSchema } from './cohere-api.js';
 import { withCohereErrors } from './cohere-error.js';
-import { cohereStreamParts, streamFailurePart } from './cohere-stream-parts.js';
+import { cohereStreamParts } from './cohere-stream-parts.js';
 import { convertCohereUsage } from './convert-cohere-usage.js';
 import { normaliseToolArguments } from './convert-to-cohere-messages.js';
 import { convertToCohereRequest } from './convert-to-cohere-request.js';
@@ -129,23 +129,12 @@ export class CohereChatModel implements LanguageModel {
       }),
     );
     const context = { provider: this.provider, model: this.modelId, url };
-    async function* parts(): AsyncGenerator<ChatStreamPart> {
-      try {
-        yield* cohereStreamParts(parseSse(upstream.body), context);
-      } catch (error) {
-        // A caller abort ends the iteration as the caller asked; anything else is reported in the stream.
-        if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
-        yield streamFailurePart(error, context);
-      } finally {
-        upstream.close();
-      }
-    }
     return {
       provider: this.provider,
       model: this.modelId,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: parts(),
+      parts: guardStream(cohereStreamParts(parseSse(upstream.body), context), upstream, context),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import type { SseEvent } from '../../provider-utils/sse-parser.js';
 import type { ChatStreamPart } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import {
   cohereContentDeltaSchema,
   cohereMessageEndSchema,
@@ -179,19 +179,4 @@ export async function* cohereStreamParts(
     }
   }
   yield failure(`${provider} stream ended before message-end (connection closed early)`);
-}
-
-/** The final part for an exception thrown while reading the stream (deadline, cut connection). */
-export function streamFailurePart(error: unknown, context: CohereStreamContext): ChatStreamPart {
-  return {
-    type: 'error',
-    error: LlamaGateError.isInstance(error)
-      ? error
-      : new ProviderAPIError({
-          message: String(error),
-          provider: context.provider,
-          model: context.model,
-          cause: error,
-        }),
-  };
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream, type UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateId, unixSeconds } from '../../provider-utils/ids.js';
 import type {
@@ -138,12 +139,16 @@ export class GeminiChatModel implements LanguageModel {
       model: this.modelId,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: geminiStreamParts(upstream, {
-        provider: this.provider,
-        model: this.modelId,
-        url,
-        signatureCache: this.config.signatureCache,
-      }),
+      parts: guardStream(
+        geminiStreamParts(upstream, {
+          provider: this.provider,
+          model: this.modelId,
+          url,
+          signatureCache: this.config.signatureCache,
+        }),
+        upstream,
+        { provider: this.provider, model: this.modelId },
+      ),
     };
   }
 }

@@ -2,7 +2,7 @@ import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import { promptBlockedError } from './convert-gemini-response.js';
 import { convertGeminiUsage, hasGeminiTokenCounts } from './convert-gemini-usage.js';
 import type { GeminiFunctionCall } from './gemini-api.js';
@@ -88,7 +88,8 @@ function* functionCallDeltas(
 /**
  * `streamGenerateContent?alt=sse` events → typed parts. The stream has no terminator event, so one that
  * ends before any finish reason is reported as an error part (a cut connection, not a short answer).
- * Usage comes from the last event that carries token counts.
+ * Usage comes from the last event that carries token counts. Failures are turned into the final error part by
+ * `guardStream`, which also closes the upstream.
  */
 export async function* geminiStreamParts(
   upstream: UpstreamStream,
@@ -100,101 +101,89 @@ export async function* geminiStreamParts(
   let usage: Usage | undefined;
   let sentMetadata = false;
   let finished = false;
-  try {
-    for await (const event of parseSse(upstream.body)) {
-      if (event.data.length === 0) continue;
-      let json: unknown;
-      try {
-        json = JSON.parse(event.data);
-      } catch {
-        throw new ProviderAPIError({
-          message: `${provider} sent a stream event that is not JSON`,
-          provider,
-          model,
-          upstream: { url, body: event.data.slice(0, 500) },
-        });
-      }
-      if (geminiErrorSchema.safeParse(json).success) {
-        yield { type: 'error', error: errorFromStreamEvent(json, { provider, model, url }) };
-        return;
-      }
-      const parsed = geminiResponseSchema.safeParse(json);
-      if (!parsed.success) {
-        throw new ProviderAPIError({
-          message: `${provider} sent an unexpected stream event`,
-          provider,
-          model,
-          upstream: { url, body: json },
-        });
-      }
-      const chunk = parsed.data;
-      if (!sentMetadata) {
-        sentMetadata = true;
-        const metadata: ChatStreamPart = { type: 'response-metadata' };
-        if (chunk.responseId) metadata.id = chunk.responseId;
-        if (chunk.modelVersion) metadata.model = chunk.modelVersion;
-        yield metadata;
-      }
-      if (hasGeminiTokenCounts(chunk.usageMetadata)) usage = convertGeminiUsage(chunk.usageMetadata);
-      const blocked = promptBlockedError(chunk, { provider, modelId: model });
-      if (blocked !== undefined) {
-        yield { type: 'error', error: blocked };
-        return;
-      }
-      for (const [position, candidate] of (chunk.candidates ?? []).entries()) {
-        const choiceIndex = candidate.index ?? position;
-        let state = states.get(choiceIndex);
-        if (state === undefined) {
-          state = { toolCalls: 0 };
-          states.set(choiceIndex, state);
-        }
-        for (const part of candidate.content?.parts ?? []) {
-          if (part.functionCall !== null && part.functionCall !== undefined) {
-            hasToolCalls.add(choiceIndex);
-            yield* functionCallDeltas(
-              part.functionCall,
-              part.thoughtSignature,
-              state,
-              choiceIndex,
-              context.signatureCache,
-            );
-          } else if (typeof part.text === 'string' && part.text !== '') {
-            const closed = closeOpenCall(state, choiceIndex);
-            if (closed !== undefined) yield closed;
-            yield { type: part.thought === true ? 'reasoning-delta' : 'text-delta', choiceIndex, delta: part.text };
-          }
-        }
-        if (candidate.finishReason) {
-          const closed = closeOpenCall(state, choiceIndex);
-          if (closed !== undefined) yield closed;
-          finished = true;
-          yield {
-            type: 'finish',
-            choiceIndex,
-            finishReason: mapGeminiFinishReason(candidate.finishReason, hasToolCalls.has(choiceIndex)),
-            rawFinishReason: candidate.finishReason,
-          };
-        }
-      }
-    }
-    if (!finished) {
+  for await (const event of parseSse(upstream.body)) {
+    if (event.data.length === 0) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(event.data);
+    } catch {
       throw new ProviderAPIError({
-        message: `${provider} stream ended before a finish reason`,
+        message: `${provider} sent a stream event that is not JSON`,
         provider,
         model,
-        upstream: { url },
+        upstream: { url, body: event.data.slice(0, 500) },
       });
     }
-    if (usage !== undefined) yield { type: 'usage', usage };
-  } catch (error) {
-    if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
-    yield {
-      type: 'error',
-      error: LlamaGateError.isInstance(error)
-        ? error
-        : new ProviderAPIError({ message: String(error), provider, model, cause: error }),
-    };
-  } finally {
-    upstream.close();
+    if (geminiErrorSchema.safeParse(json).success) {
+      yield { type: 'error', error: errorFromStreamEvent(json, { provider, model, url }) };
+      return;
+    }
+    const parsed = geminiResponseSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ProviderAPIError({
+        message: `${provider} sent an unexpected stream event`,
+        provider,
+        model,
+        upstream: { url, body: json },
+      });
+    }
+    const chunk = parsed.data;
+    if (!sentMetadata) {
+      sentMetadata = true;
+      const metadata: ChatStreamPart = { type: 'response-metadata' };
+      if (chunk.responseId) metadata.id = chunk.responseId;
+      if (chunk.modelVersion) metadata.model = chunk.modelVersion;
+      yield metadata;
+    }
+    if (hasGeminiTokenCounts(chunk.usageMetadata)) usage = convertGeminiUsage(chunk.usageMetadata);
+    const blocked = promptBlockedError(chunk, { provider, modelId: model });
+    if (blocked !== undefined) {
+      yield { type: 'error', error: blocked };
+      return;
+    }
+    for (const [position, candidate] of (chunk.candidates ?? []).entries()) {
+      const choiceIndex = candidate.index ?? position;
+      let state = states.get(choiceIndex);
+      if (state === undefined) {
+        state = { toolCalls: 0 };
+        states.set(choiceIndex, state);
+      }
+      for (const part of candidate.content?.parts ?? []) {
+        if (part.functionCall !== null && part.functionCall !== undefined) {
+          hasToolCalls.add(choiceIndex);
+          yield* functionCallDeltas(
+            part.functionCall,
+            part.thoughtSignature,
+            state,
+            choiceIndex,
+            context.signatureCache,
+          );
+        } else if (typeof part.text === 'string' && part.text !== '') {
+          const closed = closeOpenCall(state, choiceIndex);
+          if (closed !== undefined) yield closed;
+          yield { type: part.thought === true ? 'reasoning-delta' : 'text-delta', choiceIndex, delta: part.text };
+        }
+      }
+      if (candidate.finishReason) {
+        const closed = closeOpenCall(state, choiceIndex);
+        if (closed !== undefined) yield closed;
+        finished = true;
+        yield {
+          type: 'finish',
+          choiceIndex,
+          finishReason: mapGeminiFinishReason(candidate.finishReason, hasToolCalls.has(choiceIndex)),
+          rawFinishReason: candidate.finishReason,
+        };
+      }
+    }
   }
+  if (!finished) {
+    throw new ProviderAPIError({
+      message: `${provider} stream ended before a finish reason`,
+      provider,
+      model,
+      upstream: { url },
+    });
+  }
+  if (usage !== undefined) yield { type: 'usage', usage };
 }

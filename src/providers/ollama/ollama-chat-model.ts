@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseNdjson } from '../../provider-utils/ndjson-parser.js';
@@ -13,7 +14,7 @@ import type {
   LanguageModel,
   ToolCall,
 } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 import { convertOllamaUsage } from './convert-ollama-usage.js';
 import { convertToOllamaRequest } from './convert-to-ollama-request.js';
@@ -146,94 +147,82 @@ export class OllamaChatModel implements LanguageModel {
     });
     const provider = this.provider;
     const model = this.modelId;
-    async function* parts(): AsyncGenerator<ChatStreamPart> {
+    async function* translate(): AsyncGenerator<ChatStreamPart> {
       let sentMetadata = false;
       let toolCallCount = 0;
       let finished = false;
-      try {
-        for await (const line of parseNdjson(upstream.body, provider)) {
-          const streamError = ollamaErrorSchema.safeParse(line);
-          if (streamError.success) {
-            yield {
-              type: 'error',
-              error: errorFromUpstream({
-                provider,
-                model,
-                url,
-                status: 500,
-                headers: {},
-                body: line,
-                message: streamError.data.error,
-              }),
-            };
-            return;
-          }
-          const parsed = ollamaChatResponseSchema.safeParse(line);
-          if (!parsed.success) {
-            throw new ProviderAPIError({
-              message: `${provider} sent an unexpected stream line`,
+      for await (const line of parseNdjson(upstream.body, provider)) {
+        const streamError = ollamaErrorSchema.safeParse(line);
+        if (streamError.success) {
+          yield {
+            type: 'error',
+            error: errorFromUpstream({
               provider,
               model,
-              upstream: { url, body: line },
-            });
-          }
-          const chunk = parsed.data;
-          if (!sentMetadata) {
-            sentMetadata = true;
-            yield {
-              type: 'response-metadata',
-              id: generateId('chatcmpl'),
-              model: chunk.model ?? model,
-              created: parseOllamaTimestamp(chunk.created_at) ?? unixSeconds(),
-            };
-          }
-          const message = chunk.message;
-          if (message?.thinking) yield { type: 'reasoning-delta', choiceIndex: 0, delta: message.thinking };
-          if (message?.content) yield { type: 'text-delta', choiceIndex: 0, delta: message.content };
-          // Each Ollama tool call arrives whole in one line: one delta carries id, name and all arguments.
-          for (const call of message?.tool_calls ?? []) {
-            const toolCall = toToolCall(call);
-            yield {
-              type: 'tool-call-delta',
-              choiceIndex: 0,
-              toolCallIndex: toolCallCount++,
-              id: toolCall.id,
-              name: toolCall.function.name,
-              argumentsDelta: toolCall.function.arguments,
-            };
-          }
-          if (chunk.done === true) {
-            finished = true;
-            const finish: ChatStreamPart = {
-              type: 'finish',
-              choiceIndex: 0,
-              finishReason: mapOllamaFinishReason(chunk.done_reason, toolCallCount > 0),
-            };
-            if (chunk.done_reason) finish.rawFinishReason = chunk.done_reason;
-            yield finish;
-            yield { type: 'usage', usage: convertOllamaUsage(chunk) };
-            break;
-          }
+              url,
+              status: 500,
+              headers: {},
+              body: line,
+              message: streamError.data.error,
+            }),
+          };
+          return;
         }
-        if (!finished) {
+        const parsed = ollamaChatResponseSchema.safeParse(line);
+        if (!parsed.success) {
           throw new ProviderAPIError({
-            message: `${provider} ended the stream before its final message`,
+            message: `${provider} sent an unexpected stream line`,
             provider,
             model,
-            isRetryable: true,
-            upstream: { url },
+            upstream: { url, body: line },
           });
         }
-      } catch (error) {
-        if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
-        yield {
-          type: 'error',
-          error: LlamaGateError.isInstance(error)
-            ? error
-            : new ProviderAPIError({ message: String(error), provider, model, cause: error }),
-        };
-      } finally {
-        upstream.close();
+        const chunk = parsed.data;
+        if (!sentMetadata) {
+          sentMetadata = true;
+          yield {
+            type: 'response-metadata',
+            id: generateId('chatcmpl'),
+            model: chunk.model ?? model,
+            created: parseOllamaTimestamp(chunk.created_at) ?? unixSeconds(),
+          };
+        }
+        const message = chunk.message;
+        if (message?.thinking) yield { type: 'reasoning-delta', choiceIndex: 0, delta: message.thinking };
+        if (message?.content) yield { type: 'text-delta', choiceIndex: 0, delta: message.content };
+        // Each Ollama tool call arrives whole in one line: one delta carries id, name and all arguments.
+        for (const call of message?.tool_calls ?? []) {
+          const toolCall = toToolCall(call);
+          yield {
+            type: 'tool-call-delta',
+            choiceIndex: 0,
+            toolCallIndex: toolCallCount++,
+            id: toolCall.id,
+            name: toolCall.function.name,
+            argumentsDelta: toolCall.function.arguments,
+          };
+        }
+        if (chunk.done === true) {
+          finished = true;
+          const finish: ChatStreamPart = {
+            type: 'finish',
+            choiceIndex: 0,
+            finishReason: mapOllamaFinishReason(chunk.done_reason, toolCallCount > 0),
+          };
+          if (chunk.done_reason) finish.rawFinishReason = chunk.done_reason;
+          yield finish;
+          yield { type: 'usage', usage: convertOllamaUsage(chunk) };
+          break;
+        }
+      }
+      if (!finished) {
+        throw new ProviderAPIError({
+          message: `${provider} ended the stream before its final message`,
+          provider,
+          model,
+          isRetryable: true,
+          upstream: { url },
+        });
       }
     }
     return {
@@ -241,7 +230,7 @@ export class OllamaChatModel implements LanguageModel {
       model,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: parts(),
+      parts: guardStream(translate(), upstream, { provider, model }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
@@ -14,7 +15,7 @@ import type {
   ToolCall,
   Warning,
 } from '../../spec/chat.js';
-import { LlamaGateError, ProviderAPIError } from '../../spec/errors.js';
+import { ProviderAPIError } from '../../spec/errors.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
@@ -160,106 +161,94 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     const provider = this.provider;
     const model = this.modelId;
     const transformResponse = this.config.transformResponse;
-    async function* parts(): AsyncGenerator<ChatStreamPart> {
+    async function* translate(): AsyncGenerator<ChatStreamPart> {
       const toolCallIds = new Map<string, string>();
       let sentMetadata = false;
-      try {
-        for await (const event of parseSse(upstream.body)) {
-          if (event.data === '[DONE]') break;
-          if (event.data.length === 0) continue;
-          let json: unknown;
-          try {
-            json = JSON.parse(event.data);
-          } catch {
-            throw new ProviderAPIError({
-              message: `${provider} sent a stream event that is not JSON`,
-              provider,
-              model,
-              upstream: { url, body: event.data.slice(0, 500) },
-            });
-          }
-          const streamError = openaiStreamErrorSchema.safeParse(json);
-          if (streamError.success) {
-            const code = streamError.data.error.code;
-            const status = typeof code === 'number' && code >= 400 ? code : 500;
-            yield {
-              type: 'error',
-              error: errorFromUpstream({ provider, model, url, status, headers: {}, body: json }),
-            };
-            return;
-          }
-          const parsed = openaiChatChunkSchema.safeParse(transformResponse?.(json, { request, stream: true }) ?? json);
-          if (!parsed.success) {
-            throw new ProviderAPIError({
-              message: `${provider} sent an unexpected stream chunk`,
-              provider,
-              model,
-              upstream: { url, body: json },
-            });
-          }
-          const chunk: OpenAIChatChunk = parsed.data;
-          // Azure may open with a `prompt_filter_results` chunk (no choices, empty id/model): wait for a real one.
-          if (!sentMetadata && (chunk.id || chunk.model || chunk.created || chunk.choices.length > 0)) {
-            sentMetadata = true;
-            const metadata: ChatStreamPart = { type: 'response-metadata' };
-            if (chunk.id) metadata.id = chunk.id;
-            if (chunk.model) metadata.model = chunk.model;
-            if (chunk.created) metadata.created = chunk.created;
-            if (chunk.system_fingerprint) metadata.systemFingerprint = chunk.system_fingerprint;
-            yield metadata;
-          }
-          for (const choice of chunk.choices) {
-            const choiceIndex = choice.index ?? 0;
-            const delta = choice.delta;
-            if (delta) {
-              const reasoning = delta.reasoning_content ?? delta.reasoning;
-              if (reasoning) yield { type: 'reasoning-delta', choiceIndex, delta: reasoning };
-              if (delta.content) yield { type: 'text-delta', choiceIndex, delta: delta.content };
-              if (delta.refusal) yield { type: 'refusal-delta', choiceIndex, delta: delta.refusal };
-              if (delta.tool_calls) {
-                for (const [position, call] of delta.tool_calls.entries()) {
-                  const toolCallIndex = call.index ?? position;
-                  const key = `${choiceIndex}:${toolCallIndex}`;
-                  let id = call.id ?? undefined;
-                  if (!toolCallIds.has(key)) {
-                    id ??= generateToolCallId();
-                    toolCallIds.set(key, id);
-                  } else if (id === toolCallIds.get(key)) {
-                    id = undefined;
-                  }
-                  const part: ChatStreamPart = {
-                    type: 'tool-call-delta',
-                    choiceIndex,
-                    toolCallIndex,
-                    argumentsDelta: toolCallArguments(call.function?.arguments),
-                  };
-                  if (id !== undefined) part.id = id;
-                  if (call.function?.name) part.name = call.function.name;
-                  yield part;
+      for await (const event of parseSse(upstream.body)) {
+        if (event.data === '[DONE]') break;
+        if (event.data.length === 0) continue;
+        let json: unknown;
+        try {
+          json = JSON.parse(event.data);
+        } catch {
+          throw new ProviderAPIError({
+            message: `${provider} sent a stream event that is not JSON`,
+            provider,
+            model,
+            upstream: { url, body: event.data.slice(0, 500) },
+          });
+        }
+        const streamError = openaiStreamErrorSchema.safeParse(json);
+        if (streamError.success) {
+          const code = streamError.data.error.code;
+          const status = typeof code === 'number' && code >= 400 ? code : 500;
+          yield {
+            type: 'error',
+            error: errorFromUpstream({ provider, model, url, status, headers: {}, body: json }),
+          };
+          return;
+        }
+        const parsed = openaiChatChunkSchema.safeParse(transformResponse?.(json, { request, stream: true }) ?? json);
+        if (!parsed.success) {
+          throw new ProviderAPIError({
+            message: `${provider} sent an unexpected stream chunk`,
+            provider,
+            model,
+            upstream: { url, body: json },
+          });
+        }
+        const chunk: OpenAIChatChunk = parsed.data;
+        // Azure may open with a `prompt_filter_results` chunk (no choices, empty id/model): wait for a real one.
+        if (!sentMetadata && (chunk.id || chunk.model || chunk.created || chunk.choices.length > 0)) {
+          sentMetadata = true;
+          const metadata: ChatStreamPart = { type: 'response-metadata' };
+          if (chunk.id) metadata.id = chunk.id;
+          if (chunk.model) metadata.model = chunk.model;
+          if (chunk.created) metadata.created = chunk.created;
+          if (chunk.system_fingerprint) metadata.systemFingerprint = chunk.system_fingerprint;
+          yield metadata;
+        }
+        for (const choice of chunk.choices) {
+          const choiceIndex = choice.index ?? 0;
+          const delta = choice.delta;
+          if (delta) {
+            const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (reasoning) yield { type: 'reasoning-delta', choiceIndex, delta: reasoning };
+            if (delta.content) yield { type: 'text-delta', choiceIndex, delta: delta.content };
+            if (delta.refusal) yield { type: 'refusal-delta', choiceIndex, delta: delta.refusal };
+            if (delta.tool_calls) {
+              for (const [position, call] of delta.tool_calls.entries()) {
+                const toolCallIndex = call.index ?? position;
+                const key = `${choiceIndex}:${toolCallIndex}`;
+                let id = call.id ?? undefined;
+                if (!toolCallIds.has(key)) {
+                  id ??= generateToolCallId();
+                  toolCallIds.set(key, id);
+                } else if (id === toolCallIds.get(key)) {
+                  id = undefined;
                 }
+                const part: ChatStreamPart = {
+                  type: 'tool-call-delta',
+                  choiceIndex,
+                  toolCallIndex,
+                  argumentsDelta: toolCallArguments(call.function?.arguments),
+                };
+                if (id !== undefined) part.id = id;
+                if (call.function?.name) part.name = call.function.name;
+                yield part;
               }
             }
-            if (choice.finish_reason) {
-              yield {
-                type: 'finish',
-                choiceIndex,
-                finishReason: mapOpenAIFinishReason(choice.finish_reason),
-                rawFinishReason: choice.finish_reason,
-              };
-            }
           }
-          if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
+          if (choice.finish_reason) {
+            yield {
+              type: 'finish',
+              choiceIndex,
+              finishReason: mapOpenAIFinishReason(choice.finish_reason),
+              rawFinishReason: choice.finish_reason,
+            };
+          }
         }
-      } catch (error) {
-        if (LlamaGateError.isInstance(error) && error.code === 'client_closed_request') throw error;
-        yield {
-          type: 'error',
-          error: LlamaGateError.isInstance(error)
-            ? error
-            : new ProviderAPIError({ message: String(error), provider, model, cause: error }),
-        };
-      } finally {
-        upstream.close();
+        if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
       }
     }
     return {
@@ -267,7 +256,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       model,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: parts(),
+      parts: guardStream(translate(), upstream, { provider, model }),
     };
   }
 }
