@@ -174,7 +174,7 @@ export type {
 export type { CreditEntryKind, CreditHistoryOptions, CreditLedgerEntry } from './credit-ledger.js';
 export { DEFAULT_PRICES, HOSTED_PROVIDER_PRICES, LLAMAGATE_HOSTED_PRICES } from './default-prices.js';
 export { isModelAllowed, matchesGlob } from './glob.js';
-export { budgetPeriodStart, reserveFailureError } from './key-rules.js';
+export { budgetPeriodStart, keyUnusableReason, reserveFailureError } from './key-rules.js';
 export type {
   ApiKeyRecord,
   BudgetPeriod,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InsufficientQuotaError } from '../spec/errors.js';
-import { budgetPeriodStart, reserveFailureError } from './key-rules.js';
+import { budgetPeriodStart, keyUnusableReason, reserveFailureError } from './key-rules.js';
 import { slidingRetryAfter, slidingWindowAllows } from './sliding-window.js';
 
 describe('budgetPeriodStart', () => {
@@ -21,6 +21,17 @@ describe('budgetPeriodStart', () => {
     expect(new Date(budgetPeriodStart('month', Date.UTC(2024, 1, 29, 5))).toISOString()).toBe(
       '2024-02-01T00:00:00.000Z',
     );
+  });
+});
+
+describe('keyUnusableReason', () => {
+  it('checks revocation, then the enabled flag, then expiry', () => {
+    const key = { revokedAt: null, enabled: true, expiresAt: 1000 };
+    expect(keyUnusableReason(key, 999)).toBeNull();
+    expect(keyUnusableReason(key, 1000)).toBe('expired');
+    expect(keyUnusableReason({ ...key, enabled: false }, 0)).toBe('disabled');
+    expect(keyUnusableReason({ ...key, enabled: false, revokedAt: 5 }, 0)).toBe('revoked');
+    expect(keyUnusableReason({ ...key, expiresAt: null }, Number.MAX_SAFE_INTEGER)).toBeNull();
   });
 });
 

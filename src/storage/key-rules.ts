@@ -80,13 +80,26 @@ export function chargeBudget(
   };
 }
 
+/**
+ * Why a (cached) key may not be used right now, or null when it may: the authentication-time half of the
+ * reservation rule, without credits and budget (those need the atomic `reserve`).
+ */
+export function keyUnusableReason(
+  key: Pick<ApiKeyRecord, 'revokedAt' | 'enabled' | 'expiresAt'>,
+  now: number,
+): 'revoked' | 'disabled' | 'expired' | null {
+  if (key.revokedAt !== null) return 'revoked';
+  if (!key.enabled) return 'disabled';
+  if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';
+  return null;
+}
+
 export type ReservationCheck = { ok: true } | { ok: false; reason: ReserveFailureReason; available: Micros };
 
 /** The reservation rule (see key-store.ts). `fields` must be read inside the same atomic step as the update. */
 export function checkReservation(fields: KeyFields, amount: Micros, now: number): ReservationCheck {
-  if (fields.revokedAt !== null) return { ok: false, reason: 'revoked', available: 0 };
-  if (!fields.enabled) return { ok: false, reason: 'disabled', available: 0 };
-  if (fields.expiresAt !== null && fields.expiresAt <= now) return { ok: false, reason: 'expired', available: 0 };
+  const unusable = keyUnusableReason(fields, now);
+  if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
   const creditsLeft = fields.balance - fields.reserved;
   if (!fields.unlimitedCredits && creditsLeft < amount) {
     return { ok: false, reason: 'insufficient_credits', available: Math.max(creditsLeft, 0) };

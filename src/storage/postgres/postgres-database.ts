@@ -25,6 +25,8 @@ export interface PostgresDatabaseOptions {
   tablePrefix?: string;
   /** Pool size. Default 10. */
   maxConnections?: number;
+  /** Server-side limit per statement, so a stuck database fails requests instead of hanging them. Default 5000 ms. */
+  statementTimeoutMs?: number;
   logger?: StorageLogger;
 }
 
@@ -54,6 +56,7 @@ export class PostgresDatabase {
         connectionString: options.connectionString,
         max: options.maxConnections ?? 10,
         connectionTimeoutMillis: 5000,
+        statement_timeout: options.statementTimeoutMs ?? 5000,
       });
     if (options.pool === undefined) {
       // An idle client losing its connection emits on the pool; without a listener that crashes the process.
