@@ -72,11 +72,11 @@ export async function streaming(): Promise<void> {
   const controller = new AbortController();
   const stream = completion({ model: 'gpt-4o-mini', messages, stream: true, signal: controller.signal });
   for await (const chunk of stream) {
-    process.stdout.write(chunk.delta);
+    process.stdout.write(chunk.delta); // also chunk.reasoningDelta, chunk.toolCallDeltas, chunk.finishReason
     if (chunk.usage) console.log('\ntokens:', chunk.usage.totalTokens);
   }
-  const response = await stream.finalResponse();
-  console.log(response.text.length, response.finishReason);
+  const final = await stream.finalResponse(); // drives the stream itself if nobody iterated it
+  console.log(final.text.length, final.finishReason);
 }
 
 export async function structuredOutput(): Promise<void> {
@@ -204,16 +204,11 @@ export async function errors(): Promise<void> {
   }
 }
 
-export function tokensAndCost(): void {
+export async function tokensAndCost(): Promise<void> {
   const prompt = countTokens({ model: 'gpt-4o', messages });
-  const before = estimateCost({ model: 'gpt-4o', messages, maxTokens: 500 });
-  console.log(prompt, `≤ $${before.usd.toFixed(6)}`);
-}
-
-export async function costOfAResponse(): Promise<void> {
-  const response = await completion({ model: 'gpt-4o-mini', messages });
-  const { usd, priced } = estimateCost(response);
-  console.log(priced ? `$${usd}` : 'no price for this model');
+  const before = estimateCost({ model: 'gpt-4o', messages, maxTokens: 500 }); // upper bound before the call
+  const after = estimateCost(await completion({ model: 'gpt-4o-mini', messages })); // a response works as is
+  console.log(prompt, before.usd, after.priced ? after.usd : 'no price');
 }
 
 export async function selfHostedGateway(): Promise<void> {
