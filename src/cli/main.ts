@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
+import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
 
 const HELP = `LlamaGate ${VERSION} — an OpenAI-compatible LLM gateway
 
 Usage:
   llamagate serve [options]     Run the gateway (the default command)
+  llamagate reload [options]    Make a running gateway reload its configuration
   llamagate --help              Show this help
   llamagate --version           Print the version
 
@@ -17,6 +19,12 @@ Options for serve:
       --ollama-host <url>       Ollama base URL (default http://localhost:11434, env OLLAMA_HOST)
       --debug                   Debug logging (env DEBUG=true)
       --log-file <file>         Also append logs to this file (env LOG_FILE)
+      --pid-file <file>         Write the process id here (for reload --pid-file)
+
+Options for reload (POST /admin/reload with the master key, or SIGHUP):
+      --url <url>               Gateway URL (default $LLAMAGATE_URL or http://127.0.0.1:$PORT)
+      --key <key>               Master key (default $LLAMAGATE_MASTER_KEY, else $API_KEY)
+      --pid-file <file>         Send SIGHUP to the pid in this file instead
 
 Precedence: defaults < YAML < .env < environment < flags. See the README for every setting.
 `;
@@ -37,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
         'ollama-host': { type: 'string' },
         debug: { type: 'boolean' },
         'log-file': { type: 'string' },
+        'pid-file': { type: 'string' },
+        url: { type: 'string' },
+        key: { type: 'string' },
       },
     });
   } catch (error) {
@@ -56,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     return serveCommand({
       configFile: values.config as string | undefined,
+      pidFile: values['pid-file'] as string | undefined,
       flags: {
         port: values.port,
         host: values.host,
@@ -63,6 +75,13 @@ export async function main(argv: string[]): Promise<number> {
         debug: values.debug,
         logFile: values['log-file'],
       },
+    });
+  }
+  if (command === 'reload') {
+    return reloadCommand({
+      pidFile: values['pid-file'] as string | undefined,
+      url: values.url as string | undefined,
+      key: values.key as string | undefined,
     });
   }
   process.stderr.write(`llamagate: unknown command "${command}"\n\n${HELP}`);

@@ -1,9 +1,16 @@
-import { ConfigError, type LoadConfigOptions, loadConfig, redactConfig } from '../config/load-config.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { type LoadConfigOptions, loadConfig, redactConfig } from '../config/load-config.js';
+import { ConfigReloader } from '../server/config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from '../server/create-gateway.js';
 import { createGatewayServer } from '../server/gateway-server.js';
 
+export interface ServeOptions extends LoadConfigOptions {
+  /** Where to write the process id (for `llamagate reload --pid-file`); removed on exit. */
+  pidFile?: string;
+}
+
 /** `llamagate serve`: load config, listen, reload on SIGHUP, drain on SIGINT/SIGTERM. Returns the exit code. */
-export async function serveCommand(options: LoadConfigOptions): Promise<number> {
+export async function serveCommand(options: ServeOptions): Promise<number> {
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(options);
@@ -12,9 +19,15 @@ export async function serveCommand(options: LoadConfigOptions): Promise<number> 
     return 1;
   }
   const logger = createGatewayLogger(loaded);
+  const reloader = new ConfigReloader({
+    load: () => loadConfig(options),
+    build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
+    logger,
+  });
   let gateway: ReturnType<typeof createGatewayServer>;
   try {
-    gateway = createGatewayServer(buildGatewayContext(loaded, logger));
+    gateway = createGatewayServer(reloader.build(loaded));
+    reloader.attach(gateway);
   } catch (error) {
     process.stderr.write(`llamagate: ${(error as Error).message}\n`);
     return 1;
@@ -38,15 +51,9 @@ export async function serveCommand(options: LoadConfigOptions): Promise<number> 
     return 1;
   }
 
+  if (options.pidFile !== undefined) writeFileSync(options.pidFile, `${process.pid}\n`);
   const reload = () => {
-    try {
-      const next = loadConfig(options);
-      gateway.setContext(buildGatewayContext(next, logger));
-      logger.info({ configFile: next.configFile }, 'configuration reloaded');
-    } catch (error) {
-      const reason = error instanceof ConfigError ? error.message : (error as Error).message;
-      logger.error({ reason }, 'configuration reload rejected; the previous configuration stays in force');
-    }
+    reloader.reload();
   };
   process.on('SIGHUP', reload);
 
@@ -55,6 +62,8 @@ export async function serveCommand(options: LoadConfigOptions): Promise<number> 
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      process.off('SIGHUP', reload);
+      if (options.pidFile !== undefined) rmSync(options.pidFile, { force: true });
       logger.info({ signal, inFlight: gateway.inFlight }, 'shutting down');
       gateway
         .close()

@@ -3,76 +3,40 @@
  * one raw object and validated here; a bad value stops start-up with a message naming the setting.
  */
 import { z } from 'zod';
-import { parseByteSize, parseDuration } from './durations.js';
+import {
+  modelsSchema,
+  poolMemberSchema,
+  routeSchema,
+  routingSettingsSchema,
+  strategySchema,
+} from './routing-schema.js';
+import { booleanLike, byteSize, duration, numberLike } from './schema-helpers.js';
 
-const duration = (name: string, maxMs?: number) =>
-  z.union([z.string(), z.number()]).transform((value, context) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
+export const backendSchema = z
+  .looseObject({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._-]+$/, 'backend names use letters, digits, ".", "_" and "-"'),
+    type: z.string().min(1),
+    /** Provider settings: apiKey, endpoint, defaultModel, timeout, maxRetries, headers, and provider-specific keys. */
+    config: z.record(z.string(), z.unknown()).default({}),
+    /** Pool members (type: pool): backend or pool names, with optional weights. */
+    backends: z.array(poolMemberSchema).optional(),
+    /** How a pool picks a member (default weighted). */
+    strategy: strategySchema.optional(),
+    /** Whether a pool tries its next member on a retryable failure (default false). */
+    fallback: booleanLike('fallback').optional(),
+  })
+  .superRefine((backend, context) => {
+    if (backend.type === 'pool' && (backend.backends === undefined || backend.backends.length === 0)) {
       context.addIssue({
         code: 'custom',
-        message: `${name} must be a duration like 30s, 5m or 1h (got ${JSON.stringify(value)})`,
+        path: ['backends'],
+        message: `pool "${backend.name}" needs at least one member`,
       });
-      return z.NEVER;
     }
-    if (maxMs !== undefined && ms > maxMs) {
-      context.addIssue({
-        code: 'custom',
-        message: `${name} must be at most ${maxMs / 60_000}m (got ${JSON.stringify(value)})`,
-      });
-      return z.NEVER;
-    }
-    return ms;
   });
-
-const byteSize = (name: string) =>
-  z.union([z.string(), z.number()]).transform((value, context) => {
-    const bytes = parseByteSize(value);
-    if (bytes === undefined || bytes <= 0) {
-      context.addIssue({
-        code: 'custom',
-        message: `${name} must be a size like 10mb or 512kb (got ${JSON.stringify(value)})`,
-      });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-
-const booleanLike = (name: string) =>
-  z.union([z.boolean(), z.string()]).transform((value, context) => {
-    if (typeof value === 'boolean') return value;
-    const normalised = value.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
-    if (['false', '0', 'no', 'off', ''].includes(normalised)) return false;
-    context.addIssue({ code: 'custom', message: `${name} must be true or false (got ${JSON.stringify(value)})` });
-    return z.NEVER;
-  });
-
-const numberLike = (name: string) =>
-  z.union([z.number(), z.string()]).transform((value, context) => {
-    const parsed = typeof value === 'number' ? value : Number(value.trim());
-    if (!Number.isFinite(parsed) || (typeof value === 'string' && value.trim() === '')) {
-      context.addIssue({ code: 'custom', message: `${name} must be a number (got ${JSON.stringify(value)})` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
-
-export const backendSchema = z.looseObject({
-  name: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9._-]+$/, 'backend names use letters, digits, ".", "_" and "-"'),
-  type: z.string().min(1),
-  /** Provider settings: apiKey, endpoint, defaultModel, timeout, maxRetries, headers, and provider-specific keys. */
-  config: z.record(z.string(), z.unknown()).default({}),
-  /** Pool members (type: pool). */
-  backends: z
-    .array(z.union([z.string(), z.looseObject({ name: z.string(), weight: z.number().optional() })]))
-    .optional(),
-  strategy: z.string().optional(),
-  fallback: z.boolean().optional(),
-});
 
 export type BackendConfig = z.infer<typeof backendSchema>;
 
@@ -113,17 +77,10 @@ export const configSchema = z.object({
   redisUrl: z.string().optional(),
   defaultBackend: z.string().min(1),
   backends: z.array(backendSchema).default([]),
-  routes: z
-    .array(
-      z.looseObject({
-        name: z.string().optional(),
-        path: z.string(),
-        methods: z.array(z.string()).optional(),
-        backend: z.string(),
-      }),
-    )
-    .default([]),
-  models: z.unknown().optional(),
+  routes: z.array(routeSchema).default([]),
+  /** Model aliases: a public name → deployments (`{ backend, model }`) behind a strategy. */
+  models: modelsSchema.default({}),
+  routing: routingSettingsSchema,
   prices: z.unknown().optional(),
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
 });

@@ -17,12 +17,22 @@ export interface BackoffOptions {
  * The wait before retry number `attempt` (0-based): exponential with jitter, but never shorter than the
  * upstream's Retry-After when it sent one. Returns undefined when Retry-After exceeds `maxRetryAfterMs`.
  */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, retryAfterSeconds?: number, random: () => number = Math.random): number | undefined {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  retryAfterSeconds?: number,
+  random: () => number = Math.random,
+): number | undefined {
   const initial = options.initialDelayMs ?? 250;
   const max = options.maxDelayMs ?? 8_000;
   const exponential = Math.min(max, initial * (options.multiplier ?? 2) ** attempt);
   const jitter = options.jitter ?? 'full';
-  const computed = jitter === 'none' ? exponential : jitter === 'equal' ? exponential / 2 + (random() * exponential) / 2 : random() * exponential;
+  const computed =
+    jitter === 'none'
+      ? exponential
+      : jitter === 'equal'
+        ? exponential / 2 + (random() * exponential) / 2
+        : random() * exponential;
   if (retryAfterSeconds === undefined) return Math.round(computed);
   const asked = retryAfterSeconds * 1000;
   if (asked > (options.maxRetryAfterMs ?? 60_000)) return undefined;
@@ -32,7 +42,8 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, retr
 /** Resolves after `ms`, or rejects with AbortedError as soon as the signal fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError({ message: 'The request was aborted by the caller', isRetryable: false }));
+    if (signal?.aborted)
+      return reject(new AbortedError({ message: 'The request was aborted by the caller', isRetryable: false }));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();

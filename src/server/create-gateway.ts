@@ -1,37 +1,81 @@
 import type { LoadedConfig } from '../config/load-config.js';
-import { ModelResolver } from '../router/model-resolver.js';
+import type { Backend } from '../router/backend.js';
+import { Router } from '../router/router.js';
 import type { ChatResult } from '../spec/chat.js';
+import { type PriceConfig, PriceTable } from '../storage/prices.js';
 import { VERSION } from '../version.js';
+import type { ConfigReloader } from './config-reloader.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
 import { LruCache } from './response-cache.js';
 
-/** Builds a request-handling context from a validated config; throws on a bad backend definition. */
-export function buildGatewayContext(loaded: LoadedConfig, logger: Logger): GatewayContext {
+export interface BuildContextOptions {
+  reloader?: ConfigReloader;
+  /** The context being replaced on reload: backends with unchanged settings keep their health and latency. */
+  previous?: GatewayContext;
+}
+
+/** Builds a request-handling context from a validated config; throws on a bad backend, pool, alias or route. */
+export function buildGatewayContext(
+  loaded: LoadedConfig,
+  logger: Logger,
+  options: BuildContextOptions = {},
+): GatewayContext {
   const { config, env } = loaded;
-  const resolver = new ModelResolver({
-    backends: config.backends,
-    defaultBackend: config.defaultBackend,
-    ollamaHost: config.ollamaHost,
+  const router = new Router({
+    config: {
+      backends: config.backends,
+      defaultBackend: config.defaultBackend,
+      ollamaHost: config.ollamaHost,
+      routes: config.routes,
+      models: config.models,
+      routing: config.routing,
+      timeoutMs: config.timeoutMs,
+      healthCheckIntervalMs: config.healthCheckIntervalMs,
+    },
     env,
     imageFetch: {
       allowPrivateAddresses: config.images.allowPrivateAddresses,
       maxBytes: config.images.maxBytes,
       timeoutMs: config.images.timeoutMs,
     },
+    price: costLookup(config.prices),
+    previous: options.previous?.router,
+    logger,
   });
   return {
     config,
     env,
     logger,
-    resolver,
+    resolver: router.resolver,
+    router,
+    reloader: options.reloader,
     cache: config.cache.enabled ? new LruCache<ChatResult>(config.cache.maxEntries, config.cache.ttlMs) : undefined,
     limiter: new TokenBucketLimiter(
       config.rateLimitRps,
       config.rateLimitBurst ?? Math.max(1, Math.ceil(config.rateLimitRps * 2)),
     ),
     version: VERSION,
+  };
+}
+
+/**
+ * The `cost` strategy's price: input + output micro-dollars per 1M tokens from the price table (configured
+ * `prices:` over the shipped defaults), looked up as `<backend type>/<model>`. Unpriced models rank last.
+ */
+function costLookup(prices: unknown): (backend: Backend, modelId: string) => number | undefined {
+  let table: PriceTable;
+  try {
+    table = PriceTable.fromConfig(
+      typeof prices === 'object' && prices !== null && !Array.isArray(prices) ? (prices as PriceConfig) : {},
+    );
+  } catch {
+    table = PriceTable.fromConfig({});
+  }
+  return (backend, modelId) => {
+    const match = table.lookup(`${backend.type}/${modelId}`);
+    return match === undefined ? undefined : match.price.input + match.price.output;
   };
 }
 

@@ -1,6 +1,8 @@
 import type { GatewayConfig } from '../config/config-schema.js';
 import type { ModelResolver } from '../router/model-resolver.js';
+import type { Router } from '../router/router.js';
 import type { ChatResult, Usage, Warning } from '../spec/chat.js';
+import type { ConfigReloader } from './config-reloader.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
@@ -10,7 +12,12 @@ export interface GatewayContext {
   readonly config: Readonly<GatewayConfig>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
+  /** The router's model resolver (backends by name and provider). */
   readonly resolver: ModelResolver;
+  /** Backends, pools, model aliases and routes, with retries, fallback, cool-downs and health. */
+  readonly router: Router;
+  /** Reloads the configuration (SIGHUP, `POST /admin/reload`); absent when the gateway was built without one. */
+  readonly reloader?: ConfigReloader;
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
@@ -25,7 +32,12 @@ export interface RequestState {
   readonly abort: AbortController;
   credential?: string;
   model?: string;
+  /** The backend that served (after retries and fallbacks). */
   backend?: string;
+  /** The model id the serving backend was asked for (an alias resolved, a prefix removed). */
+  upstreamModel?: string;
+  /** Upstream attempts made (retries and fallbacks included). */
+  attempts?: number;
   usage?: Usage;
   cache?: 'HIT' | 'MISS' | 'BYPASS';
   stream?: boolean;

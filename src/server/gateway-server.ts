@@ -137,7 +137,12 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       return inFlight;
     },
     setContext(next) {
+      const previous = context;
       context = next;
+      if (previous === next) return;
+      // Health checks follow the live configuration; requests in flight keep using the old router.
+      if (server.listening) next.router.start();
+      previous.router.stop();
     },
     listen(port = context.config.port, host = context.config.host) {
       return new Promise((resolve, reject) => {
@@ -157,6 +162,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
         };
         const onListening = () => {
           server.off('error', onError);
+          context.router.start();
           resolve(server.address() as AddressInfo);
         };
         server.once('error', onError);
@@ -165,6 +171,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       });
     },
     async close() {
+      context.router.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {

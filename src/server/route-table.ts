@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext, RequestState } from './gateway-context.js';
+import { handleAdminBackends } from './routes/admin-backends.js';
+import { handleAdminReload } from './routes/admin-reload.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
@@ -18,7 +20,7 @@ export interface Route {
   /** Exact path, or a prefix ending in `/*`. */
   path: string;
   handler: RouteHandler;
-  /** Health and hardware are open: no auth, no rate limit. */
+  /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
   open?: boolean;
 }
 
@@ -31,6 +33,9 @@ export const CORE_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health/live', handler: handleLive, open: true },
   { method: 'GET', path: '/health/ready', handler: handleReady, open: true },
   { method: 'GET', path: '/v1/hardware/recommendations', handler: handleHardwareRecommendations, open: true },
+  // Admin routes check the master key themselves (not API keys, not the credit hook).
+  { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
+  { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
 ];
 
 export interface RouteMatch {

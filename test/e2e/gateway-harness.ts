@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import { loadConfig } from '../../src/config/load-config.js';
+import { ConfigReloader } from '../../src/server/config-reloader.js';
 import { buildGatewayContext } from '../../src/server/create-gateway.js';
 import { createGatewayServer, type GatewayServer, type GatewayServerOptions } from '../../src/server/gateway-server.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -27,12 +28,14 @@ export interface Harness {
 }
 
 export async function startGateway(options: HarnessOptions = {}): Promise<Harness> {
-  const loaded = loadConfig({
-    env: { RATE_LIMIT_RPS: '1000', ...options.env },
-    dotenvFile: false,
-    configFile: options.configFile,
-    flags: { port: 0, host: '127.0.0.1' },
-  });
+  const load = () =>
+    loadConfig({
+      env: { RATE_LIMIT_RPS: '1000', ...options.env },
+      dotenvFile: false,
+      configFile: options.configFile,
+      flags: { port: 0, host: '127.0.0.1' },
+    });
+  const loaded = load();
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -42,7 +45,14 @@ export async function startGateway(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const logger = createLogger({ debug: loaded.config.debug, destination });
-  const gateway = createGatewayServer(buildGatewayContext(loaded, logger), options.server);
+  // Reloads (POST /admin/reload) read the same file and environment again, as `llamagate serve` does.
+  const reloader = new ConfigReloader({
+    load,
+    build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
+    logger,
+  });
+  const gateway = createGatewayServer(reloader.build(loaded), options.server);
+  reloader.attach(gateway);
   const address = await gateway.listen();
   const url = `http://127.0.0.1:${address.port}`;
   return {

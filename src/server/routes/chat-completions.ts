@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateId, unixSeconds } from '../../provider-utils/ids.js';
-import type { ResolvedTarget } from '../../router/model-resolver.js';
-import type { CallOptions, ChatResult } from '../../spec/chat.js';
+import type { FallbackTrace } from '../../router/fallback-runner.js';
+import type { RouteCallOptions, RouteOutcome, RoutePlan } from '../../router/router.js';
+import type { ChatResult } from '../../spec/chat.js';
 import { type LlamaGateError, toLlamaGateError, toOpenAIErrorBody } from '../../spec/errors.js';
 import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson, writeWithBackpressure } from '../http-io.js';
@@ -14,20 +15,61 @@ function wantsNoCache(request: IncomingMessage): boolean {
   return typeof header === 'string' && /\b(no-cache|no-store)\b/i.test(header);
 }
 
-/** The call deadline: body `timeout`, else `x-llamagate-timeout` (seconds), else the backend's, capped by TIMEOUT. */
-export function requestTimeout(
+export interface RequestTiming {
+  /** The overall deadline across retries and fallbacks (ms). */
+  deadlineMs: number;
+  /** The timeout the client asked for (body `timeout`, else `x-llamagate-timeout`), which also bounds each attempt. */
+  requestTimeoutMs: number | undefined;
+}
+
+/** The client's timeout (body `timeout`, else `x-llamagate-timeout` in seconds), capped by TIMEOUT. */
+export function requestTiming(
   context: GatewayContext,
   request: IncomingMessage,
   parsedTimeoutMs: number | undefined,
-  backendTimeoutMs: number | undefined,
-): number {
+): RequestTiming {
   const header = request.headers['x-llamagate-timeout'];
   const headerMs =
     typeof header === 'string' && Number.isFinite(Number(header)) && Number(header) > 0
       ? Number(header) * 1000
       : undefined;
-  const asked = parsedTimeoutMs ?? headerMs ?? backendTimeoutMs ?? context.config.timeoutMs;
-  return Math.min(asked, context.config.timeoutMs);
+  const asked = parsedTimeoutMs ?? headerMs;
+  const cap = context.config.timeoutMs;
+  return {
+    deadlineMs: Math.min(asked ?? cap, cap),
+    requestTimeoutMs: asked === undefined ? undefined : Math.min(asked, cap),
+  };
+}
+
+/** `x-llamagate-backend` (who served, or was tried last), `x-llamagate-attempts`, `x-llamagate-fallbacks`. */
+export function routingHeaders(trace: FallbackTrace, served?: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-llamagate-attempts': String(trace.attempts),
+    'x-llamagate-fallbacks': String(trace.fallbacks),
+  };
+  const backend = served ?? trace.current;
+  if (backend !== undefined) headers['x-llamagate-backend'] = backend;
+  return headers;
+}
+
+/** Runs a routed call; a failure still tells the client how many attempts were made and where. */
+export async function withRoutingHeaders<T>(
+  response: ServerResponse,
+  trace: FallbackTrace,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!response.headersSent && trace.attempts > 0) {
+      for (const [name, value] of Object.entries(routingHeaders(trace))) response.setHeader(name, value);
+    }
+    throw error;
+  }
+}
+
+export function requestPath(request: IncomingMessage): string {
+  return (request.url ?? '/').split('?')[0] ?? '/';
 }
 
 function upstreamHeaders(state: RequestState): Record<string, string> {
@@ -44,17 +86,33 @@ export async function handleChatCompletions(
   const parsed = parseChatCompletionBody(parseJsonBody(raw), raw);
   state.model = parsed.model;
   state.stream = parsed.stream;
-  const target = context.resolver.resolve(parsed.model);
-  state.backend = target.backend.name;
-  response.setHeader('x-llamagate-backend', target.backend.name);
-  const options: CallOptions = {
+  const plan = context.router.plan({
+    model: parsed.model,
+    path: requestPath(request),
+    method: request.method,
+    stream: parsed.stream,
+  });
+  const timing = requestTiming(context, request, parsed.timeoutMs);
+  const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
+  const options: RouteCallOptions = {
     signal: state.abort.signal,
-    timeoutMs: requestTimeout(context, request, parsed.timeoutMs, target.backend.timeoutMs),
+    deadlineMs: timing.deadlineMs,
+    requestTimeoutMs: timing.requestTimeoutMs,
     headers: upstreamHeaders(state),
     requestId: state.id,
+    trace,
   };
-  if (parsed.stream) return streamChat(context, response, state, parsed, target, options);
-  return generateChat(context, request, response, state, parsed, target, options);
+  await withRoutingHeaders(response, trace, () =>
+    parsed.stream
+      ? streamChat(context, response, state, parsed, plan, options)
+      : generateChat(context, request, response, state, parsed, plan, options),
+  );
+}
+
+function recordServed(state: RequestState, outcome: RouteOutcome<unknown>): void {
+  state.backend = outcome.target.backend.name;
+  state.upstreamModel = outcome.target.modelId;
+  state.attempts = outcome.attempts;
 }
 
 async function generateChat(
@@ -63,8 +121,8 @@ async function generateChat(
   response: ServerResponse,
   state: RequestState,
   parsed: ParsedChatRequest,
-  target: ResolvedTarget,
-  options: CallOptions,
+  plan: RoutePlan,
+  options: RouteCallOptions,
 ): Promise<void> {
   const cache = context.cache;
   let key: string | undefined;
@@ -72,21 +130,23 @@ async function generateChat(
     if (wantsNoCache(request)) {
       state.cache = 'BYPASS';
     } else {
-      key = chatCacheKey(target.backend.name, target.modelId, parsed.request.openaiBody ?? {});
+      key = chatCacheKey(plan.target, plan.model ?? '', parsed.request.openaiBody ?? {});
       const hit = cache.get(key);
       if (hit !== undefined) {
         state.cache = 'HIT';
         state.usage = hit.usage;
-        sendJson(response, 200, encodeChatCompletion(hit), { 'x-cache': 'HIT' });
+        sendJson(response, 200, encodeChatCompletion(hit), { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' });
         return;
       }
       state.cache = 'MISS';
     }
   }
-  const result: ChatResult = await target.backend.provider.chatModel(target.modelId).generate(parsed.request, options);
+  const outcome = await context.router.generate(plan, parsed.request, options);
+  recordServed(state, outcome);
+  const result: ChatResult = outcome.value;
   state.usage = result.usage;
   if (key !== undefined) cache?.set(key, result);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = routingHeaders(outcome, outcome.target.backend.name);
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
@@ -98,16 +158,20 @@ async function streamChat(
   response: ServerResponse,
   state: RequestState,
   parsed: ParsedChatRequest,
-  target: ResolvedTarget,
-  options: CallOptions,
+  plan: RoutePlan,
+  options: RouteCallOptions,
 ): Promise<void> {
-  // Failures before the upstream accepted the stream reject here and become a normal JSON error response.
-  const stream = await target.backend.provider.chatModel(target.modelId).stream(parsed.request, options);
+  // Failures before the first output part are retried or fallen back from inside the router; when every
+  // candidate failed the rejection becomes a normal JSON error response.
+  const outcome = await context.router.stream(plan, parsed.request, options);
+  recordServed(state, outcome);
+  const stream = outcome.value;
   const headers: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
+    ...routingHeaders(outcome, outcome.target.backend.name),
   };
   const warnings = warningsHeader(stream.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;

@@ -1,12 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmbeddingResult } from '../../spec/embedding.js';
+import type { FallbackTrace } from '../../router/fallback-runner.js';
+import type { CallOptions } from '../../spec/chat.js';
+import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
 import { parseEmbeddingBody } from '../openai-request.js';
-import { requestTimeout } from './chat-completions.js';
+import { requestPath, requestTiming, routingHeaders, withRoutingHeaders } from './chat-completions.js';
 
 function toBase64(vector: readonly number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
+
+/** Inputs beyond the provider's per-call limit are split and sent in order; vectors are joined back. */
+async function embedInBatches(
+  model: EmbeddingModel,
+  request: EmbeddingRequest,
+  options: CallOptions,
+): Promise<EmbeddingResult[]> {
+  const batchSize = model.maxEmbeddingsPerCall ?? request.input.length;
+  const results: EmbeddingResult[] = [];
+  for (let start = 0; start < request.input.length; start += batchSize) {
+    const input = request.input.slice(start, start + batchSize);
+    const batch = input.length === request.input.length ? request : { ...request, input, openaiBody: undefined };
+    results.push(await model.embed(batch, options));
+  }
+  return results;
 }
 
 export async function handleEmbeddings(
@@ -18,33 +36,33 @@ export async function handleEmbeddings(
   const raw = await readBody(request, context.config.maxBodySize);
   const parsed = parseEmbeddingBody(parseJsonBody(raw));
   state.model = parsed.model;
-  const target = context.resolver.resolve(parsed.model);
-  state.backend = target.backend.name;
-  response.setHeader('x-llamagate-backend', target.backend.name);
-  const model = target.backend.provider.embeddingModel(target.modelId);
-  const options = {
-    signal: state.abort.signal,
-    timeoutMs: requestTimeout(context, request, undefined, target.backend.timeoutMs),
-    headers: { 'x-request-id': state.id },
-    requestId: state.id,
-  };
-  // Inputs beyond the provider's per-call limit are split and sent in order; vectors are joined back.
-  const batchSize = model.maxEmbeddingsPerCall ?? parsed.request.input.length;
-  const results: EmbeddingResult[] = [];
-  for (let start = 0; start < parsed.request.input.length; start += batchSize) {
-    const input = parsed.request.input.slice(start, start + batchSize);
-    const batch =
-      input.length === parsed.request.input.length
-        ? parsed.request
-        : { ...parsed.request, input, openaiBody: undefined };
-    results.push(await model.embed(batch, options));
-  }
+  const plan = context.router.plan({ model: parsed.model, path: requestPath(request), method: request.method });
+  const timing = requestTiming(context, request, undefined);
+  const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
+  const outcome = await withRoutingHeaders(response, trace, () =>
+    context.router.execute(
+      plan,
+      (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), parsed.request, call),
+      {
+        signal: state.abort.signal,
+        deadlineMs: timing.deadlineMs,
+        requestTimeoutMs: timing.requestTimeoutMs,
+        headers: { 'x-request-id': state.id },
+        requestId: state.id,
+        trace,
+      },
+    ),
+  );
+  state.backend = outcome.target.backend.name;
+  state.upstreamModel = outcome.target.modelId;
+  state.attempts = outcome.attempts;
+  const results = outcome.value;
   const embeddings = results.flatMap((result) => result.embeddings);
   const promptTokens = results.every((result) => result.usage.promptTokens !== undefined)
     ? results.reduce((sum, result) => sum + (result.usage.promptTokens ?? 0), 0)
     : undefined;
   state.usage = promptTokens === undefined ? {} : { promptTokens, totalTokens: promptTokens };
-  const headers: Record<string, string> = {};
+  const headers = routingHeaders(outcome, outcome.target.backend.name);
   const warnings = warningsHeader(results.flatMap((result) => result.warnings));
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
   sendJson(
@@ -57,7 +75,7 @@ export async function handleEmbeddings(
         index,
         embedding: parsed.encodingFormat === 'base64' ? toBase64(vector) : vector,
       })),
-      model: results[0]?.model ?? target.modelId,
+      model: results[0]?.model ?? outcome.target.modelId,
       usage: { prompt_tokens: promptTokens ?? 0, total_tokens: promptTokens ?? 0 },
     },
     headers,

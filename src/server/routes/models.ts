@@ -9,11 +9,27 @@ interface ListedModel {
   object: 'model';
   created: number;
   owned_by: string;
-  backend: string;
+  /** The backend serving it (backend models). */
+  backend?: string;
+  /** `<backend>/<model>` of each deployment (model aliases). */
+  deployments?: string[];
+}
+
+/** The `models:` aliases, first, as the names clients should prefer. */
+function listAliases(context: GatewayContext): ListedModel[] {
+  return [...context.router.aliases.values()].map((alias) => ({
+    id: alias.name,
+    object: 'model',
+    created: 0,
+    owned_by: 'llamagate',
+    deployments: alias.members.map((member) =>
+      member.model === undefined ? member.node.name : `${member.node.name}/${member.model}`,
+    ),
+  }));
 }
 
 /**
- * Models of every configured backend, asked in parallel with a short timeout. The default backend's models
+ * Model aliases, then the models of every configured backend, asked in parallel with a short timeout. The default backend's models
  * are listed bare (a bare name routes there); others as `<backend>/<model>`. A backend that does not answer
  * is left out (and logged) rather than failing the whole list.
  */
@@ -22,6 +38,12 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
   const lists = await Promise.all(
     backends.map(async (backend) => {
       if (backend.provider.listModels === undefined) return [];
+      // A backend cooling down would only make the whole list wait for its timeout.
+      if (
+        context.router.configuredBackendNodes().find((node) => node.backend === backend)?.stats.breaker.state ===
+        'cooling-down'
+      )
+        return [];
       try {
         const models: ModelInfo[] = await backend.provider.listModels({ signal, timeoutMs: 5_000 });
         return models.map<ListedModel>((model) => ({
@@ -40,7 +62,7 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
       }
     }),
   );
-  return lists.flat();
+  return [...listAliases(context), ...lists.flat()];
 }
 
 export async function handleListModels(

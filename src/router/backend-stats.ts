@@ -1,0 +1,167 @@
+import type { LlamaGateError } from '../spec/errors.js';
+import { type BreakerState, CircuitBreaker, type CooldownPolicy } from './circuit-breaker.js';
+
+export interface FailureRecord {
+  message: string;
+  code: string;
+  status: number;
+  at: string;
+}
+
+export interface HealthCheckRecord {
+  ok: boolean;
+  at: string;
+  latencyMs: number;
+  error?: string;
+}
+
+/** What `GET /admin/backends` and `/health/ready` show for one backend. */
+export interface BackendStatsSnapshot {
+  state: BreakerState;
+  inFlight: number;
+  /** EWMA of whole-response latency (non-streaming calls). */
+  latencyMs: number | undefined;
+  /** EWMA of time to first output (streams). */
+  timeToFirstTokenMs: number | undefined;
+  consecutiveFailures: number;
+  cooldownUntil: string | undefined;
+  requests: number;
+  failures: number;
+  lastError: FailureRecord | undefined;
+  lastCheck: HealthCheckRecord | undefined;
+}
+
+export interface StatsOptions {
+  cooldown: CooldownPolicy;
+  /** EWMA weight of the newest sample. */
+  smoothing: number;
+  now?: () => number;
+}
+
+/**
+ * Live facts about one backend, shared by every request routed to it: requests in flight, latency EWMAs, the
+ * circuit breaker, the last failure and the last health check.
+ */
+export class BackendStats {
+  readonly breaker: CircuitBreaker;
+  inFlight = 0;
+  latencyMs: number | undefined;
+  timeToFirstTokenMs: number | undefined;
+  requests = 0;
+  failures = 0;
+  lastError: FailureRecord | undefined;
+  lastCheck: HealthCheckRecord | undefined;
+  readonly #smoothing: number;
+  readonly #now: () => number;
+
+  constructor(options: StatsOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#smoothing = options.smoothing;
+    this.breaker = new CircuitBreaker(options.cooldown, this.#now);
+  }
+
+  /** Starts an attempt: counts it in flight and claims the half-open trial when there is one. */
+  begin(): AttemptTicket {
+    this.inFlight++;
+    this.requests++;
+    return new AttemptTicket(this, this.breaker.begin());
+  }
+
+  recordLatency(kind: 'latency' | 'ttft', ms: number): void {
+    const previous = kind === 'latency' ? this.latencyMs : this.timeToFirstTokenMs;
+    const next = previous === undefined ? ms : previous + this.#smoothing * (ms - previous);
+    if (kind === 'latency') this.latencyMs = next;
+    else this.timeToFirstTokenMs = next;
+  }
+
+  recordError(error: LlamaGateError): void {
+    this.failures++;
+    this.lastError = {
+      message: error.message,
+      code: error.code,
+      status: error.status,
+      at: new Date(this.#now()).toISOString(),
+    };
+  }
+
+  /** A periodic check: a pass ends a cool-down early, a failure that marks the backend unwell counts like a request failure. */
+  recordCheck(record: Omit<HealthCheckRecord, 'at'>, countsAsFailure: boolean): void {
+    this.lastCheck = { ...record, at: new Date(this.#now()).toISOString() };
+    if (record.ok) this.breaker.checkPassed();
+    else if (countsAsFailure) this.breaker.failure(false);
+  }
+
+  snapshot(): BackendStatsSnapshot {
+    const until = this.breaker.cooldownUntil;
+    const state = this.breaker.state;
+    return {
+      state,
+      inFlight: this.inFlight,
+      latencyMs: round(this.latencyMs),
+      timeToFirstTokenMs: round(this.timeToFirstTokenMs),
+      consecutiveFailures: this.breaker.consecutiveFailures,
+      cooldownUntil: state === 'cooling-down' && until !== undefined ? new Date(until).toISOString() : undefined,
+      requests: this.requests,
+      failures: this.failures,
+      lastError: this.lastError,
+      lastCheck: this.lastCheck,
+    };
+  }
+}
+
+function round(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value * 10) / 10;
+}
+
+/** One attempt on a backend. Every method is safe to call more than once; the first verdict wins. */
+export class AttemptTicket {
+  #released = false;
+  #settled = false;
+
+  constructor(
+    private readonly stats: BackendStats,
+    private readonly trial: boolean,
+  ) {}
+
+  success(sample?: { kind: 'latency' | 'ttft'; ms: number }): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (sample !== undefined) this.stats.recordLatency(sample.kind, sample.ms);
+    this.stats.breaker.success(this.trial);
+  }
+
+  /** `counts`: whether the failure says the backend is unwell (see {@link countsAgainstBackend}). */
+  failure(error: LlamaGateError, counts: boolean): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.stats.recordError(error);
+    if (counts)
+      this.stats.breaker.failure(this.trial, error.retryAfter === undefined ? undefined : error.retryAfter * 1000);
+    else this.stats.breaker.abandon(this.trial);
+  }
+
+  /** A stream that started fine and failed later: the backend still counts it against itself. */
+  failedAfterStart(error: LlamaGateError): void {
+    this.stats.recordError(error);
+    if (countsAgainstBackend(error)) this.stats.breaker.failure(false);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.stats.inFlight--;
+    if (!this.#settled) {
+      this.#settled = true;
+      this.stats.breaker.abandon(this.trial);
+    }
+  }
+}
+
+/**
+ * Failures that say something about the backend rather than the request: connection errors, timeouts, 408, 409,
+ * 429, 5xx and authentication failures. A 400 or a client that went away does not count.
+ */
+export function countsAgainstBackend(error: LlamaGateError): boolean {
+  if (error.code === 'client_closed_request') return false;
+  return error.isRetryable || error.status === 401 || error.status === 403;
+}

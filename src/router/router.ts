@@ -1,0 +1,468 @@
+import type { BackendConfig } from '../config/config-schema.js';
+import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
+import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
+import { ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
+import type { Backend, BackendContext } from './backend.js';
+import { type AttemptTicket, BackendStats, type BackendStatsSnapshot, countsAgainstBackend } from './backend-stats.js';
+import { type Candidate, defaultShouldFallback, type FallbackTrace, runWithFallback } from './fallback-runner.js';
+import { HealthChecker } from './health-checker.js';
+import { ModelResolver, missingModel } from './model-resolver.js';
+import { createRandom } from './random.js';
+import { type PlannedTarget, planTargets } from './route-plan.js';
+import {
+  type BackendNode,
+  buildRoutingTable,
+  type GroupNode,
+  leavesOf,
+  matchConfiguredRoute,
+  type RouteNode,
+  type RoutingTable,
+} from './routing-table.js';
+import { peekFirstOutput } from './stream-peek.js';
+import { trackStreamParts } from './tracked-stream.js';
+
+export interface RouterConfig {
+  backends: readonly BackendConfig[];
+  defaultBackend: string;
+  ollamaHost?: string;
+  routes?: readonly RouteConfig[];
+  models?: Readonly<Record<string, ModelAliasConfig>>;
+  routing: RoutingSettings;
+  /** The gateway-wide timeout (TIMEOUT): the longest any request may take. */
+  timeoutMs?: number;
+  healthCheckIntervalMs?: number;
+}
+
+export interface RouterOptions extends BackendContext {
+  config: RouterConfig;
+  /** Price per 1M tokens (any unit, compared only) for the `cost` strategy; undefined when unpriced. */
+  price?: (backend: Backend, modelId: string) => number | undefined;
+  /** The router this one replaces (reload): backends with unchanged settings keep their health and latency. */
+  previous?: Router;
+  logger?: { warn(object: object, message: string): void; info(object: object, message: string): void };
+}
+
+export interface RouteRequest {
+  model: string | undefined;
+  /** The gateway path (`/v1/chat/completions`), matched against `routes`. */
+  path?: string;
+  method?: string;
+  stream?: boolean;
+}
+
+export interface RoutePlan {
+  /** What the request named: a model alias, pool or backend name (the cache key's first half). */
+  target: string;
+  /** The model passed down (undefined: aliases' own models or backends' defaults). */
+  model: string | undefined;
+  candidates: readonly PlannedTarget[];
+  stream: boolean;
+}
+
+export interface RouteCallOptions {
+  signal?: AbortSignal;
+  /** Deadline across all attempts and backoff waits, in ms from now. */
+  deadlineMs?: number;
+  /** A timeout the client asked for: it bounds each attempt instead of the backend's own timeout. */
+  requestTimeoutMs?: number;
+  headers?: Record<string, string>;
+  requestId?: string;
+  /** Attempts and fallbacks so far, readable after a failure too. */
+  trace?: FallbackTrace;
+}
+
+export interface RouteOutcome<T> {
+  value: T;
+  target: PlannedTarget;
+  attempts: number;
+  fallbacks: number;
+}
+
+/** Handed to an attempt: the ticket, and `defer()` for results (streams) whose bookkeeping ends later. */
+export interface AttemptControl {
+  ticket: AttemptTicket;
+  startedAt: number;
+  defer(): void;
+}
+
+interface RoutedCandidate<T> extends Candidate<T> {
+  target: PlannedTarget;
+}
+
+/**
+ * Routing over backends, pools and model aliases: picks the ordered backends for a request, then runs it with
+ * per-backend retries, fallback, cool-downs and one deadline, keeping each backend's latency, load and health.
+ *
+ * @example
+ * const router = new Router({ env: process.env, config: { backends, defaultBackend: 'llm-pool', routing } });
+ * const plan = router.plan({ model: 'fast', path: '/v1/chat/completions' });
+ * const { value, target } = await router.generate(plan, { messages: [{ role: 'user', content: 'Hi' }] });
+ */
+export class Router {
+  readonly resolver: ModelResolver;
+  readonly settings: RoutingSettings;
+  readonly #table: RoutingTable;
+  readonly #leaves = new Map<string, BackendNode>();
+  readonly #fingerprints = new Map<string, string>();
+  readonly #random: () => number;
+  readonly #price: RouterOptions['price'];
+  readonly #config: RouterConfig;
+  readonly #health: HealthChecker;
+  readonly #logger: RouterOptions['logger'];
+  readonly #leaf: (backend: Backend) => BackendNode;
+
+  constructor(options: RouterOptions) {
+    const { config } = options;
+    this.#config = config;
+    this.settings = config.routing;
+    this.#random = createRandom(config.routing.seed);
+    this.#price = options.price;
+    this.#logger = options.logger;
+    this.resolver = new ModelResolver({
+      backends: config.backends,
+      defaultBackend: config.defaultBackend,
+      ollamaHost: config.ollamaHost,
+      env: options.env,
+      imageFetch: options.imageFetch,
+      dispatcher: options.dispatcher,
+    });
+    const policy = JSON.stringify([config.routing.cooldown, config.routing.latency]);
+    for (const backend of config.backends) this.#fingerprints.set(backend.name, `${policy}${JSON.stringify(backend)}`);
+    const previous = options.previous;
+    const leaf = (backend: Backend): BackendNode => {
+      const existing = this.#leaves.get(backend.name);
+      if (existing !== undefined) return existing;
+      const fingerprint = this.#fingerprints.get(backend.name) ?? `${policy}implicit:${backend.type}`;
+      const node: BackendNode = {
+        kind: 'backend',
+        name: backend.name,
+        backend,
+        stats:
+          (previous === undefined ? undefined : previous.#statsIfUnchanged(backend.name, fingerprint)) ??
+          this.#newStats(),
+      };
+      this.#fingerprints.set(backend.name, fingerprint);
+      this.#leaves.set(backend.name, node);
+      return node;
+    };
+    this.#leaf = leaf;
+    for (const backend of this.resolver.listBackends()) leaf(backend);
+    this.#table = buildRoutingTable({
+      backends: config.backends,
+      models: config.models ?? {},
+      routes: config.routes ?? [],
+      defaultBackend: config.defaultBackend,
+      resolver: this.resolver,
+      leaf,
+    });
+    this.#health = new HealthChecker({
+      targets: () => this.configuredBackendNodes(),
+      intervalMs: config.healthCheckIntervalMs ?? 0,
+      timeoutMs: config.routing.healthCheckTimeout,
+      onChange: (node, ok, error) =>
+        this.#logger?.[ok ? 'info' : 'warn'](
+          { backend: node.name, ok, error, state: node.stats.breaker.state },
+          ok ? 'backend health check passes again' : 'backend health check failed',
+        ),
+    });
+  }
+
+  #newStats(): BackendStats {
+    return new BackendStats({
+      cooldown: {
+        failures: this.settings.cooldown.failures,
+        periodMs: this.settings.cooldown.period,
+        maxPeriodMs: this.settings.cooldown.maxPeriod,
+      },
+      smoothing: this.settings.latency.smoothing,
+    });
+  }
+
+  #statsIfUnchanged(name: string, fingerprint: string): BackendStats | undefined {
+    return this.#fingerprints.get(name) === fingerprint ? this.#leaves.get(name)?.stats : undefined;
+  }
+
+  /** Every backend the router knows: configured ones, the implicit Ollama, and implicit ones used so far. */
+  listBackendNodes(): BackendNode[] {
+    return [...this.#leaves.values()];
+  }
+
+  /** Configured backends and the implicit Ollama one: what health checks and `/health/ready` cover. */
+  configuredBackendNodes(): BackendNode[] {
+    return this.resolver.listBackends().map((backend) => this.#leaf(backend));
+  }
+
+  /** Whether periodic health checks are running (else checks happen on demand). */
+  get checkingHealth(): boolean {
+    return this.#health.started;
+  }
+
+  get pools(): ReadonlyMap<string, GroupNode> {
+    return this.#table.pools;
+  }
+
+  get aliases(): ReadonlyMap<string, GroupNode> {
+    return this.#table.aliases;
+  }
+
+  get defaultNode(): RouteNode {
+    return this.#table.defaultNode;
+  }
+
+  /** The backends behind the default target (the default backend, or every member of a default pool). */
+  defaultBackends(): BackendNode[] {
+    return leavesOf(this.#table.defaultNode);
+  }
+
+  /**
+   * Which node serves a request and with which model: a `models:` alias; else `<backend-or-pool>/<model>`; else
+   * `<provider>/<model>`; else a bare backend or pool name (each member's default model); else the matching
+   * route's backend with the model passed through; else (no route) a bare hosted-family name whose provider is
+   * set up (`claude-…`); else the default backend.
+   */
+  resolveNode(request: RouteRequest): { node: RouteNode; model: string | undefined } {
+    const model = request.model === '' ? undefined : request.model;
+    if (model !== undefined) {
+      const alias = this.#table.aliases.get(model);
+      if (alias !== undefined) return { node: alias, model: undefined };
+      const slash = model.indexOf('/');
+      const pool = slash > 0 ? this.#table.pools.get(model.slice(0, slash)) : undefined;
+      if (pool !== undefined) return { node: pool, model: model.slice(slash + 1) || undefined };
+      const prefixed = this.resolver.resolvePrefixed(model);
+      if (prefixed !== undefined) return { node: this.#leaf(prefixed.backend), model: prefixed.modelId };
+      const named = this.#table.pools.get(model) ?? this.resolver.getBackend(model);
+      if (named !== undefined) return { node: 'kind' in named ? named : this.#leaf(named), model: undefined };
+    }
+    const route =
+      request.path === undefined ? undefined : matchConfiguredRoute(this.#table.routes, request.path, request.method);
+    if (route !== undefined) return { node: route.node, model };
+    const bare = model === undefined ? undefined : this.resolver.resolveBareFamily(model);
+    if (bare !== undefined) return { node: this.#leaf(bare.backend), model: bare.modelId };
+    return { node: this.#table.defaultNode, model };
+  }
+
+  /** The ordered backends a request will try. Throws 503 (with Retry-After) when all are cooling down. */
+  plan(request: RouteRequest): RoutePlan {
+    const { node, model } = this.resolveNode(request);
+    const stream = request.stream === true;
+    const context = {
+      random: this.#random,
+      stream,
+      explore: this.settings.latency.explore,
+      price: this.#price ?? (() => undefined),
+      blockedUntil: [] as number[],
+      missingModel: false,
+    };
+    const candidates = planTargets(node, model, context);
+    if (candidates.length === 0) {
+      if (context.blockedUntil.length > 0) {
+        const seconds = Math.max(1, Math.ceil((Math.min(...context.blockedUntil) - Date.now()) / 1000));
+        throw new ServiceUnavailableError({
+          message: `Every backend of "${node.name}" is cooling down after repeated failures; retry after ${seconds}s`,
+          retryAfter: seconds,
+          isRetryable: true,
+        });
+      }
+      if (context.missingModel) throw missingModel();
+      throw new ServiceUnavailableError({ message: `No backend of "${node.name}" can take this request` });
+    }
+    return { target: node.name, model, candidates, stream };
+  }
+
+  /**
+   * Runs one attempt function over a plan's candidates with retries, fallback and the deadline. The attempt
+   * gets call options with its own timeout (the client's, else the backend's, never past the deadline).
+   */
+  async execute<T>(
+    plan: RoutePlan,
+    attempt: (target: PlannedTarget, call: CallOptions, control: AttemptControl) => Promise<T>,
+    options: RouteCallOptions = {},
+  ): Promise<RouteOutcome<T>> {
+    const deadlineMs = Math.min(
+      options.deadlineMs ?? Number.POSITIVE_INFINITY,
+      this.#config.timeoutMs ?? Number.POSITIVE_INFINITY,
+    );
+    const candidates = plan.candidates.map<RoutedCandidate<T>>((target) => ({
+      target,
+      model: target.modelId,
+      provider: target.backend.type,
+      backend: target.backend.name,
+      maxRetries: target.backend.maxRetries ?? this.settings.maxRetries,
+      run: (signal, info) => this.#attempt(target, attempt, { ...options, signal }, info.remainingMs),
+    }));
+    const outcome = await runWithFallback(candidates, {
+      signal: options.signal,
+      backoff: {
+        initialDelayMs: this.settings.backoff.initialDelay,
+        maxDelayMs: this.settings.backoff.maxDelay,
+        multiplier: this.settings.backoff.multiplier,
+        jitter: this.settings.backoff.jitter,
+        maxRetryAfterMs: this.settings.backoff.maxRetryAfter,
+      },
+      deadline: Number.isFinite(deadlineMs) ? performance.now() + deadlineMs : undefined,
+      random: this.#random,
+      trace: options.trace,
+      // A pool may mix providers with and without embeddings: one without is passed over like a failure.
+      shouldFallback: (error) => defaultShouldFallback(error) || error.code === 'embeddings_not_supported',
+      blockedUntil: (candidate) => (candidate as RoutedCandidate<T>).target.node.stats.breaker.blockedUntil(),
+    });
+    return {
+      value: outcome.value,
+      target: (outcome.served as RoutedCandidate<T>).target,
+      attempts: outcome.attempts,
+      fallbacks: outcome.tried - 1,
+    };
+  }
+
+  async #attempt<T>(
+    target: PlannedTarget,
+    attempt: (target: PlannedTarget, call: CallOptions, control: AttemptControl) => Promise<T>,
+    options: RouteCallOptions,
+    remainingMs: number | undefined,
+  ): Promise<T> {
+    const ownTimeout = options.requestTimeoutMs ?? target.backend.timeoutMs;
+    const budgets = [ownTimeout, remainingMs].filter((value): value is number => value !== undefined);
+    const timeoutMs = budgets.length === 0 ? undefined : Math.max(1, Math.floor(Math.min(...budgets)));
+    const stats = target.node.stats;
+    const stateBefore = stats.breaker.state;
+    const ticket = stats.begin();
+    const startedAt = performance.now();
+    let deferred = false;
+    const control: AttemptControl = { ticket, startedAt, defer: () => (deferred = true) };
+    const call: CallOptions = {
+      signal: options.signal,
+      timeoutMs,
+      headers: options.headers,
+      requestId: options.requestId,
+    };
+    try {
+      const value = await attempt(target, call, control);
+      if (!deferred) {
+        ticket.success({ kind: 'latency', ms: performance.now() - startedAt });
+        ticket.release();
+      }
+      if (stateBefore !== 'healthy' && stats.breaker.state === 'healthy')
+        this.#logger?.info({ backend: target.backend.name }, 'backend recovered');
+      return value;
+    } catch (thrown) {
+      const error = toLlamaGateError(thrown);
+      // A timeout shorter than the backend's own (the client's, or what the deadline left) proves nothing.
+      const normal = target.backend.timeoutMs ?? this.#config.timeoutMs;
+      const cutShort =
+        error.code === 'upstream_timeout' && timeoutMs !== undefined && normal !== undefined && timeoutMs < normal;
+      ticket.failure(error, countsAgainstBackend(error) && !cutShort);
+      ticket.release();
+      if (stats.breaker.state === 'cooling-down' && stateBefore !== 'cooling-down') {
+        this.#logger?.warn(
+          { backend: target.backend.name, until: stats.snapshot().cooldownUntil, code: error.code },
+          'backend cooling down after repeated failures',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** A chat completion over the plan. */
+  generate(plan: RoutePlan, request: ChatRequest, options: RouteCallOptions = {}): Promise<RouteOutcome<ChatResult>> {
+    return this.execute(
+      plan,
+      (target, call) => target.backend.provider.chatModel(target.modelId).generate(request, call),
+      options,
+    );
+  }
+
+  /**
+   * A streamed chat completion: a backend that fails before its first output part is retried or fallen back
+   * from; once a part was produced the stream is the answer and later failures arrive as its `error` part.
+   */
+  stream(
+    plan: RoutePlan,
+    request: ChatRequest,
+    options: RouteCallOptions = {},
+  ): Promise<RouteOutcome<ChatStreamResult>> {
+    return this.execute(
+      plan,
+      async (target, call, control) => {
+        const started = await target.backend.provider.chatModel(target.modelId).stream(request, call);
+        const peeked = await peekFirstOutput(started);
+        control.defer();
+        control.ticket.success({ kind: 'ttft', ms: performance.now() - control.startedAt });
+        return { ...peeked, parts: trackStreamParts(peeked.parts, control.ticket) };
+      },
+      options,
+    );
+  }
+
+  /** What `GET /admin/backends` shows. */
+  snapshot(): RouterSnapshot {
+    const defaults = new Set(this.defaultBackends().map((node) => node.name));
+    return {
+      defaultBackend: this.#config.defaultBackend,
+      backends: this.listBackendNodes().map((node) => ({
+        name: node.name,
+        type: node.backend.type,
+        implicit: node.backend.implicit,
+        default: defaults.has(node.name),
+        defaultModel: node.backend.defaultModel,
+        ...node.stats.snapshot(),
+      })),
+      pools: [...this.#table.pools.values()].map(describeGroup),
+      models: [...this.#table.aliases.values()].map(describeGroup),
+      routes: this.#table.routes.map((route) => ({
+        name: route.name,
+        path: route.path,
+        methods: route.methods,
+        backend: route.node.name,
+      })),
+    };
+  }
+
+  /** Starts the periodic health checks (healthCheckInterval; 0 turns them off). */
+  start(): void {
+    this.#health.start();
+  }
+
+  /** Stops the health checks; requests still running finish normally. */
+  stop(): void {
+    this.#health.stop();
+  }
+
+  /** Runs a health check of every backend now. */
+  checkHealth(nodes: readonly BackendNode[] = this.configuredBackendNodes()): Promise<void> {
+    return Promise.all(nodes.map((node) => this.#health.check(node))).then(() => undefined);
+  }
+}
+
+export interface RouterSnapshot {
+  defaultBackend: string;
+  backends: ({
+    name: string;
+    type: string;
+    implicit: boolean;
+    default: boolean;
+    defaultModel: string | undefined;
+  } & BackendStatsSnapshot)[];
+  pools: GroupDescription[];
+  models: GroupDescription[];
+  routes: { name: string | undefined; path: string; methods: readonly string[] | undefined; backend: string }[];
+}
+
+export interface GroupDescription {
+  name: string;
+  strategy: string;
+  fallback: boolean;
+  members: { name: string; weight: number; model?: string }[];
+}
+
+function describeGroup(group: GroupNode): GroupDescription {
+  return {
+    name: group.name,
+    strategy: group.strategy,
+    fallback: group.fallback,
+    members: group.members.map((member) => ({
+      name: member.node.name,
+      weight: member.weight,
+      ...(member.model === undefined ? {} : { model: member.model }),
+    })),
+  };
+}
