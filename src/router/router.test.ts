@@ -56,10 +56,11 @@ describe('Router', () => {
         ],
       },
     ]);
-    // The chat route sends requests without a model to the pool: each member with its default model.
-    expect(names(router, { model: undefined, path: '/v1/chat/completions', method: 'POST' })).toEqual([
-      'openai-backend:gpt-4o',
+    // The chat route sends requests without a model to the pool: each member with its default model (in latency
+    // order, which now and then explores, hence sorted).
+    expect(names(router, { model: undefined, path: '/v1/chat/completions', method: 'POST' }).sort()).toEqual([
       'anthropic-backend:claude-3-5-sonnet-20241022',
+      'openai-backend:gpt-4o',
     ]);
     // Other paths have no route: the default backend (Ollama).
     expect(names(router, { model: 'nomic-embed-text', path: '/v1/embeddings' })).toEqual(['ollama:nomic-embed-text']);

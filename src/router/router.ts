@@ -3,12 +3,16 @@ import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/r
 import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
 import { ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
-import { type AttemptTicket, BackendStats, type BackendStatsSnapshot, countsAgainstBackend } from './backend-stats.js';
+import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
 import { type Candidate, defaultShouldFallback, type FallbackTrace, runWithFallback } from './fallback-runner.js';
 import { HealthChecker } from './health-checker.js';
 import { ModelResolver, missingModel } from './model-resolver.js';
 import { createRandom } from './random.js';
 import { type PlannedTarget, planTargets } from './route-plan.js';
+import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
+
+export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
+
 import {
   type BackendNode,
   buildRoutingTable,
@@ -132,7 +136,8 @@ export class Router {
     const leaf = (backend: Backend): BackendNode => {
       const existing = this.#leaves.get(backend.name);
       if (existing !== undefined) return existing;
-      const fingerprint = this.#fingerprints.get(backend.name) ?? `${policy}implicit:${backend.type}`;
+      const fingerprint =
+        this.#fingerprints.get(backend.name) ?? `${policy}implicit:${backend.type}:${config.ollamaHost ?? ''}`;
       const node: BackendNode = {
         kind: 'backend',
         name: backend.name,
@@ -156,7 +161,11 @@ export class Router {
       leaf,
     });
     this.#health = new HealthChecker({
-      targets: () => this.configuredBackendNodes(),
+      // The implicit Ollama backend is only watched when it is the default (else nobody asked for it).
+      targets: () => {
+        const defaults = new Set(this.defaultBackends());
+        return this.configuredBackendNodes().filter((node) => !node.backend.implicit || defaults.has(node));
+      },
       intervalMs: config.healthCheckIntervalMs ?? 0,
       timeoutMs: config.routing.healthCheckTimeout,
       onChange: (node, ok, error) =>
@@ -395,26 +404,7 @@ export class Router {
 
   /** What `GET /admin/backends` shows. */
   snapshot(): RouterSnapshot {
-    const defaults = new Set(this.defaultBackends().map((node) => node.name));
-    return {
-      defaultBackend: this.#config.defaultBackend,
-      backends: this.listBackendNodes().map((node) => ({
-        name: node.name,
-        type: node.backend.type,
-        implicit: node.backend.implicit,
-        default: defaults.has(node.name),
-        defaultModel: node.backend.defaultModel,
-        ...node.stats.snapshot(),
-      })),
-      pools: [...this.#table.pools.values()].map(describeGroup),
-      models: [...this.#table.aliases.values()].map(describeGroup),
-      routes: this.#table.routes.map((route) => ({
-        name: route.name,
-        path: route.path,
-        methods: route.methods,
-        backend: route.node.name,
-      })),
-    };
+    return snapshotRouting(this.#config.defaultBackend, this.listBackendNodes(), this.defaultBackends(), this.#table);
   }
 
   /** Starts the periodic health checks (healthCheckInterval; 0 turns them off). */
@@ -431,38 +421,4 @@ export class Router {
   checkHealth(nodes: readonly BackendNode[] = this.configuredBackendNodes()): Promise<void> {
     return Promise.all(nodes.map((node) => this.#health.check(node))).then(() => undefined);
   }
-}
-
-export interface RouterSnapshot {
-  defaultBackend: string;
-  backends: ({
-    name: string;
-    type: string;
-    implicit: boolean;
-    default: boolean;
-    defaultModel: string | undefined;
-  } & BackendStatsSnapshot)[];
-  pools: GroupDescription[];
-  models: GroupDescription[];
-  routes: { name: string | undefined; path: string; methods: readonly string[] | undefined; backend: string }[];
-}
-
-export interface GroupDescription {
-  name: string;
-  strategy: string;
-  fallback: boolean;
-  members: { name: string; weight: number; model?: string }[];
-}
-
-function describeGroup(group: GroupNode): GroupDescription {
-  return {
-    name: group.name,
-    strategy: group.strategy,
-    fallback: group.fallback,
-    members: group.members.map((member) => ({
-      name: member.node.name,
-      weight: member.weight,
-      ...(member.model === undefined ? {} : { model: member.model }),
-    })),
-  };
 }
