@@ -293,7 +293,8 @@ export class Router {
     );
     const candidates = plan.candidates.map<RoutedCandidate<T>>((target) => ({
       target,
-      model: target.modelId,
+      // Shown in AllProvidersFailedError messages: which backend, asked for which model.
+      model: `${target.backend.name}/${target.modelId}`,
       provider: target.backend.type,
       backend: target.backend.name,
       maxRetries: target.backend.maxRetries ?? this.settings.maxRetries,
