@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
+import { creditsCommand } from './credits-command.js';
+import { keysCommand } from './keys-command.js';
 import { reloadCommand } from './reload-command.js';
 import { serveCommand } from './serve-command.js';
+import { usageCommand } from './usage-command.js';
 
 const HELP = `LlamaGate ${VERSION} — an OpenAI-compatible LLM gateway
 
 Usage:
   llamagate serve [options]     Run the gateway (the default command)
   llamagate reload [options]    Make a running gateway reload its configuration
+  llamagate keys <command>      Create, list, update, rotate, revoke virtual keys (keys --help)
+  llamagate credits <command>   Add or set a key's credits, show its ledger (credits --help)
+  llamagate usage [filters]     Usage totals or records (usage --help)
   llamagate --help              Show this help
   llamagate --version           Print the version
 
@@ -29,7 +35,16 @@ Options for reload (POST /admin/reload with the master key, or SIGHUP):
 Precedence: defaults < YAML < .env < environment < flags. See the README for every setting.
 `;
 
+/** Commands with their own options (parsed by the command). */
+const ADMIN_COMMANDS = new Map<string, (argv: string[]) => Promise<number>>([
+  ['keys', keysCommand],
+  ['credits', creditsCommand],
+  ['usage', usageCommand],
+]);
+
 export async function main(argv: string[]): Promise<number> {
+  const adminCommand = ADMIN_COMMANDS.get(argv[0] ?? '');
+  if (adminCommand !== undefined) return adminCommand(argv.slice(1));
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { type LoadConfigOptions, loadConfig, redactConfig } from '../config/load-config.js';
+import { openGatewayBilling } from '../server/billing/open-billing.js';
 import { ConfigReloader } from '../server/config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from '../server/create-gateway.js';
 import { createGatewayServer } from '../server/gateway-server.js';
@@ -24,11 +25,20 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
     logger,
   });
+  // Keys, credits and usage: SQLite under LLAMAGATE_DATA_DIR unless DATABASE_URL; closed with the server.
+  let billing: Awaited<ReturnType<typeof openGatewayBilling>>;
+  try {
+    billing = await openGatewayBilling(loaded.config, logger);
+  } catch (error) {
+    process.stderr.write(`llamagate: cannot open the billing storage: ${(error as Error).message}\n`);
+    return 1;
+  }
   let gateway: ReturnType<typeof createGatewayServer>;
   try {
-    gateway = createGatewayServer(reloader.build(loaded));
+    gateway = createGatewayServer(reloader.build(loaded), billing === undefined ? {} : { billing });
     reloader.attach(gateway);
   } catch (error) {
+    await billing?.close();
     process.stderr.write(`llamagate: ${(error as Error).message}\n`);
     return 1;
   }
@@ -42,11 +52,13 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
         defaultBackend: loaded.config.defaultBackend,
         configFile: loaded.configFile,
         ollamaHost: loaded.config.ollamaHost,
+        billing: billing === undefined ? false : billing.storage.backends,
       },
       'LlamaGate listening',
     );
     logger.debug({ config: redactConfig(loaded.config) }, 'effective configuration');
   } catch (error) {
+    await billing?.close();
     process.stderr.write(`llamagate: ${(error as Error).message}\n`);
     return 1;
   }

@@ -3,6 +3,7 @@
  * one raw object and validated here; a bad value stops start-up with a message naming the setting.
  */
 import { z } from 'zod';
+import { BILLING_ENVIRONMENT_VARIABLES, billingSchema, pricesSchema } from './billing-schema.js';
 import {
   modelsSchema,
   poolMemberSchema,
@@ -81,7 +82,10 @@ export const configSchema = z.object({
   /** Model aliases: a public name → deployments (`{ backend, model }`) behind a strategy. */
   models: modelsSchema.default({}),
   routing: routingSettingsSchema,
-  prices: z.unknown().optional(),
+  /** Model name or glob → USD per 1M tokens (`input`, `output`, `cachedInput`, `perRequest`). */
+  prices: pricesSchema.default({}),
+  /** Virtual keys, credits and usage (see billing-schema.ts). */
+  billing: billingSchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
 });
 
@@ -133,6 +137,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   REDIS_URL: 'redisUrl',
   DEFAULT_BACKEND: 'defaultBackend',
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
+  ...BILLING_ENVIRONMENT_VARIABLES,
 };
 
 /** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */

@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config/config-schema.js';
 import type { ModelResolver } from '../router/model-resolver.js';
 import type { Router } from '../router/router.js';
 import type { ChatResult, Usage, Warning } from '../spec/chat.js';
+import type { BillingSession } from './billing/billing-session.js';
 import type { ConfigReloader } from './config-reloader.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
@@ -43,6 +44,8 @@ export interface RequestState {
   stream?: boolean;
   timeToFirstChunkMs?: number;
   errorCode?: string;
+  /** The caller's billing (virtual key or unbilled caller), when the gateway runs with billing. */
+  billing?: BillingSession;
 }
 
 /** Header-safe text for `x-llamagate-warnings`: printable ASCII only, warnings separated by "; ". */

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
 import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError } from '../spec/errors.js';
 import { requireApiKey } from './auth.js';
+import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { sendError } from './http-io.js';
 import { CORE_ROUTES, matchRoute, type Route } from './route-table.js';
@@ -31,6 +32,11 @@ export interface GatewayServerOptions {
   authorize?: (context: GatewayContext, request: IncomingMessage, state: RequestState) => Promise<void> | void;
   /** Called once per finished request, off the hot path, after the response was sent. */
   onFinished?: (context: GatewayContext, state: RequestState, status: number) => void;
+  /**
+   * Virtual keys, credits and usage (`openGatewayBilling`): replaces the plain API_KEY check, adds the admin
+   * and usage routes, settles and records each request after its handler, and is closed with the server.
+   */
+  billing?: GatewayBilling;
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -42,7 +48,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   let context = initial;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const routes = [...(options.routes ?? []), ...CORE_ROUTES];
+  const routes = [...(options.routes ?? []), ...(options.billing?.routes ?? []), ...CORE_ROUTES];
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
@@ -86,6 +92,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       if (!response.headersSent) sendError(response, failure, id);
       else if (!response.writableEnded) response.end();
     }
+    await options.billing?.finish(state, response);
   };
 
   const guard = async (
@@ -94,7 +101,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     response: ServerResponse,
     state: RequestState,
   ): Promise<void> => {
-    if (current.config.apiKey !== undefined && current.config.apiKey !== '') {
+    if (options.billing !== undefined) {
+      await options.billing.authenticate(current, request, state);
+    } else if (current.config.apiKey !== undefined && current.config.apiKey !== '') {
       state.credential = requireApiKey(request.headers, current.config.apiKey);
     }
     await options.authorize?.(current, request, state);
@@ -187,6 +196,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       }
       server.closeAllConnections();
       await closed;
+      await options.billing?.close();
       await closeSharedDispatcher();
     },
   };
@@ -207,6 +217,7 @@ function logRequest(
     clientIp: state.clientIp,
   };
   if (state.model !== undefined) entry.model = state.model;
+  if (state.billing?.key !== undefined) entry.keyId = state.billing.key.id;
   if (state.backend !== undefined) entry.backend = state.backend;
   if (state.usage?.promptTokens !== undefined) entry.promptTokens = state.usage.promptTokens;
   if (state.usage?.completionTokens !== undefined) entry.completionTokens = state.usage.completionTokens;

@@ -86,6 +86,7 @@ export async function handleChatCompletions(
   const parsed = parseChatCompletionBody(parseJsonBody(raw), raw);
   state.model = parsed.model;
   state.stream = parsed.stream;
+  await state.billing?.admitChat(response, parsed.model, parsed.request, parsed.stream);
   const plan = context.router.plan({
     model: parsed.model,
     path: requestPath(request),
@@ -135,6 +136,7 @@ async function generateChat(
       if (hit !== undefined) {
         state.cache = 'HIT';
         state.usage = hit.usage;
+        await state.billing?.charge(response, hit);
         sendJson(response, 200, encodeChatCompletion(hit), { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' });
         return;
       }
@@ -150,6 +152,7 @@ async function generateChat(
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
+  await state.billing?.charge(response, result);
   sendJson(response, 200, encodeChatCompletion(result), headers);
 }
 
@@ -184,6 +187,7 @@ async function streamChat(
   let failed: LlamaGateError | undefined;
   try {
     for await (const part of stream.parts) {
+      state.billing?.observe(part);
       if (part.type === 'error') {
         failed = part.error;
         break;

@@ -36,6 +36,7 @@ export async function handleEmbeddings(
   const raw = await readBody(request, context.config.maxBodySize);
   const parsed = parseEmbeddingBody(parseJsonBody(raw));
   state.model = parsed.model;
+  await state.billing?.admitEmbedding(response, parsed.model, parsed.request.input);
   const plan = context.router.plan({ model: parsed.model, path: requestPath(request), method: request.method });
   const timing = requestTiming(context, request, undefined);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
@@ -65,6 +66,7 @@ export async function handleEmbeddings(
   const headers = routingHeaders(outcome, outcome.target.backend.name);
   const warnings = warningsHeader(results.flatMap((result) => result.warnings));
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
+  await state.billing?.charge(response);
   sendJson(
     response,
     200,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ModelNotFoundError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
+import { withPricing } from '../billing/price-lookup.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
 
@@ -62,7 +63,7 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
       }
     }),
   );
-  return [...listAliases(context), ...lists.flat()];
+  return withPricing(context.config, [...listAliases(context), ...lists.flat()]);
 }
 
 export async function handleListModels(

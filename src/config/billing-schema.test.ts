@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load-config.js';
+
+function load(env: Record<string, string>) {
+  return loadConfig({ env, dotenvFile: false, cwd: '/nonexistent' }).config;
+}
+
+describe('billing configuration', () => {
+  it('is on by default with free cache hits, free unpriced models and a 5 s key cache', () => {
+    expect(load({}).billing).toEqual({
+      enabled: true,
+      cacheHit: 'free',
+      unpricedModels: 'free',
+      defaultMaxTokens: 4096,
+      keyCacheTtl: 5000,
+    });
+    expect(load({}).prices).toEqual({});
+  });
+
+  it('reads every setting from the environment', () => {
+    const billing = load({
+      BILLING_ENABLED: 'false',
+      BILLING_CACHE_HIT: '25%',
+      BILLING_UNPRICED_MODELS: 'reject',
+      BILLING_DEFAULT_MAX_TOKENS: '1000',
+      KEY_CACHE_TTL: '2s',
+      LLAMAGATE_KEY_HASH_SECRET: 'pepper',
+      DATABASE_SCHEMA: 'billing',
+      REDIS_KEY_PREFIX: 'lg:',
+    }).billing;
+    expect(billing).toEqual({
+      enabled: false,
+      cacheHit: { percent: 25 },
+      unpricedModels: 'reject',
+      defaultMaxTokens: 1000,
+      keyCacheTtl: 2000,
+      keyHashSecret: 'pepper',
+      databaseSchema: 'billing',
+      redisKeyPrefix: 'lg:',
+    });
+    expect(load({ BILLING_CACHE_HIT: 'full' }).billing.cacheHit).toBe('full');
+  });
+
+  it('stops start-up on a bad price or cache rule, naming the setting', () => {
+    expect(() => load({ BILLING_CACHE_HIT: 'half' })).toThrow(
+      /BILLING_CACHE_HIT \(billing.cacheHit\): .*free, full or a percentage/,
+    );
+    expect(() => load({ BILLING_UNPRICED_MODELS: 'maybe' })).toThrow(/billing.unpricedModels/);
+  });
+
+  it('reads prices from YAML and rejects amounts finer than a micro-dollar or unknown fields', () => {
+    const file = (yaml: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'lg-prices-')), 'llamagate.yaml');
+      writeFileSync(path, yaml);
+      return path;
+    };
+    const loaded = loadConfig({
+      env: {},
+      dotenvFile: false,
+      configFile: file('prices:\n  "llama-*": { input: 0.1, output: "0.2", cachedInput: 0.05 }\n'),
+    });
+    expect(loaded.config.prices).toEqual({ 'llama-*': { input: 0.1, output: '0.2', cachedInput: 0.05 } });
+    expect(() =>
+      loadConfig({ env: {}, dotenvFile: false, configFile: file('prices:\n  x: { input: "0.0000001" }\n') }),
+    ).toThrow(/prices.x: .*more precision than a micro-dollar/);
+    expect(() =>
+      loadConfig({ env: {}, dotenvFile: false, configFile: file('prices:\n  x: { input: 1, outptu: 2 }\n') }),
+    ).toThrow(/prices.x: .*outptu/);
+  });
+});

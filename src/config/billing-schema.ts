@@ -1,0 +1,83 @@
+/**
+ * Config schemas of the credit-billed gateway: the `prices:` table and the `billing:` settings. Prices are
+ * validated here with the same parser the billing uses, so a typo stops start-up instead of pricing at 0.
+ */
+import { z } from 'zod';
+import type { CacheHitPricing } from '../storage/prices.js';
+import { toMicroPrice } from '../storage/prices.js';
+import { booleanLike, duration, numberLike } from './schema-helpers.js';
+
+const dollarAmount = z.union([z.number(), z.string().min(1)]);
+
+/** One model's price in USD per 1M tokens (`perRequest` in USD per request). */
+export const priceEntrySchema = z.strictObject({
+  input: dollarAmount,
+  output: dollarAmount.optional(),
+  cachedInput: dollarAmount.optional(),
+  perRequest: dollarAmount.optional(),
+});
+
+/** Model name or glob (`llama-*`, `groq/*`) → price. */
+export const pricesSchema = z.record(z.string().min(1), priceEntrySchema).superRefine((prices, context) => {
+  for (const [model, entry] of Object.entries(prices)) {
+    try {
+      toMicroPrice(entry, model);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: [model], message: (error as Error).message });
+    }
+  }
+});
+
+/** `free` (default), `full`, or a percentage of the full price: `50`, `"50%"`. */
+const cacheHitSchema = z.union([z.string(), z.number()]).transform((value, context): CacheHitPricing => {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'free' || text === 'full') return text;
+  const percent = Number(text.endsWith('%') ? text.slice(0, -1) : text);
+  if (Number.isInteger(percent) && percent >= 0 && percent <= 100) {
+    if (percent === 0) return 'free';
+    if (percent === 100) return 'full';
+    return { percent };
+  }
+  context.addIssue({
+    code: 'custom',
+    message: `BILLING_CACHE_HIT must be free, full or a percentage 0-100 (got ${JSON.stringify(value)})`,
+  });
+  return z.NEVER;
+});
+
+export const billingSchema = z
+  .object({
+    /** Open the key/usage storage at start (SQLite under dataDir, or DATABASE_URL): virtual keys, credits, usage. */
+    enabled: booleanLike('BILLING_ENABLED').default(true),
+    /** How an answer from the gateway's response cache is charged. */
+    cacheHit: cacheHitSchema.default('free'),
+    /** Models without a price: served free (`free`) or refused to virtual keys with 403 (`reject`). */
+    unpricedModels: z.enum(['free', 'reject']).default('free'),
+    /** Output tokens reserved for a request without `max_tokens`. */
+    defaultMaxTokens: numberLike('BILLING_DEFAULT_MAX_TOKENS')
+      .pipe(z.number().int().positive('BILLING_DEFAULT_MAX_TOKENS must be a positive integer'))
+      .default(4096),
+    /** How long a process trusts its cached copy of a key (revocations are pushed sooner through Redis). */
+    keyCacheTtl: duration('KEY_CACHE_TTL').default(5_000),
+    /** HMAC secret for key hashes (`LLAMAGATE_KEY_HASH_SECRET`); changing it invalidates every virtual key. */
+    keyHashSecret: z.string().optional(),
+    /** Postgres schema of the tables (default public). */
+    databaseSchema: z.string().optional(),
+    /** Prefix of the Redis keys and channel (default `llamagate:`). */
+    redisKeyPrefix: z.string().optional(),
+  })
+  .prefault({});
+
+export type BillingConfig = z.infer<typeof billingSchema>;
+
+/** Environment variables of the billing settings (merged into ENVIRONMENT_VARIABLES). */
+export const BILLING_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
+  BILLING_ENABLED: 'billing.enabled',
+  BILLING_CACHE_HIT: 'billing.cacheHit',
+  BILLING_UNPRICED_MODELS: 'billing.unpricedModels',
+  BILLING_DEFAULT_MAX_TOKENS: 'billing.defaultMaxTokens',
+  KEY_CACHE_TTL: 'billing.keyCacheTtl',
+  LLAMAGATE_KEY_HASH_SECRET: 'billing.keyHashSecret',
+  DATABASE_SCHEMA: 'billing.databaseSchema',
+  REDIS_KEY_PREFIX: 'billing.redisKeyPrefix',
+};

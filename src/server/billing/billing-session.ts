@@ -1,0 +1,322 @@
+/**
+ * One request's billing, from admission to the ledger row:
+ * admit (model access → rpm/tpm/parallel limits → credit reservation, all before any upstream call) →
+ * charge (non-streaming: settle the actual cost and put it in the response headers) →
+ * finish (always, after the handler: settle a stream for what it generated, or release an unused hold;
+ * free the parallel slot; correct the tpm count; queue the usage record).
+ */
+import type { ServerResponse } from 'node:http';
+import type { ChatRequest, ChatResult, ChatStreamPart } from '../../spec/chat.js';
+import { LlamaGateError, PermissionDeniedError, RateLimitError, ServiceUnavailableError } from '../../spec/errors.js';
+import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
+import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
+import { isModelAllowed } from '../../storage/glob.js';
+import { reserveFailureError } from '../../storage/key-rules.js';
+import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
+import { formatDollars, type Micros } from '../../storage/money.js';
+import type { UsageRecord } from '../../storage/usage-ledger.js';
+import type { GatewayContext, RequestState } from '../gateway-context.js';
+import type { Logger } from '../logger.js';
+import type { KeyCache } from './key-cache.js';
+import { priceTableFor } from './price-lookup.js';
+import {
+  chatPromptShape,
+  countPromptTokens,
+  countTextTokens,
+  embeddingPromptShape,
+  generatedText,
+  type PromptShape,
+  promptTokenBound,
+} from './token-estimate.js';
+
+/** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */
+export type CallerRole = 'key' | 'master' | 'api-key' | 'open';
+
+export const COST_HEADER = 'x-llamagate-cost';
+export const CREDITS_REMAINING_HEADER = 'x-llamagate-credits-remaining';
+export const COST_RESERVED_HEADER = 'x-llamagate-cost-reserved';
+
+/** A storage failure on the request path: 503 with a retry hint, not a 500 (typed errors pass through). */
+export function storageUnavailable(error: unknown): LlamaGateError {
+  if (LlamaGateError.isInstance(error)) return error;
+  return new ServiceUnavailableError({
+    message: 'The billing storage is unreachable; retry shortly',
+    retryAfter: 1,
+    isRetryable: true,
+    cause: error,
+  });
+}
+
+/** Money in headers and bodies: exact dollars with all six decimals (`0.000450`, `-0.000120`). */
+export function headerDollars(micros: Micros): string {
+  return formatDollars(micros, { minDecimals: 6 });
+}
+
+/** What a session needs from the long-lived billing service. */
+export interface BillingServices {
+  keys: KeyStore;
+  counters: CounterStore;
+  usageWriter: BatchingUsageWriter;
+  cache: KeyCache;
+  logger: Pick<Logger, 'error' | 'warn'>;
+}
+
+interface MeteredUsage {
+  promptTokens: number;
+  completionTokens: number | undefined;
+  cachedTokens: number | undefined;
+  reasoningTokens: number | undefined;
+  estimated: boolean;
+}
+
+export class BillingSession {
+  readonly role: CallerRole;
+  /** The virtual key (undefined for unbilled callers). */
+  readonly key: ApiKeyRecord | undefined;
+  readonly #services: BillingServices;
+  readonly #context: GatewayContext;
+  readonly #state: RequestState;
+  readonly #startedAtEpoch: number;
+  #model: string | undefined;
+  #shape: PromptShape | undefined;
+  #chat = false;
+  #reservation: Reservation | undefined;
+  #lease: SlotLease | undefined;
+  #countedTokens = 0;
+  #generated: string[] = [];
+  #metered: { usage: MeteredUsage; cost: Micros } | undefined;
+  #finished = false;
+
+  constructor(
+    services: BillingServices,
+    context: GatewayContext,
+    state: RequestState,
+    role: CallerRole,
+    key?: ApiKeyRecord,
+  ) {
+    this.#services = services;
+    this.#context = context;
+    this.#state = state;
+    this.role = role;
+    this.key = key;
+    this.#startedAtEpoch = Math.round(Date.now() - (performance.now() - state.startedAt));
+  }
+
+  /** Admission of a chat completion; throws 403/429/402 before any upstream call. */
+  admitChat(response: ServerResponse, model: string, request: ChatRequest, stream: boolean): Promise<void> {
+    this.#chat = true;
+    const maxOutput =
+      (request.maxTokens ?? this.#context.config.billing.defaultMaxTokens) * Math.max(1, request.n ?? 1);
+    return this.#admit(response, model, chatPromptShape(request), maxOutput, stream);
+  }
+
+  admitEmbedding(response: ServerResponse, model: string, input: readonly string[]): Promise<void> {
+    return this.#admit(response, model, embeddingPromptShape(input), 0, false);
+  }
+
+  /** Collects a stream's generated text, counted only if the provider reports no usage. */
+  observe(part: ChatStreamPart): void {
+    const text = generatedText(part);
+    if (text !== undefined) this.#generated.push(text);
+  }
+
+  /**
+   * Non-streaming responses: prices the usage (`state.usage`, estimated from `result` where missing), settles
+   * the reservation and sets `x-llamagate-cost` / `x-llamagate-credits-remaining`. Never throws: a storage
+   * failure is logged and the hold expires unsettled rather than failing an answered request.
+   */
+  async charge(response: ServerResponse, result?: ChatResult): Promise<void> {
+    if (this.#metered !== undefined || this.#model === undefined) return;
+    if (result !== undefined) {
+      for (const choice of result.choices) {
+        const { content, reasoningContent, toolCalls, refusal } = choice.message;
+        for (const text of [content, reasoningContent, refusal])
+          if (typeof text === 'string') this.#generated.push(text);
+        for (const call of toolCalls ?? []) this.#generated.push(call.function.name, call.function.arguments);
+      }
+    }
+    try {
+      const { cost, balance } = await this.#settle();
+      if (!response.headersSent) {
+        response.setHeader(COST_HEADER, headerDollars(cost));
+        if (balance !== undefined) response.setHeader(CREDITS_REMAINING_HEADER, headerDollars(balance));
+      }
+    } catch (error) {
+      this.#services.logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
+    }
+  }
+
+  /** Runs once after the handler, whatever happened; never throws. */
+  async finish(response: ServerResponse): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    const { counters, keys, usageWriter, logger } = this.#services;
+    try {
+      if (this.#metered === undefined && this.#model !== undefined) {
+        if (this.#producedOutput()) await this.#settle();
+        else if (this.#reservation !== undefined) await keys.release(this.#reservation.id);
+      }
+    } catch (error) {
+      logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
+    }
+    if (this.#lease !== undefined) await counters.releaseSlot(this.#lease).catch(() => {});
+    const key = this.key;
+    if (key?.tpm != null && this.#countedTokens > 0) {
+      const used =
+        this.#metered === undefined
+          ? 0
+          : this.#metered.usage.promptTokens + (this.#metered.usage.completionTokens ?? 0);
+      if (used !== this.#countedTokens) await counters.addTokens(key.id, used - this.#countedTokens).catch(() => {});
+    }
+    if (this.#model === undefined) return;
+    try {
+      usageWriter.write(this.#record(response));
+    } catch (error) {
+      logger.error({ requestId: this.#state.id, err: error }, 'usage record rejected');
+    }
+  }
+
+  async #admit(
+    response: ServerResponse,
+    model: string,
+    shape: PromptShape,
+    maxOutputTokens: number,
+    stream: boolean,
+  ): Promise<void> {
+    this.#model = model;
+    this.#shape = shape;
+    const key = this.key;
+    if (key === undefined) return;
+    if (!isModelAllowed(key.models, model)) {
+      throw new PermissionDeniedError({
+        code: 'model_not_allowed',
+        message: `API key ${key.id} is not allowed to use the model ${model}`,
+        param: 'model',
+      });
+    }
+    const bound = promptTokenBound(shape);
+    const maximum = priceTableFor(this.#context.config).maxCost(model, { promptTokens: bound, maxOutputTokens });
+    if (!maximum.priced && this.#context.config.billing.unpricedModels === 'reject') {
+      throw new PermissionDeniedError({
+        code: 'model_not_allowed',
+        message: `The model ${model} has no price on this gateway, so virtual keys cannot use it`,
+        param: 'model',
+      });
+    }
+    const { counters, keys } = this.#services;
+    if (key.rpm !== null || key.tpm !== null) {
+      const decision = await counters.consume(key.id, { rpm: key.rpm, tpm: key.tpm, tokens: bound });
+      if (!decision.allowed) {
+        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+        throw new RateLimitError({
+          message: `API key ${key.id} exceeded its ${decision.limit === 'rpm' ? `${key.rpm} requests` : `${key.tpm} tokens`} per minute; retry after ${seconds}s`,
+          retryAfter: seconds,
+          isRetryable: true,
+        });
+      }
+      this.#countedTokens = bound;
+    }
+    if (key.maxParallel !== null) {
+      this.#lease = (await counters.acquireSlot(key.id, key.maxParallel)) ?? undefined;
+      if (this.#lease === undefined) {
+        throw new RateLimitError({
+          message: `API key ${key.id} already has ${key.maxParallel} requests in flight; retry when one finishes`,
+          retryAfter: 1,
+          isRetryable: true,
+        });
+      }
+    }
+    // A key with nothing left is refused even for a model that costs nothing: the hold is at least 1 µ$.
+    const amount = key.unlimitedCredits ? maximum.cost : Math.max(maximum.cost, 1);
+    // The hold outlives the longest request the gateway allows, so a long stream is still settled, not swept.
+    const ttlMs = this.#context.config.timeoutMs + 60_000;
+    const held = await keys.reserve(key.id, amount, { requestId: this.#state.id, ttlMs }).catch((error: unknown) => {
+      throw storageUnavailable(error);
+    });
+    if (!held.ok) throw reserveFailureError(held.reason, key.id);
+    this.#reservation = held.reservation;
+    if (stream) {
+      // A stream's headers leave before its cost is known: they carry the hold and what is left beyond it.
+      response.setHeader(COST_RESERVED_HEADER, headerDollars(amount));
+      response.setHeader(
+        CREDITS_REMAINING_HEADER,
+        headerDollars((this.#services.cache.latest(key.id) ?? key).balance - amount),
+      );
+    }
+  }
+
+  #producedOutput(): boolean {
+    const usage = this.#state.usage;
+    return (
+      this.#generated.length > 0 ||
+      (usage !== undefined && (usage.promptTokens !== undefined || usage.completionTokens !== undefined))
+    );
+  }
+
+  /** Prices the usage and settles the hold; returns the cost and, when a hold was settled, the balance after. */
+  async #settle(): Promise<{ cost: Micros; balance?: Micros | undefined }> {
+    const usage = await this.#meter();
+    const model = this.#model ?? '';
+    const cost = priceTableFor(this.#context.config).cost(model, usage, { cacheHit: this.#state.cache === 'HIT' }).cost;
+    this.#metered = { usage, cost };
+    if (this.#reservation === undefined) return { cost };
+    const settled = await this.#services.keys.settle(this.#reservation.id, cost, { reason: model });
+    if (!settled.settled) {
+      this.#services.logger.warn(
+        { requestId: this.#state.id, keyId: this.key?.id, cost },
+        'credit hold was gone before settling (expired or released); the request was not charged',
+      );
+    }
+    if (settled.balance !== undefined && this.key !== undefined) {
+      this.#services.cache.noteBalance(this.key.id, settled.balance);
+    }
+    return { cost, balance: settled.balance };
+  }
+
+  /** The provider's counts; what it left out is counted here and the result marked estimated. */
+  async #meter(): Promise<MeteredUsage> {
+    const reported = this.#state.usage;
+    let estimated = reported?.estimated === true;
+    let promptTokens = reported?.promptTokens;
+    if (promptTokens === undefined) {
+      promptTokens = this.#shape === undefined ? 0 : await countPromptTokens(this.#shape);
+      estimated = true;
+    }
+    let completionTokens = reported?.completionTokens;
+    if (completionTokens === undefined && this.#chat) {
+      completionTokens = await countTextTokens(this.#generated);
+      estimated = true;
+    }
+    return {
+      promptTokens,
+      completionTokens,
+      cachedTokens: reported?.cachedTokens,
+      reasoningTokens: reported?.reasoningTokens,
+      estimated,
+    };
+  }
+
+  #record(response: ServerResponse): UsageRecord {
+    const state = this.#state;
+    const usage = this.#metered?.usage;
+    const round = (value: number | undefined) => (value === undefined ? undefined : Math.round(value));
+    return {
+      time: this.#startedAtEpoch,
+      requestId: state.id,
+      keyId: this.key?.id ?? null,
+      model: this.#model ?? '',
+      backend: state.backend ?? '',
+      promptTokens: usage?.promptTokens,
+      completionTokens: usage?.completionTokens,
+      cachedTokens: usage?.cachedTokens,
+      reasoningTokens: usage?.reasoningTokens,
+      cost: this.#metered?.cost ?? 0,
+      latencyMs: round(performance.now() - state.startedAt),
+      ttftMs: round(state.timeToFirstChunkMs),
+      status: response.writableFinished ? response.statusCode : 499,
+      errorCode: state.errorCode,
+      cacheHit: state.cache === 'HIT',
+      estimated: usage?.estimated ?? false,
+    };
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The credit-billed gateway's long-lived service: authenticates callers (master key, shared API_KEY, virtual
+ * `sk-lg-` keys), hands each request a {@link BillingSession}, serves the admin and usage routes, and keeps
+ * the key cache in step with admin changes made by any process.
+ *
+ * Who may call (see the README, "Keys & billing"):
+ * - the master key (`LLAMAGATE_MASTER_KEY`, else `API_KEY`) administers and may call models, unbilled;
+ * - `API_KEY`, when a separate master key is set, stays a shared unbilled key for models (as before billing);
+ * - virtual keys are billed against their credits and limits;
+ * - with neither key configured the gateway is open as before: requests without a virtual key are unbilled.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthenticationError } from '../../spec/errors.js';
+import { hashApiKey, isApiKeyFormat } from '../../storage/api-keys.js';
+import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
+import type { CounterStore } from '../../storage/counter-store.js';
+import type { Storage } from '../../storage/index.js';
+import { keyUnusableReason, reserveFailureError } from '../../storage/key-rules.js';
+import type { ApiKeyRecord, KeyStore } from '../../storage/key-store.js';
+import { extractCredential, safeEqual } from '../auth.js';
+import type { GatewayContext, RequestState } from '../gateway-context.js';
+import type { Logger } from '../logger.js';
+import type { Route } from '../route-table.js';
+import { adminKeyRoutes } from '../routes/admin-keys.js';
+import { usageRoutes } from '../routes/usage.js';
+import { type BillingServices, BillingSession, type CallerRole, storageUnavailable } from './billing-session.js';
+import { KeyAdmin } from './key-admin.js';
+import { KeyCache } from './key-cache.js';
+
+export interface GatewayBillingOptions {
+  storage: Storage;
+  logger: Logger;
+  /** The secret the storage hashes keys with (`LLAMAGATE_KEY_HASH_SECRET`); must match `openStorage`'s. */
+  keyHashSecret?: string | undefined;
+  /** How long a key stays cached (default 5 s). */
+  keyCacheTtlMs?: number;
+  /** How long `close()` waits for requests still finishing their billing. Default 10 s. */
+  closeTimeoutMs?: number;
+}
+
+export class GatewayBilling implements BillingServices {
+  readonly storage: Storage;
+  readonly keys: KeyStore;
+  readonly counters: CounterStore;
+  readonly usageWriter: BatchingUsageWriter;
+  readonly cache: KeyCache;
+  readonly logger: Logger;
+  readonly admin: KeyAdmin;
+  /** `/admin/keys…`, `/admin/usage…`, `/v1/usage`, `/v1/credits`. */
+  readonly routes: readonly Route[];
+  readonly #keyHashSecret: string | undefined;
+  readonly #closeTimeoutMs: number;
+  readonly #open = new Set<BillingSession>();
+  #stopListening: (() => Promise<void>) | undefined;
+  #idle: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: GatewayBillingOptions) {
+    this.storage = options.storage;
+    this.keys = options.storage.keys;
+    this.counters = options.storage.counters;
+    this.usageWriter = options.storage.usageWriter;
+    this.logger = options.logger;
+    this.cache = new KeyCache(options.keyCacheTtlMs ?? 5_000);
+    this.admin = new KeyAdmin(options.storage);
+    this.#keyHashSecret = options.keyHashSecret;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.routes = [...adminKeyRoutes(this.admin), ...usageRoutes(this)];
+  }
+
+  /** Starts listening for key changes made by other processes (and this one). */
+  static async create(options: GatewayBillingOptions): Promise<GatewayBilling> {
+    const billing = new GatewayBilling(options);
+    billing.#stopListening = await billing.counters.subscribeInvalidations((keyId) => billing.cache.evict(keyId));
+    return billing;
+  }
+
+  /** The virtual key for a presented secret, from the cache or storage (revoked and expired keys included). */
+  lookup(plaintext: string): Promise<ApiKeyRecord | undefined> {
+    return this.cache
+      .get(hashApiKey(plaintext, this.#keyHashSecret), (hash) => this.keys.getByHash(hash))
+      .catch((error: unknown) => {
+        throw storageUnavailable(error);
+      });
+  }
+
+  /** The server's auth stage when billing is on: replaces the plain API_KEY check. */
+  async authenticate(context: GatewayContext, request: IncomingMessage, state: RequestState): Promise<void> {
+    const { apiKey, masterKey } = context.config;
+    const master = masterKey || apiKey || undefined;
+    const credential = extractCredential(request.headers);
+    if (credential !== undefined) {
+      if (master !== undefined && safeEqual(credential, master))
+        return this.#begin(context, state, 'master', credential);
+      if (apiKey && apiKey !== master && safeEqual(credential, apiKey)) {
+        return this.#begin(context, state, 'api-key', credential);
+      }
+      if (isApiKeyFormat(credential)) {
+        const key = await this.lookup(credential);
+        if (key === undefined) throw reserveFailureError('not_found');
+        const unusable = keyUnusableReason(key, Date.now());
+        if (unusable !== null) throw reserveFailureError(unusable, key.id);
+        return this.#begin(context, state, 'key', credential, key);
+      }
+      if (master !== undefined) throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
+    } else if (master !== undefined) {
+      throw new AuthenticationError({
+        message: 'Missing API key: send it as X-API-Key or Authorization: Bearer <key>',
+        isRetryable: false,
+      });
+    }
+    // No key configured: the gateway stays open, as without billing (the rate limiter keys by client IP).
+    return this.#begin(context, state, 'open', undefined);
+  }
+
+  /** The server's last stage, after the handler (success or not). */
+  async finish(state: RequestState, response: ServerResponse): Promise<void> {
+    const session = state.billing;
+    if (session === undefined || !this.#open.has(session)) return;
+    try {
+      await session.finish(response);
+    } finally {
+      this.#open.delete(session);
+      if (this.#open.size === 0) this.#idle?.();
+    }
+  }
+
+  /** Waits for requests still settling, flushes the usage ledger and closes storage. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#open.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            this.#idle = resolve;
+          }),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, this.#closeTimeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      await this.#stopListening?.();
+      await this.storage.close();
+    })();
+    return this.#closing;
+  }
+
+  #begin(
+    context: GatewayContext,
+    state: RequestState,
+    role: CallerRole,
+    credential: string | undefined,
+    key?: ApiKeyRecord,
+  ): void {
+    if (credential !== undefined) state.credential = credential;
+    const session = new BillingSession(this, context, state, role, key);
+    state.billing = session;
+    this.#open.add(session);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Key administration over a Storage: what `/admin/keys` and `/admin/usage` do, and what the CLI does when it
+ * works on the database directly. Every change to a key is announced on the invalidation channel, so every
+ * gateway process drops its cached copy (within a second with Redis; within KEY_CACHE_TTL without).
+ */
+import { NotFoundError } from '../../spec/errors.js';
+import type { Storage } from '../../storage/index.js';
+import type { ApiKeyRecord } from '../../storage/key-store.js';
+import { emptyTotals, keyUsageReport, type UsageGroupBy } from '../../storage/usage-ledger.js';
+import {
+  type CreditEntryView,
+  creditEntryView,
+  type KeyView,
+  keyView,
+  parseCreateKey,
+  parseCreditChange,
+  parseUpdateKey,
+  summaryRowView,
+  type TimeRange,
+  usageRecordView,
+  usageReportView,
+} from './key-views.js';
+
+export type CreatedKeyView = KeyView & {
+  /** The secret: returned by create and rotate only, never again. */
+  key: string;
+};
+
+export interface UsageQuery extends TimeRange {
+  keyId?: string;
+  model?: string;
+}
+
+export interface ListQuery {
+  includeRevoked?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export class KeyAdmin {
+  constructor(private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters'>) {}
+
+  async create(body: unknown): Promise<CreatedKeyView> {
+    const created = await this.storage.keys.create(parseCreateKey(body));
+    return { ...keyView(created.key), key: created.plaintext };
+  }
+
+  async list(query: ListQuery = {}): Promise<KeyView[]> {
+    return (await this.storage.keys.list(query)).map(keyView);
+  }
+
+  async get(id: string): Promise<KeyView> {
+    return keyView(await this.#require(id));
+  }
+
+  async update(id: string, body: unknown): Promise<KeyView> {
+    const current = await this.#require(id);
+    const updated = await this.storage.keys.update(id, parseUpdateKey(body, current.metadata));
+    await this.#announce(id);
+    return keyView(updated);
+  }
+
+  async rotate(id: string): Promise<CreatedKeyView> {
+    const rotated = await this.storage.keys.rotate(id);
+    await this.#announce(id);
+    return { ...keyView(rotated.key), key: rotated.plaintext };
+  }
+
+  async revoke(id: string): Promise<KeyView> {
+    const revoked = await this.storage.keys.revoke(id);
+    await this.#announce(id);
+    return keyView(revoked);
+  }
+
+  /** Adds (negative: deducts) dollars; `{ amount, reason }`. */
+  async addCredits(id: string, body: unknown): Promise<CreditEntryView> {
+    const { amount, reason } = parseCreditChange(body);
+    const entry = await this.storage.keys.addCredits(id, amount, reason);
+    await this.#announce(id);
+    return creditEntryView(entry);
+  }
+
+  /** Sets the balance; the ledger records the difference. */
+  async setCredits(id: string, body: unknown): Promise<CreditEntryView> {
+    const { amount, reason } = parseCreditChange(body);
+    const entry = await this.storage.keys.setCredits(id, amount, reason);
+    await this.#announce(id);
+    return creditEntryView(entry);
+  }
+
+  async creditHistory(id: string, options: { limit?: number; beforeId?: number } = {}): Promise<CreditEntryView[]> {
+    await this.#require(id);
+    return (await this.storage.keys.creditHistory(id, options)).map(creditEntryView);
+  }
+
+  /** Totals grouped by any of key, model and day, across keys (filters optional). */
+  async usageSummary(query: UsageQuery, groupBy: readonly UsageGroupBy[]) {
+    return (await this.storage.usage.summarize(filterOf(query), groupBy)).map(summaryRowView);
+  }
+
+  /** Raw ledger rows, newest first. */
+  async usageRecords(query: UsageQuery & { limit?: number; before?: { time: number; requestId: string } }) {
+    const options = { ...filterOf(query), ...(query.limit === undefined ? {} : { limit: query.limit }) };
+    if (query.before !== undefined) Object.assign(options, { before: query.before });
+    return (await this.storage.usage.list(options)).map(usageRecordView);
+  }
+
+  /** One key's totals, per model and per day (`GET /v1/usage`); with no key, the whole gateway's. */
+  async keyUsage(keyId: string | null, range: TimeRange) {
+    if (keyId !== null) return usageReportView(await keyUsageReport(this.storage.usage, keyId, range), keyId, range);
+    const filter = filterOf(range);
+    const [total, byModel, byDay] = await Promise.all([
+      this.storage.usage.summarize(filter, []),
+      this.storage.usage.summarize(filter, ['model']),
+      this.storage.usage.summarize(filter, ['day']),
+    ]);
+    const report = {
+      total: total[0] ?? emptyTotals(),
+      byModel: byModel.map((row) => ({ ...row, model: row.model ?? '' })),
+      byDay: byDay.map((row) => ({ ...row, day: row.day ?? '' })),
+    };
+    return usageReportView(report, null, range);
+  }
+
+  async #require(id: string): Promise<ApiKeyRecord> {
+    const key = await this.storage.keys.getById(id);
+    if (key === undefined) throw new NotFoundError({ message: `No API key with id ${id}`, param: 'id' });
+    return key;
+  }
+
+  async #announce(id: string): Promise<void> {
+    await this.storage.counters.publishInvalidation(id).catch(() => {
+      // The counter store already falls back to this process; other processes catch up within the key TTL.
+    });
+  }
+}
+
+function filterOf(query: UsageQuery) {
+  return {
+    ...(query.keyId === undefined ? {} : { keyId: query.keyId }),
+    ...(query.model === undefined ? {} : { model: query.model }),
+    ...(query.from === undefined ? {} : { from: query.from }),
+    ...(query.to === undefined ? {} : { to: query.to }),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The key admin API (master key only, see admin-auth.ts):
+ *   POST   /admin/keys                    create (returns the secret once, in `key`)
+ *   GET    /admin/keys                    list (`?include_revoked=true&limit=&offset=`)
+ *   GET    /admin/keys/:id                get
+ *   PATCH  /admin/keys/:id                update settings
+ *   POST   /admin/keys/:id/rotate         new secret, same key (returns it once)
+ *   POST   /admin/keys/:id/revoke         revoke (also DELETE /admin/keys/:id)
+ *   POST   /admin/keys/:id/credits        add `{ amount, reason }` (dollars; negative deducts)
+ *   PUT    /admin/keys/:id/credits        set the balance `{ amount, reason }`
+ *   GET    /admin/keys/:id/credits        credit ledger (`?limit=&before=`)
+ *   GET    /admin/usage                   totals (`?key_id=&model=&from=&to=&group_by=key,model,day`)
+ *   GET    /admin/usage/records           raw ledger rows, newest first (`?…&limit=&before=<time>,<request id>`)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../../spec/errors.js';
+import type { UsageGroupBy } from '../../storage/usage-ledger.js';
+import type { KeyAdmin, UsageQuery } from '../billing/key-admin.js';
+import { parseTime } from '../billing/key-views.js';
+import type { GatewayContext, RequestState } from '../gateway-context.js';
+import { parseJsonBody, readBody, sendJson } from '../http-io.js';
+import type { Route, RouteHandler } from '../route-table.js';
+import { requireMasterKey } from './admin-auth.js';
+
+const GROUPS: readonly UsageGroupBy[] = ['key', 'model', 'day'];
+
+function query(request: IncomingMessage): URLSearchParams {
+  return new URL(request.url ?? '/', 'http://localhost').searchParams;
+}
+
+function positiveInteger(params: URLSearchParams, name: string): number | undefined {
+  const value = params.get(name);
+  if (value === null || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) {
+    throw new BadRequestError({ message: `${name} must be a non-negative integer`, param: name });
+  }
+  return number;
+}
+
+/** `key_id`, `model`, `from`, `to` of a usage query string. */
+export function usageQuery(params: URLSearchParams): UsageQuery {
+  const result: UsageQuery = {};
+  const keyId = params.get('key_id');
+  if (keyId) result.keyId = keyId;
+  const model = params.get('model');
+  if (model) result.model = model;
+  const from = params.get('from');
+  if (from) result.from = parseTime(from, 'from');
+  const to = params.get('to');
+  if (to) result.to = parseTime(to, 'to');
+  return result;
+}
+
+async function jsonBody(context: GatewayContext, request: IncomingMessage): Promise<unknown> {
+  return parseJsonBody(await readBody(request, context.config.maxBodySize));
+}
+
+function adminOnly(handler: RouteHandler): RouteHandler {
+  return async (context, request, response, state) => {
+    requireMasterKey(context, request, state);
+    await handler(context, request, response, state);
+  };
+}
+
+export function adminKeyRoutes(admin: KeyAdmin): Route[] {
+  const create: RouteHandler = async (context, request, response) => {
+    sendJson(response, 201, await admin.create(await jsonBody(context, request)));
+  };
+  const list: RouteHandler = async (_context, request, response) => {
+    const params = query(request);
+    const options = {
+      includeRevoked: params.get('include_revoked') === 'true',
+      ...optional('limit', positiveInteger(params, 'limit')),
+      ...optional('offset', positiveInteger(params, 'offset')),
+    };
+    sendJson(response, 200, { object: 'list', data: await admin.list(options) });
+  };
+  const oneKey: RouteHandler = (context, request, response, state) =>
+    handleKeyPath(admin, context, request, response, state);
+  const usage: RouteHandler = async (_context, request, response) => {
+    const params = query(request);
+    const groupBy = (params.get('group_by') ?? '')
+      .split(',')
+      .map((group) => group.trim())
+      .filter((group) => group !== '');
+    for (const group of groupBy) {
+      if (!GROUPS.includes(group as UsageGroupBy)) {
+        throw new BadRequestError({ message: 'group_by takes key, model and day, comma-separated', param: 'group_by' });
+      }
+    }
+    const data = await admin.usageSummary(usageQuery(params), groupBy as UsageGroupBy[]);
+    sendJson(response, 200, { object: 'list', data });
+  };
+  const records: RouteHandler = async (_context, request, response) => {
+    const params = query(request);
+    const before = params.get('before');
+    let cursor: { time: number; requestId: string } | undefined;
+    if (before) {
+      const comma = before.indexOf(',');
+      if (comma < 0) throw new BadRequestError({ message: 'before is <time>,<request id>', param: 'before' });
+      cursor = { time: parseTime(before.slice(0, comma), 'before'), requestId: before.slice(comma + 1) };
+    }
+    const data = await admin.usageRecords({
+      ...usageQuery(params),
+      ...optional('limit', positiveInteger(params, 'limit')),
+      ...optional('before', cursor),
+    });
+    sendJson(response, 200, { object: 'list', data });
+  };
+  const keyPath = (['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const).map(
+    (method): Route => ({ method, path: '/admin/keys/*', handler: adminOnly(oneKey), open: true }),
+  );
+  return [
+    { method: 'POST', path: '/admin/keys', handler: adminOnly(create), open: true },
+    { method: 'GET', path: '/admin/keys', handler: adminOnly(list), open: true },
+    ...keyPath,
+    { method: 'GET', path: '/admin/usage', handler: adminOnly(usage), open: true },
+    { method: 'GET', path: '/admin/usage/records', handler: adminOnly(records), open: true },
+  ];
+}
+
+function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
+}
+
+/** `/admin/keys/:id[/rotate|/revoke|/credits]`. */
+async function handleKeyPath(
+  admin: KeyAdmin,
+  context: GatewayContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  _state: RequestState,
+): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/\/$/, '');
+  const [id, action, ...rest] = path.slice('/admin/keys/'.length).split('/').map(decodeURIComponent);
+  const method = request.method ?? 'GET';
+  if (id === undefined || id === '' || rest.length > 0) throw new NotFoundError({ message: `Unknown path ${path}` });
+  const allow = (methods: string[]) => {
+    response.setHeader('allow', methods.join(', '));
+    return new MethodNotAllowedError({
+      message: `Method ${method} is not allowed on ${path}; use ${methods.join(' or ')}`,
+    });
+  };
+  if (action === undefined) {
+    if (method === 'GET') return sendJson(response, 200, await admin.get(id));
+    if (method === 'PATCH') return sendJson(response, 200, await admin.update(id, await jsonBody(context, request)));
+    if (method === 'DELETE') return sendJson(response, 200, await admin.revoke(id));
+    throw allow(['GET', 'PATCH', 'DELETE']);
+  }
+  if (action === 'rotate' || action === 'revoke') {
+    if (method !== 'POST') throw allow(['POST']);
+    request.resume();
+    return sendJson(response, 200, action === 'rotate' ? await admin.rotate(id) : await admin.revoke(id));
+  }
+  if (action === 'credits') {
+    if (method === 'GET') {
+      const params = query(request);
+      const history = await admin.creditHistory(id, {
+        ...optional('limit', positiveInteger(params, 'limit')),
+        ...optional('beforeId', positiveInteger(params, 'before')),
+      });
+      return sendJson(response, 200, { object: 'list', data: history });
+    }
+    if (method === 'POST') return sendJson(response, 200, await admin.addCredits(id, await jsonBody(context, request)));
+    if (method === 'PUT') return sendJson(response, 200, await admin.setCredits(id, await jsonBody(context, request)));
+    throw allow(['GET', 'POST', 'PUT']);
+  }
+  throw new NotFoundError({ message: `Unknown path ${path}` });
+}

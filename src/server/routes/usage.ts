@@ -1,0 +1,59 @@
+/**
+ * What a caller may see of its own billing:
+ *   GET /v1/usage    totals (`requests`, tokens, `cost`), `by_model` and `by_day` (`?from=&to=`); a virtual key
+ *                    sees its own, the master key the whole gateway's.
+ *   GET /v1/credits  a virtual key's `balance`, holds, what is `available`, and its budget left.
+ */
+import type { IncomingMessage } from 'node:http';
+import { PermissionDeniedError } from '../../spec/errors.js';
+import type { KeyStore } from '../../storage/key-store.js';
+import type { BillingSession } from '../billing/billing-session.js';
+import type { KeyAdmin } from '../billing/key-admin.js';
+import { dollars, keyView } from '../billing/key-views.js';
+import type { RequestState } from '../gateway-context.js';
+import { sendJson } from '../http-io.js';
+import type { Route, RouteHandler } from '../route-table.js';
+import { usageQuery } from './admin-keys.js';
+
+function session(state: RequestState, what: string): BillingSession {
+  const billing = state.billing;
+  if (billing === undefined || (billing.role !== 'key' && billing.role !== 'master')) {
+    throw new PermissionDeniedError({ message: `${what} needs a virtual API key (sk-lg-…)`, isRetryable: false });
+  }
+  return billing;
+}
+
+function range(request: IncomingMessage) {
+  const { from, to } = usageQuery(new URL(request.url ?? '/', 'http://localhost').searchParams);
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
+
+export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore }): Route[] {
+  const usage: RouteHandler = async (_context, request, response, state) => {
+    const caller = session(state, '/v1/usage');
+    sendJson(response, 200, await services.admin.keyUsage(caller.key?.id ?? null, range(request)));
+  };
+  const credits: RouteHandler = async (_context, _request, response, state) => {
+    const caller = session(state, '/v1/credits');
+    if (caller.key === undefined) {
+      throw new PermissionDeniedError({ message: '/v1/credits needs a virtual API key (sk-lg-…)', isRetryable: false });
+    }
+    // Read through: the balance shown must include every process's charges, not this process's cached copy.
+    const key = (await services.keys.getById(caller.key.id)) ?? caller.key;
+    const view = keyView(key);
+    sendJson(response, 200, {
+      object: 'credits',
+      key_id: key.id,
+      balance: view.balance,
+      reserved: view.reserved,
+      available: key.unlimitedCredits ? null : dollars(Math.max(0, key.balance - key.reserved)),
+      unlimited: key.unlimitedCredits,
+      total_spent: view.total_spent,
+      budget: view.budget,
+    });
+  };
+  return [
+    { method: 'GET', path: '/v1/usage', handler: usage },
+    { method: 'GET', path: '/v1/credits', handler: credits },
+  ];
+}
