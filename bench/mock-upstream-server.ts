@@ -26,6 +26,12 @@ const server = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (data: Buffer) => chunks.push(data));
   request.on('end', () => {
+    if (request.method !== 'POST') {
+      // Health checks and model listings from the gateway.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"object":"list","data":[{"id":"bench-model","object":"model"}]}');
+      return;
+    }
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { stream?: boolean };
     if (!body.stream) {
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(completion) });
