@@ -44,7 +44,7 @@ export function requireApiKey(headers: IncomingHttpHeaders, expected: string): s
       isRetryable: false,
     });
   }
-  if (!safeEqual(credential, expected))
+  if (!timingSafeEqual(digest(credential), expectedDigest(expected)))
     throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
   return credential;
 }
