@@ -196,17 +196,43 @@ export interface JsonResponse {
 }
 
 /** A whole JSON call: status check, typed errors, parsed body. */
+/**
+ * A whole JSON call: status check, typed errors, parsed body. The body is read with undici's own text reader
+ * (no async iterator per call) and the deadline is cleared as soon as it has arrived.
+ */
 export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
-  const upstream = await openUpstream(call);
-  const text = await readText(upstream.body, 256 * 1024 * 1024);
+  const deadline = createDeadline(call.signal, call.timeoutMs);
+  const body = serialiseBody(call.body);
+  const headers: Record<string, string> = { ...call.headers };
+  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  let response: Dispatcher.ResponseData;
+  let text: string;
   try {
-    return { status: upstream.status, headers: upstream.headers, value: JSON.parse(text) };
+    response = await request(call.url, {
+      method: call.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      signal: deadline.signal,
+      dispatcher: call.dispatcher ?? getSharedDispatcher(),
+    });
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw await failureFromResponse(call, response.statusCode, flattenHeaders(response.headers), response.body);
+    }
+    text = await response.body.text();
+  } catch (error) {
+    throw transportError(error, call, deadline);
+  } finally {
+    deadline.dispose();
+  }
+  const responseHeaders = flattenHeaders(response.headers);
+  try {
+    return { status: response.statusCode, headers: responseHeaders, value: JSON.parse(text) };
   } catch (cause) {
     throw new ProviderAPIError({
       message: `${call.provider} answered with a body that is not JSON: ${text.slice(0, 200)}`,
       provider: call.provider,
       model: call.model,
-      upstream: { url: call.url, status: upstream.status, headers: upstream.headers, body: text.slice(0, 2000) },
+      upstream: { url: call.url, status: response.statusCode, headers: responseHeaders, body: text.slice(0, 2000) },
       cause,
     });
   }

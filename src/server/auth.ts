@@ -18,11 +18,6 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Constant-time comparison: both sides hashed to equal length first, so neither length nor content leaks. */
-export function safeEqual(candidate: string, expected: string): boolean {
-  return timingSafeEqual(digest(candidate), digest(expected));
-}
-
 /** The expected key's digest, computed once per key instead of on every request. */
 const expectedDigests = new Map<string, Buffer>();
 
@@ -36,6 +31,14 @@ function expectedDigest(expected: string): Buffer {
   return cached;
 }
 
+/**
+ * Constant-time comparison: both sides hashed to equal length first, so neither length nor content leaks.
+ * The expected side is a configured secret; its digest is cached.
+ */
+export function safeEqual(candidate: string, expected: string): boolean {
+  return timingSafeEqual(digest(candidate), expectedDigest(expected));
+}
+
 export function requireApiKey(headers: IncomingHttpHeaders, expected: string): string {
   const credential = extractCredential(headers);
   if (credential === undefined) {
@@ -44,7 +47,7 @@ export function requireApiKey(headers: IncomingHttpHeaders, expected: string): s
       isRetryable: false,
     });
   }
-  if (!timingSafeEqual(digest(credential), expectedDigest(expected)))
+  if (!safeEqual(credential, expected))
     throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
   return credential;
 }

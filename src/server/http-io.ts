@@ -2,23 +2,45 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, type LlamaGateError, PayloadTooLargeError, toOpenAIErrorBody } from '../spec/errors.js';
 
 /** Reads the request body up to `limit` bytes; larger bodies fail with 413 before they are buffered whole. */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new PayloadTooLargeError({ message: `Request body is larger than the ${limit} byte limit`, param: 'body' });
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     request.resume();
-    throw new PayloadTooLargeError({ message: `Request body is larger than the ${limit} byte limit`, param: 'body' });
+    return Promise.reject(tooLarge());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).byteLength;
-    if (size > limit) {
-      request.resume();
-      throw new PayloadTooLargeError({ message: `Request body is larger than the ${limit} byte limit`, param: 'body' });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  // Plain events rather than an async iterator: this runs on every request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        request.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+  });
 }
 
 export function parseJsonBody(raw: Buffer): unknown {

@@ -12,22 +12,18 @@ export interface LoggerOptions {
 }
 
 /**
- * Structured JSON logs (pino), asynchronous so the hot path never waits on stdout. Secret-bearing fields are
- * redacted wherever they appear; request headers and bodies are never logged.
+ * Structured JSON logs (pino), asynchronous so the hot path never waits on stdout. Request headers, bodies and
+ * keys are never logged.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const level = options.silent ? 'silent' : options.debug ? 'debug' : 'info';
-  // Log lines are built from chosen fields and never carry headers, bodies or keys; these top-level paths
-  // are a second line of defence. Wildcard paths are avoided: they cost on every line of the hot path.
-  const redact = {
-    paths: ['apiKey', 'authorization', 'key', 'masterKey', 'headers', 'password', 'token'],
-    censor: '[redacted]',
-  };
+  // No redaction pass: every log line is built from chosen fields (ids, model, backend, counts, timings), never
+  // from headers, bodies or keys, and config dumps go through redactConfig. A pass would cost on every line.
   const stdout = options.destination ?? pino.destination({ dest: 1, sync: false });
-  if (options.logFile === undefined) return pino({ level, redact, base: { service: 'llamagate' } }, stdout);
+  if (options.logFile === undefined) return pino({ level, base: { service: 'llamagate' } }, stdout);
   const file = createWriteStream(options.logFile, { flags: 'a' });
   return pino(
-    { level, redact, base: { service: 'llamagate' } },
+    { level, base: { service: 'llamagate' } },
     pino.multistream([
       { stream: stdout, level },
       { stream: file, level },
