@@ -1,29 +1,51 @@
-import { Agent, type Dispatcher, request } from 'undici';
+import { type Dispatcher, Pool, request } from 'undici';
 import { LlamaGateError, ProviderAPIError, TimeoutError } from '../spec/errors.js';
 import { createDeadline, type Deadline } from './deadline.js';
 import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 
-let sharedDispatcher: Agent | undefined;
+const POOL_OPTIONS = {
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 600_000,
+  connections: 256,
+  headersTimeout: 0,
+  bodyTimeout: 0,
+} as const;
 
 /**
- * The process-wide keep-alive Agent for upstream calls. undici's own header/body timeouts are off:
- * every call carries its own deadline (TIMEOUT may be up to 30 minutes for slow local models).
+ * One keep-alive Pool per upstream origin (cheaper per call than resolving the origin through an Agent).
+ * undici's own header/body timeouts are off: every call carries its own deadline (TIMEOUT may be up to
+ * 30 minutes for slow local models).
  */
-export function getSharedDispatcher(): Dispatcher {
-  sharedDispatcher ??= new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    connections: 512,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-  return sharedDispatcher;
+const pools = new Map<string, Pool>();
+
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin);
+  if (pool === undefined) {
+    pool = new Pool(origin, POOL_OPTIONS);
+    pools.set(origin, pool);
+  }
+  return pool;
 }
 
 export async function closeSharedDispatcher(): Promise<void> {
-  const dispatcher = sharedDispatcher;
-  sharedDispatcher = undefined;
-  await dispatcher?.close();
+  const open = [...pools.values()];
+  pools.clear();
+  await Promise.all(open.map((pool) => pool.close()));
+}
+
+/** Sends a request through the caller's dispatcher, or the origin's shared Pool. */
+function send(
+  call: UpstreamCall,
+  options: {
+    method: 'GET' | 'POST';
+    headers: Record<string, string>;
+    body: string | Uint8Array | undefined;
+    signal: AbortSignal;
+  },
+): Promise<Dispatcher.ResponseData> {
+  if (call.dispatcher !== undefined) return request(call.url, { ...options, dispatcher: call.dispatcher });
+  const url = new URL(call.url);
+  return poolFor(url.origin).request({ ...options, path: `${url.pathname}${url.search}` });
 }
 
 export interface UpstreamCall {
@@ -148,12 +170,11 @@ export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> 
   if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
   let response: Dispatcher.ResponseData;
   try {
-    response = await request(call.url, {
+    response = await send(call, {
       method: call.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
       signal: deadline.signal,
-      dispatcher: call.dispatcher ?? getSharedDispatcher(),
     });
   } catch (error) {
     deadline.dispose();
@@ -208,12 +229,11 @@ export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
   let response: Dispatcher.ResponseData;
   let text: string;
   try {
-    response = await request(call.url, {
+    response = await send(call, {
       method: call.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
       signal: deadline.signal,
-      dispatcher: call.dispatcher ?? getSharedDispatcher(),
     });
     if (response.statusCode < 200 || response.statusCode >= 300) {
       throw await failureFromResponse(call, response.statusCode, flattenHeaders(response.headers), response.body);
