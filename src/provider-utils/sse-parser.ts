@@ -1,3 +1,5 @@
+import { ProviderAPIError } from '../spec/errors.js';
+
 /** One server-sent event: the `event` name (if any) and its `data` lines joined with "\n". */
 export interface SseEvent {
   event: string | undefined;
@@ -68,4 +70,21 @@ export async function* parseSse(body: AsyncIterable<Uint8Array | string>): Async
   if (buffer.length > 0) takeLine(buffer);
   // A stream that ends without a trailing blank line still delivers its last event.
   if (data.length > 0) yield { event, data: data.join('\n'), id };
+}
+
+/**
+ * The JSON payload of one stream event. A payload that is not JSON is a provider fault: it throws a typed
+ * upstream error (carrying the first 500 characters), which the stream guard turns into the final error part.
+ */
+export function parseEventJson(data: string, context: { provider: string; model: string; url: string }): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new ProviderAPIError({
+      message: `${context.provider} sent a stream event that is not JSON`,
+      provider: context.provider,
+      model: context.model,
+      upstream: { url: context.url, body: data.slice(0, 500) },
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { unixSeconds } from '../../provider-utils/ids.js';
-import type { SseEvent } from '../../provider-utils/sse-parser.js';
+import { parseEventJson, type SseEvent } from '../../provider-utils/sse-parser.js';
 import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -67,17 +67,7 @@ export async function* translateAnthropicStream(
 
   for await (const sse of events) {
     if (sse.data.length === 0) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(sse.data);
-    } catch {
-      throw new ProviderAPIError({
-        message: `${provider} sent a stream event that is not JSON`,
-        provider,
-        model,
-        upstream: { url, body: sse.data.slice(0, 500) },
-      });
-    }
+    const json = parseEventJson(sse.data, { provider, model, url });
     const parsed = anthropicStreamEventSchema.safeParse(json);
     if (!parsed.success) {
       const type = (json as { type?: unknown } | null)?.type;

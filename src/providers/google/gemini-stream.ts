@@ -1,6 +1,6 @@
 import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
-import { parseSse } from '../../provider-utils/sse-parser.js';
+import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { promptBlockedError } from './convert-gemini-response.js';
@@ -103,17 +103,7 @@ export async function* geminiStreamParts(
   let finished = false;
   for await (const event of parseSse(upstream.body)) {
     if (event.data.length === 0) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(event.data);
-    } catch {
-      throw new ProviderAPIError({
-        message: `${provider} sent a stream event that is not JSON`,
-        provider,
-        model,
-        upstream: { url, body: event.data.slice(0, 500) },
-      });
-    }
+    const json = parseEventJson(event.data, { provider, model, url });
     if (geminiErrorSchema.safeParse(json).success) {
       yield { type: 'error', error: errorFromStreamEvent(json, { provider, model, url }) };
       return;

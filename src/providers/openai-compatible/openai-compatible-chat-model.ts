@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
-import { parseSse } from '../../provider-utils/sse-parser.js';
+import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
 import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
@@ -167,17 +167,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       for await (const event of parseSse(upstream.body)) {
         if (event.data === '[DONE]') break;
         if (event.data.length === 0) continue;
-        let json: unknown;
-        try {
-          json = JSON.parse(event.data);
-        } catch {
-          throw new ProviderAPIError({
-            message: `${provider} sent a stream event that is not JSON`,
-            provider,
-            model,
-            upstream: { url, body: event.data.slice(0, 500) },
-          });
-        }
+        const json = parseEventJson(event.data, { provider, model, url });
         const streamError = openaiStreamErrorSchema.safeParse(json);
         if (streamError.success) {
           const code = streamError.data.error.code;
