@@ -26,6 +26,67 @@ describeKeyStoreContract('sqlite', async (options) => {
   };
 });
 
+describeUsageLedgerContract('sqlite (appends in-thread)', async () => {
+  const temp = tempDir();
+  const ledger = new SqliteUsageLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }), {
+    appendOnWorker: false,
+  });
+  return {
+    ledger,
+    cleanup: async () => {
+      await ledger.close();
+      temp.remove();
+    },
+  };
+});
+
+describe('sqlite usage appends on a worker thread', () => {
+  it('keep the event loop turning while a large batch is written, and keep every row', async () => {
+    const temp = tempDir();
+    const ledger = new SqliteUsageLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));
+    try {
+      const records = Array.from({ length: 20_000 }, (_, index) => usageRecord({ requestId: `req-${index}` }));
+      let turns = 0;
+      let appending = true;
+      const spin = () => {
+        if (!appending) return;
+        turns++;
+        setImmediate(spin);
+      };
+      setImmediate(spin);
+      const inserted = await ledger.append(records);
+      appending = false;
+      expect(inserted).toBe(20_000);
+      // In-thread, the whole transaction runs before the first setImmediate callback; here the loop kept turning.
+      expect(turns).toBeGreaterThan(5);
+      expect(await ledger.append([usageRecord({ requestId: 'req-7' })])).toBe(0);
+      const [total] = await ledger.summarize({});
+      expect(total?.requests).toBe(20_000);
+    } finally {
+      await ledger.close();
+      temp.remove();
+    }
+  });
+
+  it('finishes pending appends before close', async () => {
+    const temp = tempDir();
+    const database = SqliteDatabase.open({ file: join(temp.dir, 'test.db') });
+    const ledger = new SqliteUsageLedger(database);
+    const pending = ledger.append(
+      Array.from({ length: 2_000 }, (_, index) => usageRecord({ requestId: `late-${index}` })),
+    );
+    await ledger.close();
+    expect(await pending).toBe(2_000);
+    const reopened = new SqliteUsageLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));
+    try {
+      expect((await reopened.summarize({}))[0]?.requests).toBe(2_000);
+    } finally {
+      await reopened.close();
+      temp.remove();
+    }
+  });
+});
+
 describeUsageLedgerContract('sqlite', async () => {
   const temp = tempDir();
   const ledger = new SqliteUsageLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));

@@ -1,0 +1,125 @@
+/**
+ * Usage-ledger inserts on a worker thread. better-sqlite3 is synchronous, and a batch of a thousand rows would
+ * hold the event loop for tens of milliseconds; here the worker owns its own WAL connection to the same file
+ * and the caller only awaits a message. Rows arrive as column values (converted by the caller), so the worker
+ * just runs the prepared insert inside one `BEGIN IMMEDIATE` transaction.
+ */
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+// CommonJS source evaluated in the worker; better-sqlite3 is required by absolute path, so the same code
+// runs from src/ under the test runner and from dist/.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.modulePath);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+const insert = db.prepare(workerData.sql);
+const insertAll = db.transaction((rows) => {
+  let inserted = 0;
+  for (const row of rows) inserted += insert.run(row).changes;
+  return inserted;
+});
+parentPort.on('message', (message) => {
+  if (message.type === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ id: message.id, inserted: insertAll.immediate(message.rows) });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
+  }
+});
+`;
+
+interface Pending {
+  resolve(inserted: number): void;
+  reject(error: Error): void;
+}
+
+export interface SqliteAppendWorkerOptions {
+  file: string;
+  /** The INSERT statement, with one `?` per column. */
+  sql: string;
+  busyTimeoutMs: number;
+}
+
+export class SqliteAppendWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #closed = false;
+
+  constructor(options: SqliteAppendWorkerOptions) {
+    const modulePath = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, modulePath } });
+    // Only pending appends keep the process alive; an idle worker never holds up an exit.
+    this.#worker.unref();
+    this.#worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {
+      const pending = this.#pending.get(message.id);
+      if (pending === undefined) return;
+      this.#settle(message.id);
+      if (message.error !== undefined) pending.reject(new Error(`usage ledger insert failed: ${message.error}`));
+      else pending.resolve(message.inserted ?? 0);
+    });
+    const failAll = (error: Error) => {
+      for (const [id, pending] of this.#pending) {
+        this.#settle(id);
+        pending.reject(error);
+      }
+    };
+    this.#worker.on('error', (error) => failAll(error));
+    this.#worker.on('exit', (code) => failAll(new Error(`usage ledger worker exited (code ${code})`)));
+  }
+
+  #settle(id: number): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
+  /** Inserts rows (column values in statement order) in one transaction; resolves with the rows inserted. */
+  append(rows: readonly unknown[][]): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error('usage ledger worker is closed'));
+    if (rows.length === 0) return Promise.resolve(0);
+    const id = this.#nextId++;
+    const result = new Promise<number>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.#worker.ref();
+    this.#worker.postMessage({ id, rows });
+    return result;
+  }
+
+  /** Lets pending appends finish, then closes the worker's connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled(
+      [...this.#pending.keys()].map(
+        (id) =>
+          new Promise((resolve) => {
+            const pending = this.#pending.get(id);
+            if (pending === undefined) return resolve(undefined);
+            const { resolve: done, reject } = pending;
+            this.#pending.set(id, {
+              resolve: (value) => {
+                done(value);
+                resolve(undefined);
+              },
+              reject: (error) => {
+                reject(error);
+                resolve(undefined);
+              },
+            });
+          }),
+      ),
+    );
+    const exited = once(this.#worker, 'exit');
+    this.#worker.ref();
+    this.#worker.postMessage({ type: 'close' });
+    await exited;
+  }
+}
