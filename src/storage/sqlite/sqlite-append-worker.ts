@@ -52,6 +52,8 @@ export interface SqliteAppendWorkerOptions {
 export class SqliteAppendWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  /** The promises of appends still running, so close() can wait for them. */
+  readonly #inflight = new Set<Promise<number>>();
   #nextId = 0;
   #closed = false;
 
@@ -88,6 +90,9 @@ export class SqliteAppendWorker {
     if (rows.length === 0) return Promise.resolve(0);
     const id = this.#nextId++;
     const result = new Promise<number>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const forget = () => this.#inflight.delete(result);
+    result.then(forget, forget);
+    this.#inflight.add(result);
     this.#worker.ref();
     this.#worker.postMessage({ id, rows });
     return result;
@@ -97,26 +102,7 @@ export class SqliteAppendWorker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled(
-      [...this.#pending.keys()].map(
-        (id) =>
-          new Promise((resolve) => {
-            const pending = this.#pending.get(id);
-            if (pending === undefined) return resolve(undefined);
-            const { resolve: done, reject } = pending;
-            this.#pending.set(id, {
-              resolve: (value) => {
-                done(value);
-                resolve(undefined);
-              },
-              reject: (error) => {
-                reject(error);
-                resolve(undefined);
-              },
-            });
-          }),
-      ),
-    );
+    await Promise.allSettled([...this.#inflight]);
     const exited = once(this.#worker, 'exit');
     this.#worker.ref();
     this.#worker.postMessage({ type: 'close' });
