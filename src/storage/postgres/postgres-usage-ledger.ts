@@ -22,6 +22,9 @@ import {
 } from '../usage-ledger.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
+/** SQLSTATE of a transaction Postgres aborted to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01';
+
 export class PostgresUsageLedger implements UsageLedger {
   readonly #database: PostgresDatabase;
   readonly #table: string;
@@ -38,14 +41,24 @@ export class PostgresUsageLedger implements UsageLedger {
   async append(records: readonly UsageRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     for (const record of records) validateUsageRecord(record);
+    // Rows go in request-id order: two processes inserting overlapping ids then take the unique-index locks in
+    // the same order, so one waits for the other instead of deadlocking.
+    const ordered = [...records].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
     const columns: unknown[][] = USAGE_COLUMNS.map(() => []);
-    for (const record of records) {
+    for (const record of ordered) {
       usageRowValues(record, 'postgres').forEach((value, i) => {
         columns[i]?.push(value);
       });
     }
-    const result = await this.#database.pool.query(this.#insert, columns);
-    return result.rowCount ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.#database.pool.query(this.#insert, columns);
+        return result.rowCount ?? 0;
+      } catch (error) {
+        // A deadlock victim (another writer with other tables' locks) is safe to replay: the insert is idempotent.
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 2) throw error;
+      }
+    }
   }
 
   async summarize(filter: UsageFilter, groupBy: readonly UsageGroupBy[] = []): Promise<UsageSummaryRow[]> {
