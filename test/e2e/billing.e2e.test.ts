@@ -4,6 +4,7 @@
  * headers with exact money, rate limits, usage and credits endpoints, concurrency and restart durability.
  * The same suite runs on SQLite and, with DATABASE_URL and REDIS_URL, on Postgres + Redis.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type OpenAI from 'openai';
 import { APIError } from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { bodyOf, type MockUpstream, sendJson, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import {
   answerWith,
@@ -53,19 +55,10 @@ function postgresSetup(databaseUrl: string, redisUrl: string): StorageSetup {
   };
 }
 
-const databaseUrl = process.env.DATABASE_URL ?? '';
-const redisUrl = process.env.REDIS_URL ?? '';
-
 describe('billing on SQLite', () => billingSuite(sqliteSetup));
-if (databaseUrl !== '' && redisUrl !== '') {
-  describe('billing on Postgres + Redis', () => billingSuite(() => postgresSetup(databaseUrl, redisUrl)));
-} else if (process.env.CI === 'true') {
-  it('billing on Postgres + Redis needs DATABASE_URL and REDIS_URL when CI=true', () => {
-    throw new Error('DATABASE_URL and REDIS_URL must be set when CI=true');
-  });
-} else {
-  describe.skip('billing on Postgres + Redis (set DATABASE_URL and REDIS_URL to run)', () => {});
-}
+describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'billing on Postgres + Redis', (urls) =>
+  billingSuite(() => postgresSetup(urls.DATABASE_URL, urls.REDIS_URL)),
+);
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof APIError ? error.status : undefined;

@@ -4,6 +4,7 @@
  * request has exactly one ledger row, a revoke in one process takes effect in the other within a second,
  * and a graceful stop flushes the usage still buffered.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -11,24 +12,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
+import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, MASTER_KEY, waitFor, writeGatewayConfig } from './billing-harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const databaseUrl = process.env.DATABASE_URL ?? '';
-const redisUrl = process.env.REDIS_URL ?? '';
-
-if (databaseUrl !== '' && redisUrl !== '') {
-  describe('two gateway processes sharing Postgres and Redis', () => multiProcessSuite());
-} else if (process.env.CI === 'true') {
-  it('the multi-process suite needs DATABASE_URL and REDIS_URL when CI=true', () => {
-    throw new Error('DATABASE_URL and REDIS_URL must be set when CI=true');
-  });
-} else {
-  describe.skip('two gateway processes sharing Postgres and Redis (set DATABASE_URL and REDIS_URL)', () => {});
-}
+describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'two gateway processes sharing Postgres and Redis', (urls) =>
+  multiProcessSuite(urls.DATABASE_URL, urls.REDIS_URL),
+);
 
 interface GatewayProcess {
   url: string;
@@ -109,7 +102,7 @@ async function awayFromMinuteBoundary(): Promise<void> {
   if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 200));
 }
 
-function multiProcessSuite() {
+function multiProcessSuite(databaseUrl: string, redisUrl: string) {
   const suffix = Math.random().toString(36).slice(2, 10);
   const schema = `lg_test_mp_${suffix}`;
   let upstream: MockUpstream;

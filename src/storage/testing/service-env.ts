@@ -5,18 +5,38 @@
  */
 import { describe, it } from 'vitest';
 
-export function describeWithService(envVar: 'DATABASE_URL' | 'REDIS_URL', title: string, body: (url: string) => void) {
-  const url = process.env[envVar];
-  if (url !== undefined && url !== '') {
-    describe(title, () => body(url));
+export type ServiceVariable = 'DATABASE_URL' | 'REDIS_URL';
+
+export function describeWithService(envVar: ServiceVariable, title: string, body: (url: string) => void) {
+  describeWithServices([envVar], title, (urls) => body(urls[envVar]));
+}
+
+/** The same rule for a suite that needs several services: runs with all set, fails under CI, skips locally. */
+export function describeWithServices<V extends ServiceVariable>(
+  envVars: readonly V[],
+  title: string,
+  body: (urls: Record<V, string>) => void,
+) {
+  const urls = {} as Record<V, string>;
+  const missing: V[] = [];
+  for (const envVar of envVars) {
+    const url = process.env[envVar];
+    if (url !== undefined && url !== '') urls[envVar] = url;
+    else missing.push(envVar);
+  }
+  const names = envVars.join(' and ');
+  if (missing.length === 0) {
+    describe(title, () => body(urls));
   } else if (process.env.CI === 'true') {
     describe(title, () => {
-      it(`needs ${envVar}`, () => {
-        throw new Error(`${envVar} must be set when CI=true (the ${title} suite cannot run without it)`);
+      it(`needs ${names}`, () => {
+        throw new Error(`${missing.join(' and ')} must be set when CI=true (the ${title} suite cannot run without it)`);
       });
     });
   } else {
-    describe.skip(`${title} (set ${envVar} to run)`, () => body(''));
+    // The body is still registered (with empty URLs) so the skipped tests are listed by name.
+    const placeholders = Object.fromEntries(envVars.map((envVar) => [envVar, ''])) as Record<V, string>;
+    describe.skip(`${title} (set ${names} to run)`, () => body(placeholders));
   }
 }
 
