@@ -54,6 +54,27 @@ export async function openAdminTarget(options: TargetOptions): Promise<AdminTarg
   return new StorageAdminTarget(storage);
 }
 
+/**
+ * Opens the admin target, runs a command on it and closes it; a failure is printed as one line and exit code 1.
+ * Resolves with the command's exit code.
+ */
+export async function runOnAdminTarget(
+  options: TargetOptions,
+  output: { error(message: string): void },
+  run: (target: AdminTarget) => Promise<number>,
+): Promise<number> {
+  let target: AdminTarget | undefined;
+  try {
+    target = await openAdminTarget(options);
+    return await run(target);
+  } catch (error) {
+    output.error((error as Error).message);
+    return 1;
+  } finally {
+    await target?.close();
+  }
+}
+
 class StorageAdminTarget implements AdminTarget {
   readonly description: string;
   readonly #admin: KeyAdmin;

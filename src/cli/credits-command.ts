@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type AdminTarget, openAdminTarget } from './admin-target.js';
+import { runOnAdminTarget } from './admin-target.js';
 import { type CliIo, cliOutput, TARGET_HELP, TARGET_OPTIONS } from './cli-output.js';
 
 export const CREDITS_HELP = `Usage:
@@ -51,45 +51,42 @@ export async function creditsCommand(argv: string[], io: CliIo = {}): Promise<nu
     );
     return 2;
   }
-  let target: AdminTarget | undefined;
-  try {
-    target = await openAdminTarget({
+  return runOnAdminTarget(
+    {
       configFile: values.config,
       url: values.url,
       key: values.key,
       env: io.env,
       cwd: io.cwd,
-    });
-    if (action === 'history') {
-      const entries = await target.creditHistory(id, values.limit === undefined ? undefined : Number(values.limit));
-      if (values.json) output.json(entries);
-      else {
-        output.table(
-          ['TIME', 'KIND', 'AMOUNT', 'BALANCE', 'REASON', 'REQUEST'],
-          entries.map((entry) => [
-            entry.created_at,
-            entry.kind,
-            entry.amount,
-            entry.balance_after,
-            entry.reason,
-            entry.request_id,
-          ]),
-        );
+    },
+    output,
+    async (target) => {
+      if (action === 'history') {
+        const entries = await target.creditHistory(id, values.limit === undefined ? undefined : Number(values.limit));
+        if (values.json) output.json(entries);
+        else {
+          output.table(
+            ['TIME', 'KIND', 'AMOUNT', 'BALANCE', 'REASON', 'REQUEST'],
+            entries.map((entry) => [
+              entry.created_at,
+              entry.kind,
+              entry.amount,
+              entry.balance_after,
+              entry.reason,
+              entry.request_id,
+            ]),
+          );
+        }
+        return 0;
       }
+      const body = {
+        amount: amount ?? '0',
+        reason: values.reason ?? (action === 'add' ? 'manual top-up' : 'manual correction'),
+      };
+      const entry = action === 'add' ? await target.addCredits(id, body) : await target.setCredits(id, body);
+      if (values.json) output.json(entry);
+      else output.write(`${entry.key_id}: ${entry.amount} (${entry.reason}), balance now $${entry.balance_after}\n`);
       return 0;
-    }
-    const body = {
-      amount: amount ?? '0',
-      reason: values.reason ?? (action === 'add' ? 'manual top-up' : 'manual correction'),
-    };
-    const entry = action === 'add' ? await target.addCredits(id, body) : await target.setCredits(id, body);
-    if (values.json) output.json(entry);
-    else output.write(`${entry.key_id}: ${entry.amount} (${entry.reason}), balance now $${entry.balance_after}\n`);
-    return 0;
-  } catch (error) {
-    output.error((error as Error).message);
-    return 1;
-  } finally {
-    await target?.close();
-  }
+    },
+  );
 }

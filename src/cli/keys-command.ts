@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { KeyView } from '../server/billing/key-views.js';
-import { type AdminTarget, openAdminTarget } from './admin-target.js';
+import { runOnAdminTarget } from './admin-target.js';
 import { type CliIo, type CliOutput, cliOutput, TARGET_HELP, TARGET_OPTIONS } from './cli-output.js';
 
 export const KEYS_HELP = `Usage:
@@ -145,40 +145,37 @@ export async function keysCommand(argv: string[], io: CliIo = {}): Promise<numbe
     output.error(`unknown keys command "${action}"\n\n${KEYS_HELP}`);
     return 2;
   }
-  let target: AdminTarget | undefined;
-  try {
-    target = await openAdminTarget({
+  return runOnAdminTarget(
+    {
       configFile: values.config,
       url: values.url,
       key: values.key,
       env: io.env,
       cwd: io.cwd,
-    });
-    const keyId = id ?? '';
-    if (action === 'create' || action === 'rotate') {
-      const created =
-        action === 'create' ? await target.createKey(keySettingsBody(values)) : await target.rotateKey(keyId);
-      if (values.json) output.json(created);
-      else printSecret(output, created, action === 'create' ? 'Created' : 'Rotated');
-    } else if (action === 'list') {
-      const keys = await target.listKeys({ includeRevoked: values.all === true, limit: 1000 });
-      if (values.json) output.json(keys);
-      else printKeys(output, keys);
-    } else {
-      const key =
-        action === 'get'
-          ? await target.getKey(keyId)
-          : action === 'update'
-            ? await target.updateKey(keyId, keySettingsBody(values))
-            : await target.revokeKey(keyId);
-      if (values.json || action === 'get') output.json(key);
-      else output.write(`${action === 'revoke' ? 'Revoked' : 'Updated'} key ${key.id} (${key.name})\n`);
-    }
-    return 0;
-  } catch (error) {
-    output.error((error as Error).message);
-    return 1;
-  } finally {
-    await target?.close();
-  }
+    },
+    output,
+    async (target) => {
+      const keyId = id ?? '';
+      if (action === 'create' || action === 'rotate') {
+        const created =
+          action === 'create' ? await target.createKey(keySettingsBody(values)) : await target.rotateKey(keyId);
+        if (values.json) output.json(created);
+        else printSecret(output, created, action === 'create' ? 'Created' : 'Rotated');
+      } else if (action === 'list') {
+        const keys = await target.listKeys({ includeRevoked: values.all === true, limit: 1000 });
+        if (values.json) output.json(keys);
+        else printKeys(output, keys);
+      } else {
+        const key =
+          action === 'get'
+            ? await target.getKey(keyId)
+            : action === 'update'
+              ? await target.updateKey(keyId, keySettingsBody(values))
+              : await target.revokeKey(keyId);
+        if (values.json || action === 'get') output.json(key);
+        else output.write(`${action === 'revoke' ? 'Revoked' : 'Updated'} key ${key.id} (${key.name})\n`);
+      }
+      return 0;
+    },
+  );
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { UsageQuery } from '../server/billing/key-admin.js';
 import { parseTime } from '../server/billing/key-views.js';
 import type { UsageGroupBy } from '../storage/usage-ledger.js';
-import { type AdminTarget, openAdminTarget } from './admin-target.js';
+import { runOnAdminTarget } from './admin-target.js';
 import { type CliIo, cliOutput, TARGET_HELP, TARGET_OPTIONS } from './cli-output.js';
 
 export const USAGE_HELP = `Usage:
@@ -60,58 +60,55 @@ export async function usageCommand(argv: string[], io: CliIo = {}): Promise<numb
     output.write(USAGE_HELP);
     return 0;
   }
-  let target: AdminTarget | undefined;
-  try {
-    target = await openAdminTarget({
+  return runOnAdminTarget(
+    {
       configFile: values.config,
       url: values.url,
       key: values.key,
       env: io.env,
       cwd: io.cwd,
-    });
-    if (values.records) {
-      const rows = await target.usageRecords({
-        ...query,
-        ...(values.limit === undefined ? {} : { limit: Number(values.limit) }),
-      });
+    },
+    output,
+    async (target) => {
+      if (values.records) {
+        const rows = await target.usageRecords({
+          ...query,
+          ...(values.limit === undefined ? {} : { limit: Number(values.limit) }),
+        });
+        if (values.json) output.json(rows);
+        else {
+          output.table(
+            ['TIME', 'REQUEST', 'KEY', 'MODEL', 'STATUS', 'PROMPT', 'COMPLETION', 'COST'],
+            rows.map((row) => [
+              row.time,
+              row.request_id,
+              row.key_id,
+              row.model,
+              row.status,
+              row.prompt_tokens,
+              row.completion_tokens,
+              row.cost,
+            ]),
+          );
+        }
+        return 0;
+      }
+      const rows = await target.usageSummary(query, groupBy);
       if (values.json) output.json(rows);
       else {
         output.table(
-          ['TIME', 'REQUEST', 'KEY', 'MODEL', 'STATUS', 'PROMPT', 'COMPLETION', 'COST'],
+          [...groupBy.map((group) => group.toUpperCase()), 'REQUESTS', 'PROMPT', 'COMPLETION', 'COST', 'ERRORS'],
           rows.map((row) => [
-            row.time,
-            row.request_id,
-            row.key_id,
-            row.model,
-            row.status,
+            ...groupBy.map((group) => (group === 'key' ? row.key_id : group === 'model' ? row.model : row.day)),
+            row.requests,
             row.prompt_tokens,
             row.completion_tokens,
             row.cost,
+            row.errors,
           ]),
         );
       }
       return 0;
-    }
-    const rows = await target.usageSummary(query, groupBy);
-    if (values.json) output.json(rows);
-    else {
-      output.table(
-        [...groupBy.map((group) => group.toUpperCase()), 'REQUESTS', 'PROMPT', 'COMPLETION', 'COST', 'ERRORS'],
-        rows.map((row) => [
-          ...groupBy.map((group) => (group === 'key' ? row.key_id : group === 'model' ? row.model : row.day)),
-          row.requests,
-          row.prompt_tokens,
-          row.completion_tokens,
-          row.cost,
-          row.errors,
-        ]),
-      );
-    }
-    return 0;
-  } catch (error) {
-    output.error((error as Error).message);
-    return 1;
-  } finally {
-    await target?.close();
-  }
+    },
+  );
 }
