@@ -1,6 +1,7 @@
 import { type Dispatcher, Pool, request } from 'undici';
 import { LlamaGateError, ProviderAPIError, TimeoutError } from '../spec/errors.js';
-import { createDeadline, type Deadline } from './deadline.js';
+import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
+import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
 import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 
 const POOL_OPTIONS = {
@@ -94,10 +95,9 @@ function serialiseBody(body: unknown): string | Uint8Array | undefined {
 }
 
 /** Turns a transport failure into a typed error: deadline → 504, caller abort → 499, socket → 502. */
-export function transportError(error: unknown, call: UpstreamCall, deadline: Deadline): LlamaGateError {
+export function transportError(error: unknown, call: UpstreamCall, ending: CallEnding): LlamaGateError {
   if (LlamaGateError.isInstance(error)) return error;
-  if (deadline.signal.aborted)
-    return deadline.reasonError({ provider: call.provider, model: call.model, url: call.url });
+  if (ending.ended) return ending.reasonError({ provider: call.provider, model: call.model, url: call.url });
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new TimeoutError({
@@ -144,7 +144,16 @@ async function failureFromResponse(
   headers: Record<string, string>,
   body: AsyncIterable<Uint8Array>,
 ): Promise<LlamaGateError> {
-  const parsed = parseMaybeJson(await readText(body));
+  return failureFromText(call, status, headers, await readText(body));
+}
+
+function failureFromText(
+  call: UpstreamCall,
+  status: number,
+  headers: Record<string, string>,
+  text: string,
+): LlamaGateError {
+  const parsed = parseMaybeJson(text);
   const described = call.describeError?.(parsed) ?? {};
   const failure: UpstreamFailure = {
     provider: call.provider,
@@ -216,43 +225,58 @@ export interface JsonResponse {
   value: unknown;
 }
 
-/** A whole JSON call: status check, typed errors, parsed body. */
+/** Origin and path of each upstream URL, parsed once (adapters call the same few URLs over and over). */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+
+function splitUrl(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (parsed === undefined) {
+    const { origin, pathname, search } = new URL(url);
+    parsed = { origin, path: `${pathname}${search}` };
+    if (parsedUrls.size >= 1000) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
 /**
- * A whole JSON call: status check, typed errors, parsed body. The body is read with undici's own text reader
- * (no async iterator per call) and the deadline is cleared as soon as it has arrived.
+ * A whole JSON call: status check, typed errors, parsed body. Dispatched straight to the origin's Pool (or the
+ * caller's dispatcher) and buffered by a small handler ({@link bufferedCall}); the deadline is one timer.
  */
 export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
-  const deadline = createDeadline(call.signal, call.timeoutMs);
   const body = serialiseBody(call.body);
   const headers: Record<string, string> = { ...call.headers };
   if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-  let response: Dispatcher.ResponseData;
-  let text: string;
+  const { origin, path } = splitUrl(call.url);
+  let response: BufferedResponse;
   try {
-    response = await send(call, {
+    response = await bufferedCall({
+      dispatcher: call.dispatcher ?? poolFor(origin),
+      origin,
+      path,
       method: call.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
-      signal: deadline.signal,
+      signal: call.signal,
+      timeoutMs: call.timeoutMs,
     });
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw await failureFromResponse(call, response.statusCode, flattenHeaders(response.headers), response.body);
-    }
-    text = await response.body.text();
   } catch (error) {
-    throw transportError(error, call, deadline);
-  } finally {
-    deadline.dispose();
+    const failure = error as BufferedCallFailure;
+    throw transportError(failure.cause, call, cutoffEnding(failure.cutoff, call.timeoutMs));
   }
   const responseHeaders = flattenHeaders(response.headers);
+  const text = response.body.toString('utf8');
+  if (response.status < 200 || response.status >= 300) {
+    throw failureFromText(call, response.status, responseHeaders, text);
+  }
   try {
-    return { status: response.statusCode, headers: responseHeaders, value: JSON.parse(text) };
+    return { status: response.status, headers: responseHeaders, value: JSON.parse(text) };
   } catch (cause) {
     throw new ProviderAPIError({
       message: `${call.provider} answered with a body that is not JSON: ${text.slice(0, 200)}`,
       provider: call.provider,
       model: call.model,
-      upstream: { url: call.url, status: response.statusCode, headers: responseHeaders, body: text.slice(0, 2000) },
+      upstream: { url: call.url, status: response.status, headers: responseHeaders, body: text.slice(0, 2000) },
       cause,
     });
   }

@@ -1,0 +1,156 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+
+/**
+ * One upstream request whose whole answer is buffered (every JSON call), dispatched straight to undici with a
+ * small handler instead of `request()`: no body stream, no AbortController and no EventTarget of its own per
+ * call. The deadline is one timer and the caller's signal gets one listener, both removed when the call ends.
+ * This is the gateway's hot path for non-streaming completions.
+ */
+export interface BufferedResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface BufferedCallOptions {
+  dispatcher: Dispatcher;
+  origin: string;
+  path: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+  signal?: AbortSignal | undefined;
+  /** Milliseconds until the call is given up (0 or undefined: no deadline of its own). */
+  timeoutMs?: number | undefined;
+  /** Bytes of a non-2xx body kept for the error message; the rest is read and dropped. */
+  errorBodyLimit?: number;
+}
+
+/** Why a call ended early: its deadline passed, or the caller aborted. */
+export type CallCutoff = 'timeout' | 'aborted';
+
+/** Rejection of {@link bufferedCall}: the transport error, and whether the deadline or the caller caused it. */
+export class BufferedCallFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly cutoff: CallCutoff | undefined,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'BufferedCallFailure';
+  }
+}
+
+class BufferedCallHandler implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #pendingAbort: Error | undefined;
+  #settled = false;
+  #timer: NodeJS.Timeout | undefined;
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #cutoff: CallCutoff | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #errorBodyLimit: number;
+  readonly #resolve: (response: BufferedResponse) => void;
+  readonly #reject: (failure: BufferedCallFailure) => void;
+  readonly #onAbort = () => this.#stop('aborted', this.#signal?.reason);
+
+  constructor(
+    options: BufferedCallOptions,
+    resolve: (response: BufferedResponse) => void,
+    reject: (failure: BufferedCallFailure) => void,
+  ) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#signal = options.signal;
+    this.#errorBodyLimit = options.errorBodyLimit ?? 1_000_000;
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      this.#timer = setTimeout(() => this.#stop('timeout', new Error(`deadline of ${timeoutMs} ms passed`)), timeoutMs);
+      this.#timer.unref();
+    }
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** Ends the call now (deadline or caller): the promise rejects at once, the socket is released by undici. */
+  #stop(cutoff: CallCutoff, reason: unknown): void {
+    if (this.#settled) return;
+    this.#cutoff = cutoff;
+    const error = reason instanceof Error ? reason : new Error(String(reason ?? cutoff));
+    if (this.#controller !== undefined) this.#controller.abort(error);
+    else this.#pendingAbort = error;
+    this.fail(error);
+  }
+
+  #cleanup(): void {
+    this.#settled = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  /** Rejects the call (once); later events from undici are ignored. */
+  fail(error: unknown): void {
+    if (this.#settled) return;
+    this.#cleanup();
+    this.#reject(new BufferedCallFailure(error, this.#cutoff));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#pendingAbort !== undefined) controller.abort(this.#pendingAbort);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.#status = statusCode;
+    this.#headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const failed = this.#status < 200 || this.#status >= 300;
+    if (failed && this.#size >= this.#errorBodyLimit) return;
+    this.#size += chunk.byteLength;
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    this.#cleanup();
+    const chunks = this.#chunks;
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    this.#resolve({ status: this.#status, headers: this.#headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+}
+
+/**
+ * Sends one request and resolves with its status, headers and whole body, whatever the status. Transport
+ * failures, the deadline and the caller's abort reject with a {@link BufferedCallFailure} naming the cutoff.
+ */
+export function bufferedCall(options: BufferedCallOptions): Promise<BufferedResponse> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new BufferedCallFailure(options.signal.reason, 'aborted'));
+      return;
+    }
+    const handler = new BufferedCallHandler(options, resolve, reject);
+    try {
+      options.dispatcher.dispatch(
+        {
+          origin: options.origin,
+          path: options.path,
+          method: options.method,
+          headers: options.headers,
+          body: options.body,
+        },
+        handler,
+      );
+    } catch (error) {
+      handler.fail(error);
+    }
+  });
+}
