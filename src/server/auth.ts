@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthenticationError } from '../spec/errors.js';
 
@@ -14,8 +14,9 @@ export function extractCredential(headers: IncomingHttpHeaders): string | undefi
   return undefined;
 }
 
+/** One-shot SHA-256 (`crypto.hash`: about half the cost of a createHash object on every request). */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** The expected key's digest, computed once per key instead of on every request. */
