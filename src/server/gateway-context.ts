@@ -29,8 +29,11 @@ export interface RequestState {
   readonly id: string;
   readonly startedAt: number;
   readonly clientIp: string;
-  /** Fires when the client goes away before the response is finished. */
-  readonly abort: AbortController;
+  /**
+   * Fires when the client goes away: the connection's signal (see `connectionSignal`), which aborts when its
+   * socket closes. A response cannot be abandoned without its socket closing, so this is the disconnect.
+   */
+  readonly signal: AbortSignal;
   credential?: string;
   model?: string;
   /** The backend that served (after retries and fallbacks). */

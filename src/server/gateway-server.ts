@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
 import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError } from '../spec/errors.js';
 import { requireApiKey } from './auth.js';
@@ -43,6 +43,24 @@ function clientIp(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? 'unknown';
 }
 
+const connectionAborts = new WeakMap<Socket, AbortController>();
+
+/**
+ * One AbortSignal per client connection, aborted when its socket closes: the requests of a keep-alive
+ * connection share it (HTTP/1.1 answers them one after another), so a request costs no AbortController of
+ * its own. Upstream calls listen to it only while they run.
+ */
+function connectionSignal(socket: Socket): AbortSignal {
+  let controller = connectionAborts.get(socket);
+  if (controller === undefined) {
+    const created = new AbortController();
+    controller = created;
+    connectionAborts.set(socket, created);
+    socket.once('close', () => created.abort(new Error('client disconnected')));
+  }
+  return controller.signal;
+}
+
 /** The HTTP server: request id → route → rate limit → auth → handler → log line; errors mapped once. */
 export function createGatewayServer(initial: GatewayContext, options: GatewayServerOptions = {}): GatewayServer {
   let context = initial;
@@ -58,12 +76,11 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       id,
       startedAt: performance.now(),
       clientIp: clientIp(request),
-      abort: new AbortController(),
+      signal: connectionSignal(request.socket),
     };
     response.setHeader('x-request-id', id);
     inFlight++;
     response.on('close', () => {
-      if (!response.writableFinished) state.abort.abort(new Error('client disconnected'));
       inFlight--;
       logRequest(current, request, response, state);
       options.onFinished?.(current, state, response.statusCode);

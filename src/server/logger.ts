@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -12,16 +11,34 @@ export interface LoggerOptions {
 }
 
 /**
- * Structured JSON logs (pino), asynchronous so the hot path never waits on stdout. Request headers, bodies and
- * keys are never logged.
+ * Lines are buffered up to this many bytes and written together, and at least every
+ * {@link LOG_FLUSH_INTERVAL_MS}: one write per line costs a thread-pool round trip and a pipe wake-up per
+ * request, which under load was a fifth of the gateway's CPU. `flush()` (shutdown) writes what is left.
+ */
+const LOG_BUFFER_BYTES = 4096;
+const LOG_FLUSH_INTERVAL_MS = 100;
+
+function asyncDestination(dest: number | string) {
+  return pino.destination({
+    dest,
+    sync: false,
+    append: true,
+    minLength: LOG_BUFFER_BYTES,
+    periodicFlush: LOG_FLUSH_INTERVAL_MS,
+  });
+}
+
+/**
+ * Structured JSON logs (pino), asynchronous and buffered so the hot path never waits on stdout or the log file.
+ * Request headers, bodies and keys are never logged.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const level = options.silent ? 'silent' : options.debug ? 'debug' : 'info';
   // No redaction pass: every log line is built from chosen fields (ids, model, backend, counts, timings), never
   // from headers, bodies or keys, and config dumps go through redactConfig. A pass would cost on every line.
-  const stdout = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const stdout = options.destination ?? asyncDestination(1);
   if (options.logFile === undefined) return pino({ level, base: { service: 'llamagate' } }, stdout);
-  const file = createWriteStream(options.logFile, { flags: 'a' });
+  const file = asyncDestination(options.logFile);
   return pino(
     { level, base: { service: 'llamagate' } },
     pino.multistream([

@@ -1,4 +1,5 @@
 import OpenAI, { type APIError } from 'openai';
+import { Pool } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   bodyOf,
@@ -291,6 +292,51 @@ describe('OpenAI-compatible upstream through the gateway, driven by the openai c
     expect(new TextDecoder().decode(first?.value)).toContain('first');
     controller.abort();
     await closed;
+  });
+
+  it('aborts the upstream request when the client disconnects while waiting for a non-streaming answer', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      upstreamClosed = resolve;
+    });
+    let upstreamStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      upstreamStarted = resolve;
+    });
+    upstream.handle(async (_, res) => {
+      res.on('close', () => upstreamClosed());
+      upstreamStarted();
+      // Never answers: only the client's disconnect can end this call.
+    });
+    const controller = new AbortController();
+    const request = fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'grok-3-mini', messages: [{ role: 'user', content: 'slow' }] }),
+      signal: controller.signal,
+    });
+    await started;
+    controller.abort();
+    await expect(request).rejects.toThrow();
+    await closed;
+  });
+
+  it('keeps serving a keep-alive connection after an earlier request on it finished', async () => {
+    const agent = new Pool(gateway.baseURL.replace(/\/v1$/, ''), { connections: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await agent.request({
+          path: '/v1/chat/completions',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'grok-3-mini', messages: [{ role: 'user', content: `again ${i}` }] }),
+        });
+        expect(response.statusCode).toBe(200);
+        await response.body.json();
+      }
+    } finally {
+      await agent.close();
+    }
   });
 
   it('answers identical requests from the cache, keyed on every parameter, with X-Cache', async () => {

@@ -96,7 +96,7 @@ export async function handleChatCompletions(
   const timing = requestTiming(context, request, parsed.timeoutMs);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
   const options: RouteCallOptions = {
-    signal: state.abort.signal,
+    signal: state.signal,
     deadlineMs: timing.deadlineMs,
     requestTimeoutMs: timing.requestTimeoutMs,
     headers: upstreamHeaders(state),
@@ -203,7 +203,7 @@ async function streamChat(
     failed = toLlamaGateError(error);
   }
   state.usage = encoder.finalUsage;
-  if (response.destroyed || state.abort.signal.aborted) return;
+  if (response.destroyed || state.signal.aborted) return;
   if (failed !== undefined) {
     state.errorCode = failed.code;
     context.logger.warn(

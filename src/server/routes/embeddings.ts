@@ -45,7 +45,7 @@ export async function handleEmbeddings(
       plan,
       (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), parsed.request, call),
       {
-        signal: state.abort.signal,
+        signal: state.signal,
         deadlineMs: timing.deadlineMs,
         requestTimeoutMs: timing.requestTimeoutMs,
         headers: { 'x-request-id': state.id },

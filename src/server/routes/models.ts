@@ -72,7 +72,7 @@ export async function handleListModels(
   response: ServerResponse,
   state: RequestState,
 ): Promise<void> {
-  sendJson(response, 200, { object: 'list', data: await listAllModels(context, state.abort.signal) });
+  sendJson(response, 200, { object: 'list', data: await listAllModels(context, state.signal) });
 }
 
 export async function handleGetModel(
@@ -83,7 +83,7 @@ export async function handleGetModel(
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const id = decodeURIComponent(path.slice('/v1/models/'.length));
-  const models = await listAllModels(context, state.abort.signal);
+  const models = await listAllModels(context, state.signal);
   const found = models.find((model) => model.id === id);
   if (found === undefined)
     throw new ModelNotFoundError({ message: `The model \`${id}\` does not exist`, param: 'model' });
