@@ -109,7 +109,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       if (!response.headersSent) sendError(response, failure, id);
       else if (!response.writableEnded) response.end();
     }
-    await options.billing?.finish(state, response);
+    // Awaited only when there is work: `await undefined` still costs a microtask turn on every request.
+    if (options.billing !== undefined) await options.billing.finish(state, response);
   };
 
   const guard = async (
@@ -123,7 +124,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     } else if (current.config.apiKey !== undefined && current.config.apiKey !== '') {
       state.credential = requireApiKey(request.headers, current.config.apiKey);
     }
-    await options.authorize?.(current, request, state);
+    if (options.authorize !== undefined) await options.authorize(current, request, state);
     const verdict = current.limiter.take(state.credential ?? state.clientIp);
     response.setHeader('x-ratelimit-limit', String(verdict.limit));
     response.setHeader('x-ratelimit-remaining', String(verdict.remaining));

@@ -51,6 +51,11 @@ export interface OpenAICompatibleChatConfig {
   transformResponse?: (value: unknown, context: { request: ChatRequest; stream: boolean }) => unknown;
 }
 
+interface PreparedBody {
+  body: Record<string, unknown> | Uint8Array;
+  warnings: Warning[];
+}
+
 function toolCallArguments(value: string | Record<string, unknown> | null | undefined): string {
   if (value === null || value === undefined) return '';
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -66,24 +71,26 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     this.provider = config.provider;
   }
 
-  /** The outbound body: the client's own bytes when nothing needs to change, else the adjusted object. */
-  private async prepare(
-    request: ChatRequest,
-    stream: boolean,
-  ): Promise<{ body: Record<string, unknown> | Uint8Array; warnings: Warning[] }> {
+  /**
+   * The outbound body: the client's own bytes when nothing needs to change, else the adjusted object. Returns
+   * a plain value when no vendor hook runs (no promise on the pass-through path).
+   */
+  private prepare(request: ChatRequest, stream: boolean): PreparedBody | Promise<PreparedBody> {
     const { body, modified } = convertToOpenAIRequest(request, this.modelId, stream, {
       streamUsage: this.config.streamUsage,
     });
-    if (this.config.prepareBody === undefined) {
+    const prepareBody = this.config.prepareBody;
+    if (prepareBody === undefined) {
       const raw = request.openaiRawBody;
       return { body: !modified && raw !== undefined ? raw : body, warnings: [] };
     }
-    const warnings = await this.config.prepareBody(body, request, stream);
-    return { body, warnings };
+    const warnings = prepareBody(body, request, stream);
+    return warnings instanceof Promise ? warnings.then((list) => ({ body, warnings: list })) : { body, warnings };
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const { body, warnings } = await this.prepare(request, false);
+    const prepared = this.prepare(request, false);
+    const { body, warnings } = prepared instanceof Promise ? await prepared : prepared;
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,

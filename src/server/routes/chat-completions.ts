@@ -86,7 +86,8 @@ export async function handleChatCompletions(
   const parsed = parseChatCompletionBody(parseJsonBody(raw), raw);
   state.model = parsed.model;
   state.stream = parsed.stream;
-  await state.billing?.admitChat(response, parsed.model, parsed.request, parsed.stream);
+  if (state.billing !== undefined)
+    await state.billing.admitChat(response, parsed.model, parsed.request, parsed.stream);
   const plan = context.router.plan({
     model: parsed.model,
     path: requestPath(request),
@@ -136,7 +137,7 @@ async function generateChat(
       if (hit !== undefined) {
         state.cache = 'HIT';
         state.usage = hit.usage;
-        await state.billing?.charge(response, hit);
+        if (state.billing !== undefined) await state.billing.charge(response, hit);
         sendJson(response, 200, encodeChatCompletion(hit), { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' });
         return;
       }
@@ -152,7 +153,7 @@ async function generateChat(
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  await state.billing?.charge(response, result);
+  if (state.billing !== undefined) await state.billing.charge(response, result);
   sendJson(response, 200, encodeChatCompletion(result), headers);
 }
 
