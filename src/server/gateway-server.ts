@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
+import { uuidV7 } from '../provider-utils/ids.js';
 import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError } from '../spec/errors.js';
 import { requireApiKey } from './auth.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
@@ -71,7 +71,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
     const sentId = request.headers['x-request-id'];
-    const id = typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId) ? sentId : randomUUID();
+    const id = typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId) ? sentId : uuidV7();
     const state: RequestState = {
       id,
       startedAt: performance.now(),
