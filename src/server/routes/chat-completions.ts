@@ -86,8 +86,7 @@ export async function handleChatCompletions(
   const parsed = parseChatCompletionBody(parseJsonBody(raw), raw);
   state.model = parsed.model;
   state.stream = parsed.stream;
-  if (state.billing !== undefined)
-    await state.billing.admitChat(response, parsed.model, parsed.request, parsed.stream);
+  if (state.billing !== undefined) await state.billing.admitChat(response, parsed.model, parsed.request, parsed.stream);
   const plan = context.router.plan({
     model: parsed.model,
     path: requestPath(request),
