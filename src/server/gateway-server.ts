@@ -50,7 +50,7 @@ const connectionAborts = new WeakMap<Socket, AbortController>();
  * connection share it (HTTP/1.1 answers them one after another), so a request costs no AbortController of
  * its own. Upstream calls listen to it only while they run.
  */
-function connectionSignal(socket: Socket): AbortSignal {
+export function connectionSignal(socket: Socket): AbortSignal {
   let controller = connectionAborts.get(socket);
   if (controller === undefined) {
     const created = new AbortController();

@@ -1,6 +1,9 @@
+import { getEventListeners } from 'node:events';
+import type { Socket } from 'node:net';
 import OpenAI, { type APIError } from 'openai';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectionSignal } from '../../src/server/gateway-server.js';
 import {
   bodyOf,
   type MockUpstream,
@@ -321,20 +324,34 @@ describe('OpenAI-compatible upstream through the gateway, driven by the openai c
     await closed;
   });
 
-  it('keeps serving a keep-alive connection after an earlier request on it finished', async () => {
-    const agent = new Pool(gateway.baseURL.replace(/\/v1$/, ''), { connections: 1 });
+  it('serves many requests on one keep-alive connection without leaving abort listeners on its signal', async () => {
+    upstream.handle((req, res) => {
+      if ((req.body as { stream?: boolean }).stream === true)
+        sendStream(res, readChunks('openai-compatible', 'xai-text.chunks.txt'), { format: 'sse', done: true });
+      else sendJson(res, 200, readFixture('openai-compatible', 'xai-text.json'));
+    });
+    const sockets: Socket[] = [];
+    const onConnection = (socket: Socket) => sockets.push(socket);
+    gateway.gateway.server.on('connection', onConnection);
+    const agent = new Pool(gateway.url, { connections: 1 });
     try {
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 6; i++) {
+        const stream = i % 2 === 1;
         const response = await agent.request({
           path: '/v1/chat/completions',
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'grok-3-mini', messages: [{ role: 'user', content: `again ${i}` }] }),
+          body: JSON.stringify({ model: 'grok-3-mini', messages: [{ role: 'user', content: `again ${i}` }], stream }),
         });
         expect(response.statusCode).toBe(200);
-        await response.body.json();
+        expect(await response.body.text()).toContain(stream ? 'data: [DONE]' : 'chat.completion');
       }
+      expect(sockets).toHaveLength(1);
+      const signal = connectionSignal(sockets[0] as Socket);
+      expect(signal.aborted).toBe(false);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     } finally {
+      gateway.gateway.server.off('connection', onConnection);
       await agent.close();
     }
   });

@@ -72,6 +72,25 @@ export function requestPath(request: IncomingMessage): string {
   return (request.url ?? '/').split('?')[0] ?? '/';
 }
 
+/**
+ * A stream's own signal, aborted when the client's connection closes or when this response ends for any
+ * reason. Non-streaming calls listen to the connection's shared signal and always remove their listener; a
+ * stream's upstream listens until the stream is consumed or closed, so its listener must not outlive the
+ * response on a keep-alive connection.
+ */
+function responseScopedSignal(state: RequestState, response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const connection = state.signal;
+  const onAbort = () => controller.abort(connection.reason);
+  if (connection.aborted) controller.abort(connection.reason);
+  else connection.addEventListener('abort', onAbort, { once: true });
+  response.once('close', () => {
+    connection.removeEventListener('abort', onAbort);
+    if (!controller.signal.aborted) controller.abort(new Error('response finished'));
+  });
+  return controller.signal;
+}
+
 function upstreamHeaders(state: RequestState): Record<string, string> {
   return { 'x-request-id': state.id };
 }
@@ -96,7 +115,7 @@ export async function handleChatCompletions(
   const timing = requestTiming(context, request, parsed.timeoutMs);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
   const options: RouteCallOptions = {
-    signal: state.signal,
+    signal: parsed.stream ? responseScopedSignal(state, response) : state.signal,
     deadlineMs: timing.deadlineMs,
     requestTimeoutMs: timing.requestTimeoutMs,
     headers: upstreamHeaders(state),
