@@ -12,8 +12,8 @@ export interface LoggerOptions {
 
 /**
  * Lines are buffered up to this many bytes and written together, and at least every
- * {@link LOG_FLUSH_INTERVAL_MS}: one write per line costs a thread-pool round trip and a pipe wake-up per
- * request, which under load was a fifth of the gateway's CPU. `flush()` (shutdown) writes what is left.
+ * {@link LOG_FLUSH_INTERVAL_MS}, instead of one write (a thread-pool round trip and a pipe wake-up) per
+ * request line. `flush()` (shutdown) writes what is left.
  */
 const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_INTERVAL_MS = 100;
