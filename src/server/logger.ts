@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { BatchedLogDestination } from './log-destination.js';
 
 export type { Logger };
 
@@ -11,20 +12,17 @@ export interface LoggerOptions {
 }
 
 /**
- * Lines are buffered up to this many bytes and written together, and at least every
+ * Lines are batched up to this many characters and written together, and at least every
  * {@link LOG_FLUSH_INTERVAL_MS}, instead of one write (a thread-pool round trip and a pipe wake-up) per
- * request line. `flush()` (shutdown) writes what is left.
+ * request line. `flush()` (shutdown) and process exit write what is left.
  */
-const LOG_BUFFER_BYTES = 4096;
+const LOG_BUFFER_CHARACTERS = 4096;
 const LOG_FLUSH_INTERVAL_MS = 100;
 
-function asyncDestination(dest: number | string) {
-  return pino.destination({
-    dest,
-    sync: false,
-    append: true,
-    minLength: LOG_BUFFER_BYTES,
-    periodicFlush: LOG_FLUSH_INTERVAL_MS,
+function batchedDestination(destination: number | string): BatchedLogDestination {
+  return new BatchedLogDestination(destination, {
+    minLength: LOG_BUFFER_CHARACTERS,
+    flushIntervalMs: LOG_FLUSH_INTERVAL_MS,
   });
 }
 
@@ -36,9 +34,10 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.silent ? 'silent' : options.debug ? 'debug' : 'info';
   // No redaction pass: every log line is built from chosen fields (ids, model, backend, counts, timings), never
   // from headers, bodies or keys, and config dumps go through redactConfig. A pass would cost on every line.
-  const stdout = options.destination ?? asyncDestination(1);
+  if (options.silent && options.destination === undefined) return pino({ level, base: { service: 'llamagate' } });
+  const stdout = options.destination ?? batchedDestination(1);
   if (options.logFile === undefined) return pino({ level, base: { service: 'llamagate' } }, stdout);
-  const file = asyncDestination(options.logFile);
+  const file = batchedDestination(options.logFile);
   return pino(
     { level, base: { service: 'llamagate' } },
     pino.multistream([
