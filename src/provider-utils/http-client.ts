@@ -223,6 +223,8 @@ export interface JsonResponse {
   status: number;
   headers: Record<string, string>;
   value: unknown;
+  /** The body as received (what `value` was parsed from). */
+  bytes: Buffer;
 }
 
 /** Origin and path of each upstream URL, parsed once (adapters call the same few URLs over and over). */
@@ -270,7 +272,7 @@ export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
     throw failureFromText(call, response.status, responseHeaders, text);
   }
   try {
-    return { status: response.status, headers: responseHeaders, value: JSON.parse(text) };
+    return { status: response.status, headers: responseHeaders, value: JSON.parse(text), bytes: response.body };
   } catch (cause) {
     throw new ProviderAPIError({
       message: `${call.provider} answered with a body that is not JSON: ${text.slice(0, 200)}`,

@@ -73,6 +73,18 @@ export function sendJson(
   response.end(text);
 }
 
+/** Sends a body that already is JSON (an upstream's own bytes) without parsing or re-encoding it. */
+export function sendJsonBytes(
+  response: ServerResponse,
+  status: number,
+  body: Uint8Array,
+  headers?: Record<string, string>,
+): void {
+  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': body.byteLength });
+  response.end(body);
+}
+
 export function sendError(response: ServerResponse, error: LlamaGateError, requestId: string): void {
   if (response.headersSent) {
     response.destroy();

@@ -166,6 +166,12 @@ export interface ChatResult {
   systemFingerprint?: string;
   /** The provider's response body as received. */
   raw?: unknown;
+  /**
+   * The provider's body byte for byte, set only when it already is an OpenAI `chat.completion` in every field
+   * this result describes (an OpenAI-compatible upstream answering in OpenAI's exact format): a gateway can
+   * send it instead of re-encoding. Whoever changes a result must drop it.
+   */
+  wire?: Uint8Array;
   response?: ResponseInfo;
 }
 

@@ -1,5 +1,7 @@
 import { getEventListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import OpenAI, { type APIError } from 'openai';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +57,41 @@ describe('OpenAI-compatible upstream through the gateway, driven by the openai c
       '{"model":"grok-3-mini","messages":[{"role":"user","content":"Say a single word."}],"temperature":0}',
     );
     expect(upstream.requests[0]?.headers['x-request-id']).toBeTruthy();
+  });
+
+  it("returns an upstream answer already in OpenAI's exact format byte for byte, unknown fields included", async () => {
+    const recorded = readFileSync(
+      fileURLToPath(new URL('../../src/providers/openai/__fixtures__/openai-text.json', import.meta.url)),
+    );
+    upstream.handle((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': recorded.byteLength });
+      res.end(recorded);
+    });
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'Invent a holiday.' }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).equals(recorded)).toBe(true);
+    expect(response.headers.get('content-length')).toBe(String(recorded.byteLength));
+    expect(response.headers.get('x-llamagate-backend')).toBe('local');
+    const line = gateway.logs.find((entry) => entry.requestId === response.headers.get('x-request-id'));
+    expect(line).toMatchObject({ promptTokens: 16, completionTokens: 363 });
+  });
+
+  it('re-encodes an answer that is not in OpenAI exact format (null tool_calls, a vendor finish reason)', async () => {
+    const recorded = readFixture('mistral', 'mistral-text.json') as { choices: { finish_reason: string }[] };
+    (recorded.choices[0] as { finish_reason: string }).finish_reason = 'eos';
+    upstream.handle((_, res) => sendJson(res, 200, recorded));
+    const completion = await gateway.client().chat.completions.create({
+      model: 'mistral-small-latest',
+      messages: [{ role: 'user', content: 'Invent a holiday.' }],
+    });
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.choices[0]?.message).not.toHaveProperty('tool_calls');
+    expect(completion.usage).toEqual({ prompt_tokens: 13, completion_tokens: 434, total_tokens: 447 });
   });
 
   it('addresses a backend by name as <backend>/<model> and strips the prefix', async () => {

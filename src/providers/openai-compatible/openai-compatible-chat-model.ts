@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
-import { callJson, openUpstream } from '../../provider-utils/http-client.js';
+import { callJson, type JsonResponse, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
 import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
@@ -21,10 +21,12 @@ import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import {
   type OpenAIChatChunk,
+  type OpenAIChatResponse,
   openaiChatChunkSchema,
   openaiChatResponseSchema,
   openaiStreamErrorSchema,
 } from './openai-api.js';
+import { isWireExactCompletion } from './wire-exact-completion.js';
 
 export interface OpenAICompatibleChatConfig {
   provider: string;
@@ -102,18 +104,10 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       dispatcher: this.config.dispatcher,
       describeError: this.config.describeError,
     });
-    const parsed = openaiChatResponseSchema.safeParse(
-      this.config.transformResponse?.(response.value, { request, stream: false }) ?? response.value,
-    );
-    if (!parsed.success) {
-      throw new ProviderAPIError({
-        message: `${this.provider} returned an unexpected chat response: ${parsed.error.issues[0]?.message ?? 'invalid shape'}`,
-        provider: this.provider,
-        model: this.modelId,
-        upstream: { status: response.status, body: response.value },
-      });
-    }
-    const value = parsed.data;
+    // An upstream already speaking OpenAI's exact format skips the schema parse and keeps its bytes.
+    const exact =
+      this.config.transformResponse === undefined && isWireExactCompletion(response.value) ? response.value : undefined;
+    const value: OpenAIChatResponse = exact ?? this.#parseResponse(response, request);
     const choices: ChatChoice[] = value.choices.map((choice, position) => {
       const toolCalls: ToolCall[] | undefined = choice.message.tool_calls?.map((call) => ({
         id: call.id ?? generateToolCallId(),
@@ -146,9 +140,23 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       raw: response.value,
       response: { status: response.status, headers: response.headers },
     };
+    if (exact !== undefined) result.wire = response.bytes;
     if (value.system_fingerprint !== undefined && value.system_fingerprint !== null)
       result.systemFingerprint = value.system_fingerprint;
     return result;
+  }
+
+  #parseResponse(response: JsonResponse, request: ChatRequest): OpenAIChatResponse {
+    const parsed = openaiChatResponseSchema.safeParse(
+      this.config.transformResponse?.(response.value, { request, stream: false }) ?? response.value,
+    );
+    if (parsed.success) return parsed.data;
+    throw new ProviderAPIError({
+      message: `${this.provider} returned an unexpected chat response: ${parsed.error.issues[0]?.message ?? 'invalid shape'}`,
+      provider: this.provider,
+      model: this.modelId,
+      upstream: { status: response.status, body: response.value },
+    });
   }
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {

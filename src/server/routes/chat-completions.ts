@@ -5,7 +5,7 @@ import type { RouteCallOptions, RouteOutcome, RoutePlan } from '../../router/rou
 import type { ChatResult } from '../../spec/chat.js';
 import { type LlamaGateError, toLlamaGateError, toOpenAIErrorBody } from '../../spec/errors.js';
 import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
-import { parseJsonBody, readBody, sendJson, writeWithBackpressure } from '../http-io.js';
+import { parseJsonBody, readBody, sendJson, sendJsonBytes, writeWithBackpressure } from '../http-io.js';
 import { type ParsedChatRequest, parseChatCompletionBody } from '../openai-request.js';
 import { ChatChunkEncoder, encodeChatCompletion } from '../openai-response.js';
 import { chatCacheKey } from '../response-cache.js';
@@ -156,7 +156,7 @@ async function generateChat(
         state.cache = 'HIT';
         state.usage = hit.usage;
         if (state.billing !== undefined) await state.billing.charge(response, hit);
-        sendJson(response, 200, encodeChatCompletion(hit), { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' });
+        sendCompletion(response, hit, { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' });
         return;
       }
       state.cache = 'MISS';
@@ -172,7 +172,13 @@ async function generateChat(
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
   if (state.billing !== undefined) await state.billing.charge(response, result);
-  sendJson(response, 200, encodeChatCompletion(result), headers);
+  sendCompletion(response, result, headers);
+}
+
+/** The upstream's own bytes when they already are OpenAI's format (`wire`), else the re-encoded result. */
+function sendCompletion(response: ServerResponse, result: ChatResult, headers: Record<string, string>): void {
+  if (result.wire !== undefined) sendJsonBytes(response, 200, result.wire, headers);
+  else sendJson(response, 200, encodeChatCompletion(result), headers);
 }
 
 async function streamChat(
