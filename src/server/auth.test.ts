@@ -15,6 +15,14 @@ describe('API key auth', () => {
     expect(safeEqual('secret', 'secret')).toBe(true);
     expect(safeEqual('secret', 'secreT')).toBe(false);
     expect(safeEqual('s', 'a much longer secret')).toBe(false);
+    expect(safeEqual('secret-and-more', 'secret')).toBe(false);
+    expect(safeEqual('', '')).toBe(true);
+    expect(safeEqual('', 'secret')).toBe(false);
+    // A shorter guess after a right one must not match on bytes left from the earlier call.
+    expect(safeEqual('secret', 'secret')).toBe(true);
+    expect(safeEqual('secre', 'secret')).toBe(false);
+    expect(safeEqual('clé-ü', 'clé-ü')).toBe(true);
+    expect(safeEqual('clé-u', 'clé-ü')).toBe(false);
   });
 
   it('throws a 401 authentication error for missing or wrong keys', () => {

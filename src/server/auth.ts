@@ -1,4 +1,4 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthenticationError } from '../spec/errors.js';
 
@@ -14,30 +14,35 @@ export function extractCredential(headers: IncomingHttpHeaders): string | undefi
   return undefined;
 }
 
-/** One-shot SHA-256 (`crypto.hash`: about half the cost of a createHash object on every request). */
-function digest(value: string): Buffer {
-  return hash('sha256', value, 'buffer');
-}
+/** The expected key's bytes, encoded once per key instead of on every request. */
+const expectedBytes = new Map<string, Buffer>();
 
-/** The expected key's digest, computed once per key instead of on every request. */
-const expectedDigests = new Map<string, Buffer>();
-
-function expectedDigest(expected: string): Buffer {
-  let cached = expectedDigests.get(expected);
+function bytesOf(expected: string): Buffer {
+  let cached = expectedBytes.get(expected);
   if (cached === undefined) {
-    cached = digest(expected);
-    if (expectedDigests.size > 16) expectedDigests.clear();
-    expectedDigests.set(expected, cached);
+    cached = Buffer.from(expected, 'utf8');
+    if (expectedBytes.size > 16) expectedBytes.clear();
+    expectedBytes.set(expected, cached);
   }
   return cached;
 }
 
+/** Where the presented key is copied for the comparison (grown to the longest expected key). */
+let scratch = Buffer.alloc(128);
+
 /**
- * Constant-time comparison: both sides hashed to equal length first, so neither length nor content leaks.
- * The expected side is a configured secret; its digest is cached.
+ * Constant-time comparison of a presented key with a configured secret. The presented key is copied into a
+ * buffer as long as the expected one (cut or left short, never reallocated per call) and compared whole with
+ * `timingSafeEqual`; the lengths are compared only afterwards. The time taken depends on the expected
+ * length alone, never on where the two differ or on how long the secret is relative to the guess.
  */
 export function safeEqual(candidate: string, expected: string): boolean {
-  return timingSafeEqual(digest(candidate), expectedDigest(expected));
+  const wanted = bytesOf(expected);
+  if (scratch.length < wanted.length) scratch = Buffer.alloc(wanted.length);
+  const view = scratch.subarray(0, wanted.length);
+  const written = view.write(candidate, 0, 'utf8');
+  const same = timingSafeEqual(view, wanted);
+  return same && written === wanted.length && Buffer.byteLength(candidate, 'utf8') === wanted.length;
 }
 
 export function requireApiKey(headers: IncomingHttpHeaders, expected: string): string {

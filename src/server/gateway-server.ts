@@ -8,7 +8,7 @@ import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError 
 import { requireApiKey } from './auth.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
-import { sendError } from './http-io.js';
+import { addResponseHeaders, sendError } from './http-io.js';
 import { CORE_ROUTES, matchRoute, type Route } from './route-table.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
@@ -78,7 +78,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       clientIp: clientIp(request),
       signal: connectionSignal(request.socket),
     };
-    response.setHeader('x-request-id', id);
+    addResponseHeaders(response, 'x-request-id', id);
     inFlight++;
     response.on('close', () => {
       inFlight--;
@@ -98,7 +98,11 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
         }
         throw new NotFoundError({ message: `Unknown path ${path}`, param: null });
       }
-      if (match.route.open !== true) await guard(current, request, response, state);
+      if (match.route.open !== true) {
+        // Awaited only when billing or an authorize hook made the check asynchronous.
+        const checking = guard(current, request, response, state);
+        if (checking !== undefined) await checking;
+      }
       await match.route.handler(current, request, response, state);
     } catch (error) {
       const failure = toLlamaGateError(error);
@@ -113,29 +117,24 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     if (options.billing !== undefined) await options.billing.finish(state, response);
   };
 
-  const guard = async (
+  /** Auth, then the rate limit: synchronous unless billing or an authorize hook has to wait on storage. */
+  const guard = (
     current: GatewayContext,
     request: IncomingMessage,
     response: ServerResponse,
     state: RequestState,
-  ): Promise<void> => {
-    if (options.billing !== undefined) {
-      await options.billing.authenticate(current, request, state);
-    } else if (current.config.apiKey !== undefined && current.config.apiKey !== '') {
-      state.credential = requireApiKey(request.headers, current.config.apiKey);
+  ): Promise<void> | undefined => {
+    if (options.billing !== undefined || options.authorize !== undefined) {
+      return (async () => {
+        if (options.billing !== undefined) await options.billing.authenticate(current, request, state);
+        else authenticate(current, request, state);
+        if (options.authorize !== undefined) await options.authorize(current, request, state);
+        limit(current, response, state);
+      })();
     }
-    if (options.authorize !== undefined) await options.authorize(current, request, state);
-    const verdict = current.limiter.take(state.credential ?? state.clientIp);
-    response.setHeader('x-ratelimit-limit', String(verdict.limit));
-    response.setHeader('x-ratelimit-remaining', String(verdict.remaining));
-    response.setHeader('x-ratelimit-reset', String(verdict.resetSeconds));
-    if (!verdict.allowed) {
-      throw new RateLimitError({
-        message: `Rate limit exceeded: ${current.config.rateLimitRps} requests per second; retry after ${verdict.retryAfterSeconds}s`,
-        retryAfter: verdict.retryAfterSeconds,
-        isRetryable: true,
-      });
-    }
+    authenticate(current, request, state);
+    limit(current, response, state);
+    return undefined;
   };
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
@@ -218,6 +217,31 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       await closeSharedDispatcher();
     },
   };
+}
+
+function authenticate(context: GatewayContext, request: IncomingMessage, state: RequestState): void {
+  const apiKey = context.config.apiKey;
+  if (apiKey !== undefined && apiKey !== '') state.credential = requireApiKey(request.headers, apiKey);
+}
+
+function limit(context: GatewayContext, response: ServerResponse, state: RequestState): void {
+  const verdict = context.limiter.take(state.credential ?? state.clientIp);
+  addResponseHeaders(
+    response,
+    'x-ratelimit-limit',
+    String(verdict.limit),
+    'x-ratelimit-remaining',
+    String(verdict.remaining),
+    'x-ratelimit-reset',
+    String(verdict.resetSeconds),
+  );
+  if (!verdict.allowed) {
+    throw new RateLimitError({
+      message: `Rate limit exceeded: ${context.config.rateLimitRps} requests per second; retry after ${verdict.retryAfterSeconds}s`,
+      retryAfter: verdict.retryAfterSeconds,
+      isRetryable: true,
+    });
+  }
 }
 
 function logRequest(

@@ -61,6 +61,41 @@ export function parseJsonBody(raw: Buffer): unknown {
   }
 }
 
+const RESPONSE_HEADERS = Symbol('llamagate.responseHeaders');
+
+interface WithResponseHeaders {
+  [RESPONSE_HEADERS]?: string[];
+}
+
+/**
+ * Adds name/value pairs that every answer to this request carries (request id, rate-limit state). They wait
+ * here and go out with the final `writeHead` as one flat list, Node's fast path, instead of a `setHeader` each.
+ */
+export function addResponseHeaders(response: ServerResponse, ...pairs: string[]): void {
+  const holder = response as ServerResponse & WithResponseHeaders;
+  const pending = holder[RESPONSE_HEADERS];
+  if (pending === undefined) holder[RESPONSE_HEADERS] = pairs;
+  else pending.push(...pairs);
+}
+
+/**
+ * Writes the status line and headers: the request's pending headers, then `headers`. Headers set with
+ * `setHeader` before (billing's cost headers) are kept; a name given here replaces theirs.
+ */
+export function writeResponseHead(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string | number> | undefined,
+  contentType: string,
+  contentLength?: number,
+): void {
+  const list = [...((response as ServerResponse & WithResponseHeaders)[RESPONSE_HEADERS] ?? [])];
+  if (headers !== undefined) for (const name in headers) list.push(name, String(headers[name]));
+  list.push('content-type', contentType);
+  if (contentLength !== undefined) list.push('content-length', String(contentLength));
+  response.writeHead(status, list);
+}
+
 export function sendJson(
   response: ServerResponse,
   status: number,
@@ -68,8 +103,7 @@ export function sendJson(
   headers?: Record<string, string>,
 ): void {
   const text = JSON.stringify(body);
-  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  writeResponseHead(response, status, headers, 'application/json', Buffer.byteLength(text));
   response.end(text);
 }
 
@@ -80,8 +114,7 @@ export function sendJsonBytes(
   body: Uint8Array,
   headers?: Record<string, string>,
 ): void {
-  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': body.byteLength });
+  writeResponseHead(response, status, headers, 'application/json', body.byteLength);
   response.end(body);
 }
 
@@ -90,10 +123,10 @@ export function sendError(response: ServerResponse, error: LlamaGateError, reque
     response.destroy();
     return;
   }
-  if (error.retryAfter !== undefined)
-    response.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  const headers =
+    error.retryAfter === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
   const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
-  sendJson(response, status === 499 ? 400 : status, toOpenAIErrorBody(error, requestId));
+  sendJson(response, status === 499 ? 400 : status, toOpenAIErrorBody(error, requestId), headers);
 }
 
 /** Writes to a response and waits for drain when the socket is full, so slow clients apply backpressure. */

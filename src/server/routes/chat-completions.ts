@@ -5,7 +5,14 @@ import type { RouteCallOptions, RouteOutcome, RoutePlan } from '../../router/rou
 import type { ChatResult } from '../../spec/chat.js';
 import { type LlamaGateError, toLlamaGateError, toOpenAIErrorBody } from '../../spec/errors.js';
 import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
-import { parseJsonBody, readBody, sendJson, sendJsonBytes, writeWithBackpressure } from '../http-io.js';
+import {
+  parseJsonBody,
+  readBody,
+  sendJson,
+  sendJsonBytes,
+  writeResponseHead,
+  writeWithBackpressure,
+} from '../http-io.js';
 import { type ParsedChatRequest, parseChatCompletionBody } from '../openai-request.js';
 import { ChatChunkEncoder, encodeChatCompletion } from '../openai-response.js';
 import { chatCacheKey } from '../response-cache.js';
@@ -195,7 +202,6 @@ async function streamChat(
   recordServed(state, outcome);
   const stream = outcome.value;
   const headers: Record<string, string> = {
-    'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
@@ -203,7 +209,7 @@ async function streamChat(
   };
   const warnings = warningsHeader(stream.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  response.writeHead(200, headers);
+  writeResponseHead(response, 200, headers, 'text/event-stream; charset=utf-8');
   response.flushHeaders();
   const encoder = new ChatChunkEncoder(
     { id: generateId('chatcmpl'), model: stream.model, created: unixSeconds() },
