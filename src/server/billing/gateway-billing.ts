@@ -62,7 +62,8 @@ export class GatewayBilling implements BillingServices {
     this.usageWriter = options.storage.usageWriter;
     this.logger = options.logger;
     this.cache = new KeyCache(options.keyCacheTtlMs ?? 5_000);
-    this.admin = new KeyAdmin(options.storage);
+    // This process forgets a changed key at once; the others hear of it on the invalidation channel.
+    this.admin = new KeyAdmin(options.storage, (keyId) => this.cache.evict(keyId));
     this.#keyHashSecret = options.keyHashSecret;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.routes = [...adminKeyRoutes(this.admin), ...usageRoutes(this)];

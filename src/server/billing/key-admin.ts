@@ -38,7 +38,11 @@ export interface ListQuery {
 }
 
 export class KeyAdmin {
-  constructor(private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters'>) {}
+  constructor(
+    private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters'>,
+    /** Drops a changed key from this process's cache before the admin call answers. */
+    private readonly evictLocally?: (keyId: string) => void,
+  ) {}
 
   async create(body: unknown): Promise<CreatedKeyView> {
     const created = await this.storage.keys.create(parseCreateKey(body));
@@ -129,6 +133,9 @@ export class KeyAdmin {
   }
 
   async #announce(id: string): Promise<void> {
+    // Local first: the invalidation channel (Redis pub/sub) may deliver to this very process only after the
+    // admin call has answered and the client's next request has already read the stale cached key.
+    this.evictLocally?.(id);
     await this.storage.counters.publishInvalidation(id).catch(() => {
       // The counter store already falls back to this process; other processes catch up within the key TTL.
     });
