@@ -27,6 +27,8 @@ export interface GatewayContext {
 /** Per-request facts gathered by the stages and written in the one log line at the end. */
 export interface RequestState {
   readonly id: string;
+  /** The request path without its query string. */
+  readonly path: string;
   readonly startedAt: number;
   readonly clientIp: string;
   /**

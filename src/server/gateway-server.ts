@@ -9,6 +9,7 @@ import { requireApiKey } from './auth.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
+import { requestLineWriter } from './request-log.js';
 import { CORE_ROUTES, matchRoute, type Route } from './route-table.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
@@ -72,8 +73,11 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     const current = context;
     const sentId = request.headers['x-request-id'];
     const id = typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId) ? sentId : uuidV7();
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
     const state: RequestState = {
       id,
+      path: query === -1 ? url : url.slice(0, query),
       startedAt: performance.now(),
       clientIp: clientIp(request),
       signal: connectionSignal(request.socket),
@@ -87,7 +91,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       if (inFlight === 0) drained?.();
     });
     try {
-      const path = (request.url ?? '/').split('?')[0] ?? '/';
+      const path = state.path;
       const match = matchRoute(routes, request.method ?? 'GET', path);
       if (match.route === undefined) {
         if (match.allowed.length > 0) {
@@ -244,28 +248,16 @@ function limit(context: GatewayContext, response: ServerResponse, state: Request
   }
 }
 
-function logRequest(
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-): void {
-  const entry: Record<string, unknown> = {
-    requestId: state.id,
-    method: request.method,
-    path: (request.url ?? '/').split('?')[0],
+const requestLines = new WeakMap<GatewayContext['logger'], ReturnType<typeof requestLineWriter>>();
+
+function logRequest(context: GatewayContext, request: IncomingMessage, response: ServerResponse, state: RequestState) {
+  let write = requestLines.get(context.logger);
+  if (write === undefined) {
+    write = requestLineWriter(context.logger);
+    requestLines.set(context.logger, write);
+  }
+  write(state, {
+    method: request.method ?? 'GET',
     status: response.writableFinished ? response.statusCode : 499,
-    latencyMs: Math.round((performance.now() - state.startedAt) * 100) / 100,
-    clientIp: state.clientIp,
-  };
-  if (state.model !== undefined) entry.model = state.model;
-  if (state.billing?.key !== undefined) entry.keyId = state.billing.key.id;
-  if (state.backend !== undefined) entry.backend = state.backend;
-  if (state.usage?.promptTokens !== undefined) entry.promptTokens = state.usage.promptTokens;
-  if (state.usage?.completionTokens !== undefined) entry.completionTokens = state.usage.completionTokens;
-  if (state.cache !== undefined) entry.cache = state.cache;
-  if (state.stream) entry.stream = true;
-  if (state.timeToFirstChunkMs !== undefined) entry.ttftMs = Math.round(state.timeToFirstChunkMs * 100) / 100;
-  if (state.errorCode !== undefined) entry.errorCode = state.errorCode;
-  context.logger.info(entry, 'request');
+  });
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 
 export interface BatchedLogDestinationOptions {
-  /** Characters collected before a write is started (default 4096). */
+  /** Characters collected before a write is started (default 65536). */
   minLength?: number;
   /** Longest a line waits before it is written (ms, default 100). */
   flushIntervalMs?: number;
@@ -36,7 +36,7 @@ export class BatchedLogDestination {
   constructor(destination: number | string, options: BatchedLogDestinationOptions = {}) {
     this.#ownsFd = typeof destination === 'string';
     this.#fd = typeof destination === 'string' ? openSync(destination, 'a') : destination;
-    this.#minLength = options.minLength ?? 4096;
+    this.#minLength = options.minLength ?? 65_536;
     this.#flushIntervalMs = options.flushIntervalMs ?? 100;
     this.#maxPending = options.maxPending ?? 64 * 1024 * 1024;
     process.on('exit', this.#onExit);

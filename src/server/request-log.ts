@@ -1,0 +1,64 @@
+import pino, { type Logger } from 'pino';
+import type { RequestState } from './gateway-context.js';
+
+/** What the request line says about the HTTP exchange itself. */
+export interface RequestLineFields {
+  method: string;
+  status: number;
+}
+
+/** Marks a logger built by `createLogger`: default pino line format, a destination that takes whole lines. */
+export const DIRECT_LINES = Symbol.for('llamagate.directRequestLines');
+
+/** pino's number for `info`, which the request line is logged at. */
+const INFO = 30;
+
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+/**
+ * The request line's fields as JSON members (`"requestId":…,"method":…`), in the order the log documents.
+ * Text that came from outside (path, model, backend and key names, error codes) goes through
+ * `JSON.stringify`; the request id is a UUID or matched `[\w.:@-]`, the method is an HTTP token and the client
+ * address an IP address (or `unknown`).
+ */
+export function formatRequestFields(state: RequestState, request: RequestLineFields, now: number): string {
+  let fields = `"requestId":"${state.id}","method":"${request.method}","path":${JSON.stringify(state.path)},"status":${request.status},"latencyMs":${finite(Math.round((now - state.startedAt) * 100) / 100)},"clientIp":"${state.clientIp}"`;
+  if (state.model !== undefined) fields += `,"model":${JSON.stringify(state.model)}`;
+  const keyId = state.billing?.key?.id;
+  if (keyId !== undefined) fields += `,"keyId":${JSON.stringify(keyId)}`;
+  if (state.backend !== undefined) fields += `,"backend":${JSON.stringify(state.backend)}`;
+  const usage = state.usage;
+  if (usage?.promptTokens !== undefined) fields += `,"promptTokens":${finite(usage.promptTokens)}`;
+  if (usage?.completionTokens !== undefined) fields += `,"completionTokens":${finite(usage.completionTokens)}`;
+  if (state.cache !== undefined) fields += `,"cache":"${state.cache}"`;
+  if (state.stream) fields += ',"stream":true';
+  if (state.timeToFirstChunkMs !== undefined)
+    fields += `,"ttftMs":${finite(Math.round(state.timeToFirstChunkMs * 100) / 100)}`;
+  if (state.errorCode !== undefined) fields += `,"errorCode":${JSON.stringify(state.errorCode)}`;
+  return fields;
+}
+
+interface LineDestination {
+  write(line: string): unknown;
+}
+
+/**
+ * The one line logged per request. For a logger from `createLogger` it is written to the logger's
+ * destination as one template, byte for byte what `logger.info(fields, 'request')` prints there (level, time,
+ * the logger's bound fields, the fields, msg), without pino's generic serialiser on every request. Any other
+ * logger gets the same fields through `logger.info`.
+ */
+export function requestLineWriter(logger: Logger): (state: RequestState, request: RequestLineFields) => void {
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const destination = internals[pino.symbols.streamSym] as LineDestination | undefined;
+  const bindings = internals[pino.symbols.chindingsSym];
+  const direct = internals[DIRECT_LINES] === true && destination !== undefined && typeof bindings === 'string';
+  return (state, request) => {
+    if (!logger.isLevelEnabled('info')) return;
+    const fields = formatRequestFields(state, request, performance.now());
+    if (direct) destination.write(`{"level":${INFO},"time":${Date.now()}${bindings},${fields},"msg":"request"}\n`);
+    else logger.info(JSON.parse(`{${fields}}`) as object, 'request');
+  };
+}
