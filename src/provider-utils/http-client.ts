@@ -80,6 +80,15 @@ export function discardBody(body: { on(event: 'error', listener: () => void): un
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  // undici hands over lower-case names: only repeated headers (arrays), gaps or other spellings need a copy.
+  let plain = true;
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string' || name !== name.toLowerCase()) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return headers as Record<string, string>;
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
@@ -247,8 +256,9 @@ function splitUrl(url: string): { origin: string; path: string } {
  */
 export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
   const body = serialiseBody(call.body);
-  const headers: Record<string, string> = { ...call.headers };
-  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  let headers: Record<string, string> = call.headers ?? {};
+  if (body !== undefined && headers['content-type'] === undefined)
+    headers = { ...headers, 'content-type': 'application/json' };
   const { origin, path } = splitUrl(call.url);
   let response: BufferedResponse;
   try {

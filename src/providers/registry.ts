@@ -53,7 +53,17 @@ export function findProviderDefinition(typeOrId: string): ProviderDefinition | u
   return byName.get(typeOrId.toLowerCase());
 }
 
+/** Answers of {@link providerForBareModel} so far (a model name is matched against every pattern once). */
+const bareModelProviders = new Map<string, ProviderDefinition | null>();
+
 /** The provider a bare model name belongs to (`gpt-4o` → openai, `claude-…` → anthropic), if any. */
 export function providerForBareModel(model: string): ProviderDefinition | undefined {
-  return providerDefinitions.find((definition) => definition.bareModels?.some((pattern) => pattern.test(model)));
+  let found = bareModelProviders.get(model);
+  if (found === undefined) {
+    found =
+      providerDefinitions.find((definition) => definition.bareModels?.some((pattern) => pattern.test(model))) ?? null;
+    if (bareModelProviders.size >= 1000) bareModelProviders.clear();
+    bareModelProviders.set(model, found);
+  }
+  return found ?? undefined;
 }

@@ -24,22 +24,24 @@ export interface PlanContext {
 /** Whether a node has a backend that may take this request now (recording why not in the context). */
 function usable(node: RouteNode, model: string | undefined, context: PlanContext, seen: Set<RouteNode>): boolean {
   if (seen.has(node)) return false;
-  if (node.kind === 'backend') {
-    const blocked = node.stats.breaker.blockedUntil();
-    if (blocked !== undefined) {
-      context.blockedUntil.push(blocked);
-      return false;
-    }
-    if ((model ?? node.backend.defaultModel) === undefined) {
-      context.missingModel = true;
-      return false;
-    }
-    return true;
-  }
+  if (node.kind === 'backend') return backendUsable(node, model, context);
   seen.add(node);
   const result = node.members.some((member) => usable(member.node, member.model ?? model, context, seen));
   seen.delete(node);
   return result;
+}
+
+function backendUsable(node: BackendNode, model: string | undefined, context: PlanContext): boolean {
+  const blocked = node.stats.breaker.blockedUntil();
+  if (blocked !== undefined) {
+    context.blockedUntil.push(blocked);
+    return false;
+  }
+  if ((model ?? node.backend.defaultModel) === undefined) {
+    context.missingModel = true;
+    return false;
+  }
+  return true;
 }
 
 function view(member: GroupMember, index: number, model: string | undefined, context: PlanContext): MemberView {
@@ -76,6 +78,11 @@ function collectLeaves(
  * strategy, and with `fallback: false` offers only its pick. Cooling-down backends are left out.
  */
 export function planTargets(node: RouteNode, model: string | undefined, context: PlanContext): PlannedTarget[] {
+  // One backend (the common request): nothing to order or de-duplicate.
+  if (node.kind === 'backend') {
+    if (!backendUsable(node, model, context)) return [];
+    return [{ node, backend: node.backend, modelId: (model ?? node.backend.defaultModel) as string }];
+  }
   const targets = expand(node, model, context, new Set());
   const seen = new Set<string>();
   return targets.filter((target) => {

@@ -1,9 +1,10 @@
 import type { BackendConfig } from '../config/config-schema.js';
 import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
 import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
-import { ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
+import { type LlamaGateError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
+import type { BackoffOptions } from './backoff.js';
 import { type Candidate, defaultShouldFallback, type FallbackTrace, runWithFallback } from './fallback-runner.js';
 import { HealthChecker } from './health-checker.js';
 import { ModelResolver, missingModel } from './model-resolver.js';
@@ -12,6 +13,19 @@ import { type PlannedTarget, planTargets } from './route-plan.js';
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
 
 export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
+
+/** A pool may mix providers with and without embeddings: one without is passed over like a failure. */
+function fallBackFrom(error: LlamaGateError): boolean {
+  return defaultShouldFallback(error) || error.code === 'embeddings_not_supported';
+}
+
+function unpriced(): undefined {
+  return undefined;
+}
+
+function candidateBlockedUntil(candidate: Candidate<unknown>): number | undefined {
+  return (candidate as RoutedCandidate<unknown>).target.node.stats.breaker.blockedUntil();
+}
 
 import {
   type BackendNode,
@@ -114,12 +128,20 @@ export class Router {
   readonly #health: HealthChecker;
   readonly #logger: RouterOptions['logger'];
   readonly #leaf: (backend: Backend) => BackendNode;
+  readonly #backoff: BackoffOptions;
 
   constructor(options: RouterOptions) {
     const { config } = options;
     this.#config = config;
     this.settings = config.routing;
     this.#random = createRandom(config.routing.seed);
+    this.#backoff = {
+      initialDelayMs: config.routing.backoff.initialDelay,
+      maxDelayMs: config.routing.backoff.maxDelay,
+      multiplier: config.routing.backoff.multiplier,
+      jitter: config.routing.backoff.jitter,
+      maxRetryAfterMs: config.routing.backoff.maxRetryAfter,
+    };
     this.#price = options.price;
     this.#logger = options.logger;
     this.resolver = new ModelResolver({
@@ -258,7 +280,7 @@ export class Router {
       random: this.#random,
       stream,
       explore: this.settings.latency.explore,
-      price: this.#price ?? (() => undefined),
+      price: this.#price ?? unpriced,
       blockedUntil: [] as number[],
       missingModel: false,
     };
@@ -298,23 +320,16 @@ export class Router {
       provider: target.backend.type,
       backend: target.backend.name,
       maxRetries: target.backend.maxRetries ?? this.settings.maxRetries,
-      run: (signal, info) => this.#attempt(target, attempt, { ...options, signal }, info.remainingMs),
+      run: (signal, info) => this.#attempt(target, attempt, options, signal, info.remainingMs),
     }));
     const outcome = await runWithFallback(candidates, {
       signal: options.signal,
-      backoff: {
-        initialDelayMs: this.settings.backoff.initialDelay,
-        maxDelayMs: this.settings.backoff.maxDelay,
-        multiplier: this.settings.backoff.multiplier,
-        jitter: this.settings.backoff.jitter,
-        maxRetryAfterMs: this.settings.backoff.maxRetryAfter,
-      },
+      backoff: this.#backoff,
       deadline: Number.isFinite(deadlineMs) ? performance.now() + deadlineMs : undefined,
       random: this.#random,
       trace: options.trace,
-      // A pool may mix providers with and without embeddings: one without is passed over like a failure.
-      shouldFallback: (error) => defaultShouldFallback(error) || error.code === 'embeddings_not_supported',
-      blockedUntil: (candidate) => (candidate as RoutedCandidate<T>).target.node.stats.breaker.blockedUntil(),
+      shouldFallback: fallBackFrom,
+      blockedUntil: candidateBlockedUntil,
     });
     return {
       value: outcome.value,
@@ -328,11 +343,17 @@ export class Router {
     target: PlannedTarget,
     attempt: (target: PlannedTarget, call: CallOptions, control: AttemptControl) => Promise<T>,
     options: RouteCallOptions,
+    signal: AbortSignal | undefined,
     remainingMs: number | undefined,
   ): Promise<T> {
     const ownTimeout = options.requestTimeoutMs ?? target.backend.timeoutMs;
-    const budgets = [ownTimeout, remainingMs].filter((value): value is number => value !== undefined);
-    const timeoutMs = budgets.length === 0 ? undefined : Math.max(1, Math.floor(Math.min(...budgets)));
+    const budget =
+      ownTimeout === undefined
+        ? remainingMs
+        : remainingMs === undefined
+          ? ownTimeout
+          : Math.min(ownTimeout, remainingMs);
+    const timeoutMs = budget === undefined ? undefined : Math.max(1, Math.floor(budget));
     const stats = target.node.stats;
     const stateBefore = stats.breaker.state;
     const ticket = stats.begin();
@@ -340,7 +361,7 @@ export class Router {
     let deferred = false;
     const control: AttemptControl = { ticket, startedAt, defer: () => (deferred = true) };
     const call: CallOptions = {
-      signal: options.signal,
+      signal,
       timeoutMs,
       headers: options.headers,
       requestId: options.requestId,

@@ -201,6 +201,17 @@ function withoutGatewayFields(body: Body): Body {
 
 const EFFORTS = new Set(['minimal', 'low', 'medium', 'high']);
 
+/** Numeric generation settings: typed field, body field, allowed range, whether it must be an integer. */
+const NUMBER_SETTINGS: readonly (readonly [keyof ChatRequest, string, number, number, boolean])[] = [
+  ['temperature', 'temperature', 0, 2, false],
+  ['topP', 'top_p', 0, 1, false],
+  ['seed', 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true],
+  ['frequencyPenalty', 'frequency_penalty', -2, 2, false],
+  ['presencePenalty', 'presence_penalty', -2, 2, false],
+  ['n', 'n', 1, 128, true],
+  ['topLogprobs', 'top_logprobs', 0, 20, true],
+];
+
 function requireObject(body: unknown): Body {
   if (!isRecord(body)) throw invalid('The request body must be a JSON object', 'body', 'invalid_request');
   return body;
@@ -231,17 +242,10 @@ export function parseChatCompletionBody(value: unknown, rawBody: Uint8Array | un
     optionalNumber(body, 'max_completion_tokens', 1, Number.MAX_SAFE_INTEGER, true) ??
     optionalNumber(body, 'max_tokens', 1, Number.MAX_SAFE_INTEGER, true);
   if (maxTokens !== undefined) request.maxTokens = maxTokens;
-  const settings: [keyof ChatRequest, number | undefined][] = [
-    ['temperature', optionalNumber(body, 'temperature', 0, 2)],
-    ['topP', optionalNumber(body, 'top_p', 0, 1)],
-    ['seed', optionalNumber(body, 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true)],
-    ['frequencyPenalty', optionalNumber(body, 'frequency_penalty', -2, 2)],
-    ['presencePenalty', optionalNumber(body, 'presence_penalty', -2, 2)],
-    ['n', optionalNumber(body, 'n', 1, 128, true)],
-    ['topLogprobs', optionalNumber(body, 'top_logprobs', 0, 20, true)],
-  ];
-  for (const [key, setting] of settings)
+  for (const [key, field, min, max, integer] of NUMBER_SETTINGS) {
+    const setting = optionalNumber(body, field, min, max, integer);
     if (setting !== undefined) (request as unknown as Record<string, number>)[key] = setting;
+  }
   const stop = validateStop(body.stop);
   if (stop !== undefined) request.stop = stop;
   const tools = validateTools(body);

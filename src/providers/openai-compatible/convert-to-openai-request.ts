@@ -9,10 +9,21 @@ export function convertToOpenAIRequest(
   request: ChatRequest,
   modelId: string,
   stream: boolean,
-  options: { streamUsage: boolean },
+  options: {
+    streamUsage: boolean /** The caller will change the body: never hand back the client's object. */;
+    mutable?: boolean;
+  },
 ): { body: Record<string, unknown>; modified: boolean } {
   if (request.openaiBody !== undefined) {
     const original = request.openaiBody;
+    // The common pass-through: nothing to change, and nobody will, so no copy.
+    if (
+      options.mutable !== true &&
+      !stream &&
+      original.model === modelId &&
+      (original.stream === undefined || original.stream === false)
+    )
+      return { body: original, modified: false };
     let modified = false;
     const body: Record<string, unknown> = { ...original };
     if (body.model !== modelId) {

@@ -66,11 +66,14 @@ function toolCallArguments(value: string | Record<string, unknown> | null | unde
 export class OpenAICompatibleChatModel implements LanguageModel {
   readonly provider: string;
 
+  readonly #url: string;
+
   constructor(
     readonly modelId: string,
     private readonly config: OpenAICompatibleChatConfig,
   ) {
     this.provider = config.provider;
+    this.#url = config.url(modelId);
   }
 
   /**
@@ -78,10 +81,11 @@ export class OpenAICompatibleChatModel implements LanguageModel {
    * a plain value when no vendor hook runs (no promise on the pass-through path).
    */
   private prepare(request: ChatRequest, stream: boolean): PreparedBody | Promise<PreparedBody> {
+    const prepareBody = this.config.prepareBody;
     const { body, modified } = convertToOpenAIRequest(request, this.modelId, stream, {
       streamUsage: this.config.streamUsage,
+      mutable: prepareBody !== undefined,
     });
-    const prepareBody = this.config.prepareBody;
     if (prepareBody === undefined) {
       const raw = request.openaiRawBody;
       return { body: !modified && raw !== undefined ? raw : body, warnings: [] };
@@ -96,8 +100,8 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,
-      url: this.config.url(this.modelId),
-      headers: { ...this.config.headers(), ...options.headers },
+      url: this.#url,
+      headers: { 'content-type': 'application/json', ...this.config.headers(), ...options.headers },
       body,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
@@ -161,7 +165,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
     const { body, warnings } = await this.prepare(request, true);
-    const url = this.config.url(this.modelId);
+    const url = this.#url;
     const upstream = await openUpstream({
       provider: this.provider,
       model: this.modelId,

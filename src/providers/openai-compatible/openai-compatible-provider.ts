@@ -49,7 +49,16 @@ export interface OpenAICompatibleProviderSettings extends ProviderSettings {
 export function createOpenAICompatible(settings: OpenAICompatibleProviderSettings): Provider {
   const baseURL = withoutTrailingSlash(settings.baseURL);
   const query = settings.queryParams === undefined ? '' : `?${new URLSearchParams(settings.queryParams).toString()}`;
+  // With a frozen environment (the gateway's snapshot) the credential cannot change: headers are built once.
+  const environmentFixed = settings.env !== undefined && Object.isFrozen(settings.env);
+  let fixedHeaders: Record<string, string> | undefined;
   const headers = (): Record<string, string> => {
+    if (fixedHeaders !== undefined) return fixedHeaders;
+    const built = buildHeaders();
+    if (environmentFixed) fixedHeaders = Object.freeze(built);
+    return built;
+  };
+  const buildHeaders = (): Record<string, string> => {
     const required = settings.apiKeyRequired ?? true;
     const names = settings.apiKeyEnvironmentVariables ?? [];
     let auth: Record<string, string> = {};
@@ -66,19 +75,28 @@ export function createOpenAICompatible(settings: OpenAICompatibleProviderSetting
   };
   const chatUrl = (modelId: string) => `${baseURL}${settings.chatPath?.(modelId) ?? '/chat/completions'}${query}`;
   const embeddingsUrl = (modelId: string) => `${baseURL}${settings.embeddingsPath?.(modelId) ?? '/embeddings'}${query}`;
+  const chatConfig = {
+    provider: settings.name,
+    url: chatUrl,
+    headers,
+    dispatcher: settings.dispatcher,
+    streamUsage: settings.streamUsage ?? true,
+    prepareBody: settings.prepareBody,
+    describeError: settings.describeError,
+    transformResponse: settings.transformResponse,
+  };
+  // Models hold no state of their own: one per model id serves every request for it.
+  const chatModels = new Map<string, OpenAICompatibleChatModel>();
   return {
     id: settings.name,
     chatModel(modelId: string): LanguageModel {
-      return new OpenAICompatibleChatModel(modelId, {
-        provider: settings.name,
-        url: chatUrl,
-        headers,
-        dispatcher: settings.dispatcher,
-        streamUsage: settings.streamUsage ?? true,
-        prepareBody: settings.prepareBody,
-        describeError: settings.describeError,
-        transformResponse: settings.transformResponse,
-      });
+      let model = chatModels.get(modelId);
+      if (model === undefined) {
+        model = new OpenAICompatibleChatModel(modelId, chatConfig);
+        if (chatModels.size >= 256) chatModels.clear();
+        chatModels.set(modelId, model);
+      }
+      return model;
     },
     embeddingModel(modelId: string): EmbeddingModel {
       if (settings.supportsEmbeddings === false) {

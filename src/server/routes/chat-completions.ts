@@ -59,6 +59,13 @@ export function routingHeaders(trace: FallbackTrace, served?: string): Record<st
   return headers;
 }
 
+/** After a failed routed call: tells the client how many attempts were made and where. */
+export function addTriedHeaders(response: ServerResponse, trace: FallbackTrace): void {
+  if (!response.headersSent && trace.attempts > 0) {
+    for (const [name, value] of Object.entries(routingHeaders(trace))) response.setHeader(name, value);
+  }
+}
+
 /** Runs a routed call; a failure still tells the client how many attempts were made and where. */
 export async function withRoutingHeaders<T>(
   response: ServerResponse,
@@ -68,15 +75,9 @@ export async function withRoutingHeaders<T>(
   try {
     return await run();
   } catch (error) {
-    if (!response.headersSent && trace.attempts > 0) {
-      for (const [name, value] of Object.entries(routingHeaders(trace))) response.setHeader(name, value);
-    }
+    addTriedHeaders(response, trace);
     throw error;
   }
-}
-
-export function requestPath(request: IncomingMessage): string {
-  return (request.url ?? '/').split('?')[0] ?? '/';
 }
 
 /**
@@ -115,7 +116,7 @@ export async function handleChatCompletions(
   if (state.billing !== undefined) await state.billing.admitChat(response, parsed.model, parsed.request, parsed.stream);
   const plan = context.router.plan({
     model: parsed.model,
-    path: requestPath(request),
+    path: state.path,
     method: request.method,
     stream: parsed.stream,
   });
@@ -129,11 +130,13 @@ export async function handleChatCompletions(
     requestId: state.id,
     trace,
   };
-  await withRoutingHeaders(response, trace, () =>
-    parsed.stream
-      ? streamChat(context, response, state, parsed, plan, options)
-      : generateChat(context, request, response, state, parsed, plan, options),
-  );
+  try {
+    if (parsed.stream) await streamChat(context, response, state, parsed, plan, options);
+    else await generateChat(context, request, response, state, parsed, plan, options);
+  } catch (error) {
+    addTriedHeaders(response, trace);
+    throw error;
+  }
 }
 
 function recordServed(state: RequestState, outcome: RouteOutcome<unknown>): void {

@@ -5,7 +5,7 @@ import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../sp
 import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
 import { parseEmbeddingBody } from '../openai-request.js';
-import { requestPath, requestTiming, routingHeaders, withRoutingHeaders } from './chat-completions.js';
+import { requestTiming, routingHeaders, withRoutingHeaders } from './chat-completions.js';
 
 function toBase64(vector: readonly number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
@@ -37,7 +37,7 @@ export async function handleEmbeddings(
   const parsed = parseEmbeddingBody(parseJsonBody(raw));
   state.model = parsed.model;
   await state.billing?.admitEmbedding(response, parsed.model, parsed.request.input);
-  const plan = context.router.plan({ model: parsed.model, path: requestPath(request), method: request.method });
+  const plan = context.router.plan({ model: parsed.model, path: state.path, method: request.method });
   const timing = requestTiming(context, request, undefined);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
   const outcome = await withRoutingHeaders(response, trace, () =>
