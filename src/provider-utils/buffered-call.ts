@@ -4,8 +4,9 @@ import type { Dispatcher } from 'undici';
 /**
  * One upstream request whose whole answer is buffered (every JSON call), dispatched straight to undici with a
  * small handler instead of `request()`: no body stream, no AbortController and no EventTarget of its own per
- * call. The deadline is one timer and the caller's signal gets one listener, both removed when the call ends.
- * This is the gateway's hot path for non-streaming completions.
+ * call. The deadline is one timer, cleared when the call ends.
+ * The caller's signal is watched through one listener per signal (see {@link watchSignal}). This is the
+ * gateway's hot path for non-streaming completions.
  */
 export interface BufferedResponse {
   status: number;
@@ -41,6 +42,35 @@ export class BufferedCallFailure extends Error {
   }
 }
 
+/**
+ * Calls waiting on each signal. A signal gets one abort listener of its own the first time a call uses it, and
+ * calls join or leave its set: a keep-alive connection's signal serves every request on the connection, so
+ * this replaces an EventTarget listener added and removed per call with a set insertion and deletion.
+ */
+const callsBySignal = new WeakMap<AbortSignal, Set<BufferedCallHandler>>();
+
+function watchSignal(signal: AbortSignal, handler: BufferedCallHandler): void {
+  let calls = callsBySignal.get(signal);
+  if (calls === undefined) {
+    const created = new Set<BufferedCallHandler>();
+    calls = created;
+    callsBySignal.set(signal, created);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const call of [...created]) call.abort(signal.reason);
+        created.clear();
+      },
+      { once: true },
+    );
+  }
+  calls.add(handler);
+}
+
+function unwatchSignal(signal: AbortSignal, handler: BufferedCallHandler): void {
+  callsBySignal.get(signal)?.delete(handler);
+}
+
 class BufferedCallHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #pendingAbort: Error | undefined;
@@ -55,7 +85,6 @@ class BufferedCallHandler implements Dispatcher.DispatchHandler {
   readonly #errorBodyLimit: number;
   readonly #resolve: (response: BufferedResponse) => void;
   readonly #reject: (failure: BufferedCallFailure) => void;
-  readonly #onAbort = () => this.#stop('aborted', this.#signal?.reason);
 
   constructor(
     options: BufferedCallOptions,
@@ -71,7 +100,12 @@ class BufferedCallHandler implements Dispatcher.DispatchHandler {
       this.#timer = setTimeout(() => this.#stop('timeout', new Error(`deadline of ${timeoutMs} ms passed`)), timeoutMs);
       this.#timer.unref();
     }
-    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#signal !== undefined) watchSignal(this.#signal, this);
+  }
+
+  /** The caller's signal fired. */
+  abort(reason: unknown): void {
+    this.#stop('aborted', reason);
   }
 
   /** Ends the call now (deadline or caller): the promise rejects at once, the socket is released by undici. */
@@ -87,7 +121,7 @@ class BufferedCallHandler implements Dispatcher.DispatchHandler {
   #cleanup(): void {
     this.#settled = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#signal !== undefined) unwatchSignal(this.#signal, this);
   }
 
   /** Rejects the call (once); later events from undici are ignored. */

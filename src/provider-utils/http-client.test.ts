@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
@@ -108,6 +109,25 @@ describe('callJson', () => {
     const error = await failure(pending);
     expect(error.code).toBe('client_closed_request');
     await waitFor(() => closedEarly.includes('/slow?abort'));
+  });
+
+  it('shares one abort listener among the calls on a signal, and stops every call in flight when it fires', async () => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    for (let i = 0; i < 5; i++) {
+      expect(await callJson({ provider: 'test', url: `${base}/ok?shared-${i}`, body: {}, signal })).toMatchObject({
+        value: { answer: 42 },
+      });
+    }
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    const pending = [1, 2, 3].map((i) =>
+      failure(callJson({ provider: 'test', url: `${base}/slow?shared-${i}`, body: {}, signal })),
+    );
+    await waitFor(() => [1, 2, 3].every((i) => received.some((entry) => entry.path === `/slow?shared-${i}`)));
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    controller.abort(new Error('client disconnected'));
+    for (const error of await Promise.all(pending)) expect(error.code).toBe('client_closed_request');
+    await waitFor(() => [1, 2, 3].every((i) => closedEarly.includes(`/slow?shared-${i}`)));
   });
 
   it('does not send anything for a signal that is already aborted', async () => {
