@@ -3,7 +3,9 @@
  * process. LlamaGate runs twice: the gateway core (API_KEY auth, rate limiting and request logs on, cache and
  * billing storage off), which the targets are measured on, and the default start-up configuration with the
  * billing storage (SQLite usage ledger) on. Prints a markdown table: added latency p50/p99 at concurrency 1,
- * requests/s at concurrency 50, added time to first chunk for a streaming upstream, and each server's RSS.
+ * requests/s at concurrency 50 with each server's CPU time per request, added time to first chunk for a
+ * streaming upstream, and each server's RSS. After a warm-up, every measurement alternates between the
+ * targets, so a slower minute of this shared machine weighs on all of them alike.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,7 +19,9 @@ import { Pool } from 'undici';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
-const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Throughput is measured in rounds that alternate between the targets; the median round is reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Load at concurrency 50 before anything is measured, so every target is measured in its steady state (hot
  * code optimised by the JIT, the young generation grown to its size) rather than while it warms up. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -87,35 +91,43 @@ async function post(pool: Pool, server: Server, payload: string): Promise<void> 
   await response.body.dump();
 }
 
-async function latency(server: Server): Promise<{ p50: number; p99: number }> {
-  const pool = new Pool(server.url, { connections: 1 });
-  for (let i = 0; i < 200; i++) await post(pool, server, body);
-  const samples: number[] = [];
-  for (let i = 0; i < SEQUENTIAL; i++) {
-    const started = performance.now();
-    await post(pool, server, body);
-    samples.push(performance.now() - started);
+/**
+ * Latency at concurrency 1, interleaved: each round sends one request to every target in turn, so all targets
+ * are measured under the same machine conditions (the speed of a shared 2-core machine drifts from minute to
+ * minute; measured one after the other, the ratios moved by a third between runs).
+ */
+async function latencies(servers: readonly Server[]): Promise<{ p50: number; p99: number }[]> {
+  const pools = servers.map((server) => new Pool(server.url, { connections: 1 }));
+  const samples: number[][] = servers.map(() => []);
+  for (let round = 0; round < 200 + SEQUENTIAL; round++) {
+    for (const [index, server] of servers.entries()) {
+      const started = performance.now();
+      await post(pools[index] as Pool, server, body);
+      if (round >= 200) samples[index]?.push(performance.now() - started);
+    }
   }
-  await pool.close();
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  await Promise.all(pools.map((pool) => pool.close()));
+  return samples.map((list) => {
+    list.sort((a, b) => a - b);
+    return { p50: percentile(list, 50), p99: percentile(list, 99) };
+  });
 }
 
 /** Requests completed in `seconds` by CONCURRENCY clients, each sending its next request when one returns. */
-async function load(server: Server, seconds: number): Promise<{ completed: number; seconds: number }> {
-  const pool = new Pool(server.url, { connections: CONCURRENCY });
+async function load(server: Server, seconds: number, pool?: Pool): Promise<{ completed: number; seconds: number }> {
+  const clients = pool ?? new Pool(server.url, { connections: CONCURRENCY });
   const deadline = performance.now() + seconds * 1000;
   let completed = 0;
   const worker = async () => {
     while (performance.now() < deadline) {
-      await post(pool, server, body);
+      await post(clients, server, body);
       completed++;
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  await pool.close();
+  if (pool === undefined) await clients.close();
   return { completed, seconds: elapsed };
 }
 
@@ -125,31 +137,60 @@ function cpuMicros(child: ChildProcess): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-/** Requests/s at CONCURRENCY, and the server's CPU time per request meanwhile. */
-async function throughput(server: Server): Promise<{ rps: number; cpuPerRequest: number }> {
-  const cpuBefore = cpuMicros(server.child);
-  const { completed, seconds } = await load(server, THROUGHPUT_SECONDS);
-  return { rps: completed / seconds, cpuPerRequest: (cpuMicros(server.child) - cpuBefore) / completed };
+/**
+ * Requests/s at CONCURRENCY in ROUNDS rounds, each loading every target in turn for THROUGHPUT_SECONDS /
+ * ROUNDS: the median round per target, and the server's CPU time per request over all rounds.
+ */
+async function throughputs(servers: readonly Server[]): Promise<{ rps: number; cpuPerRequest: number }[]> {
+  const rates: number[][] = servers.map(() => []);
+  const cpu = servers.map(() => ({ micros: 0, requests: 0 }));
+  // Each target keeps its CONCURRENCY connections across rounds, as a steady client would.
+  const pools = servers.map((server) => new Pool(server.url, { connections: CONCURRENCY }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, server] of servers.entries()) {
+      const cpuBefore = cpuMicros(server.child);
+      const { completed, seconds } = await load(server, THROUGHPUT_SECONDS / ROUNDS, pools[index]);
+      rates[index]?.push(completed / seconds);
+      const used = cpu[index] as { micros: number; requests: number };
+      used.micros += cpuMicros(server.child) - cpuBefore;
+      used.requests += completed;
+    }
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
+  return rates.map((list, index) => {
+    const used = cpu[index] as { micros: number; requests: number };
+    return { rps: median(list), cpuPerRequest: used.micros / used.requests };
+  });
 }
 
-async function firstChunk(server: Server): Promise<number> {
-  const pool = new Pool(server.url, { connections: 1 });
-  const samples: number[] = [];
-  for (let i = 0; i < STREAMS + 20; i++) {
-    const started = performance.now();
-    const response = await pool.request({
-      path: '/v1/chat/completions',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...server.headers },
-      body: streamBody,
-    });
-    let first: number | undefined;
-    for await (const _chunk of response.body) first ??= performance.now() - started;
-    if (i >= 20 && first !== undefined) samples.push(first);
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+/** Time to the first streamed chunk, interleaved across targets like {@link latencies}. */
+async function firstChunks(servers: readonly Server[]): Promise<number[]> {
+  const pools = servers.map((server) => new Pool(server.url, { connections: 1 }));
+  const samples: number[][] = servers.map(() => []);
+  for (let round = 0; round < STREAMS + 20; round++) {
+    for (const [index, server] of servers.entries()) {
+      const started = performance.now();
+      const response = await (pools[index] as Pool).request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...server.headers },
+        body: streamBody,
+      });
+      let first: number | undefined;
+      for await (const _chunk of response.body) first ??= performance.now() - started;
+      if (round >= 20 && first !== undefined) samples[index]?.push(first);
+    }
   }
-  await pool.close();
-  samples.sort((a, b) => a - b);
-  return percentile(samples, 50);
+  await Promise.all(pools.map((pool) => pool.close()));
+  return samples.map((list) => {
+    list.sort((a, b) => a - b);
+    return percentile(list, 50);
+  });
 }
 
 function rssMb(child: ChildProcess): number {
@@ -187,14 +228,17 @@ async function main(): Promise<void> {
   const billed = await startGateway('LlamaGate + billing ledger (SQLite)', { LLAMAGATE_DATA_DIR: dataDir });
   const servers = [mock, bare, gateway, billed];
   try {
-    const results = [];
-    for (const server of servers) {
-      await load(server, WARMUP_SECONDS);
-      const lat = await latency(server);
-      const { rps, cpuPerRequest } = await throughput(server);
-      const ttfc = await firstChunk(server);
-      results.push({ server, ...lat, rps, cpuPerRequest, ttfc, rss: rssMb(server.child) });
-    }
+    for (const server of servers) await load(server, WARMUP_SECONDS);
+    const latency = await latencies(servers);
+    const rate = await throughputs(servers);
+    const ttfc = await firstChunks(servers);
+    const results = servers.map((server, index) => ({
+      server,
+      ...(latency[index] as { p50: number; p99: number }),
+      ...(rate[index] as { rps: number; cpuPerRequest: number }),
+      ttfc: ttfc[index] as number,
+      rss: rssMb(server.child),
+    }));
     const direct = results[0] as (typeof results)[number];
     const bareResult = results[1] as (typeof results)[number];
     const fmt = (value: number, digits = 3) => value.toFixed(digits);
@@ -215,7 +259,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(
-      `(each target warmed up for ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY}, then ${SEQUENTIAL} sequential requests, ${THROUGHPUT_SECONDS}s at concurrency ${CONCURRENCY}, ${STREAMS} streams; node ${process.version})\n`,
+      `(each target warmed up for ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY}; then, interleaved across targets: ${SEQUENTIAL} sequential requests each, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS / ROUNDS}s at concurrency ${CONCURRENCY} (median round), ${STREAMS} streams each; node ${process.version})\n`,
     );
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
