@@ -22,6 +22,8 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Throughput is measured in rounds that alternate between the targets; the median round is reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Unmeasured load at the start of each round. */
+const ROUND_WARMUP_SECONDS = 0.5;
 /** Load at concurrency 50 before anything is measured, so every target is measured in its steady state (hot
  * code optimised by the JIT, the young generation grown to its size) rather than while it warms up. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -148,6 +150,8 @@ async function throughputs(servers: readonly Server[]): Promise<{ rps: number; c
   const pools = servers.map((server) => new Pool(server.url, { connections: CONCURRENCY }));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [index, server] of servers.entries()) {
+      // Back to steady state after idling through the other targets' rounds (V8 shrinks an idle young generation).
+      await load(server, ROUND_WARMUP_SECONDS, pools[index]);
       const cpuBefore = cpuMicros(server.child);
       const { completed, seconds } = await load(server, THROUGHPUT_SECONDS / ROUNDS, pools[index]);
       rates[index]?.push(completed / seconds);
@@ -259,7 +263,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(
-      `(each target warmed up for ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY}; then, interleaved across targets: ${SEQUENTIAL} sequential requests each, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS / ROUNDS}s at concurrency ${CONCURRENCY} (median round), ${STREAMS} streams each; node ${process.version})\n`,
+      `(each target warmed up for ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY}; then, interleaved across targets: ${SEQUENTIAL} sequential requests each, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS / ROUNDS}s at concurrency ${CONCURRENCY} after ${ROUND_WARMUP_SECONDS}s unmeasured (median round), ${STREAMS} streams each; node ${process.version})\n`,
     );
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
