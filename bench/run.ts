@@ -23,7 +23,7 @@ const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Throughput is measured in rounds that alternate between the targets; the median round is reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Unmeasured load at the start of each round. */
-const ROUND_WARMUP_SECONDS = 0.5;
+const ROUND_WARMUP_SECONDS = Number(process.env.BENCH_ROUND_WARMUP_SECONDS ?? 0.5);
 /** Load at concurrency 50 before anything is measured, so every target is measured in its steady state (hot
  * code optimised by the JIT, the young generation grown to its size) rather than while it warms up. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
