@@ -10,7 +10,8 @@ export function convertToOpenAIRequest(
   modelId: string,
   stream: boolean,
   options: {
-    streamUsage: boolean /** The caller will change the body: never hand back the client's object. */;
+    streamUsage: boolean;
+    /** The caller will change the body: never hand back the client's object. */
     mutable?: boolean;
   },
 ): { body: Record<string, unknown>; modified: boolean } {
