@@ -3,7 +3,7 @@
  * HMAC-SHA-256 with a server pepper when one is configured (a leaked database then cannot be brute-forced
  * offline without the pepper). The plaintext is shown once, at creation or rotation.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'sk-lg-';
 export const API_KEY_RANDOM_LENGTH = 40;
@@ -52,16 +52,6 @@ export function createApiKeyHasher(pepper?: string): ApiKeyHasher {
 export function apiKeyDisplayPrefix(plaintext: string): string {
   const visible = plaintext.startsWith(API_KEY_PREFIX) ? API_KEY_PREFIX.length + 4 : 8;
   return `${plaintext.slice(0, visible)}…`;
-}
-
-/**
- * Compares two secrets (e.g. a presented bearer token with the master key) in constant time. Both sides are
- * hashed first, so neither their contents nor their lengths leak through timing.
- */
-export function secretsEqual(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
 }
 
 /** Ids of keys (not secret; safe in logs and URLs): `key_` + 20 base62 characters. */

@@ -155,7 +155,6 @@ export {
   generateApiKey,
   hashApiKey,
   isApiKeyFormat,
-  secretsEqual,
 } from './api-keys.js';
 export {
   BatchingUsageWriter,
