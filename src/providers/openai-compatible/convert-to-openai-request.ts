@@ -17,39 +17,33 @@ export function convertToOpenAIRequest(
 ): { body: Record<string, unknown>; modified: boolean } {
   if (request.openaiBody !== undefined) {
     const original = request.openaiBody;
-    // The common pass-through: nothing to change, and nobody will, so no copy.
-    if (
-      options.mutable !== true &&
-      !stream &&
-      original.model === modelId &&
-      (original.stream === undefined || original.stream === false)
-    )
-      return { body: original, modified: false };
+    const changes: Record<string, unknown> = {};
     let modified = false;
-    const body: Record<string, unknown> = { ...original };
-    if (body.model !== modelId) {
-      body.model = modelId;
+    if (original.model !== modelId) {
+      changes.model = modelId;
       modified = true;
     }
     if (stream) {
-      if (body.stream !== true) {
-        body.stream = true;
+      if (original.stream !== true) {
+        changes.stream = true;
         modified = true;
       }
       if (options.streamUsage) {
         const streamOptions = (
-          typeof body.stream_options === 'object' && body.stream_options !== null ? body.stream_options : {}
+          typeof original.stream_options === 'object' && original.stream_options !== null ? original.stream_options : {}
         ) as Record<string, unknown>;
         if (streamOptions.include_usage !== true) {
-          body.stream_options = { ...streamOptions, include_usage: true };
+          changes.stream_options = { ...streamOptions, include_usage: true };
           modified = true;
         }
       }
-    } else if (body.stream !== undefined && body.stream !== false) {
-      body.stream = false;
+    } else if (original.stream !== undefined && original.stream !== false) {
+      changes.stream = false;
       modified = true;
     }
-    return { body, modified };
+    // Nothing to change and nobody will: the client's own object, no copy (the common pass-through).
+    if (!modified && options.mutable !== true) return { body: original, modified };
+    return { body: { ...original, ...changes }, modified };
   }
   const body: Record<string, unknown> = { model: modelId, messages: request.messages };
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;

@@ -66,20 +66,6 @@ export function addTriedHeaders(response: ServerResponse, trace: FallbackTrace):
   }
 }
 
-/** Runs a routed call; a failure still tells the client how many attempts were made and where. */
-export async function withRoutingHeaders<T>(
-  response: ServerResponse,
-  trace: FallbackTrace,
-  run: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    addTriedHeaders(response, trace);
-    throw error;
-  }
-}
-
 /**
  * A stream's own signal, aborted when the client's connection closes or when this response ends for any
  * reason. Non-streaming calls listen to the connection's shared signal and always remove their listener; a
@@ -139,7 +125,8 @@ export async function handleChatCompletions(
   }
 }
 
-function recordServed(state: RequestState, outcome: RouteOutcome<unknown>): void {
+/** Which backend served (after retries and fallbacks), for the log line and billing. */
+export function recordServed(state: RequestState, outcome: RouteOutcome<unknown>): void {
   state.backend = outcome.target.backend.name;
   state.upstreamModel = outcome.target.modelId;
   state.attempts = outcome.attempts;

@@ -5,7 +5,7 @@ import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../sp
 import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
 import { parseEmbeddingBody } from '../openai-request.js';
-import { requestTiming, routingHeaders, withRoutingHeaders } from './chat-completions.js';
+import { addTriedHeaders, recordServed, requestTiming, routingHeaders } from './chat-completions.js';
 
 function toBase64(vector: readonly number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
@@ -40,8 +40,8 @@ export async function handleEmbeddings(
   const plan = context.router.plan({ model: parsed.model, path: state.path, method: request.method });
   const timing = requestTiming(context, request, undefined);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
-  const outcome = await withRoutingHeaders(response, trace, () =>
-    context.router.execute(
+  const outcome = await context.router
+    .execute(
       plan,
       (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), parsed.request, call),
       {
@@ -52,11 +52,12 @@ export async function handleEmbeddings(
         requestId: state.id,
         trace,
       },
-    ),
-  );
-  state.backend = outcome.target.backend.name;
-  state.upstreamModel = outcome.target.modelId;
-  state.attempts = outcome.attempts;
+    )
+    .catch((error: unknown) => {
+      addTriedHeaders(response, trace);
+      throw error;
+    });
+  recordServed(state, outcome);
   const results = outcome.value;
   const embeddings = results.flatMap((result) => result.embeddings);
   const promptTokens = results.every((result) => result.usage.promptTokens !== undefined)
