@@ -41,6 +41,19 @@ describe('BatchedLogDestination', () => {
     destination.end();
   });
 
+  it('keeps multi-byte lines whole across batch boundaries and writes a line longer than a batch on its own', async () => {
+    const destination = new BatchedLogDestination(file, { minLength: 64, flushIntervalMs: 1000 });
+    const expected: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const line = i % 50 === 7 ? `{"long":"${'ü€'.repeat(100)}"}\n` : `{"model":"ünï-${'€'.repeat(i % 9)}"}\n`;
+      expected.push(line);
+      destination.write(line);
+    }
+    await flushed(destination);
+    expect(read()).toBe(expected.join(''));
+    destination.end();
+  });
+
   it('writes what is pending synchronously on end (shutdown, process exit)', () => {
     const destination = new BatchedLogDestination(file, { minLength: 4096, flushIntervalMs: 60_000 });
     destination.write('{"last":true}\n');
