@@ -10,7 +10,7 @@ import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
 import { requestLineWriter } from './request-log.js';
-import { CORE_ROUTES, matchRoute, type Route } from './route-table.js';
+import { CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
 
@@ -67,7 +67,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   let context = initial;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const routes = [...(options.routes ?? []), ...(options.billing?.routes ?? []), ...CORE_ROUTES];
+  const matchRoute = compileRoutes([...(options.routes ?? []), ...(options.billing?.routes ?? []), ...CORE_ROUTES]);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
@@ -92,7 +92,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     });
     try {
       const path = state.path;
-      const match = matchRoute(routes, request.method ?? 'GET', path);
+      const match = matchRoute(request.method ?? 'GET', path);
       if (match.route === undefined) {
         if (match.allowed.length > 0) {
           response.setHeader('allow', match.allowed.join(', '));

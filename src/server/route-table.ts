@@ -40,24 +40,42 @@ export const CORE_ROUTES: readonly Route[] = [
 
 export interface RouteMatch {
   route: Route | undefined;
-  /** Methods the path accepts (for 405 and `Allow`). */
+  /** Methods the path accepts (for 405 and `Allow`); worked out only when no route matched. */
   allowed: string[];
 }
 
-function pathMatches(pattern: string, path: string): boolean {
-  if (pattern.endsWith('/*')) return path.startsWith(pattern.slice(0, -1)) && path.length > pattern.length - 1;
-  return pattern === path;
-}
+/** Finds the route for a request: exact paths first, then prefixes; a trailing slash is ignored. */
+export type RouteMatcher = (method: string, path: string) => RouteMatch;
 
-/** Exact paths first, then prefixes; a trailing slash is ignored. */
-export function matchRoute(routes: readonly Route[], method: string, rawPath: string): RouteMatch {
-  const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
-  const candidates = routes.filter((route) => pathMatches(route.path, path));
-  const exact = candidates.filter((route) => !route.path.endsWith('/*'));
-  const pool = exact.length > 0 ? exact : candidates;
-  const effectiveMethod = method === 'HEAD' ? 'GET' : method;
-  return {
-    route: pool.find((route) => route.method === effectiveMethod),
-    allowed: [...new Set(pool.map((route) => route.method))],
+const NO_METHODS: string[] = [];
+
+/**
+ * Indexes routes once (exact paths in a map, prefixes in order), so matching a request allocates nothing when
+ * a route matches. Among several routes for the same path and method, the first listed wins.
+ */
+export function compileRoutes(routes: readonly Route[]): RouteMatcher {
+  const exact = new Map<string, Route[]>();
+  const prefixes: { prefix: string; route: Route }[] = [];
+  for (const route of routes) {
+    if (route.path.endsWith('/*')) {
+      prefixes.push({ prefix: route.path.slice(0, -1), route });
+    } else {
+      const list = exact.get(route.path);
+      if (list === undefined) exact.set(route.path, [route]);
+      else list.push(route);
+    }
+  }
+  return (method, rawPath) => {
+    const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
+    const effectiveMethod = method === 'HEAD' ? 'GET' : method;
+    let pool = exact.get(path);
+    if (pool === undefined) {
+      pool = [];
+      for (const { prefix, route } of prefixes) {
+        if (path.length > prefix.length && path.startsWith(prefix)) pool.push(route);
+      }
+    }
+    for (const route of pool) if (route.method === effectiveMethod) return { route, allowed: NO_METHODS };
+    return { route: undefined, allowed: [...new Set(pool.map((route) => route.method))] };
   };
 }
