@@ -21,4 +21,25 @@ describe('uuidV7', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => uuidV7(now)));
     expect(ids.size).toBe(20_000);
   });
+
+  it('keeps the time prefix right across the 32-bit boundary and at the largest 48-bit millisecond', () => {
+    // Ascending (ids never go back in time) and later than the other tests' clocks.
+    for (const millis of [0x01ff_ffff_ffff, 0x0200_0000_0000, 0x0200_0000_0001, 0xffff_ffff_ffff]) {
+      const id = uuidV7(millis);
+      expect(id.slice(0, 13)).toBe(
+        `${millis.toString(16).padStart(12, '0').slice(0, 8)}-${millis.toString(16).padStart(12, '0').slice(8)}`,
+      );
+    }
+  });
+
+  it('spreads its random digits: every hex digit shows up in every random position', () => {
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    for (let i = 0; i < 4000; i++) {
+      const id = uuidV7();
+      for (let at = 0; at < 36; at++) seen[at]?.add(id[at] as string);
+    }
+    const randomPositions = [15, 16, 17, 20, 21, 22, ...Array.from({ length: 12 }, (_, i) => 24 + i)];
+    for (const at of randomPositions) expect(seen[at]?.size, `position ${at}`).toBe(16);
+    expect([...(seen[19] ?? [])].sort()).toEqual(['8', '9', 'a', 'b']);
+  });
 });

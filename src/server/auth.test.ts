@@ -6,6 +6,11 @@ describe('API key auth', () => {
   it('reads X-API-Key first, then a Bearer token with the scheme in any case', () => {
     expect(extractCredential({ 'x-api-key': 'k1', authorization: 'Bearer k2' })).toBe('k1');
     expect(extractCredential({ authorization: 'bearer k2' })).toBe('k2');
+    expect(extractCredential({ authorization: '  BEARER \t k2  ' })).toBe('k2');
+    expect(extractCredential({ authorization: 'Bearer' })).toBeUndefined();
+    expect(extractCredential({ authorization: 'Bearer   ' })).toBeUndefined();
+    expect(extractCredential({ authorization: 'Bearerk2' })).toBeUndefined();
+    expect(extractCredential({ authorization: 'Basic azI6' })).toBeUndefined();
     expect(extractCredential({ authorization: 'BEARER   k3 ' })).toBe('k3');
     expect(extractCredential({ authorization: 'Basic abc' })).toBeUndefined();
     expect(extractCredential({})).toBeUndefined();

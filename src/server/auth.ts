@@ -2,16 +2,22 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthenticationError } from '../spec/errors.js';
 
+/** The token of `Bearer <token>` (scheme in any case, whitespace around either part ignored). */
+function bearerToken(authorization: string): string | undefined {
+  const value = authorization.trim();
+  if (value.length < 8 || value.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  const rest = value.slice(6);
+  const token = rest.trimStart();
+  // At least one space between the scheme and the token ("Bearerxyz" is not a bearer token).
+  return token.length > 0 && token.length < rest.length ? token : undefined;
+}
+
 /** The credential a client sent: `X-API-Key` first, else `Authorization: Bearer` (scheme in any case). */
 export function extractCredential(headers: IncomingHttpHeaders): string | undefined {
   const apiKey = headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey.trim() !== '') return apiKey.trim();
   const authorization = headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^\s*bearer\s+(.+?)\s*$/i.exec(authorization);
-    if (match?.[1] !== undefined) return match[1];
-  }
-  return undefined;
+  return typeof authorization === 'string' ? bearerToken(authorization) : undefined;
 }
 
 /** The expected key's bytes, encoded once per key instead of on every request. */

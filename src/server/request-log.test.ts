@@ -3,7 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { RequestState } from './gateway-context.js';
 import { createLogger } from './logger.js';
-import { requestLineWriter } from './request-log.js';
+import { hundredths, requestLineWriter } from './request-log.js';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -81,5 +81,18 @@ describe('request log line', () => {
     logger.level = 'warn';
     requestLineWriter(logger)(states[0]?.[1] as RequestState, { method: 'GET', status: 200 });
     expect(direct.lines).toHaveLength(0);
+  });
+});
+
+describe('hundredths', () => {
+  it('prints a value rounded to hundredths exactly as JavaScript prints the rounded number', () => {
+    const values = [0, 0.004, 0.005, 0.07, 0.1, 0.126, 1, 1.5, 2.675, 12.3456, 99.999, 100, 1234.5678, 1_800_000.129];
+    for (let i = 0; i < 5000; i++) values.push(Math.random() * 10 ** Math.floor(Math.random() * 8));
+    for (const value of values) expect(hundredths(value), String(value)).toBe(String(Math.round(value * 100) / 100));
+  });
+
+  it('prints null for values that are not finite, like JSON', () => {
+    expect(hundredths(Number.NaN)).toBe('null');
+    expect(hundredths(Number.POSITIVE_INFINITY)).toBe('null');
   });
 });

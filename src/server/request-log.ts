@@ -18,25 +18,52 @@ function finite(value: number): number | null {
 }
 
 /**
+ * `Math.round(value * 100) / 100` printed as JSON prints that number (`12.5`, `0.07`, `3`; `null` when not
+ * finite), from integers: no floating-point formatting on every request line.
+ */
+export function hundredths(value: number): string {
+  const scaled = Math.round(value * 100);
+  if (!Number.isFinite(scaled)) return 'null';
+  if (scaled < 0 || scaled > Number.MAX_SAFE_INTEGER) return String(scaled / 100);
+  const whole = Math.floor(scaled / 100);
+  const fraction = scaled - whole * 100;
+  if (fraction === 0) return `${whole}`;
+  if (fraction % 10 === 0) return `${whole}.${fraction / 10}`;
+  return `${whole}.${fraction < 10 ? '0' : ''}${fraction}`;
+}
+
+/** JSON literals of the texts that recur in request lines (paths, models, backends, key ids, error codes). */
+const jsonLiterals = new Map<string, string>();
+
+function jsonString(text: string): string {
+  let literal = jsonLiterals.get(text);
+  if (literal === undefined) {
+    literal = JSON.stringify(text);
+    if (jsonLiterals.size >= 1024) jsonLiterals.clear();
+    jsonLiterals.set(text, literal);
+  }
+  return literal;
+}
+
+/**
  * The request line's fields as JSON members (`"requestId":…,"method":…`), in the order the log documents.
  * Text that came from outside (path, model, backend and key names, error codes) goes through
- * `JSON.stringify`; the request id is a UUID or matched `[\w.:@-]`, the method is an HTTP token and the client
+ * `JSON.stringify` (remembered for recurring texts); the request id is a UUID or matched `[\w.:@-]`, the method is an HTTP token and the client
  * address an IP address (or `unknown`).
  */
 export function formatRequestFields(state: RequestState, request: RequestLineFields, now: number): string {
-  let fields = `"requestId":"${state.id}","method":"${request.method}","path":${JSON.stringify(state.path)},"status":${request.status},"latencyMs":${finite(Math.round((now - state.startedAt) * 100) / 100)},"clientIp":"${state.clientIp}"`;
-  if (state.model !== undefined) fields += `,"model":${JSON.stringify(state.model)}`;
+  let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${hundredths(now - state.startedAt)},"clientIp":"${state.clientIp}"`;
+  if (state.model !== undefined) fields += `,"model":${jsonString(state.model)}`;
   const keyId = state.billing?.key?.id;
-  if (keyId !== undefined) fields += `,"keyId":${JSON.stringify(keyId)}`;
-  if (state.backend !== undefined) fields += `,"backend":${JSON.stringify(state.backend)}`;
+  if (keyId !== undefined) fields += `,"keyId":${jsonString(keyId)}`;
+  if (state.backend !== undefined) fields += `,"backend":${jsonString(state.backend)}`;
   const usage = state.usage;
   if (usage?.promptTokens !== undefined) fields += `,"promptTokens":${finite(usage.promptTokens)}`;
   if (usage?.completionTokens !== undefined) fields += `,"completionTokens":${finite(usage.completionTokens)}`;
   if (state.cache !== undefined) fields += `,"cache":"${state.cache}"`;
   if (state.stream) fields += ',"stream":true';
-  if (state.timeToFirstChunkMs !== undefined)
-    fields += `,"ttftMs":${finite(Math.round(state.timeToFirstChunkMs * 100) / 100)}`;
-  if (state.errorCode !== undefined) fields += `,"errorCode":${JSON.stringify(state.errorCode)}`;
+  if (state.timeToFirstChunkMs !== undefined) fields += `,"ttftMs":${hundredths(state.timeToFirstChunkMs)}`;
+  if (state.errorCode !== undefined) fields += `,"errorCode":${jsonString(state.errorCode)}`;
   return fields;
 }
 
