@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,9 +29,11 @@ const ROUND_WARMUP_SECONDS = Number(process.env.BENCH_ROUND_WARMUP_SECONDS ?? 0.
  * code optimised by the JIT, the young generation grown to its size) rather than while it warms up. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = 50;
-/** The V8 flag `npm start` runs the gateway with (a larger young generation: fewer scavenges under load); the
- * bare proxy gets it too, so both run on the same runtime settings. */
+/** The V8 flag `npm start` runs the gateway with (a larger young generation: fewer scavenges under load). */
 const NODE_FLAGS = ['--max-semi-space-size=32'];
+/** `llamagate serve` also raises TurboFan's inlining budgets for itself; the bare proxy is given the same, so
+ * both run on the same runtime settings. */
+const BARE_PROXY_FLAGS = [...NODE_FLAGS, ...INLINING_FLAGS];
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const API_KEY = 'bench-key';
 const body = JSON.stringify({
@@ -205,7 +208,7 @@ function rssMb(child: ChildProcess): number {
 
 async function main(): Promise<void> {
   const mock = await startProcess('mock upstream', ['--import', 'tsx', `${here}mock-upstream-server.ts`], {});
-  const bare = await startProcess('bare node proxy', [...NODE_FLAGS, '--import', 'tsx', `${here}bare-proxy.ts`], {
+  const bare = await startProcess('bare node proxy', [...BARE_PROXY_FLAGS, '--import', 'tsx', `${here}bare-proxy.ts`], {
     UPSTREAM_URL: mock.url,
   });
   const startGateway = (name: string, env: Record<string, string>) =>

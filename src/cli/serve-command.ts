@@ -4,6 +4,7 @@ import { openGatewayBilling } from '../server/billing/open-billing.js';
 import { ConfigReloader } from '../server/config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from '../server/create-gateway.js';
 import { createGatewayServer } from '../server/gateway-server.js';
+import { applyServerV8Tuning } from './v8-tuning.js';
 
 export interface ServeOptions extends LoadConfigOptions {
   /** Where to write the process id (for `llamagate reload --pid-file`); removed on exit. */
@@ -12,6 +13,7 @@ export interface ServeOptions extends LoadConfigOptions {
 
 /** `llamagate serve`: load config, listen, reload on SIGHUP, drain on SIGINT/SIGTERM. Returns the exit code. */
 export async function serveCommand(options: ServeOptions): Promise<number> {
+  applyServerV8Tuning();
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(options);
