@@ -75,6 +75,25 @@ describe('request log line', () => {
     expect(parsed.path).toBe(state.path);
   });
 
+  it('escapes a long client-chosen model name like pino does (long texts are not remembered)', () => {
+    const direct = capture();
+    const viaPino = capture();
+    const state: RequestState = {
+      ...(states[0]?.[1] as RequestState),
+      model: `${'"quoted" \\ '.repeat(40)}\u0000end`,
+    };
+    requestLineWriter(createLogger({ debug: false, destination: direct.stream }))(state, {
+      method: 'POST',
+      status: 404,
+    });
+    requestLineWriter(pino({ level: 'info', base: { service: 'llamagate' } }, viaPino.stream))(state, {
+      method: 'POST',
+      status: 404,
+    });
+    expect(withoutTime(direct.lines[0])).toBe(withoutTime(viaPino.lines[0]));
+    expect((JSON.parse(direct.lines[0] as string) as { model: string }).model).toBe(state.model);
+  });
+
   it('writes nothing when info is off', () => {
     const direct = capture();
     const logger = createLogger({ debug: false, destination: direct.stream });

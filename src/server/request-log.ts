@@ -32,10 +32,14 @@ export function hundredths(value: number): string {
   return `${whole}.${fraction < 10 ? '0' : ''}${fraction}`;
 }
 
-/** JSON literals of the texts that recur in request lines (paths, models, backends, key ids, error codes). */
+/**
+ * JSON literals of the short texts that recur in request lines (paths, models, backends, key ids, error
+ * codes). Clients choose some of them (the model): at most 1024 of at most 256 characters are kept.
+ */
 const jsonLiterals = new Map<string, string>();
 
 function jsonString(text: string): string {
+  if (text.length > 256) return JSON.stringify(text);
   let literal = jsonLiterals.get(text);
   if (literal === undefined) {
     literal = JSON.stringify(text);
@@ -48,8 +52,8 @@ function jsonString(text: string): string {
 /**
  * The request line's fields as JSON members (`"requestId":…,"method":…`), in the order the log documents.
  * Text that came from outside (path, model, backend and key names, error codes) goes through
- * `JSON.stringify` (remembered for recurring texts); the request id is a UUID or matched `[\w.:@-]`, the method is an HTTP token and the client
- * address an IP address (or `unknown`).
+ * `JSON.stringify` (remembered for recurring texts); the request id is a UUID or matched `[\w.:@-]`, the
+ * method is an HTTP token and the client address an IP address (or `unknown`).
  */
 export function formatRequestFields(state: RequestState, request: RequestLineFields, now: number): string {
   let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${hundredths(now - state.startedAt)},"clientIp":"${state.clientIp}"`;
