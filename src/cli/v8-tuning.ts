@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
  * bytecode per inlined function, 920 per optimised function, 4600 absolute). A request passes through a
  * stack of small layers (route, router, fallback runner, provider adapter, HTTP client), each one or more
  * awaits deep; with the default budget TurboFan stops inlining partway. In `npm run bench` these budgets cut
- * the gateway's CPU time per request by about a tenth (the bare proxy does not change); optimised code is
+ * the gateway's CPU time per request by 5–10% (the bare proxy does not change); optimised code is
  * larger and a little slower to compile, which the server pays once at warm-up.
  */
 export const INLINING_FLAGS = [
