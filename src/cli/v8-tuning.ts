@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * TurboFan inlining budgets for `llamagate serve`, about four to nine times V8's defaults (460 bytes of
+ * TurboFan inlining budgets for `llamagate serve`, two to nine times V8's defaults (460 bytes of
  * bytecode per inlined function, 920 per optimised function, 4600 absolute). A request passes through a
  * stack of small layers (route, router, fallback runner, provider adapter, HTTP client), each one or more
  * awaits deep; with the default budget TurboFan stops inlining partway. In `npm run bench` these budgets cut
