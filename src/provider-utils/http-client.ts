@@ -2,6 +2,7 @@ import { type Dispatcher, Pool, request } from 'undici';
 import { LlamaGateError, ProviderAPIError, TimeoutError } from '../spec/errors.js';
 import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
 import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
+import { RecentResults } from './recent-results.js';
 import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 
 const POOL_OPTIONS = {
@@ -237,17 +238,15 @@ export interface JsonResponse {
 }
 
 /** Origin and path of each upstream URL, parsed once (adapters call the same few URLs over and over). */
-const parsedUrls = new Map<string, { origin: string; path: string }>();
+const parsedUrls = new RecentResults<{ origin: string; path: string }>(1000, 2048);
+
+function parseUrl(url: string): { origin: string; path: string } {
+  const { origin, pathname, search } = new URL(url);
+  return { origin, path: `${pathname}${search}` };
+}
 
 function splitUrl(url: string): { origin: string; path: string } {
-  let parsed = parsedUrls.get(url);
-  if (parsed === undefined) {
-    const { origin, pathname, search } = new URL(url);
-    parsed = { origin, path: `${pathname}${search}` };
-    if (parsedUrls.size >= 1000) parsedUrls.clear();
-    parsedUrls.set(url, parsed);
-  }
-  return parsed;
+  return parsedUrls.get(url, parseUrl);
 }
 
 /**

@@ -3,6 +3,7 @@
  * `/v1/models` and the library all find providers through this list.
  */
 
+import { RecentResults } from '../provider-utils/recent-results.js';
 import { anthropicDefinition } from './anthropic/index.js';
 import { azureDefinition } from './azure/index.js';
 import { bedrockDefinition } from './bedrock/index.js';
@@ -54,16 +55,13 @@ export function findProviderDefinition(typeOrId: string): ProviderDefinition | u
 }
 
 /** Answers of {@link providerForBareModel} so far (a model name is matched against every pattern once). */
-const bareModelProviders = new Map<string, ProviderDefinition | null>();
+const bareModelProviders = new RecentResults<ProviderDefinition | undefined>(1000);
+
+function matchBareModel(model: string): ProviderDefinition | undefined {
+  return providerDefinitions.find((definition) => definition.bareModels?.some((pattern) => pattern.test(model)));
+}
 
 /** The provider a bare model name belongs to (`gpt-4o` → openai, `claude-…` → anthropic), if any. */
 export function providerForBareModel(model: string): ProviderDefinition | undefined {
-  let found = bareModelProviders.get(model);
-  if (found === undefined) {
-    found =
-      providerDefinitions.find((definition) => definition.bareModels?.some((pattern) => pattern.test(model))) ?? null;
-    if (bareModelProviders.size >= 1000) bareModelProviders.clear();
-    bareModelProviders.set(model, found);
-  }
-  return found ?? undefined;
+  return bareModelProviders.get(model, matchBareModel);
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { RecentResults } from '../provider-utils/recent-results.js';
 import { AuthenticationError } from '../spec/errors.js';
 
 /** The token of `Bearer <token>` (scheme in any case, whitespace around either part ignored). */
@@ -20,17 +21,15 @@ export function extractCredential(headers: IncomingHttpHeaders): string | undefi
   return typeof authorization === 'string' ? bearerToken(authorization) : undefined;
 }
 
-/** The expected key's bytes, encoded once per key instead of on every request. */
-const expectedBytes = new Map<string, Buffer>();
+/** The expected key's bytes, encoded once per key instead of on every request (keys are configured secrets). */
+const expectedBytes = new RecentResults<Buffer>(16, Number.POSITIVE_INFINITY);
+
+function utf8Bytes(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
+}
 
 function bytesOf(expected: string): Buffer {
-  let cached = expectedBytes.get(expected);
-  if (cached === undefined) {
-    cached = Buffer.from(expected, 'utf8');
-    if (expectedBytes.size > 16) expectedBytes.clear();
-    expectedBytes.set(expected, cached);
-  }
-  return cached;
+  return expectedBytes.get(expected, utf8Bytes);
 }
 
 /** Where the presented key is copied for the comparison (grown to the longest expected key). */

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { RecentResults } from '../provider-utils/recent-results.js';
 import type { RequestState } from './gateway-context.js';
 
 /** What the request line says about the HTTP exchange itself. */
@@ -32,21 +33,11 @@ export function hundredths(value: number): string {
   return `${whole}.${fraction < 10 ? '0' : ''}${fraction}`;
 }
 
-/**
- * JSON literals of the short texts that recur in request lines (paths, models, backends, key ids, error
- * codes). Clients choose some of them (the model): at most 1024 of at most 256 characters are kept.
- */
-const jsonLiterals = new Map<string, string>();
+/** JSON literals of the texts that recur in request lines (paths, models, backends, key ids, error codes). */
+const jsonLiterals = new RecentResults<string>(1024);
 
 function jsonString(text: string): string {
-  if (text.length > 256) return JSON.stringify(text);
-  let literal = jsonLiterals.get(text);
-  if (literal === undefined) {
-    literal = JSON.stringify(text);
-    if (jsonLiterals.size >= 1024) jsonLiterals.clear();
-    jsonLiterals.set(text, literal);
-  }
-  return literal;
+  return jsonLiterals.get(text, JSON.stringify);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { loadApiKey, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { RecentResults } from '../../provider-utils/recent-results.js';
 import type { CallOptions, ChatRequest, LanguageModel, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
 import { EmbeddingsNotSupportedError } from '../../spec/errors.js';
@@ -86,17 +87,12 @@ export function createOpenAICompatible(settings: OpenAICompatibleProviderSetting
     transformResponse: settings.transformResponse,
   };
   // Models hold no state of their own: one per model id serves every request for it.
-  const chatModels = new Map<string, OpenAICompatibleChatModel>();
+  const chatModels = new RecentResults<OpenAICompatibleChatModel>(256);
+  const newChatModel = (modelId: string) => new OpenAICompatibleChatModel(modelId, chatConfig);
   return {
     id: settings.name,
     chatModel(modelId: string): LanguageModel {
-      let model = chatModels.get(modelId);
-      if (model === undefined) {
-        model = new OpenAICompatibleChatModel(modelId, chatConfig);
-        if (chatModels.size >= 256) chatModels.clear();
-        chatModels.set(modelId, model);
-      }
-      return model;
+      return chatModels.get(modelId, newChatModel);
     },
     embeddingModel(modelId: string): EmbeddingModel {
       if (settings.supportsEmbeddings === false) {
