@@ -50,10 +50,17 @@ export function createLogger(options: LoggerOptions): Logger {
             stdout.write(line);
             file.write(line);
           },
+          /** Calls back once both outputs are flushed (with the first error, if any). */
           flush(callback?: (error?: Error) => void) {
-            file.flush();
-            if ('flush' in stdout && typeof stdout.flush === 'function') stdout.flush(callback);
-            else callback?.();
+            let waiting = 2;
+            let failure: Error | undefined;
+            const flushed = (error?: Error) => {
+              failure ??= error;
+              if (--waiting === 0) callback?.(failure);
+            };
+            file.flush(flushed);
+            if ('flush' in stdout && typeof stdout.flush === 'function') stdout.flush(flushed);
+            else flushed();
           },
         };
   const logger = pino(settings, destination);
