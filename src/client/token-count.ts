@@ -6,9 +6,9 @@
  * unknown (85 tokens at low detail, 765 otherwise) and tool definitions by their JSON text: both estimates.
  */
 import { createRequire } from 'node:module';
+import type { TokenUsage } from '../pricing/money.js';
+import { type PriceConfig, PriceTable } from '../pricing/prices.js';
 import type { ChatMessage, FunctionTool, Usage } from '../spec/chat.js';
-import type { TokenUsage } from '../storage/money.js';
-import { type PriceConfig, PriceTable } from '../storage/prices.js';
 import { type ToolSet, toFunctionTools } from './tool-loop.js';
 
 type Encoder = { encode(text: string): number[] };

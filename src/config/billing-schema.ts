@@ -3,8 +3,8 @@
  * validated here with the same parser the billing uses, so a typo stops start-up instead of pricing at 0.
  */
 import { z } from 'zod';
-import type { CacheHitPricing } from '../storage/prices.js';
-import { toMicroPrice } from '../storage/prices.js';
+import type { CacheHitPricing } from '../pricing/prices.js';
+import { toMicroPrice } from '../pricing/prices.js';
 import { booleanLike, duration, numberLike } from './schema-helpers.js';
 
 const dollarAmount = z.union([z.number(), z.string().min(1)]);

@@ -1,8 +1,8 @@
 import type { LoadedConfig } from '../config/load-config.js';
+import { type PriceConfig, PriceTable } from '../pricing/prices.js';
 import type { Backend } from '../router/backend.js';
 import { Router } from '../router/router.js';
 import type { ChatResult } from '../spec/chat.js';
-import { type PriceConfig, PriceTable } from '../storage/prices.js';
 import { VERSION } from '../version.js';
 import type { ConfigReloader } from './config-reloader.js';
 import type { GatewayContext } from './gateway-context.js';

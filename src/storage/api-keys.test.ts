@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { isModelAllowed, matchesGlob } from '../pricing/glob.js';
 import {
   apiKeyDisplayPrefix,
   createApiKeyHasher,
@@ -9,7 +10,6 @@ import {
   isApiKeyFormat,
   randomBase62,
 } from './api-keys.js';
-import { isModelAllowed, matchesGlob } from './glob.js';
 
 describe('API keys', () => {
   it('generates sk-lg- keys of 40 random base62 characters, all different', () => {

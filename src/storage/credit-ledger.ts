@@ -2,7 +2,7 @@
  * The credit ledger: every change of a key's balance is one append-only entry, written in the same transaction
  * as the balance change, so a key's balance always equals the sum of its entries' deltas.
  */
-import type { Micros } from './money.js';
+import type { Micros } from '../pricing/money.js';
 
 /** `add`/`set` are admin changes (top-ups, corrections, the initial grant); `usage` is a settled request. */
 export type CreditEntryKind = 'add' | 'set' | 'usage';

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { hashApiKey, openStorage, PriceTable, parseDollars, type Storage } from './index.js';
+import { parseDollars } from '../pricing/money.js';
+import { PriceTable } from '../pricing/prices.js';
+import { hashApiKey, openStorage, type Storage } from './index.js';
 import { describeWithService } from './testing/service-env.js';
 import { usageRecord } from './testing/usage-ledger-contract.js';
 

@@ -171,8 +171,6 @@ export type {
   SlotLease,
 } from './counter-store.js';
 export type { CreditEntryKind, CreditHistoryOptions, CreditLedgerEntry } from './credit-ledger.js';
-export { DEFAULT_PRICES, HOSTED_PROVIDER_PRICES, LLAMAGATE_HOSTED_PRICES } from './default-prices.js';
-export { isModelAllowed, matchesGlob } from './glob.js';
 export { budgetPeriodStart, keyUnusableReason, reserveFailureError } from './key-rules.js';
 export type {
   ApiKeyRecord,
@@ -194,28 +192,9 @@ export type {
 export { MemoryCounterStore } from './memory/memory-counter-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
-export {
-  costOf,
-  formatDollars,
-  MICROS_PER_DOLLAR,
-  type MicroPrice,
-  type Micros,
-  parseDollars,
-  type TokenUsage,
-} from './money.js';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
 export { PostgresKeyStore } from './postgres/postgres-key-store.js';
 export { PostgresUsageLedger } from './postgres/postgres-usage-ledger.js';
-export {
-  type CacheHitPricing,
-  type PriceConfig,
-  type PriceConfigEntry,
-  type PricedUsage,
-  type PriceMatch,
-  PriceTable,
-  type PriceTableOptions,
-  toMicroPrice,
-} from './prices.js';
 export { RedisCounterStore, type RedisCounterStoreOptions } from './redis/redis-counter-store.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
 export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';

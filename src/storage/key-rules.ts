@@ -4,6 +4,7 @@
  * cannot drift apart on what "enough credit" means.
  */
 
+import type { Micros } from '../pricing/money.js';
 import {
   AuthenticationError,
   BadRequestError,
@@ -20,7 +21,6 @@ import type {
   KeyPatch,
   ReserveFailureReason,
 } from './key-store.js';
-import type { Micros } from './money.js';
 
 export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
 const BUDGET_PERIODS: readonly BudgetPeriod[] = ['day', 'week', 'month'];

@@ -16,8 +16,9 @@
  *
  * Budget periods are calendar periods in UTC: day from 00:00, week from Monday 00:00, month from the 1st.
  */
+
+import type { Micros } from '../pricing/money.js';
 import type { CreditHistoryOptions, CreditLedgerEntry } from './credit-ledger.js';
-import type { Micros } from './money.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month';
 

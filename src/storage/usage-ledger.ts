@@ -3,7 +3,7 @@
  * retried batches are safe), queried per key, per model and per UTC day. Writes go through
  * {@link BatchingUsageWriter} so they never sit on the request's hot path.
  */
-import type { Micros } from './money.js';
+import type { Micros } from '../pricing/money.js';
 
 export interface UsageRecord {
   /** When the request started, epoch ms. */

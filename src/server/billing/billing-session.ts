@@ -6,14 +6,14 @@
  * free the parallel slot; correct the tpm count; queue the usage record).
  */
 import type { ServerResponse } from 'node:http';
+import { isModelAllowed } from '../../pricing/glob.js';
+import { formatDollars, type Micros } from '../../pricing/money.js';
 import type { ChatRequest, ChatResult, ChatStreamPart } from '../../spec/chat.js';
 import { LlamaGateError, PermissionDeniedError, RateLimitError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
 import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
-import { isModelAllowed } from '../../storage/glob.js';
 import { reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
-import { formatDollars, type Micros } from '../../storage/money.js';
 import type { UsageRecord } from '../../storage/usage-ledger.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';

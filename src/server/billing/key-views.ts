@@ -3,10 +3,10 @@
  * validation of what admins send. The HTTP admin API and the CLI print the same shapes.
  */
 import { z } from 'zod';
+import { formatDollars, type Micros, parseDollars } from '../../pricing/money.js';
 import { BadRequestError } from '../../spec/errors.js';
 import type { CreditLedgerEntry } from '../../storage/credit-ledger.js';
 import type { ApiKeyRecord, CreateKeyInput, KeyPatch } from '../../storage/key-store.js';
-import { formatDollars, type Micros, parseDollars } from '../../storage/money.js';
 import type { KeyUsageReport, UsageRecord, UsageSummaryRow, UsageTotals } from '../../storage/usage-ledger.js';
 
 export function dollars(micros: Micros): string {

@@ -3,8 +3,8 @@
  * `pricing` shown for each model in `GET /v1/models`.
  */
 import type { GatewayConfig } from '../../config/config-schema.js';
-import { formatDollars, type Micros } from '../../storage/money.js';
-import { PriceTable } from '../../storage/prices.js';
+import { formatDollars, type Micros } from '../../pricing/money.js';
+import { PriceTable } from '../../pricing/prices.js';
 
 const tables = new WeakMap<object, PriceTable>();
 

@@ -2,6 +2,8 @@
  * In-memory key store for tests and library use. Every method runs synchronously inside its promise, so each
  * call is atomic with respect to the others in this process. Nothing survives a restart.
  */
+
+import type { Micros } from '../../pricing/money.js';
 import { NotFoundError } from '../../spec/errors.js';
 import { apiKeyDisplayPrefix, createApiKeyHasher, generateApiKey, generateKeyId } from '../api-keys.js';
 import { type CreditHistoryOptions, type CreditLedgerEntry, clampHistoryLimit } from '../credit-ledger.js';
@@ -34,7 +36,6 @@ import type {
   SettleOptions,
   SettleResult,
 } from '../key-store.js';
-import type { Micros } from '../money.js';
 
 export class MemoryKeyStore implements KeyStore {
   readonly #keys = new Map<string, KeyFields>();

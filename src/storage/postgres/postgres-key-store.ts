@@ -5,6 +5,7 @@
  * operations lock the row with `SELECT … FOR UPDATE` and reuse the JS rules.
  */
 import type pg from 'pg';
+import type { Micros } from '../../pricing/money.js';
 import { NotFoundError } from '../../spec/errors.js';
 import { apiKeyDisplayPrefix, createApiKeyHasher, generateApiKey, generateKeyId } from '../api-keys.js';
 import { type CreditHistoryOptions, type CreditLedgerEntry, clampHistoryLimit } from '../credit-ledger.js';
@@ -35,7 +36,6 @@ import type {
   SettleOptions,
   SettleResult,
 } from '../key-store.js';
-import type { Micros } from '../money.js';
 import {
   creditEntryFromRow,
   KEY_ALL_COLUMNS,

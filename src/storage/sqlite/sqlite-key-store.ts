@@ -4,6 +4,7 @@
  * processes on the same file.
  */
 import type Database from 'better-sqlite3';
+import type { Micros } from '../../pricing/money.js';
 import { NotFoundError } from '../../spec/errors.js';
 import { apiKeyDisplayPrefix, createApiKeyHasher, generateApiKey, generateKeyId } from '../api-keys.js';
 import { type CreditHistoryOptions, type CreditLedgerEntry, clampHistoryLimit } from '../credit-ledger.js';
@@ -36,7 +37,6 @@ import type {
   SettleOptions,
   SettleResult,
 } from '../key-store.js';
-import type { Micros } from '../money.js';
 import {
   creditEntryFromRow,
   KEY_ALL_COLUMNS,

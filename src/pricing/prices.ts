@@ -13,21 +13,9 @@ import {
   percentOf,
   type TokenUsage,
 } from './money.js';
+import type { DollarAmount, PriceConfig, PriceConfigEntry } from './price-config.js';
 
-export type DollarAmount = number | string;
-
-/** One model's price as written in config: USD per 1M tokens, `perRequest` in USD per request. */
-export interface PriceConfigEntry {
-  input: DollarAmount;
-  /** Defaults to 0 (embeddings). */
-  output?: DollarAmount;
-  /** Cached (prompt-cache read) input tokens; the input price when absent. */
-  cachedInput?: DollarAmount;
-  perRequest?: DollarAmount;
-}
-
-/** Model name or glob → price. Keys may carry a provider prefix (`groq/*`) or be bare (`gpt-4o`). */
-export type PriceConfig = Record<string, PriceConfigEntry>;
+export type { DollarAmount, PriceConfig, PriceConfigEntry } from './price-config.js';
 
 /**
  * What a request answered from the gateway's response cache costs: nothing (`'free'`, the default), the full

@@ -1,4 +1,4 @@
-import type { PriceConfig } from './prices.js';
+import type { PriceConfig } from './price-config.js';
 
 /**
  * Prices shipped with LlamaGate, in USD per 1M tokens (strings, so no float ever touches them). Public list
