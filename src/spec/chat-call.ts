@@ -1,0 +1,26 @@
+/**
+ * A model call as a consumer makes it, and the wrapper shape that lets a feature (the MCP tool loop, a
+ * guardrail) sit around it: the AI SDK's `wrapGenerate`/`wrapStream` and undici's interceptors, in one type.
+ * The server's chat exchange builds the innermost call (routing, retries, fallback) and applies the configured
+ * wrappers around it, outermost first, so every inbound API gets them.
+ */
+import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from './chat.js';
+
+export interface ChatCall {
+  generate(request: ChatRequest, options: CallOptions): Promise<ChatResult>;
+  /** Resolves once the upstream accepted the request; later failures arrive as an `error` part. */
+  stream(request: ChatRequest, options: CallOptions): Promise<ChatStreamResult>;
+}
+
+/** Facts about the request a wrapper may use (who calls, for what); never the wire body. */
+export interface ChatCallContext {
+  /** The gateway's own request id. */
+  requestId: string;
+  /** The virtual key's id, when a virtual key called. */
+  keyId?: string;
+  /** The model name the client asked for. */
+  model: string;
+  stream: boolean;
+}
+
+export type ChatCallWrapper = (next: ChatCall, context: ChatCallContext) => ChatCall;
