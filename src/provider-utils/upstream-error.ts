@@ -142,3 +142,12 @@ export function errorFromUpstream(failure: UpstreamFailure): LlamaGateError {
   }
   return new ProviderAPIError({ ...options, status: status >= 500 && status < 600 ? status : 502, isRetryable: true });
 }
+
+/**
+ * Whether a decoded body or stream line carries an `error` field, the mark of every provider's error shape.
+ * Adapters check this before parsing a line as an error: most lines are not errors, and a failed schema
+ * parse costs several times a passing one.
+ */
+export function hasErrorField(value: unknown): value is { error: unknown } {
+  return typeof value === 'object' && value !== null && 'error' in value;
+}

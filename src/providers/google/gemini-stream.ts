@@ -1,6 +1,7 @@
 import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
 import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
+import { hasErrorField } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { promptBlockedError } from './convert-gemini-response.js';
@@ -104,7 +105,7 @@ export async function* geminiStreamParts(
   for await (const event of parseSse(upstream.body)) {
     if (event.data.length === 0) continue;
     const json = parseEventJson(event.data, { provider, model, url });
-    if (geminiErrorSchema.safeParse(json).success) {
+    if (hasErrorField(json) && geminiErrorSchema.safeParse(json).success) {
       yield { type: 'error', error: errorFromStreamEvent(json, { provider, model, url }) };
       return;
     }

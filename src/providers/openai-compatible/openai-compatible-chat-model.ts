@@ -3,7 +3,7 @@ import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, type JsonResponse, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
-import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
+import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
   ChatChoice,
@@ -188,8 +188,8 @@ export class OpenAICompatibleChatModel implements LanguageModel {
         if (event.data === '[DONE]') break;
         if (event.data.length === 0) continue;
         const json = parseEventJson(event.data, { provider, model, url });
-        const streamError = openaiStreamErrorSchema.safeParse(json);
-        if (streamError.success) {
+        const streamError = hasErrorField(json) ? openaiStreamErrorSchema.safeParse(json) : undefined;
+        if (streamError?.success === true) {
           const code = streamError.data.error.code;
           const status = typeof code === 'number' && code >= 400 ? code : 500;
           yield {
