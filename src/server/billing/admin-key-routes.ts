@@ -15,11 +15,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../../spec/errors.js';
 import type { UsageGroupBy } from '../../storage/usage-ledger.js';
-import type { KeyAdmin, UsageQuery } from '../billing/key-admin.js';
-import { parseTime } from '../billing/key-views.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
 import type { Route, RouteHandler } from '../route.js';
+import type { KeyAdmin, UsageQuery } from './key-admin.js';
+import { parseTime } from './key-views.js';
 
 const GROUPS: readonly UsageGroupBy[] = ['key', 'model', 'day'];
 
