@@ -75,6 +75,14 @@ export async function handleListModels(
   sendJson(response, 200, { object: 'list', data: await listAllModels(context, state.signal) });
 }
 
+/** Ollama's rule: a name without a tag means its `:latest` (`llama3.2` is `llama3.2:latest`). */
+function findUntagged(models: readonly ListedModel[], id: string): ListedModel | undefined {
+  const name = id.slice(id.lastIndexOf('/') + 1);
+  if (name === '' || name.includes(':')) return undefined;
+  const tagged = `${id}:latest`;
+  return models.find((model) => model.id === tagged);
+}
+
 export async function handleGetModel(
   context: GatewayContext,
   request: IncomingMessage,
@@ -84,7 +92,7 @@ export async function handleGetModel(
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const id = decodeURIComponent(path.slice('/v1/models/'.length));
   const models = await listAllModels(context, state.signal);
-  const found = models.find((model) => model.id === id);
+  const found = models.find((model) => model.id === id) ?? findUntagged(models, id);
   if (found === undefined)
     throw new ModelNotFoundError({ message: `The model \`${id}\` does not exist`, param: 'model' });
   sendJson(response, 200, found);
