@@ -48,7 +48,11 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
 
   private async invoke(body: Record<string, unknown>, options: CallOptions): Promise<JsonResponse> {
     const text = JSON.stringify(body);
-    const call = await this.config.prepareCall(modelPath(this.modelId, 'invoke'), text, 'application/json');
+    const call = await this.config.prepareCall(
+      modelPath(this.modelId, 'invoke', this.config.provider),
+      text,
+      'application/json',
+    );
     try {
       return await callJson({
         provider: this.provider,
