@@ -1,4 +1,5 @@
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { EmbeddingsNotSupportedError, ProviderAPIError } from '../../spec/errors.js';
@@ -123,7 +124,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     const tokens = counts.every((count): count is number => typeof count === 'number')
       ? counts.reduce((sum, count) => sum + count, 0)
       : undefined;
-    const usage = tokens === undefined ? {} : { promptTokens: tokens, totalTokens: tokens };
+    const usage = tokens === undefined ? {} : checkUsage({ promptTokens: tokens, totalTokens: tokens });
     const embeddings = parsed.map((item) => item.embedding);
     const last = responses.at(-1);
     return {
@@ -161,7 +162,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     const counted = Number(response.headers['x-amzn-bedrock-input-token-count']);
     const usage =
       Number.isFinite(counted) && response.headers['x-amzn-bedrock-input-token-count'] !== undefined
-        ? { promptTokens: counted, totalTokens: counted }
+        ? checkUsage({ promptTokens: counted, totalTokens: counted })
         : {};
     return {
       embeddings: vectors,
