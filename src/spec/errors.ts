@@ -49,6 +49,7 @@ export const ERROR_CATALOGUE = {
   internal_error: [500, 'server_error'],
   upstream_error: [502, 'api_error'],
   upstream_unreachable: [502, 'api_error'],
+  upstream_line_too_long: [502, 'api_error'],
   all_providers_failed: [502, 'api_error'],
   service_unavailable: [503, 'service_unavailable_error'],
   upstream_timeout: [504, 'timeout_error'],

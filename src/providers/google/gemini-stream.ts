@@ -101,7 +101,7 @@ export async function* geminiStreamParts(
   let usage: Usage | undefined;
   let sentMetadata = false;
   let finished = false;
-  for await (const event of parseSse(upstream.body)) {
+  for await (const event of parseSse(upstream.body, { provider: provider })) {
     if (event.data.length === 0) continue;
     const json = parseEventJson(event.data, { provider, model, url });
     if (geminiErrorSchema.safeParse(json).success) {
