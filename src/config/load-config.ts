@@ -198,13 +198,39 @@ const SECRET_KEY = /(api[-_]?key|secret|token|password|credentials|master[-_]?ke
 
 /** A copy safe to print or log: secrets replaced, passwords in URLs masked. */
 export function redactConfig(value: unknown, key = ''): unknown {
+  // Numbers and booleans are never secrets (`billing.defaultMaxTokens` matches "token" but is a plain count).
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '') return '[redacted]';
   if (typeof value === 'string') return value.replace(/(\/\/[^:/@]+:)[^@/]+@/, '$1[redacted]@');
   if (Array.isArray(value)) return value.map((item) => redactConfig(item));
   if (typeof value === 'object' && value !== null) {
+    if (key === 'headers') return redactHeaders(value as Record<string, unknown>);
     return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, redactConfig(item, k)]));
   }
   return value;
+}
+
+/** Header values shown in clear in a config dump; any other header (a custom auth header) may hold a secret. */
+const HARMLESS_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'anthropic-beta',
+  'anthropic-version',
+  'cache-control',
+  'content-type',
+  'http-referer',
+  'openai-beta',
+  'user-agent',
+  'x-title',
+]);
+
+function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, item]) => [
+      name,
+      HARMLESS_HEADERS.has(name.toLowerCase()) ? item : '[redacted]',
+    ]),
+  );
 }
 
 export type { BackendConfig, GatewayConfig };
