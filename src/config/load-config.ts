@@ -9,6 +9,7 @@ import {
   ENVIRONMENT_VARIABLES,
   type GatewayConfig,
 } from './config-schema.js';
+import { findUnknownKeys } from './unknown-keys.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -82,6 +83,9 @@ export function interpolate(value: unknown, env: Readonly<Record<string, string 
   return value;
 }
 
+/** Top-level YAML keys whose content another part validates (`mcp:` is the MCP section's). */
+const KNOWN_ELSEWHERE = ['mcpServers'];
+
 /** YAML uses human keys (`timeout: 5m`, `cache: {ttl: 5m}`); the schema stores milliseconds. */
 function normaliseYaml(document: Tree): Tree {
   const renamed: Tree = { ...document };
@@ -92,6 +96,17 @@ function normaliseYaml(document: Tree): Tree {
   ] as const) {
     if (from in renamed) {
       renamed[to] = renamed[from];
+      delete renamed[from];
+    }
+  }
+  // LlamaGate documents the TLS settings as flat snake_case YAML keys too.
+  for (const [from, to] of [
+    ['tls_enabled', 'enabled'],
+    ['tls_cert_file', 'certFile'],
+    ['tls_key_file', 'keyFile'],
+  ] as const) {
+    if (from in renamed) {
+      renamed.tls = { ...((renamed.tls as Tree | undefined) ?? {}), [to]: renamed[from] };
       delete renamed[from];
     }
   }
@@ -148,6 +163,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
         ? implicitFile
         : undefined;
   const yaml = configFile === undefined ? {} : readYaml(configFile, env);
+  // zod drops keys it does not know: a misspelt key would silently fall back to its default.
+  const unknown = findUnknownKeys(yaml, configSchema, [], KNOWN_ELSEWHERE);
+  if (unknown.length > 0)
+    throw new ConfigError(`Invalid configuration (${configFile}):\n  - ${unknown.join('\n  - ')}`);
 
   const fromEnv: Tree = {};
   for (const [name, path] of Object.entries(ENVIRONMENT_VARIABLES)) {
