@@ -103,4 +103,24 @@ describe("LlamaGate's documented forms (issue 18, item 20)", () => {
     const { config } = load('tls_enabled: true\ntls_cert_file: /etc/cert.pem\ntls_key_file: /etc/key.pem\n');
     expect(config.tls).toEqual({ enabled: true, certFile: '/etc/cert.pem', keyFile: '/etc/key.pem' });
   });
+
+  it('a request naming an Azure backend uses its deploymentName; one naming a route gives each member its default', () => {
+    const { config, env } = load(`backends:
+  - { name: openai-backend, type: openai, config: { apiKey: k, defaultModel: gpt-4o } }
+  - { name: anthropic-backend, type: anthropic, config: { apiKey: k, defaultModel: claude-3-5-sonnet-20241022 } }
+  - { name: my-azure, type: azure, config: { apiKey: k, endpoint: "https://r.example", deploymentName: prod } }
+  - { name: llm-pool, type: pool, fallback: true, backends: [openai-backend, anthropic-backend] }
+routes:
+  - { name: chat, path: /v1/chat/completions, methods: [POST], backend: llm-pool }
+`);
+    const router = new Router({ env, config: { ...config } });
+    const plan = (model: string) =>
+      router
+        .plan({ model, path: '/v1/chat/completions', method: 'POST' })
+        .candidates.map((target) => `${target.backend.name}:${target.modelId}`)
+        .sort();
+    expect(plan('my-azure')).toEqual(['my-azure:prod']);
+    expect(plan('llm-pool')).toEqual(['anthropic-backend:claude-3-5-sonnet-20241022', 'openai-backend:gpt-4o']);
+    expect(plan('chat')).toEqual(['anthropic-backend:claude-3-5-sonnet-20241022', 'openai-backend:gpt-4o']);
+  });
 });

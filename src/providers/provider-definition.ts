@@ -25,6 +25,8 @@ export interface ProviderDefinition {
    * ones every backend takes; validated at load, so a misspelt key stops start-up instead of being ignored.
    */
   settingsSchema?: z.ZodObject;
+  /** The model a backend of this provider serves when neither the request nor `defaultModel` names one. */
+  implicitDefaultModel?: (options: Readonly<Record<string, unknown>>) => string | undefined;
   create(options: ProviderCreateOptions): Provider;
 }
 

@@ -134,7 +134,10 @@ export function createBackend(config: BackendConfig, context: BackendContext, im
     name: config.name,
     type: definition.id,
     provider,
-    defaultModel: typeof settings.defaultModel === 'string' ? settings.defaultModel : undefined,
+    defaultModel:
+      typeof settings.defaultModel === 'string' && settings.defaultModel !== ''
+        ? settings.defaultModel
+        : definition.implicitDefaultModel?.(options),
     timeoutMs,
     maxRetries,
     headers,

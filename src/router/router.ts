@@ -269,6 +269,9 @@ export class Router {
       if (prefixed !== undefined) return { node: this.#leaf(prefixed.backend), model: prefixed.modelId };
       const named = this.#table.pools.get(model) ?? this.resolver.getBackend(model);
       if (named !== undefined) return { node: 'kind' in named ? named : this.#leaf(named), model: undefined };
+      // A request naming a route sends each member its own default model, never the route's name.
+      const namedRoute = this.#table.routes.find((route) => route.name === model);
+      if (namedRoute !== undefined) return { node: namedRoute.node, model: undefined };
     }
     const route =
       request.path === undefined ? undefined : matchConfiguredRoute(this.#table.routes, request.path, request.method);

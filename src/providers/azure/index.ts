@@ -23,6 +23,8 @@ export const azureDefinition: ProviderDefinition = {
   ),
   types: ['azure-openai'],
   credentialVariables: ['AZURE_OPENAI_API_KEY'],
+  // A request that names the backend (`my-azure`) is served by its configured deployment.
+  implicitDefaultModel: (options) => stringOption(options, 'deploymentName', 'deployment_name', 'deployment'),
   create: ({ options, ...settings }) =>
     createAzure({
       ...settings,
