@@ -135,6 +135,8 @@ export interface Usage {
   reasoningTokens?: number;
   /** True when the gateway counted the tokens itself because the provider reported none. */
   estimated?: boolean;
+  /** Counts the provider reported that were invalid (negative, fractional, too large…) and how each was treated. */
+  warnings?: string[];
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error' | 'other';

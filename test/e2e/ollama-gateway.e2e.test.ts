@@ -147,7 +147,7 @@ describe('auth, limits and request ids', () => {
     const missing = await post({});
     expect(missing.status).toBe(401);
     expect(await missing.json()).toMatchObject({
-      error: { type: 'authentication_error', code: 'invalid_api_key', param: null },
+      error: { type: 'invalid_request_error', code: 'invalid_api_key', param: null },
     });
     expect((await post({ authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await post({ 'X-Api-Key': 'gateway-secret' })).status).toBe(200);

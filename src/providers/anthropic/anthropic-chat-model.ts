@@ -143,7 +143,7 @@ export class AnthropicChatModel implements LanguageModel {
       warnings: prepared.warnings,
       response: { status: upstream.status, headers: upstream.headers },
       parts: guardStream(
-        translateAnthropicStream(parseSse(upstream.body), {
+        translateAnthropicStream(parseSse(upstream.body, { provider: this.provider }), {
           provider,
           model,
           url,

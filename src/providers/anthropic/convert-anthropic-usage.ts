@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 import type { AnthropicUsage } from './anthropic-api.js';
 
@@ -21,7 +22,7 @@ export function convertAnthropicUsage(usage: AnthropicUsage | null | undefined):
   if (cacheRead !== undefined) result.cachedTokens = cacheRead;
   const thinking = defined(usage.output_tokens_details?.thinking_tokens);
   if (thinking !== undefined) result.reasoningTokens = thinking;
-  return result;
+  return checkUsage(result);
 }
 
 /**

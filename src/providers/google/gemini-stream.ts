@@ -102,7 +102,7 @@ export async function* geminiStreamParts(
   let usage: Usage | undefined;
   let sentMetadata = false;
   let finished = false;
-  for await (const event of parseSse(upstream.body)) {
+  for await (const event of parseSse(upstream.body, { provider: provider })) {
     if (event.data.length === 0) continue;
     const json = parseEventJson(event.data, { provider, model, url });
     if (hasErrorField(json) && geminiErrorSchema.safeParse(json).success) {

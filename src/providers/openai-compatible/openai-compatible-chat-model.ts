@@ -184,8 +184,14 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     async function* translate(): AsyncGenerator<ChatStreamPart> {
       const toolCallIds = new Map<string, string>();
       let sentMetadata = false;
-      for await (const event of parseSse(upstream.body)) {
-        if (event.data === '[DONE]') break;
+      let ended = false;
+      let events = 0;
+      for await (const event of parseSse(upstream.body, { provider })) {
+        events++;
+        if (event.data === '[DONE]') {
+          ended = true;
+          break;
+        }
         if (event.data.length === 0) continue;
         const json = parseEventJson(event.data, { provider, model, url });
         const streamError = hasErrorField(json) ? openaiStreamErrorSchema.safeParse(json) : undefined;
@@ -250,6 +256,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
             }
           }
           if (choice.finish_reason) {
+            ended = true;
             yield {
               type: 'finish',
               choiceIndex,
@@ -260,6 +267,8 @@ export class OpenAICompatibleChatModel implements LanguageModel {
         }
         if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
       }
+      // A stream cut before any finish_reason or [DONE] is a failure, never a completion that "stopped".
+      if (!ended) throw unfinishedStream(provider, model, url, upstream.headers, events);
     }
     return {
       provider,
@@ -269,4 +278,21 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       parts: guardStream(translate(), upstream, { provider, model }),
     };
   }
+}
+
+function unfinishedStream(
+  provider: string,
+  model: string,
+  url: string,
+  headers: Record<string, string>,
+  events: number,
+): ProviderAPIError {
+  const contentType = headers['content-type'] ?? '';
+  const message =
+    events > 0
+      ? `${provider} ended the stream without a finish_reason or [DONE]`
+      : contentType.includes('text/event-stream')
+        ? `${provider} sent an empty event stream`
+        : `${provider} answered a stream request with ${contentType === '' ? 'no content type' : contentType}, not an event stream`;
+  return new ProviderAPIError({ message, provider, model, isRetryable: true, upstream: { url, headers } });
 }
