@@ -16,6 +16,7 @@ export type {
   EmbedOptions,
   EmbedResponse,
   FallbackCondition,
+  FallbackErrorClass,
   FallbackOn,
   RequestSettings,
   ResponseFormatInput,
@@ -23,7 +24,7 @@ export type {
   ToolCallDelta,
 } from './client/client-types.js';
 export { CompletionStream } from './client/completion-stream.js';
-export { batch, completion, embed, parse } from './client/default-client.js';
+export { batch, completion, embed, parse, stream } from './client/default-client.js';
 export { DEFAULT_FALLBACK_ON } from './client/fallback-chain.js';
 export { LlamaGate, type LlamaGateOptions, type ProviderConfig } from './client/llamagate-client.js';
 export {
@@ -95,9 +96,12 @@ export {
   AllProvidersFailedError,
   type AttemptFailure,
   AuthenticationError,
+  /** llmgate's name for {@link AuthenticationError}. */
+  AuthenticationError as AuthError,
   BadRequestError,
   ContentPolicyViolationError,
   ContextWindowExceededError,
+  EmbeddingsNotSupportedError as EmbeddingsNotSupported,
   EmbeddingsNotSupportedError,
   type ErrorCode,
   InsufficientQuotaError,
@@ -111,5 +115,6 @@ export {
   ServiceUnavailableError,
   TimeoutError,
   ValidationError,
+  VisionNotSupportedError as VisionNotSupported,
   VisionNotSupportedError,
 } from './spec/errors.js';

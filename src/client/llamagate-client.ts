@@ -56,7 +56,12 @@ export interface LlamaGateOptions {
   model?: string;
   /** Embedding model used when `embed` names none. */
   embeddingModel?: string;
-  /** Models tried, in order, after the requested one(s) of every completion. */
+  /**
+   * Models tried in order (llmgate's `fallback_chain`): after the call's own model when it names one, otherwise
+   * the chain alone, so calls may leave `model` out.
+   */
+  fallbackChain?: readonly string[];
+  /** The same as `fallbackChain` (the older name). */
   fallbackModels?: readonly string[];
   /** Middleware around every call (outermost first). */
   middleware?: readonly Middleware[];
@@ -140,7 +145,11 @@ export class LlamaGate {
     let models: string[];
     try {
       prepared = prepareCompletion(options);
-      models = this.#models(options.model, this.#options.model, this.#options.fallbackModels);
+      models = this.#models(
+        options.model,
+        this.#options.model,
+        this.#options.fallbackChain ?? this.#options.fallbackModels,
+      );
     } catch (error) {
       if (options.stream === true) {
         return new CompletionStream(() => failedStream(error));
@@ -167,6 +176,20 @@ export class LlamaGate {
       return stepFromChatResult(outcome.result);
     };
     return generateCompletion(prepared, generate, trace, options.signal);
+  }
+
+  /**
+   * A streaming completion: the same as `completion({ ...options, stream: true })`.
+   *
+   * @example
+   * for await (const chunk of gate.stream({ model: 'gpt-4o-mini', messages })) process.stdout.write(chunk.delta);
+   */
+  stream<S extends z.ZodType>(
+    options: Omit<CompletionInput, 'stream'> & { responseFormat: S },
+  ): CompletionStream<z.output<S>>;
+  stream(options: Omit<CompletionInput, 'stream'>): CompletionStream;
+  stream(options: Omit<CompletionInput, 'stream'>): CompletionStream<unknown> {
+    return this.completion({ ...options, stream: true });
   }
 
   /**
@@ -201,7 +224,8 @@ export class LlamaGate {
       usage: result.usage,
       warnings: result.warnings,
       raw: result.raw,
-      fallbackAttempts: [...trace.fallbackAttempts],
+      fallbackAttempts: trace.fallbackAttempts.map((attempt) => attempt.model),
+      fallbackErrors: [...trace.fallbackAttempts],
       cacheHit: trace.cacheHit,
     };
   }
@@ -211,7 +235,14 @@ export class LlamaGate {
     requests: readonly (CompletionOptions & { stream?: false })[],
     options: BatchOptions = {},
   ): Promise<BatchResult> {
-    return runBatch(requests, options, (request) => this.completion({ ...request, stream: false }));
+    const shared = options.middleware ?? [];
+    return runBatch(requests, options, (request) =>
+      this.completion({
+        ...request,
+        stream: false,
+        middleware: shared.length === 0 ? request.middleware : [...shared, ...(request.middleware ?? [])],
+      }),
+    );
   }
 
   #models(
@@ -219,15 +250,20 @@ export class LlamaGate {
     fallbackDefault: string | undefined,
     extra: readonly string[] | undefined,
   ): string[] {
-    const given = model === undefined ? [fallbackDefault ?? ''] : typeof model === 'string' ? [model] : [...model];
-    if (given.length === 0) {
+    const chain = extra ?? [];
+    let given: string[];
+    if (model !== undefined) given = typeof model === 'string' ? [model] : [...model];
+    else if (fallbackDefault !== undefined) given = [fallbackDefault];
+    // With a chain and no model the chain is the whole list; with neither, resolution reports the missing model.
+    else given = chain.length > 0 ? [] : [''];
+    if (given.length === 0 && chain.length === 0) {
       throw new BadRequestError({
         code: 'missing_field',
         message: 'model must name at least one model',
         param: 'model',
       });
     }
-    return [...given, ...(extra ?? []).filter((candidate) => !given.includes(candidate))];
+    return [...given, ...chain.filter((candidate) => !given.includes(candidate))];
   }
 
   #call(
