@@ -56,6 +56,25 @@ export {
   type StreamFallbackPart,
 } from './client/model-call.js';
 export { type PartialJson, parsePartialJson } from './client/partial-json.js';
+export {
+  createAnthropic,
+  createAzure,
+  createBedrock,
+  createCohere,
+  createDeepSeek,
+  createFireworks,
+  createGatewayz,
+  createGemini,
+  createGroq,
+  createLlamaGate,
+  createMeta,
+  createMistral,
+  createOllama,
+  createOpenAI,
+  createOpenAICompatible,
+  createTogether,
+  createVertex,
+} from './client/provider-factories.js';
 export { StructuredOutputError } from './client/structured-output.js';
 export {
   type CostEstimate,
@@ -67,19 +86,26 @@ export {
   tokenizerFor,
 } from './client/token-count.js';
 export { type Tool, type ToolExecutionContext, type ToolResult, type ToolSet, tool } from './client/tool-loop.js';
+export { type LazyProvider, lazyProvider, type ProviderLoader } from './provider-utils/lazy-provider.js';
 export type {
   AssistantInputMessage,
+  AssistantMessage,
+  CallOptions,
   ChatChoice,
   ChatMessage,
   ChatRequest,
   ChatResult,
   ChatStreamPart,
+  ChatStreamResult,
   FinishReason,
   FunctionTool,
   ImageContentPart,
   JsonSchema,
+  LanguageModel,
   ProviderOptions,
+  ReasoningEffort,
   ResponseFormat,
+  ResponseInfo,
   SystemMessage,
   TextContentPart,
   ToolCall,
@@ -90,7 +116,7 @@ export type {
   UserMessage,
   Warning,
 } from './spec/chat.js';
-export type { EmbeddingResult, EmbeddingUsage } from './spec/embedding.js';
+export type { EmbeddingModel, EmbeddingRequest, EmbeddingResult, EmbeddingUsage } from './spec/embedding.js';
 export {
   AbortedError,
   AllProvidersFailedError,
@@ -106,6 +132,7 @@ export {
   type ErrorCode,
   InsufficientQuotaError,
   LlamaGateError,
+  type LlamaGateErrorOptions,
   ModelNotFoundError,
   NotFoundError,
   PayloadTooLargeError,
@@ -114,7 +141,10 @@ export {
   RateLimitError,
   ServiceUnavailableError,
   TimeoutError,
+  toLlamaGateError,
+  type UpstreamDetails,
   ValidationError,
   VisionNotSupportedError as VisionNotSupported,
   VisionNotSupportedError,
 } from './spec/errors.js';
+export type { ImageFetchSettings, ModelInfo, Provider, ProviderSettings } from './spec/provider.js';

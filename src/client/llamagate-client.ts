@@ -65,8 +65,11 @@ export interface LlamaGateOptions {
   fallbackModels?: readonly string[];
   /** Middleware around every call (outermost first). */
   middleware?: readonly Middleware[];
-  /** Provider settings by provider id (`openai`, `groq`…); bare model names prefer configured providers. */
-  providers?: Readonly<Record<string, ProviderConfig>>;
+  /**
+   * Provider settings by provider id (`openai`, `groq`…); bare model names prefer configured providers. A
+   * {@link Provider} instance (a factory's, or your own adapter) serves `<key>/<model>` strings as it is.
+   */
+  providers?: Readonly<Record<string, ProviderConfig | Provider>>;
   /** Where credentials and base URLs are read (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Backend for model names no provider claims (default `ollama`, i.e. a local Ollama). */
@@ -88,8 +91,15 @@ interface Target {
   timeoutMs: number | undefined;
 }
 
-function providerBackends(providers: Readonly<Record<string, ProviderConfig>>): BackendConfig[] {
-  return Object.entries(providers).map(([id, settings]) => {
+function isProvider(value: ProviderConfig | Provider): value is Provider {
+  return typeof (value as Provider).chatModel === 'function';
+}
+
+function providerBackends(providers: Readonly<Record<string, ProviderConfig | Provider>>): BackendConfig[] {
+  const configs = Object.entries(providers).filter(
+    (entry): entry is [string, ProviderConfig] => !isProvider(entry[1]),
+  );
+  return configs.map(([id, settings]) => {
     const config: Record<string, unknown> = { ...settings.options };
     if (settings.apiKey !== undefined) config.apiKey = settings.apiKey;
     if (settings.baseURL !== undefined) config.baseURL = settings.baseURL;
@@ -115,9 +125,13 @@ export class LlamaGate {
   readonly #options: LlamaGateOptions;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #resolver: ModelResolver;
+  readonly #instances: ReadonlyMap<string, Provider>;
 
   constructor(options: LlamaGateOptions = {}) {
     this.#options = options;
+    this.#instances = new Map(
+      Object.entries(options.providers ?? {}).filter((entry): entry is [string, Provider] => isProvider(entry[1])),
+    );
     this.#env = options.env ?? process.env;
     this.#resolver = new ModelResolver({
       backends: providerBackends(options.providers ?? {}),
@@ -309,6 +323,8 @@ export class LlamaGate {
   #target(call: ModelCall): Target {
     const { provider: providerId, apiKey, baseURL } = call.target;
     let model = call.model;
+    const instance = this.#instanceTarget(providerId, model);
+    if (instance !== undefined) return instance;
     if (providerId !== undefined) {
       const definition = findProviderDefinition(providerId);
       if (definition === undefined) {
@@ -324,7 +340,8 @@ export class LlamaGate {
     }
     const definition = findProviderDefinition(resolved.backend.type);
     if (definition === undefined) throw new BadRequestError({ message: `Unknown provider "${resolved.backend.type}"` });
-    const configured = this.#options.providers?.[definition.id] ?? {};
+    const entry = this.#options.providers?.[definition.id];
+    const configured: ProviderConfig = entry === undefined || isProvider(entry) ? {} : entry;
     const provider = definition.create({
       apiKey: apiKey ?? configured.apiKey,
       baseURL: baseURL ?? configured.baseURL,
@@ -335,6 +352,19 @@ export class LlamaGate {
       options: configured.options,
     });
     return { provider, modelId: resolved.modelId, timeoutMs };
+  }
+
+  /** A call to a provider instance given in `providers`: `<key>/<model>`, or `provider: '<key>'`. */
+  #instanceTarget(providerId: string | undefined, model: string): Target | undefined {
+    if (providerId !== undefined) {
+      const provider = this.#instances.get(providerId);
+      const prefix = `${providerId}/`;
+      const modelId = model.startsWith(prefix) ? model.slice(prefix.length) : model;
+      return provider === undefined ? undefined : { provider, modelId, timeoutMs: undefined };
+    }
+    const slash = model.indexOf('/');
+    const provider = slash > 0 ? this.#instances.get(model.slice(0, slash)) : undefined;
+    return provider === undefined ? undefined : { provider, modelId: model.slice(slash + 1), timeoutMs: undefined };
   }
 
   readonly #terminal: ModelHandler = async (call) => {
