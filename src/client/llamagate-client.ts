@@ -96,9 +96,7 @@ function isProvider(value: ProviderConfig | Provider): value is Provider {
 }
 
 function providerBackends(providers: Readonly<Record<string, ProviderConfig | Provider>>): BackendConfig[] {
-  const configs = Object.entries(providers).filter(
-    (entry): entry is [string, ProviderConfig] => !isProvider(entry[1]),
-  );
+  const configs = Object.entries(providers).filter((entry): entry is [string, ProviderConfig] => !isProvider(entry[1]));
   return configs.map(([id, settings]) => {
     const config: Record<string, unknown> = { ...settings.options };
     if (settings.apiKey !== undefined) config.apiKey = settings.apiKey;
