@@ -24,7 +24,18 @@ export type {
   ToolCallDelta,
 } from './client/client-types.js';
 export { CompletionStream } from './client/completion-stream.js';
+export {
+  assistant,
+  type ImageDetail,
+  imageBytes,
+  imageUrl,
+  system,
+  text,
+  toolResult,
+  user,
+} from './client/content.js';
 export { batch, completion, embed, parse, stream } from './client/default-client.js';
+export { loadDotenv } from './client/dotenv-loader.js';
 export { DEFAULT_FALLBACK_ON } from './client/fallback-chain.js';
 export { LlamaGate, type LlamaGateOptions, type ProviderConfig } from './client/llamagate-client.js';
 export {
@@ -56,6 +67,16 @@ export {
   type StreamFallbackPart,
 } from './client/model-call.js';
 export { type PartialJson, parsePartialJson } from './client/partial-json.js';
+export {
+  type ChatTemplate,
+  chatTemplate,
+  type PromptTemplate,
+  prompt,
+  type TemplateRole,
+  type TemplateValue,
+  type TemplateValues,
+  type TemplateVariables,
+} from './client/prompt-template.js';
 export {
   createAnthropic,
   createAzure,

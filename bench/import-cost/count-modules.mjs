@@ -1,5 +1,6 @@
 import { register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
+
 const { port1, port2 } = new MessageChannel();
 const urls = new Set();
 port1.on('message', (url) => urls.add(url));

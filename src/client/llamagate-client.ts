@@ -25,6 +25,7 @@ import type {
 } from './client-types.js';
 import { stepFromChatResult } from './completion-response.js';
 import { CompletionStream, streamCompletion } from './completion-stream.js';
+import { loadDotenv } from './dotenv-loader.js';
 import { embedInBatches } from './embed-batching.js';
 import { fallbackPredicate, runChain } from './fallback-chain.js';
 import {
@@ -72,6 +73,11 @@ export interface LlamaGateOptions {
   providers?: Readonly<Record<string, ProviderConfig | Provider>>;
   /** Where credentials and base URLs are read (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * `.env` file loaded into `process.env` (never overriding what is set) when `env` is not given: a path, or
+   * `false` for none. Default `.env` in the working directory, once per process; `LLAMAGATE_NO_DOTENV=1` disables it.
+   */
+  dotenv?: string | false;
   /** Backend for model names no provider claims (default `ollama`, i.e. a local Ollama). */
   defaultBackend?: string;
   fallbackOn?: FallbackOn;
@@ -127,6 +133,7 @@ export class LlamaGate {
 
   constructor(options: LlamaGateOptions = {}) {
     this.#options = options;
+    if (options.env === undefined && options.dotenv !== false) loadDotenv(options.dotenv);
     this.#instances = new Map(
       Object.entries(options.providers ?? {}).filter((entry): entry is [string, Provider] => isProvider(entry[1])),
     );
