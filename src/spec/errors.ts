@@ -235,6 +235,11 @@ export class AllProvidersFailedError extends LlamaGateError {
     });
     this.attempts = attempts;
   }
+
+  /** The `{ model, error }` pairs, like `AggregateError.errors` (the same list as `attempts`). */
+  get errors(): readonly AttemptFailure[] {
+    return this.attempts;
+  }
 }
 
 /** Wraps anything thrown into a LlamaGateError (unknown errors become internal_error, message kept). */

@@ -14,7 +14,12 @@ interface ListedModel {
   backend?: string;
   /** `<backend>/<model>` of each deployment (model aliases). */
   deployments?: string[];
+  /** What the model can do, where the provider says (the LlamaGate-hosted catalogue does). */
+  capabilities?: Readonly<Record<string, boolean>>;
 }
+
+/** Backend models are priced as `<backend type>/<model>`, so prices follow the provider, not a shared name. */
+const priceKeys = new WeakMap<ListedModel, string>();
 
 /** The `models:` aliases, first, as the names clients should prefer. */
 function listAliases(context: GatewayContext): ListedModel[] {
@@ -47,13 +52,21 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
         return [];
       try {
         const models: ModelInfo[] = await backend.provider.listModels({ signal, timeoutMs: 5_000 });
-        return models.map<ListedModel>((model) => ({
-          id: backend.name === context.resolver.defaultBackendName ? model.id : `${backend.name}/${model.id}`,
-          object: 'model',
-          created: model.created ?? 0,
-          owned_by: model.ownedBy ?? backend.type,
-          backend: backend.name,
-        }));
+        return models.map<ListedModel>((model) => {
+          const listed: ListedModel = {
+            id: backend.name === context.resolver.defaultBackendName ? model.id : `${backend.name}/${model.id}`,
+            object: 'model',
+            created: model.created ?? 0,
+            owned_by: model.ownedBy ?? backend.type,
+            backend: backend.name,
+          };
+          const capabilities = model.details?.capabilities;
+          if (typeof capabilities === 'object' && capabilities !== null) {
+            listed.capabilities = capabilities as Record<string, boolean>;
+          }
+          priceKeys.set(listed, `${backend.type}/${model.id}`);
+          return listed;
+        });
       } catch (error) {
         context.logger.warn(
           { backend: backend.name, message: (error as Error).message },
@@ -63,7 +76,7 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
       }
     }),
   );
-  return withPricing(context.config, [...listAliases(context), ...lists.flat()]);
+  return withPricing(context.config, [...listAliases(context), ...lists.flat()], (model) => priceKeys.get(model));
 }
 
 export async function handleListModels(
