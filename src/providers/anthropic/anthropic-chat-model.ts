@@ -10,6 +10,7 @@ import type {
   ChatResult,
   ChatStreamResult,
   LanguageModel,
+  ReasoningPart,
   ToolCall,
 } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -33,11 +34,18 @@ export interface AnthropicChatConfig {
 function toAssistantMessage(message: AnthropicMessage, jsonToolName: string | undefined) {
   const texts: string[] = [];
   const reasoning: string[] = [];
+  const blocks: ReasoningPart[] = [];
   const toolCalls: ToolCall[] = [];
   let jsonAnswer: string | undefined;
   for (const block of message.content ?? []) {
     if (block.type === 'text' && block.text) texts.push(block.text);
-    else if (block.type === 'thinking' && block.thinking) reasoning.push(block.thinking);
+    else if (block.type === 'thinking') {
+      if (block.thinking) reasoning.push(block.thinking);
+      const part: ReasoningPart = { type: 'thinking', thinking: block.thinking ?? '' };
+      if (block.signature) part.signature = block.signature;
+      blocks.push(part);
+    } else if (block.type === 'redacted_thinking' && block.data)
+      blocks.push({ type: 'redacted_thinking', data: block.data });
     else if (block.type === 'tool_use') {
       const input = JSON.stringify(block.input ?? {});
       if (jsonToolName !== undefined && block.name === jsonToolName) jsonAnswer = input;
@@ -54,6 +62,7 @@ function toAssistantMessage(message: AnthropicMessage, jsonToolName: string | un
   const text = jsonAnswer ?? texts.join('');
   const assistant: AssistantMessage = { role: 'assistant', content: text.length > 0 ? text : null };
   if (reasoning.length > 0) assistant.reasoningContent = reasoning.join('\n\n');
+  if (blocks.length > 0) assistant.reasoning = blocks;
   if (toolCalls.length > 0) assistant.toolCalls = toolCalls;
   const explanation = message.stop_details?.explanation;
   if (message.stop_reason === 'refusal' && explanation) assistant.refusal = explanation;

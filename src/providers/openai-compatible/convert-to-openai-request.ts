@@ -1,3 +1,4 @@
+import { toPortableMessages, toPortableTools } from '../../provider-utils/portable-messages.js';
 import type { ChatRequest, Warning } from '../../spec/chat.js';
 
 /**
@@ -13,8 +14,10 @@ export function convertToOpenAIRequest(
     streamUsage: boolean;
     /** The caller will change the body: never hand back the client's object. */
     mutable?: boolean;
+    /** The provider's name, for warnings. */
+    provider?: string;
   },
-): { body: Record<string, unknown>; modified: boolean } {
+): { body: Record<string, unknown>; modified: boolean; warnings: Warning[] } {
   if (request.openaiBody !== undefined) {
     const original = request.openaiBody;
     const changes: Record<string, unknown> = {};
@@ -42,10 +45,13 @@ export function convertToOpenAIRequest(
       modified = true;
     }
     // Nothing to change and nobody will: the client's own object, no copy (the common pass-through).
-    if (!modified && options.mutable !== true) return { body: original, modified };
-    return { body: { ...original, ...changes }, modified };
+    if (!modified && options.mutable !== true) return { body: original, modified, warnings: [] };
+    return { body: { ...original, ...changes }, modified, warnings: [] };
   }
-  const body: Record<string, unknown> = { model: modelId, messages: request.messages };
+  const provider = options.provider ?? 'this provider';
+  const portable = toPortableMessages(request.messages, provider);
+  const warnings = portable.warnings;
+  const body: Record<string, unknown> = { model: modelId, messages: portable.messages };
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -54,7 +60,13 @@ export function convertToOpenAIRequest(
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
   if (request.n !== undefined) body.n = request.n;
-  if (request.tools !== undefined) body.tools = request.tools;
+  if (request.tools !== undefined) {
+    const portableTools = toPortableTools(request.tools, provider);
+    body.tools = portableTools.tools;
+    for (const warning of portableTools.warnings) {
+      if (!warnings.some((known) => known.setting === warning.setting)) warnings.push(warning);
+    }
+  }
   if (request.toolChoice !== undefined) body.tool_choice = request.toolChoice;
   if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
   if (request.responseFormat !== undefined) body.response_format = request.responseFormat;
@@ -66,7 +78,7 @@ export function convertToOpenAIRequest(
     body.stream = true;
     if (options.streamUsage) body.stream_options = { include_usage: true };
   }
-  return { body, modified: true };
+  return { body, modified: true, warnings };
 }
 
 /** Removes a field the vendor rejects, with a warning the server reports in `x-llamagate-warnings`. */
