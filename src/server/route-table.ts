@@ -7,6 +7,7 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
+import { countTokensRoute, messagesRoute } from './routes/messages.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 import type { EncodedError } from './wire/chat-codec.js';
 
@@ -30,6 +31,8 @@ export interface Route {
 
 export const CORE_ROUTES: readonly Route[] = [
   chatCompletionsRoute,
+  messagesRoute,
+  countTokensRoute,
   { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', handler: handleListModels },
   { method: 'GET', path: '/v1/models/*', handler: handleGetModel },

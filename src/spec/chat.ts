@@ -152,6 +152,8 @@ export interface CallPassthrough {
   body: Readonly<Record<string, unknown>>;
   /** The exact bytes of `body`, when they exist (sent as they are when the adapter changes nothing). */
   bytes?: Uint8Array;
+  /** Client headers of that format the matching adapter forwards unchanged (`anthropic-version`, `anthropic-beta`). */
+  headers?: Record<string, string>;
 }
 
 export interface CallOptions {

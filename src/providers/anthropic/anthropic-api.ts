@@ -85,6 +85,8 @@ export const anthropicModelListSchema = z.looseObject({
   last_id: z.string().nullish(),
 });
 
+export const anthropicCountTokensSchema = z.looseObject({ input_tokens: z.number() });
+
 /** Reads Anthropic's `{type:'error', error:{type, message}}` body for `errorFromUpstream`. */
 export function describeAnthropicError(body: unknown): { message?: string; code?: string } {
   const parsed = anthropicErrorBodySchema.safeParse(body);

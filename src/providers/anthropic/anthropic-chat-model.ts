@@ -12,6 +12,7 @@ import type {
   LanguageModel,
   ReasoningPart,
   ToolCall,
+  Warning,
 } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { type AnthropicMessage, anthropicMessageSchema, describeAnthropicError } from './anthropic-api.js';
@@ -69,6 +70,43 @@ function toAssistantMessage(message: AnthropicMessage, jsonToolName: string | un
   return { assistant, isJsonAnswer: jsonAnswer !== undefined && toolCalls.length === 0 };
 }
 
+/** The wire format this adapter forwards as it is (an Anthropic Messages API client's own body). */
+export const ANTHROPIC_MESSAGES_FORMAT = 'anthropic-messages';
+
+interface PreparedCall {
+  body: Record<string, unknown> | Uint8Array;
+  warnings: Warning[];
+  jsonToolName: string | undefined;
+  headers: Record<string, string> | undefined;
+}
+
+/**
+ * The client's own Messages API body when the call carries one: its bytes when nothing changes, else the body
+ * with the resolved model id (an alias) and the stream flag set; every other field stays as the client sent it.
+ */
+function prepareCall(
+  request: ChatRequest,
+  modelId: string,
+  stream: boolean,
+  options: CallOptions,
+  config: AnthropicChatConfig,
+): PreparedCall {
+  const passthrough = options.passthrough;
+  if (passthrough?.format !== ANTHROPIC_MESSAGES_FORMAT) {
+    const prepared = convertToAnthropicRequest(request, modelId, stream, config);
+    return { ...prepared, headers: undefined };
+  }
+  const original = passthrough.body;
+  const unchanged = original.model === modelId && (original.stream === true) === stream;
+  let body: Record<string, unknown> | Uint8Array;
+  if (unchanged && passthrough.bytes !== undefined) body = passthrough.bytes;
+  else {
+    const { stream: _stream, ...rest } = original;
+    body = stream ? { ...rest, model: modelId, stream: true } : { ...rest, model: modelId };
+  }
+  return { body, warnings: [], jsonToolName: undefined, headers: passthrough.headers };
+}
+
 export class AnthropicChatModel implements LanguageModel {
   readonly provider: string;
 
@@ -84,8 +122,8 @@ export class AnthropicChatModel implements LanguageModel {
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const headers = { ...this.config.headers(), ...options.headers };
-    const prepared = convertToAnthropicRequest(request, this.modelId, false, this.config);
+    const prepared = prepareCall(request, this.modelId, false, options, this.config);
+    const headers = { ...this.config.headers(), ...prepared.headers, ...options.headers };
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,
@@ -123,15 +161,24 @@ export class AnthropicChatModel implements LanguageModel {
       usage: convertAnthropicUsage(message.usage),
       warnings: prepared.warnings,
       raw: response.value,
-      response: { status: response.status, headers: response.headers },
+      // The upstream's bytes are this result exactly unless the answer came through the forced JSON tool.
+      response:
+        prepared.jsonToolName === undefined
+          ? {
+              status: response.status,
+              headers: response.headers,
+              body: response.bytes,
+              format: ANTHROPIC_MESSAGES_FORMAT,
+            }
+          : { status: response.status, headers: response.headers },
     };
     if (message.stop_reason && result.choices[0]) result.choices[0].rawFinishReason = message.stop_reason;
     return result;
   }
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
-    const headers = { accept: 'text/event-stream', ...this.config.headers(), ...options.headers };
-    const prepared = convertToAnthropicRequest(request, this.modelId, true, this.config);
+    const prepared = prepareCall(request, this.modelId, true, options, this.config);
+    const headers = { accept: 'text/event-stream', ...this.config.headers(), ...prepared.headers, ...options.headers };
     const url = this.url;
     const upstream = await openUpstream({
       provider: this.provider,

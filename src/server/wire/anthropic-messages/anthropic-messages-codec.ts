@@ -5,7 +5,14 @@
  */
 import type { ChatResult, ChatStreamPart } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
-import type { ChatCodec, DecodedChatCall, EncodedBody, EncodedError, ResponseMeta } from '../chat-codec.js';
+import type {
+  ChatCodec,
+  DecodedChatCall,
+  EncodedBody,
+  EncodedError,
+  ResponseMeta,
+  WirePassthrough,
+} from '../chat-codec.js';
 import { decodeAnthropicRequest } from './decode-anthropic-request.js';
 import {
   anthropicErrorBody,
@@ -17,25 +24,47 @@ import { encodeAnthropicStream } from './encode-anthropic-stream.js';
 
 const JSON_CONTENT_TYPE = 'application/json';
 
+/** The version and beta headers an Anthropic client sent, forwarded unchanged to an Anthropic backend. */
+export function anthropicHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> | undefined {
+  let forwarded: Record<string, string> | undefined;
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value.join(',') : value;
+    if (text !== undefined && text !== '') {
+      forwarded ??= {};
+      forwarded[name] = text;
+    }
+  }
+  return forwarded;
+}
+
 /** The response body as the upstream sent it, when the upstream spoke this format (an Anthropic backend). */
 function upstreamBytes(result: ChatResult): Uint8Array | undefined {
-  const response = result.response as (ChatResult['response'] & { body?: unknown; format?: string }) | undefined;
-  if (response?.format !== 'anthropic-messages') return undefined;
-  return response.body instanceof Uint8Array ? response.body : undefined;
+  const response = result.response;
+  return response?.format === 'anthropic-messages' ? response.body : undefined;
 }
 
 export const anthropicMessagesCodec: ChatCodec = {
   format: 'anthropic-messages',
   streamContentType: 'text/event-stream; charset=utf-8',
 
-  decode(body, bytes): DecodedChatCall {
+  decode(body, bytes, headers): DecodedChatCall {
     const decoded = decodeAnthropicRequest(body);
     const { stream: _stream, ...material } = body as Record<string, unknown>;
+    const passthrough: WirePassthrough = {
+      format: 'anthropic-messages',
+      body: body as Readonly<Record<string, unknown>>,
+      bytes,
+    };
+    const forwarded = anthropicHeaders(headers);
+    if (forwarded !== undefined) passthrough.headers = forwarded;
     return {
       model: decoded.model,
       stream: decoded.stream,
       request: decoded.request,
-      passthrough: { format: 'anthropic-messages', body: body as Readonly<Record<string, unknown>>, bytes },
+      passthrough,
       cacheMaterial: { format: 'anthropic-messages', body: material },
     };
   },

@@ -50,6 +50,19 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   ...ANTHROPIC_ONLY_FIELDS,
 ]);
 
+/** What `POST /v1/messages/count_tokens` takes: the prompt-side fields only. */
+const COUNT_TOKENS_FIELDS: ReadonlySet<string> = new Set([
+  'model',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'mcp_servers',
+  'context_management',
+  'output_config',
+]);
+
 export interface DecodedAnthropicRequest {
   model: string;
   stream: boolean;
@@ -378,17 +391,21 @@ function convertThinking(value: unknown, request: ChatRequest, anthropic: Json):
   anthropic.thinking = thinking;
 }
 
-/** Decodes and validates a Messages API body. Throws `BadRequestError` naming the field. */
-export function decodeAnthropicRequest(input: unknown): DecodedAnthropicRequest {
+/**
+ * Decodes and validates a Messages API body (`create`), or a count_tokens body (`count`: no `max_tokens`, no
+ * sampling). Throws `BadRequestError` naming the field.
+ */
+export function decodeAnthropicRequest(input: unknown, mode: 'create' | 'count' = 'create'): DecodedAnthropicRequest {
   const body = object(input, 'body');
+  const fields = mode === 'create' ? KNOWN_FIELDS : COUNT_TOKENS_FIELDS;
   for (const key of Object.keys(body)) {
-    if (!KNOWN_FIELDS.has(key)) throw invalid('Extra inputs are not permitted', key);
+    if (!fields.has(key)) throw invalid('Extra inputs are not permitted', key);
   }
   if (body.model === undefined) throw invalid('Field required', 'model');
   const model = string(body.model, 'model');
   if (model.length === 0) throw invalid('String should have at least 1 character', 'model');
-  if (body.max_tokens === undefined) throw invalid('Field required', 'max_tokens');
-  const maxTokens = integer(body.max_tokens, 'max_tokens', 1);
+  if (mode === 'create' && body.max_tokens === undefined) throw invalid('Field required', 'max_tokens');
+  const maxTokens = mode === 'create' ? integer(body.max_tokens, 'max_tokens', 1) : undefined;
   if (body.messages === undefined) throw invalid('Field required', 'messages');
 
   const messages: ChatMessage[] = [];
@@ -405,7 +422,7 @@ export function decodeAnthropicRequest(input: unknown): DecodedAnthropicRequest 
   if (!messages.some((message) => message.role !== 'system'))
     throw invalid('At least one message is required', 'messages');
 
-  const request: ChatRequest = { messages, maxTokens };
+  const request: ChatRequest = maxTokens === undefined ? { messages } : { messages, maxTokens };
   const anthropic: Json = {};
   if (body.temperature !== undefined) request.temperature = number(body.temperature, 'temperature', 0, 1);
   if (body.top_p !== undefined) request.topP = number(body.top_p, 'top_p', 0, 1);
