@@ -5,7 +5,7 @@
 import { chatPromptShape, countPromptTokens } from '../billing/token-estimate.js';
 import { requestTiming, upstreamHeaders } from '../exchange/route-call.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
-import type { Route, RouteHandler } from '../route-table.js';
+import type { Route, RouteHandler } from '../route.js';
 import { anthropicHeaders, anthropicMessagesCodec } from '../wire/anthropic-messages/anthropic-messages-codec.js';
 import { decodeAnthropicRequest } from '../wire/anthropic-messages/decode-anthropic-request.js';
 import type { WirePassthrough } from '../wire/chat-codec.js';
@@ -50,6 +50,7 @@ const handleCountTokens: RouteHandler = async (context, request, response, state
 export const countTokensRoute: Route = {
   method: 'POST',
   path: '/v1/messages/count_tokens',
+  auth: 'key',
   handler: handleCountTokens,
   encodeError: (error, requestId) => anthropicMessagesCodec.encodeError(error, requestId),
 };

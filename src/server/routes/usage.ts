@@ -11,7 +11,7 @@ import type { KeyAdmin } from '../billing/key-admin.js';
 import { dollars, keyView } from '../billing/key-views.js';
 import type { RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
-import type { Route, RouteHandler } from '../route-table.js';
+import type { Route, RouteHandler } from '../route.js';
 import { usageQuery } from './admin-keys.js';
 
 /** The virtual key calling (or null for the master key, which sees the whole gateway). */
@@ -52,7 +52,7 @@ export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore }): Rout
     });
   };
   return [
-    { method: 'GET', path: '/v1/usage', handler: usage },
-    { method: 'GET', path: '/v1/credits', handler: credits },
+    { method: 'GET', path: '/v1/usage', auth: 'key', handler: usage },
+    { method: 'GET', path: '/v1/credits', auth: 'key', handler: credits },
   ];
 }
