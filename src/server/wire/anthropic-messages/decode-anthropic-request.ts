@@ -323,7 +323,7 @@ function convertTools(value: unknown, request: ChatRequest, extraTools: Json[]):
       extraTools.push(tool);
       return;
     }
-    allowOnly(tool, ['type', 'name', 'description', 'input_schema', 'cache_control'], param);
+    allowOnly(tool, ['type', 'name', 'description', 'input_schema', 'cache_control', 'strict'], param);
     const converted: FunctionTool = {
       type: 'function',
       function: {
@@ -333,6 +333,10 @@ function convertTools(value: unknown, request: ChatRequest, extraTools: Json[]):
     };
     const description = optionalString(tool.description, `${param}.description`);
     if (description !== undefined) converted.function.description = description;
+    if (tool.strict !== undefined) {
+      if (typeof tool.strict !== 'boolean') throw invalid('Input should be a valid boolean', `${param}.strict`);
+      converted.function.strict = tool.strict;
+    }
     tools.push(withCache(converted, cacheControl(tool, param)));
   });
   if (tools.length > 0) request.tools = tools;
