@@ -86,10 +86,9 @@ async function embedSplit(
 ): Promise<EmbeddingResult> {
   const size = model.maxEmbeddingsPerCall;
   if (size === undefined || request.input.length <= size) return model.embed(request, options);
-  const { openaiBody: _body, ...rest } = request;
   const results: EmbeddingResult[] = [];
   for (let start = 0; start < request.input.length; start += size) {
-    results.push(await model.embed({ ...rest, input: request.input.slice(start, start + size) }, options));
+    results.push(await model.embed({ ...request, input: request.input.slice(start, start + size) }, options));
   }
   const first = results[0] as EmbeddingResult;
   const sum = (pick: (result: EmbeddingResult) => number | undefined): number | undefined =>

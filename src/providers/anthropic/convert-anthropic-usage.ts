@@ -20,6 +20,7 @@ export function convertAnthropicUsage(usage: AnthropicUsage | null | undefined):
   if (output !== undefined) result.completionTokens = output;
   if (prompt !== undefined && output !== undefined) result.totalTokens = prompt + output;
   if (cacheRead !== undefined) result.cachedTokens = cacheRead;
+  if (cacheWrite !== undefined) result.cacheWriteTokens = cacheWrite;
   const thinking = defined(usage.output_tokens_details?.thinking_tokens);
   if (thinking !== undefined) result.reasoningTokens = thinking;
   return checkUsage(result);

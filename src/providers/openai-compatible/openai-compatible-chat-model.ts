@@ -82,17 +82,23 @@ export class OpenAICompatibleChatModel implements LanguageModel {
   private prepare(request: ChatRequest, stream: boolean, options: CallOptions): PreparedBody | Promise<PreparedBody> {
     const prepareBody = this.config.prepareBody;
     const passthrough = options.passthrough?.format === OPENAI_CHAT_FORMAT ? options.passthrough : undefined;
-    const { body, modified } = convertToOpenAIRequest(request, this.modelId, stream, {
+    const converted = convertToOpenAIRequest(request, this.modelId, stream, {
       streamUsage: this.config.streamUsage,
       mutable: prepareBody !== undefined,
       passthrough,
+      provider: this.provider,
     });
+    const { body, modified } = converted;
     if (prepareBody === undefined) {
       const raw = passthrough?.bytes;
-      return { body: !modified && raw !== undefined ? raw : body, warnings: [] };
+      return { body: !modified && raw !== undefined ? raw : body, warnings: converted.warnings };
     }
     const warnings = prepareBody(body, request, stream);
-    return warnings instanceof Promise ? warnings.then((list) => ({ body, warnings: list })) : { body, warnings };
+    const withNarrowing = (list: Warning[]) =>
+      converted.warnings.length === 0 ? list : [...converted.warnings, ...list];
+    return warnings instanceof Promise
+      ? warnings.then((list) => ({ body, warnings: withNarrowing(list) }))
+      : { body, warnings: withNarrowing(warnings) };
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {

@@ -79,13 +79,38 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
   return withPricing(context.config, [...listAliases(context), ...lists.flat()], (model) => priceKeys.get(model));
 }
 
+/** Anthropic's model object (`GET /v1/models` for a client that sends `anthropic-version`). */
+function anthropicModel(model: ListedModel): Record<string, unknown> {
+  return {
+    type: 'model',
+    id: model.id,
+    display_name: model.id,
+    created_at: new Date(model.created * 1000).toISOString(),
+  };
+}
+
+/** Anthropic clients (Claude Code, the Anthropic SDK) send `anthropic-version` and read Anthropic's shapes. */
+function wantsAnthropicShape(request: IncomingMessage): boolean {
+  return typeof request.headers['anthropic-version'] === 'string';
+}
+
 export async function handleListModels(
   context: GatewayContext,
-  _request: IncomingMessage,
+  request: IncomingMessage,
   response: ServerResponse,
   state: RequestState,
 ): Promise<void> {
-  sendJson(response, 200, { object: 'list', data: await listAllModels(context, state.signal) });
+  const models = await listAllModels(context, state.signal);
+  if (!wantsAnthropicShape(request)) {
+    sendJson(response, 200, { object: 'list', data: models });
+    return;
+  }
+  sendJson(response, 200, {
+    data: models.map(anthropicModel),
+    has_more: false,
+    first_id: models[0]?.id ?? null,
+    last_id: models.at(-1)?.id ?? null,
+  });
 }
 
 /** Ollama's rule: a name without a tag means its `:latest` (`llama3.2` is `llama3.2:latest`). */
@@ -108,5 +133,5 @@ export async function handleGetModel(
   const found = models.find((model) => model.id === id) ?? findUntagged(models, id);
   if (found === undefined)
     throw new ModelNotFoundError({ message: `The model \`${id}\` does not exist`, param: 'model' });
-  sendJson(response, 200, found);
+  sendJson(response, 200, wantsAnthropicShape(request) ? anthropicModel(found) : found);
 }
