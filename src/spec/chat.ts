@@ -61,6 +61,13 @@ export interface FunctionTool {
   function: { name: string; description?: string; parameters?: JsonSchema; strict?: boolean };
 }
 
+/** OpenAI's hosted-MCP tool shape (`{type: 'mcp', server_label, allowed_tools}`): a whole MCP server for the gateway's tool loop. */
+export interface McpToolSelection {
+  serverLabel: string;
+  /** Tool names of that server; absent for all of its allowed tools. */
+  allowedTools?: string[];
+}
+
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ResponseFormat =
@@ -88,6 +95,8 @@ export interface ChatRequest {
   presencePenalty?: number;
   n?: number;
   tools?: FunctionTool[];
+  /** MCP servers the request chose (the gateway's tool loop runs their tools); codecs fill it from `type: 'mcp'` tools. */
+  mcpTools?: McpToolSelection[];
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;
