@@ -22,7 +22,7 @@ async function settings(extra: Record<string, unknown> = {}): Promise<void> {
   await manager.waitReady(40_000);
 }
 
-function run(rounds: ScriptedRound[], request: ChatRequest, callContext: ChatCallContext = context) {
+function run(rounds: ScriptedRound[], _request: ChatRequest, callContext: ChatCallContext = context) {
   const model = scriptedModel(rounds);
   return { model, call: createToolLoop(manager)(model, callContext) };
 }
