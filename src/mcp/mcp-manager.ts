@@ -84,7 +84,12 @@ export class McpManager {
     private readonly options: McpManagerOptions = {},
   ) {
     this.settingsValue = config;
-    for (const server of config.servers) this.connections.set(server.name, this.createConnection(server));
+    for (const server of McpManager.wanted(config)) this.connections.set(server.name, this.createConnection(server));
+  }
+
+  /** The servers to run: none while MCP is disabled. */
+  private static wanted(config: McpConfig): McpServerConfig[] {
+    return config.enabled ? config.servers : [];
   }
 
   get settings(): McpConfig {
@@ -264,7 +269,7 @@ export class McpManager {
     const previousTimeout = this.settingsValue.defaultToolTimeout;
     this.settingsValue = config;
     const closing: Promise<void>[] = [];
-    const wanted = new Map(config.servers.map((server) => [server.name, server]));
+    const wanted = new Map(McpManager.wanted(config).map((server) => [server.name, server]));
     for (const [name, connection] of this.connections) {
       if (!wanted.has(name)) {
         this.connections.delete(name);

@@ -125,7 +125,7 @@ export function roundRequest(
   messages: ChatMessage[],
   round: number,
 ): ChatRequest {
-  const { openaiBody: _body, openaiRawBody: _bytes, mcpTools: _mcp, ...rest } = request;
+  const { mcpTools: _mcp, ...rest } = request;
   const next: ChatRequest = { ...rest, messages, tools: plan.tools };
   const choice = round === 1 ? plan.toolChoice : plan.toolChoice === 'none' ? 'none' : 'auto';
   if (choice === undefined) delete next.toolChoice;
@@ -253,7 +253,7 @@ export function addUsage(total: Usage, next: Usage): Usage {
 
 /** Options a feature passes on unchanged except the same-format passthrough, which no longer matches the request. */
 export function withoutPassthrough(options: CallOptions): CallOptions {
-  const { passthrough: _passthrough, ...rest } = options as CallOptions & { passthrough?: unknown };
+  const { passthrough: _passthrough, ...rest } = options;
   return rest;
 }
 

@@ -163,7 +163,7 @@ export async function streamToolLoop(
   const upstreamOptions = withoutPassthrough(options);
   const plan = prepared.plan;
   if (plan === undefined) {
-    const { openaiBody: _body, openaiRawBody: _bytes, mcpTools: _mcp, ...rest } = request;
+    const { mcpTools: _mcp, ...rest } = request;
     return next.stream({ ...rest, messages: prepared.messages }, upstreamOptions);
   }
   const messages = [...prepared.messages];

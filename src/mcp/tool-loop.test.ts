@@ -157,7 +157,7 @@ describe('tool loop, non-streaming', () => {
   it('with MCP_EXPOSE_TOOLS=requested offers only the tools a request names, schema filled in', async () => {
     await settings({ exposeTools: 'requested' });
     let { model, call } = run([{ text: 'no tools' }], ask('x'));
-    const untouched = ask('x', { openaiBody: { model: 'm' } });
+    const untouched = ask('x', { temperature: 0.5 });
     await call.generate(untouched, {});
     expect(model.requests[0]).toEqual(untouched);
     ({ model, call } = run([{ text: 'ok' }], ask('x')));

@@ -32,7 +32,7 @@ async function generateWithTools(
   if (!prepared.changed) return next.generate(request, options);
   const plan = prepared.plan;
   if (plan === undefined) {
-    const { openaiBody: _body, openaiRawBody: _bytes, mcpTools: _mcp, ...rest } = request;
+    const { mcpTools: _mcp, ...rest } = request;
     return next.generate({ ...rest, messages: prepared.messages }, withoutPassthrough(options));
   }
   const upstreamOptions = withoutPassthrough(options);
@@ -48,7 +48,7 @@ async function generateWithTools(
     text += choice?.message.content ?? '';
     if (choice === undefined || calls.mcp.length === 0 || calls.client.length > 0) {
       if (round === 1 && calls.mcp.length === 0) return result;
-      const { wire: _wire, raw: _raw, ...rest } = result;
+      const rest = result;
       const message = { ...choice?.message, role: 'assistant' as const, content: text === '' ? null : text };
       if (calls.client.length > 0) message.toolCalls = calls.client;
       else delete message.toolCalls;

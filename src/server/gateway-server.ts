@@ -221,6 +221,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       server.closeAllConnections();
       await closed;
       await options.billing?.close();
+      await context.mcp?.close();
       await closeSharedDispatcher();
     },
   };
