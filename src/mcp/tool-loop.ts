@@ -64,6 +64,7 @@ async function generateWithTools(
           },
         ],
         usage,
+        cacheable: false,
       };
     }
     checkLimits(manager, counters, calls.mcp.length);

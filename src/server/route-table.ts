@@ -7,6 +7,7 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
+import { MCP_API_ROUTES } from './routes/mcp-api.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 import type { EncodedError } from './wire/chat-codec.js';
 
@@ -40,6 +41,7 @@ export const CORE_ROUTES: readonly Route[] = [
   // Admin routes check the master key themselves (not API keys, not the credit hook).
   { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
   { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
+  ...MCP_API_ROUTES,
 ];
 
 export interface RouteMatch {

@@ -195,6 +195,8 @@ export interface ChatResult {
   /** The provider's response body as received. */
   raw?: unknown;
   response?: ResponseInfo;
+  /** False when the answer depends on more than the request (tools the gateway ran): no response cache keeps it. */
+  cacheable?: boolean;
 }
 
 export type ChatStreamPart =
