@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { BatchedLogDestination } from './log-destination.js';
-import { DIRECT_LINES } from './request-log.js';
+
+/** Marks a logger built by `createLogger`: default pino line format, a destination that takes whole lines. */
+export const DIRECT_LINES = Symbol.for('llamagate.directRequestLines');
 
 export type { Logger };
 

@@ -1,6 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LlamaGateError } from '../spec/errors.js';
-import type { GatewayContext, RequestState } from './gateway-context.js';
+import type { Route } from './route.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
@@ -9,38 +7,18 @@ import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { MCP_API_ROUTES } from './routes/mcp-api.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
-import type { EncodedError } from './wire/chat-codec.js';
-
-export type RouteHandler = (
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-) => Promise<void>;
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Exact path, or a prefix ending in `/*`. */
-  path: string;
-  handler: RouteHandler;
-  /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
-  open?: boolean;
-  /** Failures before the response started, in the route's wire format (OpenAI's when absent). */
-  encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
-}
 
 export const CORE_ROUTES: readonly Route[] = [
   chatCompletionsRoute,
-  { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
-  { method: 'GET', path: '/v1/models', handler: handleListModels },
-  { method: 'GET', path: '/v1/models/*', handler: handleGetModel },
-  { method: 'GET', path: '/health', handler: handleHealth, open: true },
-  { method: 'GET', path: '/health/live', handler: handleLive, open: true },
-  { method: 'GET', path: '/health/ready', handler: handleReady, open: true },
-  { method: 'GET', path: '/v1/hardware/recommendations', handler: handleHardwareRecommendations, open: true },
-  // Admin routes check the master key themselves (not API keys, not the credit hook).
-  { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
-  { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
+  { method: 'POST', path: '/v1/embeddings', auth: 'key', handler: handleEmbeddings },
+  { method: 'GET', path: '/v1/models', auth: 'key', handler: handleListModels },
+  { method: 'GET', path: '/v1/models/*', auth: 'key', handler: handleGetModel },
+  { method: 'GET', path: '/health', auth: 'none', handler: handleHealth },
+  { method: 'GET', path: '/health/live', auth: 'none', handler: handleLive },
+  { method: 'GET', path: '/health/ready', auth: 'none', handler: handleReady },
+  { method: 'GET', path: '/v1/hardware/recommendations', auth: 'none', handler: handleHardwareRecommendations },
+  { method: 'POST', path: '/admin/reload', auth: 'master', handler: handleAdminReload },
+  { method: 'GET', path: '/admin/backends', auth: 'master', handler: handleAdminBackends },
   ...MCP_API_ROUTES,
 ];
 

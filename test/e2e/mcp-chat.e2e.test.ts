@@ -81,19 +81,17 @@ function ollamaChat(request: RecordedRequest, response: ServerResponse): void {
   const body = bodyOf(request) as { messages: OllamaMessage[]; stream?: boolean };
   const stream = body.stream !== false;
   const toolResults = body.messages.filter((message) => message.role === 'tool');
-  if (script === 'loop')
-    return answer(response, stream, '', [{ name: 'mcp__fs__list_allowed_directories', arguments: {} }]);
-  if (script === 'write-denied' && toolResults.length === 0) {
-    return answer(response, stream, '', [
+  if (script === 'loop') {
+    answer(response, stream, '', [{ name: 'mcp__fs__list_allowed_directories', arguments: {} }]);
+  } else if (script === 'write-denied' && toolResults.length === 0) {
+    answer(response, stream, '', [
       { name: 'mcp__fs__write_file', arguments: { path: join(directory, 'evil.txt'), content: 'x' } },
     ]);
+  } else if (toolResults.length === 0) {
+    answer(response, stream, 'Let me read it. ', [{ name: 'mcp__fs__read_text_file', arguments: { path: notes } }]);
+  } else {
+    answer(response, stream, `The file says: ${toolResults.at(-1)?.content}`, []);
   }
-  if (toolResults.length === 0) {
-    return answer(response, stream, 'Let me read it. ', [
-      { name: 'mcp__fs__read_text_file', arguments: { path: notes } },
-    ]);
-  }
-  return answer(response, stream, `The file says: ${toolResults.at(-1)?.content}`, []);
 }
 
 async function waitForServers(): Promise<void> {

@@ -10,7 +10,7 @@ import type { McpManager } from '../../mcp/mcp-manager.js';
 import { BadRequestError, McpError, NotFoundError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
-import type { Route } from '../route-table.js';
+import type { Route } from '../route.js';
 
 const PREFIX = '/v1/mcp/';
 
@@ -209,6 +209,6 @@ async function handleMcpApi(
 
 /** The `/v1/mcp/*` routes (authenticated like every `/v1` route). */
 export const MCP_API_ROUTES: readonly Route[] = [
-  { method: 'GET', path: '/v1/mcp/*', handler: handleMcpApi },
-  { method: 'POST', path: '/v1/mcp/*', handler: handleMcpApi },
+  { method: 'GET', path: '/v1/mcp/*', auth: 'key', handler: handleMcpApi },
+  { method: 'POST', path: '/v1/mcp/*', auth: 'key', handler: handleMcpApi },
 ];
