@@ -6,6 +6,7 @@ import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { MCP_API_ROUTES } from './routes/mcp-api.js';
+import { MCP_HUB_ROUTES } from './routes/mcp-hub.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 
 export const CORE_ROUTES: readonly Route[] = [
@@ -20,6 +21,7 @@ export const CORE_ROUTES: readonly Route[] = [
   { method: 'POST', path: '/admin/reload', auth: 'master', handler: handleAdminReload },
   { method: 'GET', path: '/admin/backends', auth: 'master', handler: handleAdminBackends },
   ...MCP_API_ROUTES,
+  ...MCP_HUB_ROUTES,
 ];
 
 export interface RouteMatch {
