@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BILLING_ENVIRONMENT_VARIABLES, billingSchema, pricesSchema } from './billing-schema.js';
+import { MCP_ENVIRONMENT_VARIABLES, mcpSchema } from './mcp-schema.js';
 import {
   modelsSchema,
   poolMemberSchema,
@@ -91,8 +92,8 @@ export const configSchema = z.object({
   /** Virtual keys, credits and usage (see billing-schema.ts). */
   billing: billingSchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
-  /** The MCP section: a known key whose schema the MCP feature supplies (a placeholder until then). */
-  mcp: z.unknown().optional(),
+  /** MCP servers and the tool loop (see mcp-schema.ts); a top-level `mcpServers` map is folded in by the loader. */
+  mcp: mcpSchema,
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
@@ -145,6 +146,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   DEFAULT_BACKEND: 'defaultBackend',
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
   ...BILLING_ENVIRONMENT_VARIABLES,
+  ...MCP_ENVIRONMENT_VARIABLES,
 };
 
 /** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */

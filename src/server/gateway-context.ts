@@ -1,4 +1,5 @@
 import type { GatewayConfig } from '../config/config-schema.js';
+import type { McpManager } from '../mcp/mcp-manager.js';
 import type { ModelResolver } from '../router/model-resolver.js';
 import type { Router } from '../router/router.js';
 import type { ChatResult, Usage } from '../spec/chat.js';
@@ -36,6 +37,8 @@ export interface GatewayContext {
    * one). Features register theirs when the context is built.
    */
   readonly chatWrappers?: readonly ChatCallWrapper[];
+  /** The MCP client manager (one per process, kept across reloads); idle while MCP_ENABLED is false. */
+  readonly mcp?: McpManager;
 }
 
 /** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */

@@ -204,6 +204,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       server.closeAllConnections();
       await closed;
       await billing?.close();
+      await context.mcp?.close();
       await closeSharedDispatcher();
     },
   };
