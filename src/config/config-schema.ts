@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BILLING_ENVIRONMENT_VARIABLES, billingSchema, pricesSchema } from './billing-schema.js';
+import { OBSERVABILITY_ENVIRONMENT_VARIABLES, observabilitySchema } from './observability-schema.js';
 import {
   modelsSchema,
   poolMemberSchema,
@@ -86,6 +87,8 @@ export const configSchema = z.object({
   prices: pricesSchema.default({}),
   /** Virtual keys, credits and usage (see billing-schema.ts). */
   billing: billingSchema,
+  /** Metrics and the request log (see observability-schema.ts). */
+  observability: observabilitySchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
 });
 
@@ -138,6 +141,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   DEFAULT_BACKEND: 'defaultBackend',
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
   ...BILLING_ENVIRONMENT_VARIABLES,
+  ...OBSERVABILITY_ENVIRONMENT_VARIABLES,
 };
 
 /** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */

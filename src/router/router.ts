@@ -87,6 +87,29 @@ export interface RouteCallOptions {
   requestId?: string;
   /** Attempts and fallbacks so far, readable after a failure too. */
   trace?: FallbackTrace;
+  /**
+   * Told as each upstream attempt starts (it may add headers to that attempt's call, e.g. trace context); the
+   * function it returns is called when the attempt ends (for a stream: when its first output part arrived).
+   */
+  onAttempt?: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
+}
+
+export interface AttemptStart {
+  backend: string;
+  /** The backend's provider type (`openai`, `anthropic`, `ollama`…). */
+  provider: string;
+  /** The model id the backend is asked for. */
+  model: string;
+  /** `performance.now()` when the attempt started. */
+  startedAt: number;
+  /** Headers to add to this attempt's upstream call; starts empty. */
+  headers: Record<string, string>;
+}
+
+export interface AttemptEnd {
+  endedAt: number;
+  /** undefined for a success. */
+  error: LlamaGateError | undefined;
 }
 
 export interface RouteOutcome<T> {
@@ -360,14 +383,32 @@ export class Router {
     const startedAt = performance.now();
     let deferred = false;
     const control: AttemptControl = { ticket, startedAt, defer: () => (deferred = true) };
+    let headers = options.headers;
+    let ended: ((end: AttemptEnd) => void) | undefined;
+    if (options.onAttempt !== undefined) {
+      const extra: Record<string, string> = {};
+      const backend = target.backend;
+      ended = options.onAttempt({
+        backend: backend.name,
+        provider: backend.type,
+        model: target.modelId,
+        startedAt,
+        headers: extra,
+      });
+      for (const _ in extra) {
+        headers = { ...options.headers, ...extra };
+        break;
+      }
+    }
     const call: CallOptions = {
       signal,
       timeoutMs,
-      headers: options.headers,
+      headers,
       requestId: options.requestId,
     };
     try {
       const value = await attempt(target, call, control);
+      ended?.({ endedAt: performance.now(), error: undefined });
       if (!deferred) {
         ticket.success({ kind: 'latency', ms: performance.now() - startedAt });
         ticket.release();
@@ -377,6 +418,7 @@ export class Router {
       return value;
     } catch (thrown) {
       const error = toLlamaGateError(thrown);
+      ended?.({ endedAt: performance.now(), error });
       // A timeout shorter than the backend's own (the client's, or what the deadline left) proves nothing.
       const normal = target.backend.timeoutMs ?? this.#config.timeoutMs;
       const cutShort =

@@ -1,7 +1,8 @@
 import type { GatewayConfig } from '../config/config-schema.js';
 import type { ModelResolver } from '../router/model-resolver.js';
-import type { Router } from '../router/router.js';
+import type { AttemptEnd, AttemptStart, Router } from '../router/router.js';
 import type { ChatResult, Usage, Warning } from '../spec/chat.js';
+import type { LlamaGateError } from '../spec/errors.js';
 import type { BillingSession } from './billing/billing-session.js';
 import type { ConfigReloader } from './config-reloader.js';
 import type { Logger } from './logger.js';
@@ -51,6 +52,27 @@ export interface RequestState {
   errorCode?: string;
   /** The caller's billing (virtual key or unbilled caller), when the gateway runs with billing. */
   billing?: BillingSession;
+  /** The route's path pattern (`/v1/models/*`), or `unmatched`. */
+  route?: string;
+  /** Finish reasons of the answer (for traces). */
+  finishReasons?: string[];
+  /** Metrics, tracing and the request log listening to this request, when any is on. */
+  observation?: RequestObserver;
+}
+
+/** What handlers and features may tell the observability stage (see server/observability). */
+export interface RequestObserver {
+  /** Pass as `RouteCallOptions.onAttempt`: each upstream attempt's start and end. */
+  readonly onAttempt: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
+  /** The failure the server answers with. */
+  failed(error: LlamaGateError): void;
+  /**
+   * For the MCP tool loop: an `execute_tool {name}` span and the tool-call metrics; call the result when the
+   * tool returns (with the error type when it failed).
+   */
+  toolCall(server: string, tool: string): (error?: { type: string; message?: string }) => void;
+  /** `traceparent`/`tracestate` to propagate (MCP `_meta`); empty when tracing is off. */
+  traceCarrier(): Record<string, string>;
 }
 
 /** Header-safe text for `x-llamagate-warnings`: printable ASCII only, warnings separated by "; ". */

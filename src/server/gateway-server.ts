@@ -9,6 +9,7 @@ import { requireApiKey } from './auth.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
+import type { GatewayObservability } from './observability/gateway-observability.js';
 import { requestLineWriter } from './request-log.js';
 import { CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
 
@@ -38,6 +39,11 @@ export interface GatewayServerOptions {
    * and usage routes, settles and records each request after its handler, and is closed with the server.
    */
   billing?: GatewayBilling;
+  /**
+   * Metrics, tracing and the request log (`openGatewayObservability`): observes every request, adds
+   * `/metrics` and the request-log routes, and is closed with the server.
+   */
+  observability?: GatewayObservability;
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -67,7 +73,15 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   let context = initial;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const matchRoute = compileRoutes([...(options.routes ?? []), ...(options.billing?.routes ?? []), ...CORE_ROUTES]);
+  const observability = options.observability;
+  const matchRoute = compileRoutes([
+    ...(options.routes ?? []),
+    ...(observability?.routes ?? []),
+    ...(options.billing?.routes ?? []),
+    ...CORE_ROUTES,
+  ]);
+
+  observability?.watchRouter(() => context.router);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
@@ -93,6 +107,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     try {
       const path = state.path;
       const match = matchRoute(request.method ?? 'GET', path);
+      if (observability !== undefined) observability.begin(request, response, state, match.route?.path ?? 'unmatched');
       if (match.route === undefined) {
         if (match.allowed.length > 0) {
           response.setHeader('allow', match.allowed.join(', '));
@@ -111,6 +126,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     } catch (error) {
       const failure = toLlamaGateError(error);
       state.errorCode = failure.code;
+      state.observation?.failed(failure);
       if (failure.status >= 500 && failure.code === 'internal_error') {
         current.logger.error({ requestId: id, err: error }, 'unexpected error');
       }
@@ -119,6 +135,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     }
     // Awaited only when there is work: `await undefined` still costs a microtask turn on every request.
     if (options.billing !== undefined) await options.billing.finish(state, response);
+    if (observability !== undefined) observability.finish(current, state, response);
   };
 
   /** Auth, then the rate limit: synchronous unless billing or an authorize hook has to wait on storage. */
@@ -193,7 +210,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
         const onListening = () => {
           server.off('error', onError);
           context.router.start();
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          if (observability === undefined) resolve(address);
+          else observability.listen(host).then(() => resolve(address), reject);
         };
         server.once('error', onError);
         server.once('listening', onListening);
@@ -218,6 +237,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       server.closeAllConnections();
       await closed;
       await options.billing?.close();
+      await observability?.close();
       await closeSharedDispatcher();
     },
   };

@@ -64,6 +64,8 @@ export class BatchingWriter<T> {
   readonly #closeTimeoutMs: number;
   readonly #logger: StorageLogger;
   readonly #onDrop: ((event: UsageDropEvent) => void) | undefined;
+  /** Told after every batch append, e.g. for a flush-latency metric. */
+  onFlush: ((event: { records: number; durationMs: number; ok: boolean }) => void) | undefined;
   #buffer: T[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
@@ -170,8 +172,10 @@ export class BatchingWriter<T> {
   async #flushAll(): Promise<void> {
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.slice(0, this.#maxBatchSize);
+      const startedAt = performance.now();
       try {
         const inserted = await this.#ledger.append(batch);
+        this.onFlush?.({ records: batch.length, durationMs: performance.now() - startedAt, ok: true });
         this.#metrics.persisted += batch.length;
         this.#metrics.inserted += inserted;
         // Records dropped while the append was in flight were the oldest, i.e. this batch: remove only what remains.
@@ -183,6 +187,7 @@ export class BatchingWriter<T> {
         this.#consecutiveFailures = 0;
         this.#retryAt = 0;
       } catch (error) {
+        this.onFlush?.({ records: batch.length, durationMs: performance.now() - startedAt, ok: false });
         this.#metrics.failedFlushes++;
         this.#consecutiveFailures++;
         this.#lastError = error;

@@ -61,7 +61,7 @@ export interface BillingServices {
   logger: Pick<Logger, 'error' | 'warn'>;
 }
 
-interface MeteredUsage {
+export interface MeteredUsage {
   promptTokens: number;
   completionTokens: number | undefined;
   cachedTokens: number | undefined;
@@ -100,6 +100,11 @@ export class BillingSession {
     this.role = role;
     this.key = key;
     this.#startedAtEpoch = Math.round(Date.now() - (performance.now() - state.startedAt));
+  }
+
+  /** The priced usage once settled (after `charge`, or `finish` for streams). */
+  get metered(): { usage: MeteredUsage; cost: Micros } | undefined {
+    return this.#metered;
   }
 
   /** Admission of a chat completion; throws 403/429/402 before any upstream call. */

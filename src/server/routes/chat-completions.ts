@@ -115,6 +115,7 @@ export async function handleChatCompletions(
     headers: upstreamHeaders(state),
     requestId: state.id,
     trace,
+    onAttempt: state.observation?.onAttempt,
   };
   try {
     if (parsed.stream) await streamChat(context, response, state, parsed, plan, options);
@@ -163,6 +164,7 @@ async function generateChat(
   recordServed(state, outcome);
   const result: ChatResult = outcome.value;
   state.usage = result.usage;
+  if (state.observation !== undefined) state.finishReasons = result.choices.map((choice) => choice.finishReason);
   if (key !== undefined) cache?.set(key, result);
   const headers: Record<string, string> = routingHeaders(outcome, outcome.target.backend.name);
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
@@ -227,6 +229,7 @@ async function streamChat(
   if (response.destroyed || state.signal.aborted) return;
   if (failed !== undefined) {
     state.errorCode = failed.code;
+    state.observation?.failed(failed);
     context.logger.warn(
       { requestId: state.id, backend: state.backend, code: failed.code, message: failed.message },
       'stream failed after it started',

@@ -51,6 +51,7 @@ export async function handleEmbeddings(
         headers: { 'x-request-id': state.id },
         requestId: state.id,
         trace,
+        onAttempt: state.observation?.onAttempt,
       },
     )
     .catch((error: unknown) => {
