@@ -52,6 +52,10 @@ export const configSchema = z.object({
   rateLimitBurst: numberLike('RATE_LIMIT_BURST')
     .pipe(z.number().positive('RATE_LIMIT_BURST must be greater than 0'))
     .optional(),
+  /** Failed authentications per minute and client address before it is refused with 429 (0: no limit). */
+  authFailuresPerMinute: numberLike('AUTH_FAILURES_PER_MINUTE')
+    .pipe(z.number().int('AUTH_FAILURES_PER_MINUTE must be an integer').min(0))
+    .optional(),
   debug: booleanLike('DEBUG'),
   logFile: z.string().optional(),
   tls: z.object({
@@ -121,6 +125,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   LLAMAGATE_MASTER_KEY: 'masterKey',
   RATE_LIMIT_RPS: 'rateLimitRps',
   RATE_LIMIT_BURST: 'rateLimitBurst',
+  AUTH_FAILURES_PER_MINUTE: 'authFailuresPerMinute',
   DEBUG: 'debug',
   LOG_FILE: 'logFile',
   TLS_ENABLED: 'tls.enabled',

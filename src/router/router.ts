@@ -1,6 +1,6 @@
 import type { BackendConfig } from '../config/config-schema.js';
 import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
-import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
+import type { CallOptions, CallPassthrough, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
 import { type LlamaGateError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
@@ -92,6 +92,10 @@ export interface RouteCallOptions {
    * function it returns is called when the attempt ends (for a stream: when its first output part arrived).
    */
   onAttempt?: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
+  /** Handed to every attempt's model call (a same-format passthrough only the matching adapter reads). */
+  passthrough?: CallPassthrough;
+  /** Told when each attempt starts and ends (metrics, request logs); must not throw. */
+  observer?: AttemptObserver;
 }
 
 export interface AttemptStart {
@@ -110,6 +114,12 @@ export interface AttemptEnd {
   endedAt: number;
   /** undefined for a success. */
   error: LlamaGateError | undefined;
+}
+
+/** What an attempt observer hears: the target tried, how long it took, and the failure when it failed. */
+export interface AttemptObserver {
+  attemptStart?(target: PlannedTarget): void;
+  attemptEnd?(target: PlannedTarget, latencyMs: number, error: LlamaGateError | undefined): void;
 }
 
 export interface RouteOutcome<T> {
@@ -405,10 +415,14 @@ export class Router {
       timeoutMs,
       headers,
       requestId: options.requestId,
+      passthrough: options.passthrough,
     };
+    const observer = options.observer;
+    observer?.attemptStart?.(target);
     try {
       const value = await attempt(target, call, control);
       ended?.({ endedAt: performance.now(), error: undefined });
+      observer?.attemptEnd?.(target, performance.now() - startedAt, undefined);
       if (!deferred) {
         ticket.success({ kind: 'latency', ms: performance.now() - startedAt });
         ticket.release();
@@ -425,6 +439,7 @@ export class Router {
         error.code === 'upstream_timeout' && timeoutMs !== undefined && normal !== undefined && timeoutMs < normal;
       ticket.failure(error, countsAgainstBackend(error) && !cutShort);
       ticket.release();
+      observer?.attemptEnd?.(target, performance.now() - startedAt, error);
       if (stats.breaker.state === 'cooling-down' && stateBefore !== 'cooling-down') {
         this.#logger?.warn(
           { backend: target.backend.name, until: stats.snapshot().cooldownUntil, code: error.code },

@@ -1,10 +1,11 @@
 import type { GatewayConfig } from '../config/config-schema.js';
 import type { ModelResolver } from '../router/model-resolver.js';
 import type { AttemptEnd, AttemptStart, Router } from '../router/router.js';
-import type { ChatResult, Usage, Warning } from '../spec/chat.js';
+import type { ChatResult, Usage } from '../spec/chat.js';
+import type { ChatCallWrapper } from '../spec/chat-call.js';
 import type { LlamaGateError } from '../spec/errors.js';
-import type { BillingSession } from './billing/billing-session.js';
 import type { ConfigReloader } from './config-reloader.js';
+import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
@@ -23,7 +24,15 @@ export interface GatewayContext {
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
+  /**
+   * Wrappers the chat exchange applies around the routed model call, outermost first (the MCP tool loop is
+   * one). Features register theirs when the context is built.
+   */
+  readonly chatWrappers?: readonly ChatCallWrapper[];
 }
+
+/** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */
+export type CallerRole = 'key' | 'master' | 'api-key' | 'open';
 
 /** Per-request facts gathered by the stages and written in the one log line at the end. */
 export interface RequestState {
@@ -50,19 +59,32 @@ export interface RequestState {
   stream?: boolean;
   timeToFirstChunkMs?: number;
   errorCode?: string;
-  /** The caller's billing (virtual key or unbilled caller), when the gateway runs with billing. */
-  billing?: BillingSession;
-  /** The route's path pattern (`/v1/models/*`), or `unmatched`. */
-  route?: string;
+  /** Who called, once authenticated: a virtual key (billed), the master key, the shared API_KEY, or anyone. */
+  role?: CallerRole;
+  /** The virtual key that called, when one did. */
+  keyId?: string;
+  /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
+  observers?: ExchangeObserver[];
+  /** What billing metered and charged (set when it settles). */
+  metered?: {
+    usage: {
+      promptTokens: number;
+      completionTokens: number | undefined;
+      cachedTokens: number | undefined;
+      reasoningTokens: number | undefined;
+      estimated: boolean;
+    };
+    cost: number;
+  };
   /** Finish reasons of the answer (for traces). */
   finishReasons?: string[];
   /** Metrics, tracing and the request log listening to this request, when any is on. */
   observation?: RequestObserver;
 }
 
-/** What handlers and features may tell the observability stage (see server/observability). */
+/** What the exchange and features may tell the observability stage (see server/observability). */
 export interface RequestObserver {
-  /** Pass as `RouteCallOptions.onAttempt`: each upstream attempt's start and end. */
+  /** Pass as `RouteCallOptions.onAttempt`: each upstream attempt's start and end (and trace headers). */
   readonly onAttempt: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
   /** The failure the server answers with. */
   failed(error: LlamaGateError): void;
@@ -73,14 +95,4 @@ export interface RequestObserver {
   toolCall(server: string, tool: string): (error?: { type: string; message?: string }) => void;
   /** `traceparent`/`tracestate` to propagate (MCP `_meta`); empty when tracing is off. */
   traceCarrier(): Record<string, string>;
-}
-
-/** Header-safe text for `x-llamagate-warnings`: printable ASCII only, warnings separated by "; ". */
-export function warningsHeader(warnings: readonly Warning[]): string | undefined {
-  if (warnings.length === 0) return undefined;
-  return warnings
-    .map((warning) => (warning.setting !== undefined ? `${warning.setting}: ${warning.message}` : warning.message))
-    .join('; ')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, 2000);
 }

@@ -1,41 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayContext, RequestState } from './gateway-context.js';
+import type { Route } from './route.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
-import { handleChatCompletions } from './routes/chat-completions.js';
+import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 
-export type RouteHandler = (
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-) => Promise<void>;
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Exact path, or a prefix ending in `/*`. */
-  path: string;
-  handler: RouteHandler;
-  /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
-  open?: boolean;
-}
-
 export const CORE_ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
-  { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
-  { method: 'GET', path: '/v1/models', handler: handleListModels },
-  { method: 'GET', path: '/v1/models/*', handler: handleGetModel },
-  { method: 'GET', path: '/health', handler: handleHealth, open: true },
-  { method: 'GET', path: '/health/live', handler: handleLive, open: true },
-  { method: 'GET', path: '/health/ready', handler: handleReady, open: true },
-  { method: 'GET', path: '/v1/hardware/recommendations', handler: handleHardwareRecommendations, open: true },
-  // Admin routes check the master key themselves (not API keys, not the credit hook).
-  { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
-  { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
+  chatCompletionsRoute,
+  { method: 'POST', path: '/v1/embeddings', auth: 'key', handler: handleEmbeddings },
+  { method: 'GET', path: '/v1/models', auth: 'key', handler: handleListModels },
+  { method: 'GET', path: '/v1/models/*', auth: 'key', handler: handleGetModel },
+  { method: 'GET', path: '/health', auth: 'none', handler: handleHealth },
+  { method: 'GET', path: '/health/live', auth: 'none', handler: handleLive },
+  { method: 'GET', path: '/health/ready', auth: 'none', handler: handleReady },
+  { method: 'GET', path: '/v1/hardware/recommendations', auth: 'none', handler: handleHardwareRecommendations },
+  { method: 'POST', path: '/admin/reload', auth: 'master', handler: handleAdminReload },
+  { method: 'GET', path: '/admin/backends', auth: 'master', handler: handleAdminBackends },
 ];
 
 export interface RouteMatch {

@@ -10,12 +10,14 @@ import type { AttemptEnd, AttemptStart } from '../../router/router.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import type { BatchingWriter } from '../../storage/batching-usage-writer.js';
 import type { RequestAttempt, RequestLog, RequestLogRecord } from '../../storage/request-log.js';
+import type { ExchangeObserver } from '../exchange/exchange-events.js';
 import type { GatewayContext, RequestObserver, RequestState } from '../gateway-context.js';
 import { type ErrorType, errorTypeOf, errorTypeOfCode } from '../metrics/error-type.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { Route } from '../route-table.js';
+import type { Route } from '../route.js';
 import { metricsRoutes } from '../routes/metrics.js';
 import { requestLogRoutes } from '../routes/request-log.js';
+import type { Stage } from '../stages/stage.js';
 import type { GatewayTracing, RequestTrace } from '../tracing/gateway-tracing.js';
 import { BodyRedactor, type CapturedBodies, captureBodies } from './body-capture.js';
 
@@ -39,7 +41,7 @@ const OPERATION_BY_FORMAT: Readonly<Record<string, string>> = {
 };
 
 /** One request's observed facts, gathered while it runs. */
-export class RequestObservation implements RequestObserver {
+export class RequestObservation implements RequestObserver, ExchangeObserver {
   readonly route: string;
   readonly format: string | undefined;
   readonly attempts: RequestAttempt[] = [];
@@ -93,6 +95,11 @@ export class RequestObservation implements RequestObserver {
 
   failed(error: LlamaGateError): void {
     this.errorType = errorTypeOf(error);
+  }
+
+  /** Exchange event: the call failed (an upstream's failure is the provider's fault, not the gateway's). */
+  error(error: LlamaGateError): void {
+    this.failed(error);
   }
 
   toolCall(server: string, tool: string): (error?: { type: string; message?: string }) => void {
@@ -164,8 +171,22 @@ export class GatewayObservability {
       this.#bodies === 'off' ? undefined : captureBodies(request, response, this.#bodies, this.#redactor.maxBytes);
     const observation = new RequestObservation(this, route, trace, capture);
     state.observation = observation;
+    if (state.observers === undefined) state.observers = [observation];
+    else state.observers.push(observation);
     this.#active.add(state);
     return observation;
+  }
+
+  /** The stage of one route: begins before the inner stages, finishes after billing settled. */
+  stage(route: string): Stage {
+    return async (context, request, response, state, next) => {
+      this.begin(request, response, state, route);
+      try {
+        await next(context, request, response, state);
+      } finally {
+        this.finish(context, state, response);
+      }
+    };
   }
 
   /** After the response and billing: metrics, the server span's end, the request-log row. */
@@ -180,7 +201,7 @@ export class GatewayObservability {
     else if (errorType === undefined && state.errorCode !== undefined) errorType = errorTypeOfCode(state.errorCode);
     if (status < 400 && state.errorCode === undefined) errorType = undefined;
     const durationMs = now - state.startedAt;
-    const metered = state.billing?.metered;
+    const metered = state.metered;
     const usage = state.usage;
     const inputTokens = metered?.usage.promptTokens ?? usage?.promptTokens;
     const outputTokens = metered?.usage.completionTokens ?? usage?.completionTokens;
@@ -202,7 +223,7 @@ export class GatewayObservability {
       backend: state.backend ?? observation.attempts.at(-1)?.backend,
       status,
       errorType,
-      keyId: state.billing?.key?.id,
+      keyId: state.keyId,
       durationSeconds: durationMs / 1000,
       overheadSeconds: overheadMs === undefined ? undefined : overheadMs / 1000,
       ttftSeconds: ttfc === undefined ? undefined : ttfc / 1000,
@@ -235,7 +256,7 @@ export class GatewayObservability {
       writer.write({
         id: state.id,
         time: Math.round(performance.timeOrigin + state.startedAt),
-        keyId: state.billing?.key?.id ?? null,
+        keyId: state.keyId ?? null,
         route: observation.route,
         format: observation.format,
         model: state.model ?? null,

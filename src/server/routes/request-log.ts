@@ -13,8 +13,7 @@ import type { RequestLog, RequestLogQuery, RequestLogRecord } from '../../storag
 import { parseTime } from '../billing/key-views.js';
 import type { RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
-import type { Route, RouteHandler } from '../route-table.js';
-import { requireMasterKey } from './admin-auth.js';
+import type { Route, RouteHandler } from '../route.js';
 
 function summary(record: RequestLogRecord) {
   return {
@@ -143,9 +142,8 @@ function idFrom(state: RequestState, prefix: string): string {
 
 /** The virtual key a /v1/requests caller may see (null scope: the master key sees every key). */
 function callerScope(state: RequestState): { keyId: string } | null {
-  const billing = state.billing;
-  if (billing?.role === 'key' && billing.key !== undefined) return { keyId: billing.key.id };
-  if (billing?.role === 'master') return null;
+  if (state.role === 'key' && state.keyId !== undefined) return { keyId: state.keyId };
+  if (state.role === 'master') return null;
   throw new PermissionDeniedError({ message: '/v1/requests needs a virtual API key (sk-lg-…)', isRetryable: false });
 }
 
@@ -154,12 +152,10 @@ function notFound(id: string): NotFoundError {
 }
 
 export function requestLogRoutes(log: RequestLog): Route[] {
-  const adminList: RouteHandler = async (context, request, response, state) => {
-    requireMasterKey(context, request, state);
+  const adminList: RouteHandler = async (_context, request, response) => {
     sendJson(response, 200, await page(log, requestLogQuery(request)));
   };
-  const adminOne: RouteHandler = async (context, request, response, state) => {
-    requireMasterKey(context, request, state);
+  const adminOne: RouteHandler = async (_context, _request, response, state) => {
     const id = idFrom(state, '/admin/requests/');
     const record = await log.get(id);
     if (record === undefined) throw notFound(id);
@@ -179,9 +175,9 @@ export function requestLogRoutes(log: RequestLog): Route[] {
     sendJson(response, 200, detail(record));
   };
   return [
-    { method: 'GET', path: '/admin/requests', handler: adminList, open: true },
-    { method: 'GET', path: '/admin/requests/*', handler: adminOne, open: true },
-    { method: 'GET', path: '/v1/requests', handler: ownList },
-    { method: 'GET', path: '/v1/requests/*', handler: ownOne },
+    { method: 'GET', path: '/admin/requests', auth: 'master', handler: adminList },
+    { method: 'GET', path: '/admin/requests/*', auth: 'master', handler: adminOne },
+    { method: 'GET', path: '/v1/requests', auth: 'key', handler: ownList },
+    { method: 'GET', path: '/v1/requests/*', auth: 'key', handler: ownOne },
   ];
 }
