@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BILLING_ENVIRONMENT_VARIABLES, billingSchema, pricesSchema } from './billing-schema.js';
 import { MCP_ENVIRONMENT_VARIABLES, mcpSchema } from './mcp-schema.js';
+import { OBSERVABILITY_ENVIRONMENT_VARIABLES, observabilitySchema } from './observability-schema.js';
 import {
   modelsSchema,
   poolMemberSchema,
@@ -91,6 +92,8 @@ export const configSchema = z.object({
   prices: pricesSchema.default({}),
   /** Virtual keys, credits and usage (see billing-schema.ts). */
   billing: billingSchema,
+  /** Metrics and the request log (see observability-schema.ts). */
+  observability: observabilitySchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
   /** MCP servers and the tool loop (see mcp-schema.ts); a top-level `mcpServers` map is folded in by the loader. */
   mcp: mcpSchema,
@@ -147,6 +150,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
   ...BILLING_ENVIRONMENT_VARIABLES,
   ...MCP_ENVIRONMENT_VARIABLES,
+  ...OBSERVABILITY_ENVIRONMENT_VARIABLES,
 };
 
 /** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */

@@ -7,6 +7,7 @@ import { uuidV7 } from '../provider-utils/ids.js';
 import { MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
+import type { GatewayObservability } from './observability/gateway-observability.js';
 import type { Route } from './route.js';
 import { CORE_ROUTES, compileRoutes } from './route-table.js';
 import { keyAuthStage, masterAuthStage } from './stages/auth.js';
@@ -43,6 +44,11 @@ export interface GatewayServerOptions {
    * and usage routes, settles and records each request after its handler, and is closed with the server.
    */
   billing?: GatewayBillingPlugin;
+  /**
+   * Metrics, tracing and the request log (`openGatewayObservability`): a stage around every route (outside
+   * billing's, so it sees the settled cost), `/metrics` and the request-log routes; closed with the server.
+   */
+  observability?: GatewayObservability;
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -80,18 +86,25 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const failures = new AuthFailureLimiter(initial.config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE);
   const keyAuth = keyAuthStage(failures, billing);
   const masterAuth = masterAuthStage(failures);
-  const outer: Stage[] = billing === undefined ? [requestLogStage] : [requestLogStage, billingSettleStage(billing)];
+  const observability = options.observability;
+  const outerFor = (routePath: string): Stage[] => [
+    requestLogStage,
+    ...(observability === undefined ? [] : [observability.stage(routePath)]),
+    ...(billing === undefined ? [] : [billingSettleStage(billing)]),
+  ];
   const pipeline = (route: Route): Route => {
-    const stages = [...outer, errorResponseStage(route.encodeError ?? encodeOpenAIError)];
+    const stages = [...outerFor(route.path), errorResponseStage(route.encodeError ?? encodeOpenAIError)];
     if (route.auth === 'key') stages.push(keyAuth, rateLimitStage);
     else if (route.auth === 'master') stages.push(masterAuth, rateLimitStage);
     return { ...route, handler: compose(stages, startedHandler(route.handler)) };
   };
   const matchRoute = compileRoutes(
-    [...(options.routes ?? []), ...(billing?.routes ?? []), ...CORE_ROUTES].map(pipeline),
+    [...(options.routes ?? []), ...(observability?.routes ?? []), ...(billing?.routes ?? []), ...CORE_ROUTES].map(
+      pipeline,
+    ),
   );
   const unmatched = compose(
-    [...outer, errorResponseStage(encodeOpenAIError)],
+    [...outerFor('unmatched'), errorResponseStage(encodeOpenAIError)],
     async (_current, request, response, state) => {
       const allowed = matchRoute(request.method ?? 'GET', state.path).allowed;
       if (allowed.length > 0) {
@@ -103,6 +116,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       throw new NotFoundError({ message: `Unknown path ${state.path}`, param: null });
     },
   );
+
+  observability?.watchRouter(() => context.router);
 
   const handle = (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
@@ -179,7 +194,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
         const onListening = () => {
           server.off('error', onError);
           context.router.start();
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          if (observability === undefined) resolve(address);
+          else observability.listen(host).then(() => resolve(address), reject);
         };
         server.once('error', onError);
         server.once('listening', onListening);
@@ -205,6 +222,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       await closed;
       await billing?.close();
       await context.mcp?.close();
+      await observability?.close();
       await closeSharedDispatcher();
     },
   };

@@ -62,6 +62,9 @@ class RoutedChatCall implements ChatCall, AttemptObserver {
   generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     return this.router.generate(this.plan, request, this.#options(request, options)).then((outcome) => {
       this.#record(outcome);
+      if (this.state.observation !== undefined) {
+        this.state.finishReasons = outcome.value.choices.map((choice) => choice.finishReason);
+      }
       return outcome.value;
     });
   }
@@ -145,6 +148,7 @@ export async function runChatExchange(
     requestId: state.id,
     trace,
     passthrough: call.passthrough,
+    onAttempt: state.observation?.onAttempt,
   };
   const routed = new RoutedChatCall(context.router, plan, call.request, options, state);
   if (state.observers !== undefined) options.observer = routed;

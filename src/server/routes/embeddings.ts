@@ -52,6 +52,7 @@ export const handleEmbeddings: RouteHandler = async (context, request, response,
         requestId: state.id,
         trace,
         passthrough: decoded.passthrough,
+        onAttempt: state.observation?.onAttempt,
       },
     )
     .catch((error: unknown) => {
