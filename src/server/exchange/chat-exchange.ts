@@ -131,7 +131,8 @@ export async function runChatExchange(
 ): Promise<ChatOutcome> {
   state.model = call.model;
   state.stream = call.stream;
-  await emitAdmit(state, { kind: 'chat', model: call.model, request: call.request, stream: call.stream });
+  if (state.observers !== undefined)
+    await emitAdmit(state, { kind: 'chat', model: call.model, request: call.request, stream: call.stream });
   const plan = context.router.plan({
     model: call.model,
     path: state.path,
@@ -186,7 +187,7 @@ async function generateChat(
       if (hit !== undefined) {
         state.cache = 'HIT';
         emitUsage(state, hit.usage);
-        await emitAnswer(state, { kind: 'chat', result: hit });
+        if (state.observers !== undefined) await emitAnswer(state, { kind: 'chat', result: hit });
         return { kind: 'result', result: hit, headers: { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' } };
       }
       state.cache = 'MISS';
@@ -202,7 +203,7 @@ async function generateChat(
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  await emitAnswer(state, { kind: 'chat', result });
+  if (state.observers !== undefined) await emitAnswer(state, { kind: 'chat', result });
   return { kind: 'result', result, headers };
 }
 
