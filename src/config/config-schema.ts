@@ -87,6 +87,10 @@ export const configSchema = z.object({
   /** Virtual keys, credits and usage (see billing-schema.ts). */
   billing: billingSchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
+  /** Stored Responses API responses (`store: true`): how long they are kept. */
+  responses: z.object({ retentionMs: duration('RESPONSES_RETENTION') }),
+  /** Ollama's own API (`/api/*`): the key applied to requests that send none (many Ollama clients cannot). */
+  ollamaApi: z.object({ defaultKey: z.string().optional() }),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
@@ -107,6 +111,8 @@ export const DEFAULTS = {
   dataDir: './data',
   defaultBackend: 'ollama',
   healthCheckIntervalMs: '30s',
+  responses: { retentionMs: '720h' },
+  ollamaApi: {},
 } as const;
 
 /** Environment variable → config path. The README's configuration table mirrors this list. */
@@ -137,6 +143,8 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   REDIS_URL: 'redisUrl',
   DEFAULT_BACKEND: 'defaultBackend',
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
+  RESPONSES_RETENTION: 'responses.retentionMs',
+  OLLAMA_API_DEFAULT_KEY: 'ollamaApi.defaultKey',
   ...BILLING_ENVIRONMENT_VARIABLES,
 };
 

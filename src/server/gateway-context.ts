@@ -7,6 +7,7 @@ import type { ConfigReloader } from './config-reloader.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
+import type { ResponsesState } from './responses-state.js';
 
 /** Everything a request handler needs, built once at start-up (and swapped whole on reload). */
 export interface GatewayContext {
@@ -22,6 +23,8 @@ export interface GatewayContext {
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
+  /** Stored Responses API responses (opened on first use; kept across reloads). */
+  readonly responses?: ResponsesState;
 }
 
 /** Per-request facts gathered by the stages and written in the one log line at the end. */

@@ -8,7 +8,7 @@ import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError 
 import { requireApiKey } from './auth.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
-import { addResponseHeaders, sendError } from './http-io.js';
+import { addResponseHeaders, sendError, sendJson } from './http-io.js';
 import { requestLineWriter } from './request-log.js';
 import { CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
 
@@ -90,9 +90,11 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       options.onFinished?.(current, state, response.statusCode);
       if (inFlight === 0) drained?.();
     });
+    let route: Route | undefined;
     try {
       const path = state.path;
       const match = matchRoute(request.method ?? 'GET', path);
+      route = match.route;
       if (match.route === undefined) {
         if (match.allowed.length > 0) {
           response.setHeader('allow', match.allowed.join(', '));
@@ -102,6 +104,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
         }
         throw new NotFoundError({ message: `Unknown path ${path}`, param: null });
       }
+      const defaultKey = match.route.defaultKey?.(current);
+      if (defaultKey !== undefined && !hasCredential(request)) request.headers.authorization = `Bearer ${defaultKey}`;
       if (match.route.open !== true) {
         // Awaited only when billing or an authorize hook made the check asynchronous.
         const checking = guard(current, request, response, state);
@@ -114,8 +118,13 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       if (failure.status >= 500 && failure.code === 'internal_error') {
         current.logger.error({ requestId: id, err: error }, 'unexpected error');
       }
-      if (!response.headersSent) sendError(response, failure, id);
-      else if (!response.writableEnded) response.end();
+      if (!response.headersSent) {
+        if (route?.encodeError === undefined) sendError(response, failure, id);
+        else {
+          const encoded = route.encodeError(failure, id);
+          sendJson(response, encoded.status, encoded.body, encoded.headers);
+        }
+      } else if (!response.writableEnded) response.end();
     }
     // Awaited only when there is work: `await undefined` still costs a microtask turn on every request.
     if (options.billing !== undefined) await options.billing.finish(state, response);
@@ -218,9 +227,14 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       server.closeAllConnections();
       await closed;
       await options.billing?.close();
+      await context.responses?.close();
       await closeSharedDispatcher();
     },
   };
+}
+
+function hasCredential(request: IncomingMessage): boolean {
+  return request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
 }
 
 function authenticate(context: GatewayContext, request: IncomingMessage, state: RequestState): void {

@@ -1,12 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type LlamaGateError, NotFoundError } from '../spec/errors.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
+import { handleCompletions } from './routes/completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
+import {
+  handleOllamaChat,
+  handleOllamaEmbed,
+  handleOllamaEmbeddings,
+  handleOllamaGenerate,
+  handleOllamaManagement,
+  handleOllamaPs,
+  handleOllamaShow,
+  handleOllamaTags,
+  handleOllamaVersion,
+} from './routes/ollama-api.js';
+import { handleCreateResponse, handleDeleteResponse, handleGetResponse } from './routes/responses.js';
+import type { EncodedError } from './wire/chat-codec.js';
+import { encodeOllamaError } from './wire/ollama/ollama-codecs.js';
 
 export type RouteHandler = (
   context: GatewayContext,
@@ -22,10 +38,49 @@ export interface Route {
   handler: RouteHandler;
   /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
   open?: boolean;
+  /** The error shape of this route's API (Ollama's `{"error": "..."}`); OpenAI's by default. */
+  encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
+  /** A key used when the request sends none (Ollama's API, whose clients often cannot send one). */
+  defaultKey?: (context: GatewayContext) => string | undefined;
 }
+
+/** Ollama's API: its error shape, and the operator's default key for clients that send none. */
+function ollamaRoute(method: Route['method'], path: string, handler: RouteHandler): Route {
+  return {
+    method,
+    path,
+    handler,
+    encodeError: (error) => encodeOllamaError(error),
+    defaultKey: (context) => context.config.ollamaApi.defaultKey || undefined,
+  };
+}
+
+const unknownOllamaPath: RouteHandler = async (_context, request, _response, state) => {
+  throw new NotFoundError({ message: `Unknown path ${state.path} (${request.method})` });
+};
 
 export const CORE_ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
+  { method: 'POST', path: '/v1/completions', handler: handleCompletions },
+  { method: 'POST', path: '/v1/responses', handler: handleCreateResponse },
+  { method: 'GET', path: '/v1/responses/*', handler: handleGetResponse },
+  { method: 'DELETE', path: '/v1/responses/*', handler: handleDeleteResponse },
+  ollamaRoute('POST', '/api/chat', handleOllamaChat),
+  ollamaRoute('POST', '/api/generate', handleOllamaGenerate),
+  ollamaRoute('POST', '/api/embed', handleOllamaEmbed),
+  ollamaRoute('POST', '/api/embeddings', handleOllamaEmbeddings),
+  ollamaRoute('GET', '/api/tags', handleOllamaTags),
+  ollamaRoute('POST', '/api/show', handleOllamaShow),
+  ollamaRoute('GET', '/api/ps', handleOllamaPs),
+  { ...ollamaRoute('GET', '/api/version', handleOllamaVersion), open: true },
+  ollamaRoute('POST', '/api/pull', handleOllamaManagement),
+  ollamaRoute('POST', '/api/push', handleOllamaManagement),
+  ollamaRoute('POST', '/api/create', handleOllamaManagement),
+  ollamaRoute('POST', '/api/copy', handleOllamaManagement),
+  ollamaRoute('DELETE', '/api/delete', handleOllamaManagement),
+  ollamaRoute('GET', '/api/*', unknownOllamaPath),
+  ollamaRoute('POST', '/api/*', unknownOllamaPath),
+  ollamaRoute('DELETE', '/api/*', unknownOllamaPath),
   { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', handler: handleListModels },
   { method: 'GET', path: '/v1/models/*', handler: handleGetModel },
