@@ -8,9 +8,10 @@ import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError 
 import { requireApiKey } from './auth.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
-import { addResponseHeaders, sendError, sendJson } from './http-io.js';
+import { addResponseHeaders, sendError } from './http-io.js';
 import { requestLineWriter } from './request-log.js';
 import { CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
+import { encodeOpenAIError } from './wire/openai-chat/openai-chat-codec.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
 
@@ -118,13 +119,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       if (failure.status >= 500 && failure.code === 'internal_error') {
         current.logger.error({ requestId: id, err: error }, 'unexpected error');
       }
-      if (!response.headersSent) {
-        if (route?.encodeError === undefined) sendError(response, failure, id);
-        else {
-          const encoded = route.encodeError(failure, id);
-          sendJson(response, encoded.status, encoded.body, encoded.headers);
-        }
-      } else if (!response.writableEnded) response.end();
+      if (!response.headersSent) sendError(response, failure, id, route?.encodeError ?? encodeOpenAIError);
+      else if (!response.writableEnded) response.end();
     }
     // Awaited only when there is work: `await undefined` still costs a microtask turn on every request.
     if (options.billing !== undefined) await options.billing.finish(state, response);
@@ -139,7 +135,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   ): Promise<void> | undefined => {
     if (options.billing !== undefined || options.authorize !== undefined) {
       return (async () => {
-        if (options.billing !== undefined) await options.billing.authenticate(current, request, state);
+        if (options.billing !== undefined) await options.billing.authenticate(current, request, response, state);
         else authenticate(current, request, state);
         if (options.authorize !== undefined) await options.authorize(current, request, state);
         limit(current, response, state);
@@ -153,7 +149,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const listener = (request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       context.logger.error({ err: error }, 'request handler crashed');
-      if (!response.headersSent) sendError(response, toLlamaGateError(error), 'unknown');
+      if (!response.headersSent) sendError(response, toLlamaGateError(error), 'unknown', encodeOpenAIError);
     });
   };
   const tls = initial.config.tls;

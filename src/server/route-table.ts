@@ -3,26 +3,26 @@ import { type LlamaGateError, NotFoundError } from '../spec/errors.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
-import { handleChatCompletions } from './routes/chat-completions.js';
-import { handleCompletions } from './routes/completions.js';
+import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { completionsRoute } from './routes/completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 import {
-  handleOllamaChat,
   handleOllamaEmbed,
   handleOllamaEmbeddings,
-  handleOllamaGenerate,
   handleOllamaManagement,
   handleOllamaPs,
   handleOllamaShow,
   handleOllamaTags,
   handleOllamaVersion,
+  OLLAMA_ROUTE,
+  ollamaChatRoute,
+  ollamaGenerateRoute,
 } from './routes/ollama-api.js';
-import { handleCreateResponse, handleDeleteResponse, handleGetResponse } from './routes/responses.js';
+import { createResponseRoute, handleDeleteResponse, handleGetResponse } from './routes/responses.js';
 import type { EncodedError } from './wire/chat-codec.js';
-import { encodeOllamaError } from './wire/ollama/ollama-codecs.js';
 
 export type RouteHandler = (
   context: GatewayContext,
@@ -38,7 +38,7 @@ export interface Route {
   handler: RouteHandler;
   /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
   open?: boolean;
-  /** The error shape of this route's API (Ollama's `{"error": "..."}`); OpenAI's by default. */
+  /** Failures before the response started, in the route's wire format (OpenAI's when absent). */
   encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
   /** A key used when the request sends none (Ollama's API, whose clients often cannot send one). */
   defaultKey?: (context: GatewayContext) => string | undefined;
@@ -46,13 +46,7 @@ export interface Route {
 
 /** Ollama's API: its error shape, and the operator's default key for clients that send none. */
 function ollamaRoute(method: Route['method'], path: string, handler: RouteHandler): Route {
-  return {
-    method,
-    path,
-    handler,
-    encodeError: (error) => encodeOllamaError(error),
-    defaultKey: (context) => context.config.ollamaApi.defaultKey || undefined,
-  };
+  return { method, path, handler, ...OLLAMA_ROUTE };
 }
 
 const unknownOllamaPath: RouteHandler = async (_context, request, _response, state) => {
@@ -60,13 +54,13 @@ const unknownOllamaPath: RouteHandler = async (_context, request, _response, sta
 };
 
 export const CORE_ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
-  { method: 'POST', path: '/v1/completions', handler: handleCompletions },
-  { method: 'POST', path: '/v1/responses', handler: handleCreateResponse },
+  chatCompletionsRoute,
+  completionsRoute,
+  createResponseRoute,
   { method: 'GET', path: '/v1/responses/*', handler: handleGetResponse },
   { method: 'DELETE', path: '/v1/responses/*', handler: handleDeleteResponse },
-  ollamaRoute('POST', '/api/chat', handleOllamaChat),
-  ollamaRoute('POST', '/api/generate', handleOllamaGenerate),
+  ollamaChatRoute,
+  ollamaGenerateRoute,
   ollamaRoute('POST', '/api/embed', handleOllamaEmbed),
   ollamaRoute('POST', '/api/embeddings', handleOllamaEmbeddings),
   ollamaRoute('GET', '/api/tags', handleOllamaTags),

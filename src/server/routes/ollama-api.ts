@@ -9,56 +9,48 @@ import { resolveOllamaBaseURL } from '../../providers/ollama/ollama-host.js';
 import type { FallbackTrace } from '../../router/fallback-runner.js';
 import type { EmbeddingRequest } from '../../spec/embedding.js';
 import { NotFoundError, PermissionDeniedError, ProviderAPIError, ServiceUnavailableError } from '../../spec/errors.js';
-import { runCodecChat } from '../codec-chat.js';
+import { emitAdmit, emitAnswer, emitUsage } from '../exchange/emit.js';
+import { addTriedHeaders, recordServed, requestTiming, upstreamHeaders } from '../exchange/route-call.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson, writeResponseHead } from '../http-io.js';
-import type { ChatCodec } from '../wire/chat-codec.js';
+import type { Route } from '../route-table.js';
 import type { OllamaCall } from '../wire/ollama/decode-ollama-request.js';
 import { encodeOllamaLoad } from '../wire/ollama/encode-ollama-response.js';
-import { ollamaChatCodec, ollamaGenerateCodec } from '../wire/ollama/ollama-codecs.js';
+import { encodeOllamaError, ollamaChatCodec, ollamaGenerateCodec } from '../wire/ollama/ollama-codecs.js';
 import { invalidField, readNumber, requireModel, requireObject } from '../wire/wire-fields.js';
-import { addTriedHeaders, recordServed, requestTiming } from './chat-completions.js';
+import { chatRoute } from './chat-route.js';
 import { listAllModels } from './models.js';
 
-async function runOllama(
-  codec: ChatCodec<OllamaCall>,
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-): Promise<void> {
-  const raw = await readBody(request, context.config.maxBodySize);
-  const call = codec.decode(parseJsonBody(raw), raw, request.headers);
-  if (call.loadOnly) {
+/** Ollama's API on every route: its error shape, and the operator's default key for clients that send none. */
+export const OLLAMA_ROUTE: Pick<Route, 'encodeError' | 'defaultKey'> = {
+  encodeError: (error) => encodeOllamaError(error),
+  defaultKey: (context) => context.config.ollamaApi.defaultKey || undefined,
+};
+
+/** An empty prompt or message list only loads the model in Ollama: answered here, without an upstream call. */
+function answerLoadOnly(endpoint: 'chat' | 'generate') {
+  return (call: OllamaCall, _context: GatewayContext, response: ServerResponse, state: RequestState) => {
+    if (!call.loadOnly) return false;
     state.model = call.model;
-    const body = encodeOllamaLoad(codec.format === 'ollama-chat' ? 'chat' : 'generate', {
-      requestId: state.id,
-      model: call.model,
-      created: 0,
-    });
+    const body = encodeOllamaLoad(endpoint, { requestId: state.id, model: call.model, created: 0 });
     if (!call.stream) sendJson(response, 200, body);
     else {
       writeResponseHead(response, 200, undefined, 'application/x-ndjson');
       response.end(`${JSON.stringify(body)}\n`);
     }
-    return;
-  }
-  await runCodecChat(context, request, response, state, codec, call);
+    return true;
+  };
 }
 
-export const handleOllamaChat = (
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-) => runOllama(ollamaChatCodec, context, request, response, state);
+export const ollamaChatRoute: Route = {
+  ...chatRoute('/api/chat', ollamaChatCodec, answerLoadOnly('chat')),
+  ...OLLAMA_ROUTE,
+};
 
-export const handleOllamaGenerate = (
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-) => runOllama(ollamaGenerateCodec, context, request, response, state);
+export const ollamaGenerateRoute: Route = {
+  ...chatRoute('/api/generate', ollamaGenerateCodec, answerLoadOnly('generate')),
+  ...OLLAMA_ROUTE,
+};
 
 /** `/api/embed` (`input`: string or list) and the older `/api/embeddings` (`prompt`). */
 async function embed(
@@ -82,7 +74,7 @@ async function embed(
         : undefined;
   if (input === undefined) throw invalidField(`'${field}' must be a string or a non-empty list of strings`, field);
   state.model = model;
-  await state.billing?.admitEmbedding(response, model, input);
+  await emitAdmit(state, { kind: 'embeddings', model, input });
   const embeddingRequest: EmbeddingRequest = { input };
   const dimensions = readNumber(body, 'dimensions', 1, 65_536, true);
   if (dimensions !== undefined) embeddingRequest.dimensions = dimensions;
@@ -97,7 +89,7 @@ async function embed(
         signal: state.signal,
         deadlineMs: timing.deadlineMs,
         requestTimeoutMs: timing.requestTimeoutMs,
-        headers: { 'x-request-id': state.id },
+        headers: upstreamHeaders(state),
         requestId: state.id,
         trace,
       },
@@ -109,8 +101,8 @@ async function embed(
   recordServed(state, outcome);
   const result = outcome.value;
   const tokens = result.usage.promptTokens;
-  state.usage = tokens === undefined ? {} : { promptTokens: tokens, totalTokens: tokens };
-  await state.billing?.charge(response);
+  emitUsage(state, tokens === undefined ? {} : { promptTokens: tokens, totalTokens: tokens });
+  await emitAnswer(state, { kind: 'embeddings', model: result.model, results: [result] });
   if (legacy) {
     sendJson(response, 200, { embedding: result.embeddings[0] ?? [] });
     return;
@@ -287,8 +279,8 @@ export async function handleOllamaManagement(
   if (MANAGEMENT[path] === undefined) throw new NotFoundError({ message: `Unknown path ${path}` });
   const master = context.config.masterKey || context.config.apiKey;
   const isMaster =
-    state.billing !== undefined
-      ? state.billing.role === 'master'
+    state.role !== undefined
+      ? state.role === 'master'
       : master !== undefined && master !== '' && state.credential === master;
   if (!isMaster) {
     throw new PermissionDeniedError({

@@ -5,19 +5,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { StoredResponse } from '../../storage/responses/response-store.js';
-import { runCodecChat } from '../codec-chat.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
-import { parseJsonBody, readBody, sendJson } from '../http-io.js';
+import { sendJson } from '../http-io.js';
 import type { ResponsesState } from '../responses-state.js';
 import { buildChatRequest } from '../wire/openai-responses/decode-responses-request.js';
 import { itemId, responseIdOfItem } from '../wire/openai-responses/encode-responses-result.js';
 import { openaiResponsesCodec } from '../wire/openai-responses/responses-codec.js';
 import { itemsToMessages } from '../wire/openai-responses/responses-messages.js';
 import type { ConversationItem, InputItem, ResponsesCall } from '../wire/openai-responses/responses-types.js';
+import { chatRoute } from './chat-route.js';
 
 /** Stored responses belong to the virtual key that created them; unbilled callers share one space. */
 function ownerOf(state: RequestState): string {
-  return state.billing?.key?.id ?? '';
+  return state.keyId ?? '';
 }
 
 function stateOf(context: GatewayContext): ResponsesState {
@@ -91,38 +91,38 @@ async function resolveItem(
   return found as unknown as ConversationItem;
 }
 
-export async function handleCreateResponse(
+/** Stored state in, storage of the answer out: the Responses API's step before the exchange. */
+async function prepareResponse(
+  call: ResponsesCall,
   context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
+  _response: ServerResponse,
   state: RequestState,
-): Promise<void> {
-  const raw = await readBody(request, context.config.maxBodySize);
-  const call = openaiResponsesCodec.decode(parseJsonBody(raw), raw, request.headers);
+): Promise<undefined> {
   const needsState =
     call.settings.store ||
     call.settings.previousResponseId !== null ||
     call.input.some((item) => item.type === 'item_reference');
-  if (needsState) {
-    const responses = stateOf(context);
-    const owner = ownerOf(state);
-    const { inputItems, history } = await withState(call, responses, owner);
-    if (call.settings.store) {
-      call.onResponse = (body) => {
-        if (body.status === 'failed') return;
-        responses.save({
-          id: call.responseId,
-          owner,
-          createdAt: Date.now(),
-          response: body as unknown as Record<string, unknown>,
-          inputItems: inputItems as unknown as Record<string, unknown>[],
-          history,
-        });
-      };
-    }
+  if (!needsState) return undefined;
+  const responses = stateOf(context);
+  const owner = ownerOf(state);
+  const { inputItems, history } = await withState(call, responses, owner);
+  if (call.settings.store) {
+    call.onResponse = (body) => {
+      if (body.status === 'failed') return;
+      responses.save({
+        id: call.responseId,
+        owner,
+        createdAt: Date.now(),
+        response: body as unknown as Record<string, unknown>,
+        inputItems: inputItems as unknown as Record<string, unknown>[],
+        history,
+      });
+    };
   }
-  await runCodecChat(context, request, response, state, openaiResponsesCodec, call);
+  return undefined;
 }
+
+export const createResponseRoute = chatRoute('/v1/responses', openaiResponsesCodec, prepareResponse);
 
 /** `/v1/responses/{id}` or `/v1/responses/{id}/input_items` → the id and which of the two. */
 function parsePath(path: string): { id: string; inputItems: boolean } {

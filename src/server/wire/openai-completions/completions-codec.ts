@@ -6,8 +6,9 @@
 import { generateId } from '../../../provider-utils/ids.js';
 import type { ChatRequest, ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
 import { toOpenAIErrorBody } from '../../../spec/errors.js';
-import { encodeFinishReason, encodeUsage } from '../../openai-response.js';
 import type { ChatCodec, DecodedChatCall, ResponseMeta } from '../chat-codec.js';
+import { encodeFinishReason, encodeUsage } from '../openai-chat/encode-response.js';
+import { encodeOpenAIError } from '../openai-chat/openai-chat-codec.js';
 import {
   invalidField,
   isRecord,
@@ -144,8 +145,5 @@ export const openaiCompletionsCodec: ChatCodec<CompletionsCall> = {
     return { kind: 'json', json: body };
   },
   encodeStream: encodeCompletionsStream,
-  encodeError(error, requestId) {
-    const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
-    return { status: status === 499 ? 400 : status, body: toOpenAIErrorBody(error, requestId) };
-  },
+  encodeError: encodeOpenAIError,
 };

@@ -1,8 +1,8 @@
 /**
  * OpenAI's Responses API (`POST /v1/responses`) as a {@link ChatCodec} over the one chat exchange.
  */
-import { toOpenAIErrorBody } from '../../../spec/errors.js';
 import type { ChatCodec } from '../chat-codec.js';
+import { encodeOpenAIError } from '../openai-chat/openai-chat-codec.js';
 import { decodeResponsesRequest } from './decode-responses-request.js';
 import { encodeResponsesResult } from './encode-responses-result.js';
 import { encodeResponsesStream } from './encode-responses-stream.js';
@@ -18,14 +18,5 @@ export const openaiResponsesCodec: ChatCodec<ResponsesCall> = {
     return { kind: 'json', json: response };
   },
   encodeStream: encodeResponsesStream,
-  encodeError(error, requestId) {
-    const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
-    const headers =
-      error.retryAfter === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
-    return {
-      status: status === 499 ? 400 : status,
-      body: toOpenAIErrorBody(error, requestId),
-      ...(headers && { headers }),
-    };
-  },
+  encodeError: encodeOpenAIError,
 };
