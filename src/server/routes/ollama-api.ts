@@ -8,7 +8,13 @@ import { request as undiciRequest } from 'undici';
 import { resolveOllamaBaseURL } from '../../providers/ollama/ollama-host.js';
 import type { FallbackTrace } from '../../router/fallback-runner.js';
 import type { EmbeddingRequest } from '../../spec/embedding.js';
-import { NotFoundError, PermissionDeniedError, ProviderAPIError, ServiceUnavailableError } from '../../spec/errors.js';
+import {
+  AuthenticationError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProviderAPIError,
+  ServiceUnavailableError,
+} from '../../spec/errors.js';
 import { emitAdmit, emitAnswer, emitUsage } from '../exchange/emit.js';
 import { addTriedHeaders, recordServed, requestTiming, upstreamHeaders } from '../exchange/route-call.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
@@ -18,6 +24,7 @@ import type { OllamaCall } from '../wire/ollama/decode-ollama-request.js';
 import { encodeOllamaLoad } from '../wire/ollama/encode-ollama-response.js';
 import { encodeOllamaError, ollamaChatCodec, ollamaGenerateCodec } from '../wire/ollama/ollama-codecs.js';
 import { invalidField, readNumber, requireModel, requireObject } from '../wire/wire-fields.js';
+import { requireMasterKey } from './admin-auth.js';
 import { chatRoute } from './chat-route.js';
 import { listAllModels } from './models.js';
 
@@ -268,7 +275,10 @@ const MANAGEMENT: Record<string, 'POST' | 'DELETE'> = {
   '/api/delete': 'DELETE',
 };
 
-/** pull / push / create / copy / delete: a real Ollama's business, for the gateway's operator only. */
+/**
+ * pull / push / create / copy / delete: a real Ollama's business, for the gateway's operator only (the master
+ * key, checked here as the admin routes do).
+ */
 export async function handleOllamaManagement(
   context: GatewayContext,
   request: IncomingMessage,
@@ -277,12 +287,10 @@ export async function handleOllamaManagement(
 ): Promise<void> {
   const path = state.path.replace(/\/$/, '');
   if (MANAGEMENT[path] === undefined) throw new NotFoundError({ message: `Unknown path ${path}` });
-  const master = context.config.masterKey || context.config.apiKey;
-  const isMaster =
-    state.role !== undefined
-      ? state.role === 'master'
-      : master !== undefined && master !== '' && state.credential === master;
-  if (!isMaster) {
+  try {
+    requireMasterKey(context, request, state);
+  } catch (error) {
+    if (!AuthenticationError.isInstance(error)) throw error;
     throw new PermissionDeniedError({
       message: `${path} manages the Ollama server's models and needs the gateway's master key (LLAMAGATE_MASTER_KEY)`,
     });
