@@ -128,7 +128,6 @@ describe('the ollama client against the gateway', () => {
     expect(response.message.content).toBe('Hello! How are you today?');
     expect(response).toMatchObject({
       done: true,
-      done_reason: 'stop',
       prompt_eval_count: 26,
       eval_count: 298,
       total_duration: 5191566416,
@@ -137,6 +136,33 @@ describe('the ollama client against the gateway', () => {
       model: 'llama3.2',
       stream: false,
       options: { temperature: 0, num_predict: 32, top_k: 5 },
+    });
+    // Same format both sides: Ollama's own answer, byte for byte (its timestamp, not the gateway's).
+    expect(new Date(response.created_at).toISOString()).toBe('2023-12-12T14:13:43.416Z');
+  });
+
+  it("forwards the client's own /api/chat bytes to Ollama, and a prefixed model with only the name changed", async () => {
+    const body =
+      '{"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"stream":false,"keep_alive":"1m","custom":1}';
+    const headers = { authorization: 'Bearer user-key' };
+    const direct = await fetch(`${gateway.url}/api/chat`, { method: 'POST', headers, body });
+    expect(direct.status).toBe(200);
+    expect(ollama.requests[0]?.rawBody.toString()).toBe(body);
+    const prefixed = body.replace('"llama3.2"', '"ollama/llama3.2"');
+    await fetch(`${gateway.url}/api/chat`, { method: 'POST', headers, body: prefixed });
+    expect(ollama.requests[1]?.rawBody.toString()).toBe(body);
+  });
+
+  it('translates to chat for a backend of another format and back (done_reason included)', async () => {
+    const response = await client().chat({
+      model: 'cloud/grok-3-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+    });
+    expect(response).toMatchObject({
+      done: true,
+      done_reason: 'stop',
+      message: { role: 'assistant', content: 'Hi from the cloud' },
     });
   });
 

@@ -221,7 +221,7 @@ function decodeSettings(body: WireBody, request: ChatRequest): void {
 }
 
 /** `POST /api/chat`: streams unless `stream: false`, as Ollama does. */
-export function decodeOllamaChat(value: unknown): OllamaCall {
+export function decodeOllamaChat(value: unknown, bytes: Uint8Array): OllamaCall {
   const body = requireObject(value);
   const model = requireModel(body);
   const request: ChatRequest = { messages: decodeMessages(body.messages) };
@@ -231,7 +231,9 @@ export function decodeOllamaChat(value: unknown): OllamaCall {
   const stream = readBoolean(body, 'stream') ?? true;
   // Ollama answers an empty message list by loading the model; so does the gateway.
   const loadOnly = request.messages.length === 0;
-  return { model, stream, request, cacheMaterial: request, startedAt: performance.now(), loadOnly };
+  // Decoding never changes the body: an Ollama backend gets the client's own bytes.
+  const passthrough = { format: 'ollama-chat' as const, body, bytes };
+  return { model, stream, request, cacheMaterial: request, startedAt: performance.now(), loadOnly, passthrough };
 }
 
 /** `POST /api/generate`: `system` + `prompt` (+ `images`) as one chat turn; `raw` prompts go as they are. */

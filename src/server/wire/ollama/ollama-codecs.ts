@@ -19,8 +19,14 @@ export function encodeOllamaError(error: LlamaGateError): EncodedError {
 export const ollamaChatCodec: ChatCodec<OllamaCall> = {
   format: 'ollama-chat',
   streamContentType: 'application/x-ndjson',
-  decode: (body) => decodeOllamaChat(body),
-  encodeResult: (result, call, meta) => ({ kind: 'json', json: encodeOllamaResult('chat', result, call, meta) }),
+  decode: (body, bytes) => decodeOllamaChat(body, bytes),
+  encodeResult(result, call, meta) {
+    // An Ollama upstream's own answer to the client's own body: sent on byte for byte.
+    const response = result.response;
+    if (response?.format === 'ollama-chat' && response.body !== undefined)
+      return { kind: 'bytes', bytes: response.body, contentType: 'application/json; charset=utf-8' };
+    return { kind: 'json', json: encodeOllamaResult('chat', result, call, meta) };
+  },
   encodeStream: (parts, call, meta) => encodeOllamaStream('chat', parts, call, meta),
   encodeError: (error) => encodeOllamaError(error),
 };
