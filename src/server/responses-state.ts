@@ -6,10 +6,7 @@
  */
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/config-schema.js';
-import { SQLITE_FILE_NAME } from '../storage/index.js';
-import { PostgresResponseStore } from '../storage/responses/postgres-response-store.js';
 import type { ResponseStore, StoredResponse } from '../storage/responses/response-store.js';
-import { SqliteResponseStore } from '../storage/responses/sqlite-response-store.js';
 import type { Logger } from './logger.js';
 
 const FLUSH_DELAY_MS = 20;
@@ -32,12 +29,20 @@ export class ResponsesState {
     this.#logger = logger;
   }
 
-  /** Postgres with `databaseUrl`, else SQLite in `<dataDir>/llamagate.db`. */
+  /**
+   * Postgres with `databaseUrl`, else SQLite in `<dataDir>/llamagate.db`; the storage code loads on first use,
+   * so a gateway that never stores a response never loads a database driver.
+   */
   static fromConfig(config: Readonly<GatewayConfig>, logger: Pick<Logger, 'warn' | 'error'>): ResponsesState {
-    const open = async (): Promise<ResponseStore> =>
-      config.databaseUrl !== undefined && config.databaseUrl !== ''
-        ? PostgresResponseStore.open({ connectionString: config.databaseUrl })
-        : new SqliteResponseStore({ file: join(config.dataDir, SQLITE_FILE_NAME) });
+    const open = async (): Promise<ResponseStore> => {
+      if (config.databaseUrl !== undefined && config.databaseUrl !== '') {
+        const { PostgresResponseStore } = await import('../storage/responses/postgres-response-store.js');
+        return PostgresResponseStore.open({ connectionString: config.databaseUrl });
+      }
+      const { SqliteResponseStore } = await import('../storage/responses/sqlite-response-store.js');
+      const { SQLITE_FILE_NAME } = await import('../storage/index.js');
+      return new SqliteResponseStore({ file: join(config.dataDir, SQLITE_FILE_NAME) });
+    };
     return new ResponsesState(open, config.responses.retentionMs, logger);
   }
 
