@@ -46,6 +46,10 @@ function routeOllama(chat = 'doc-chat') {
           details: { family: 'llama' },
           capabilities: ['completion', 'tools'],
         });
+      case '/api/ps':
+        return sendJson(response, 200, {
+          models: [{ name: 'llama3.2:latest', model: 'llama3.2:latest', size_vram: 1 }],
+        });
       case '/api/pull':
         return sendStream(response, ['{"status":"pulling manifest"}', '{"status":"success"}'], {
           format: 'ndjson',
@@ -297,8 +301,9 @@ describe('the ollama client against the gateway', () => {
     expect(ollama.requests[0]?.rawBody.toString()).toBe('{"name":"llama3.2","stream":true}');
   });
 
-  it('answers version and ps, and an empty generate only loads', async () => {
+  it("answers version and ps (the default Ollama's), and an empty generate only loads", async () => {
     expect((await client().version()).version).toBe(gateway.gateway.context.version);
+    expect((await client().ps()).models.map((model) => model.name)).toEqual(['llama3.2:latest']);
     const loaded = await client().generate({ model: 'llama3.2', prompt: '', stream: false });
     expect([loaded.done, loaded.done_reason]).toEqual([true, 'load']);
     expect(ollama.requests.filter((request) => request.path === '/api/chat')).toHaveLength(0);
