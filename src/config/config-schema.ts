@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BILLING_ENVIRONMENT_VARIABLES, billingSchema, pricesSchema } from './billing-schema.js';
+import { MCP_ENVIRONMENT_VARIABLES, mcpSchema } from './mcp-schema.js';
 import {
   modelsSchema,
   poolMemberSchema,
@@ -11,7 +12,7 @@ import {
   routingSettingsSchema,
   strategySchema,
 } from './routing-schema.js';
-import { booleanLike, byteSize, duration, numberLike } from './schema-helpers.js';
+import { booleanLike, byteSize, duration, hostUrl, numberLike } from './schema-helpers.js';
 
 export const backendSchema = z
   .looseObject({
@@ -44,12 +45,16 @@ export type BackendConfig = z.infer<typeof backendSchema>;
 export const configSchema = z.object({
   port: numberLike('PORT').pipe(z.number().int('PORT must be an integer').min(0).max(65535, 'PORT must be 0-65535')),
   host: z.string().min(1),
-  ollamaHost: z.string().min(1),
+  ollamaHost: hostUrl('OLLAMA_HOST'),
   apiKey: z.string().optional(),
   masterKey: z.string().optional(),
   rateLimitRps: numberLike('RATE_LIMIT_RPS').pipe(z.number().positive('RATE_LIMIT_RPS must be greater than 0')),
   rateLimitBurst: numberLike('RATE_LIMIT_BURST')
     .pipe(z.number().positive('RATE_LIMIT_BURST must be greater than 0'))
+    .optional(),
+  /** Failed authentications per minute and client address before it is refused with 429 (0: no limit). */
+  authFailuresPerMinute: numberLike('AUTH_FAILURES_PER_MINUTE')
+    .pipe(z.number().int('AUTH_FAILURES_PER_MINUTE must be an integer').min(0))
     .optional(),
   debug: booleanLike('DEBUG'),
   logFile: z.string().optional(),
@@ -91,6 +96,8 @@ export const configSchema = z.object({
   responses: z.object({ retentionMs: duration('RESPONSES_RETENTION') }),
   /** Ollama's own API (`/api/*`): the key applied to requests that send none (many Ollama clients cannot). */
   ollamaApi: z.object({ defaultKey: z.string().optional() }),
+  /** MCP servers and the tool loop (see mcp-schema.ts); a top-level `mcpServers` map is folded in by the loader. */
+  mcp: mcpSchema,
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
@@ -124,6 +131,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   LLAMAGATE_MASTER_KEY: 'masterKey',
   RATE_LIMIT_RPS: 'rateLimitRps',
   RATE_LIMIT_BURST: 'rateLimitBurst',
+  AUTH_FAILURES_PER_MINUTE: 'authFailuresPerMinute',
   DEBUG: 'debug',
   LOG_FILE: 'logFile',
   TLS_ENABLED: 'tls.enabled',
@@ -146,6 +154,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   RESPONSES_RETENTION: 'responses.retentionMs',
   OLLAMA_API_DEFAULT_KEY: 'ollamaApi.defaultKey',
   ...BILLING_ENVIRONMENT_VARIABLES,
+  ...MCP_ENVIRONMENT_VARIABLES,
 };
 
 /** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/load-config.js';
+import { syncMcpManager } from '../mcp/mcp-gateway.js';
 import { type PriceConfig, PriceTable } from '../pricing/prices.js';
 import type { Backend } from '../router/backend.js';
 import { Router } from '../router/router.js';
@@ -27,6 +28,7 @@ export function buildGatewayContext(
   options: BuildContextOptions = {},
 ): GatewayContext {
   const { config, env } = loaded;
+  const mcp = syncMcpManager(config.mcp, options.previous?.mcp, logger);
   const router = new Router({
     config: {
       backends: config.backends,
@@ -62,7 +64,8 @@ export function buildGatewayContext(
     ),
     version: VERSION,
     responses: options.previous?.responses ?? ResponsesState.fromConfig(config, logger),
-    chatWrappers: options.chatWrappers ?? options.previous?.chatWrappers ?? [],
+    chatWrappers: mcp.withToolLoop(options.chatWrappers ?? options.previous?.chatWrappers ?? []),
+    mcp: mcp.manager,
   };
 }
 

@@ -1,14 +1,23 @@
 import type { GatewayConfig } from '../config/config-schema.js';
+import type { McpManager } from '../mcp/mcp-manager.js';
 import type { ModelResolver } from '../router/model-resolver.js';
 import type { Router } from '../router/router.js';
 import type { ChatResult, Usage } from '../spec/chat.js';
 import type { ChatCallWrapper } from '../spec/chat-call.js';
-import type { ConfigReloader } from './config-reloader.js';
 import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
 import type { ResponsesState } from './responses-state.js';
+
+export type ReloadOutcome =
+  | { ok: true; configFile: string | undefined; backends: string[] }
+  | { ok: false; reason: string };
+
+/** What `POST /admin/reload` needs of the reloader (`ConfigReloader`). */
+export interface ConfigurationReload {
+  reload(): ReloadOutcome;
+}
 
 /** Everything a request handler needs, built once at start-up (and swapped whole on reload). */
 export interface GatewayContext {
@@ -20,7 +29,7 @@ export interface GatewayContext {
   /** Backends, pools, model aliases and routes, with retries, fallback, cool-downs and health. */
   readonly router: Router;
   /** Reloads the configuration (SIGHUP, `POST /admin/reload`); absent when the gateway was built without one. */
-  readonly reloader?: ConfigReloader;
+  readonly reloader?: ConfigurationReload;
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
@@ -31,6 +40,8 @@ export interface GatewayContext {
    * one). Features register theirs when the context is built.
    */
   readonly chatWrappers?: readonly ChatCallWrapper[];
+  /** The MCP client manager (one per process, kept across reloads); idle while MCP_ENABLED is false. */
+  readonly mcp?: McpManager;
 }
 
 /** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */

@@ -1,6 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type LlamaGateError, NotFoundError } from '../spec/errors.js';
-import type { GatewayContext, RequestState } from './gateway-context.js';
+import type { Route } from './route.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
@@ -8,83 +6,33 @@ import { completionsRoute } from './routes/completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
+import { MCP_API_ROUTES } from './routes/mcp-api.js';
+import { MCP_HUB_ROUTES } from './routes/mcp-hub.js';
+import { countTokensRoute, messagesRoute } from './routes/messages.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
-import {
-  handleOllamaEmbed,
-  handleOllamaEmbeddings,
-  handleOllamaManagement,
-  handleOllamaPs,
-  handleOllamaShow,
-  handleOllamaTags,
-  handleOllamaVersion,
-  OLLAMA_ROUTE,
-  ollamaChatRoute,
-  ollamaGenerateRoute,
-} from './routes/ollama-api.js';
+import { OLLAMA_API_ROUTES } from './routes/ollama-api.js';
 import { createResponseRoute, handleDeleteResponse, handleGetResponse } from './routes/responses.js';
-import type { EncodedError } from './wire/chat-codec.js';
-
-export type RouteHandler = (
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-) => Promise<void>;
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Exact path, or a prefix ending in `/*`. */
-  path: string;
-  handler: RouteHandler;
-  /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
-  open?: boolean;
-  /** Failures before the response started, in the route's wire format (OpenAI's when absent). */
-  encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
-  /** A key used when the request sends none (Ollama's API, whose clients often cannot send one). */
-  defaultKey?: (context: GatewayContext) => string | undefined;
-}
-
-/** Ollama's API: its error shape, and the operator's default key for clients that send none. */
-function ollamaRoute(method: Route['method'], path: string, handler: RouteHandler): Route {
-  return { method, path, handler, ...OLLAMA_ROUTE };
-}
-
-const unknownOllamaPath: RouteHandler = async (_context, request, _response, state) => {
-  throw new NotFoundError({ message: `Unknown path ${state.path} (${request.method})` });
-};
 
 export const CORE_ROUTES: readonly Route[] = [
   chatCompletionsRoute,
+  messagesRoute,
+  countTokensRoute,
   completionsRoute,
   createResponseRoute,
-  { method: 'GET', path: '/v1/responses/*', handler: handleGetResponse },
-  { method: 'DELETE', path: '/v1/responses/*', handler: handleDeleteResponse },
-  ollamaChatRoute,
-  ollamaGenerateRoute,
-  ollamaRoute('POST', '/api/embed', handleOllamaEmbed),
-  ollamaRoute('POST', '/api/embeddings', handleOllamaEmbeddings),
-  ollamaRoute('GET', '/api/tags', handleOllamaTags),
-  ollamaRoute('POST', '/api/show', handleOllamaShow),
-  ollamaRoute('GET', '/api/ps', handleOllamaPs),
-  { ...ollamaRoute('GET', '/api/version', handleOllamaVersion), open: true },
-  { ...ollamaRoute('POST', '/api/pull', handleOllamaManagement), open: true },
-  { ...ollamaRoute('POST', '/api/push', handleOllamaManagement), open: true },
-  { ...ollamaRoute('POST', '/api/create', handleOllamaManagement), open: true },
-  { ...ollamaRoute('POST', '/api/copy', handleOllamaManagement), open: true },
-  { ...ollamaRoute('DELETE', '/api/delete', handleOllamaManagement), open: true },
-  ollamaRoute('GET', '/api/*', unknownOllamaPath),
-  ollamaRoute('POST', '/api/*', unknownOllamaPath),
-  ollamaRoute('DELETE', '/api/*', unknownOllamaPath),
-  { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
-  { method: 'GET', path: '/v1/models', handler: handleListModels },
-  { method: 'GET', path: '/v1/models/*', handler: handleGetModel },
-  { method: 'GET', path: '/health', handler: handleHealth, open: true },
-  { method: 'GET', path: '/health/live', handler: handleLive, open: true },
-  { method: 'GET', path: '/health/ready', handler: handleReady, open: true },
-  { method: 'GET', path: '/v1/hardware/recommendations', handler: handleHardwareRecommendations, open: true },
-  // Admin routes check the master key themselves (not API keys, not the credit hook).
-  { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
-  { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
+  { method: 'GET', path: '/v1/responses/*', auth: 'key', handler: handleGetResponse },
+  { method: 'DELETE', path: '/v1/responses/*', auth: 'key', handler: handleDeleteResponse },
+  ...OLLAMA_API_ROUTES,
+  { method: 'POST', path: '/v1/embeddings', auth: 'key', handler: handleEmbeddings },
+  { method: 'GET', path: '/v1/models', auth: 'key', handler: handleListModels },
+  { method: 'GET', path: '/v1/models/*', auth: 'key', handler: handleGetModel },
+  { method: 'GET', path: '/health', auth: 'none', handler: handleHealth },
+  { method: 'GET', path: '/health/live', auth: 'none', handler: handleLive },
+  { method: 'GET', path: '/health/ready', auth: 'none', handler: handleReady },
+  { method: 'GET', path: '/v1/hardware/recommendations', auth: 'none', handler: handleHardwareRecommendations },
+  { method: 'POST', path: '/admin/reload', auth: 'master', handler: handleAdminReload },
+  { method: 'GET', path: '/admin/backends', auth: 'master', handler: handleAdminBackends },
+  ...MCP_API_ROUTES,
+  ...MCP_HUB_ROUTES,
 ];
 
 export interface RouteMatch {

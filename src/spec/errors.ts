@@ -18,7 +18,10 @@ export type OpenAIErrorType =
   | 'api_error'
   | 'server_error';
 
-/** code → [status, OpenAI type]. Statuses are decided here and nowhere else. */
+/**
+ * code → [status, OpenAI type]. Statuses are decided here and nowhere else. 401s carry `invalid_request_error`,
+ * the type OpenAI itself answers a wrong key with.
+ */
 export const ERROR_CATALOGUE = {
   invalid_request: [400, 'invalid_request_error'],
   invalid_json: [400, 'invalid_request_error'],
@@ -28,10 +31,10 @@ export const ERROR_CATALOGUE = {
   content_policy_violation: [400, 'invalid_request_error'],
   embeddings_not_supported: [400, 'invalid_request_error'],
   vision_not_supported: [400, 'invalid_request_error'],
-  invalid_api_key: [401, 'authentication_error'],
-  missing_credentials: [401, 'authentication_error'],
-  key_revoked: [401, 'authentication_error'],
-  key_expired: [401, 'authentication_error'],
+  invalid_api_key: [401, 'invalid_request_error'],
+  missing_credentials: [401, 'invalid_request_error'],
+  key_revoked: [401, 'invalid_request_error'],
+  key_expired: [401, 'invalid_request_error'],
   insufficient_quota: [402, 'insufficient_quota'],
   budget_exceeded: [402, 'insufficient_quota'],
   permission_denied: [403, 'permission_error'],
@@ -44,11 +47,22 @@ export const ERROR_CATALOGUE = {
   payload_too_large: [413, 'invalid_request_error'],
   unsupported_media_type: [415, 'invalid_request_error'],
   validation_failed: [422, 'invalid_request_error'],
+  // The MCP tool loop's limits: the request cannot be completed within the operator's limits (not a server fault).
+  too_many_tool_calls_per_round: [422, 'invalid_request_error'],
+  max_total_tool_calls_exceeded: [422, 'invalid_request_error'],
+  max_tool_rounds_exceeded: [422, 'invalid_request_error'],
+  mcp_tool_not_allowed: [403, 'permission_error'],
+  mcp_server_not_found: [404, 'not_found_error'],
+  mcp_tool_not_found: [404, 'not_found_error'],
+  mcp_resource_error: [502, 'api_error'],
+  mcp_server_unavailable: [503, 'service_unavailable_error'],
+  mcp_tool_timeout: [504, 'timeout_error'],
   rate_limit_exceeded: [429, 'rate_limit_error'],
   client_closed_request: [499, 'invalid_request_error'],
   internal_error: [500, 'server_error'],
   upstream_error: [502, 'api_error'],
   upstream_unreachable: [502, 'api_error'],
+  upstream_line_too_long: [502, 'api_error'],
   all_providers_failed: [502, 'api_error'],
   service_unavailable: [503, 'service_unavailable_error'],
   upstream_timeout: [504, 'timeout_error'],
@@ -210,6 +224,17 @@ export class AbortedError extends LlamaGateError {
   static override readonly defaultCode: ErrorCode = 'client_closed_request';
 }
 
+/** The MCP tool loop stopped at one of its limits (rounds, calls per round, total calls). */
+export class ToolLoopLimitError extends LlamaGateError {
+  static override readonly kind: string = 'ToolLoopLimitError';
+  static override readonly defaultCode: ErrorCode = 'max_tool_rounds_exceeded';
+}
+/** An MCP server, tool, prompt or resource failed, is unknown, or is not allowed. */
+export class McpError extends LlamaGateError {
+  static override readonly kind: string = 'McpError';
+  static override readonly defaultCode: ErrorCode = 'mcp_server_unavailable';
+}
+
 export interface AttemptFailure {
   provider?: string;
   model: string;
@@ -230,6 +255,11 @@ export class AllProvidersFailedError extends LlamaGateError {
       ...options,
     });
     this.attempts = attempts;
+  }
+
+  /** The `{ model, error }` pairs, like `AggregateError.errors` (the same list as `attempts`). */
+  get errors(): readonly AttemptFailure[] {
+    return this.attempts;
   }
 }
 

@@ -193,7 +193,7 @@ async function generateChat(
   if (model !== routed && result.response?.body !== undefined && result !== routed.served?.value)
     result = { ...result, response: { ...result.response, body: undefined } };
   emitUsage(state, result.usage);
-  if (key !== undefined) cache?.set(key, result);
+  if (key !== undefined && result.cacheable !== false) cache?.set(key, result);
   const headers = routed.headers();
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);

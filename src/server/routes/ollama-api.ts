@@ -15,16 +15,16 @@ import {
   ProviderAPIError,
   ServiceUnavailableError,
 } from '../../spec/errors.js';
+import { requireApiKey } from '../auth.js';
 import { emitAdmit, emitAnswer, emitUsage } from '../exchange/emit.js';
 import { addTriedHeaders, recordServed, requestTiming, upstreamHeaders } from '../exchange/route-call.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson, writeResponseHead } from '../http-io.js';
-import type { Route } from '../route-table.js';
+import type { Route, RouteHandler } from '../route.js';
 import type { OllamaCall } from '../wire/ollama/decode-ollama-request.js';
 import { encodeOllamaLoad } from '../wire/ollama/encode-ollama-response.js';
 import { encodeOllamaError, ollamaChatCodec, ollamaGenerateCodec } from '../wire/ollama/ollama-codecs.js';
 import { invalidField, readNumber, requireModel, requireObject } from '../wire/wire-fields.js';
-import { requireMasterKey } from './admin-auth.js';
 import { chatRoute } from './chat-route.js';
 import { listAllModels } from './models.js';
 
@@ -288,7 +288,10 @@ export async function handleOllamaManagement(
   const path = state.path.replace(/\/$/, '');
   if (MANAGEMENT[path] === undefined) throw new NotFoundError({ message: `Unknown path ${path}` });
   try {
-    requireMasterKey(context, request, state);
+    const master = context.config.masterKey || context.config.apiKey;
+    if (master === undefined || master === '') throw new AuthenticationError({ message: 'no master key' });
+    state.credential = requireApiKey(request.headers, master);
+    state.role = 'master';
   } catch (error) {
     if (!AuthenticationError.isInstance(error)) throw error;
     throw new PermissionDeniedError({
@@ -298,3 +301,31 @@ export async function handleOllamaManagement(
   const raw = await readBody(request, context.config.maxBodySize);
   await proxyToOllama(context, request, response, state, path, raw);
 }
+
+function ollamaRoute(method: Route['method'], path: string, handler: RouteHandler, auth: Route['auth'] = 'key'): Route {
+  return { method, path, auth, handler, ...OLLAMA_ROUTE };
+}
+
+const unknownOllamaPath: RouteHandler = async (_context, request, _response, state) => {
+  throw new NotFoundError({ message: `Unknown path ${state.path} (${request.method})` });
+};
+
+/** Ollama's API; the management calls check the master key themselves, to say why a model key cannot. */
+export const OLLAMA_API_ROUTES: readonly Route[] = [
+  ollamaChatRoute,
+  ollamaGenerateRoute,
+  ollamaRoute('POST', '/api/embed', handleOllamaEmbed),
+  ollamaRoute('POST', '/api/embeddings', handleOllamaEmbeddings),
+  ollamaRoute('GET', '/api/tags', handleOllamaTags),
+  ollamaRoute('POST', '/api/show', handleOllamaShow),
+  ollamaRoute('GET', '/api/ps', handleOllamaPs),
+  ollamaRoute('GET', '/api/version', handleOllamaVersion, 'none'),
+  ollamaRoute('POST', '/api/pull', handleOllamaManagement, 'none'),
+  ollamaRoute('POST', '/api/push', handleOllamaManagement, 'none'),
+  ollamaRoute('POST', '/api/create', handleOllamaManagement, 'none'),
+  ollamaRoute('POST', '/api/copy', handleOllamaManagement, 'none'),
+  ollamaRoute('DELETE', '/api/delete', handleOllamaManagement, 'none'),
+  ollamaRoute('GET', '/api/*', unknownOllamaPath),
+  ollamaRoute('POST', '/api/*', unknownOllamaPath),
+  ollamaRoute('DELETE', '/api/*', unknownOllamaPath),
+];
