@@ -95,6 +95,10 @@ export const configSchema = z.object({
   /** Metrics and the request log (see observability-schema.ts). */
   observability: observabilitySchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
+  /** Stored Responses API responses (`store: true`): how long they are kept. */
+  responses: z.object({ retentionMs: duration('RESPONSES_RETENTION') }),
+  /** Ollama's own API (`/api/*`): the key applied to requests that send none (many Ollama clients cannot). */
+  ollamaApi: z.object({ defaultKey: z.string().optional() }),
   /** MCP servers and the tool loop (see mcp-schema.ts); a top-level `mcpServers` map is folded in by the loader. */
   mcp: mcpSchema,
 });
@@ -117,6 +121,8 @@ export const DEFAULTS = {
   dataDir: './data',
   defaultBackend: 'ollama',
   healthCheckIntervalMs: '30s',
+  responses: { retentionMs: '720h' },
+  ollamaApi: {},
 } as const;
 
 /** Environment variable → config path. The README's configuration table mirrors this list. */
@@ -148,6 +154,8 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   REDIS_URL: 'redisUrl',
   DEFAULT_BACKEND: 'defaultBackend',
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
+  RESPONSES_RETENTION: 'responses.retentionMs',
+  OLLAMA_API_DEFAULT_KEY: 'ollamaApi.defaultKey',
   ...BILLING_ENVIRONMENT_VARIABLES,
   ...MCP_ENVIRONMENT_VARIABLES,
   ...OBSERVABILITY_ENVIRONMENT_VARIABLES,

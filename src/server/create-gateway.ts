@@ -11,6 +11,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
 import { LruCache } from './response-cache.js';
+import { ResponsesState } from './responses-state.js';
 
 export interface BuildContextOptions {
   reloader?: ConfigReloader;
@@ -62,6 +63,7 @@ export function buildGatewayContext(
       config.rateLimitBurst ?? Math.max(1, Math.ceil(config.rateLimitRps * 2)),
     ),
     version: VERSION,
+    responses: options.previous?.responses ?? ResponsesState.fromConfig(config, logger),
     chatWrappers: mcp.withToolLoop(options.chatWrappers ?? options.previous?.chatWrappers ?? []),
     mcp: mcp.manager,
   };

@@ -9,6 +9,7 @@ import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
+import type { ResponsesState } from './responses-state.js';
 
 export type ReloadOutcome =
   | { ok: true; configFile: string | undefined; backends: string[] }
@@ -33,6 +34,8 @@ export interface GatewayContext {
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
+  /** Stored Responses API responses (opened on first use; kept across reloads). */
+  readonly responses?: ResponsesState;
   /**
    * Wrappers the chat exchange applies around the routed model call, outermost first (the MCP tool loop is
    * one). Features register theirs when the context is built.

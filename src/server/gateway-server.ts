@@ -94,6 +94,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   ];
   const pipeline = (route: Route): Route => {
     const stages = [...outerFor(route.path), errorResponseStage(route.encodeError ?? encodeOpenAIError)];
+    if (route.defaultKey !== undefined) stages.push(defaultKeyStage(route.defaultKey));
     if (route.auth === 'key') stages.push(keyAuth, rateLimitStage);
     else if (route.auth === 'master') stages.push(masterAuth, rateLimitStage);
     return { ...route, handler: compose(stages, startedHandler(route.handler)) };
@@ -223,7 +224,18 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       await billing?.close();
       await context.mcp?.close();
       await observability?.close();
+      await context.responses?.close();
       await closeSharedDispatcher();
     },
+  };
+}
+
+/** Gives a request that sends no key the route's default key (Ollama's API: see OLLAMA_API_DEFAULT_KEY). */
+function defaultKeyStage(defaultKey: (context: GatewayContext) => string | undefined): Stage {
+  return (context, request, response, state, next) => {
+    const key = defaultKey(context);
+    if (key !== undefined && request.headers.authorization === undefined && request.headers['x-api-key'] === undefined)
+      request.headers.authorization = `Bearer ${key}`;
+    return next(context, request, response, state);
   };
 }

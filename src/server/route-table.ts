@@ -2,6 +2,7 @@ import type { Route } from './route.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { completionsRoute } from './routes/completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
@@ -9,11 +10,18 @@ import { MCP_API_ROUTES } from './routes/mcp-api.js';
 import { MCP_HUB_ROUTES } from './routes/mcp-hub.js';
 import { countTokensRoute, messagesRoute } from './routes/messages.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
+import { OLLAMA_API_ROUTES } from './routes/ollama-api.js';
+import { createResponseRoute, handleDeleteResponse, handleGetResponse } from './routes/responses.js';
 
 export const CORE_ROUTES: readonly Route[] = [
   chatCompletionsRoute,
   messagesRoute,
   countTokensRoute,
+  completionsRoute,
+  createResponseRoute,
+  { method: 'GET', path: '/v1/responses/*', auth: 'key', handler: handleGetResponse },
+  { method: 'DELETE', path: '/v1/responses/*', auth: 'key', handler: handleDeleteResponse },
+  ...OLLAMA_API_ROUTES,
   { method: 'POST', path: '/v1/embeddings', auth: 'key', handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', auth: 'key', handler: handleListModels },
   { method: 'GET', path: '/v1/models/*', auth: 'key', handler: handleGetModel },

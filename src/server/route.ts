@@ -26,4 +26,6 @@ export interface Route {
   handler: RouteHandler;
   /** Failures before the response started, in the route's wire format (OpenAI's when absent). */
   encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
+  /** A key used when the request sends none (Ollama's API, whose clients often cannot send one). */
+  defaultKey?: (context: GatewayContext) => string | undefined;
 }

@@ -18,6 +18,10 @@ import { ProviderAPIError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 import { convertOllamaUsage } from './convert-ollama-usage.js';
 import { convertToOllamaRequest } from './convert-to-ollama-request.js';
+
+/** The wire format this adapter forwards as it is (the gateway's inbound `/api/chat`). */
+export const OLLAMA_CHAT_FORMAT = 'ollama-chat';
+
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.js';
 import {
   type OllamaChatResponse,
@@ -70,11 +74,26 @@ export class OllamaChatModel implements LanguageModel {
     return `${this.config.baseURL}/api/chat`;
   }
 
+  /**
+   * The client's own `/api/chat` body (a same-format passthrough from the gateway's Ollama API): its bytes when
+   * the model and stream flag already match, else the body with those two set. Undefined otherwise.
+   */
+  private passthroughBody(options: CallOptions, stream: boolean): Uint8Array | Record<string, unknown> | undefined {
+    const passthrough = options.passthrough;
+    if (passthrough?.format !== OLLAMA_CHAT_FORMAT) return undefined;
+    const original = passthrough.body;
+    const streams = original.stream !== false;
+    if (original.model === this.modelId && streams === stream && passthrough.bytes !== undefined)
+      return passthrough.bytes;
+    return { ...original, model: this.modelId, stream };
+  }
+
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const { body, warnings } = await convertToOllamaRequest(request, this.modelId, {
-      stream: false,
-      imageFetch: this.config.imageFetch,
-    });
+    const own = this.passthroughBody(options, false);
+    const { body, warnings } =
+      own === undefined
+        ? await convertToOllamaRequest(request, this.modelId, { stream: false, imageFetch: this.config.imageFetch })
+        : { body: own, warnings: [] };
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,
@@ -123,15 +142,19 @@ export class OllamaChatModel implements LanguageModel {
       usage: convertOllamaUsage(value),
       warnings,
       raw: response.value,
-      response: { status: response.status, headers: response.headers },
+      response:
+        own === undefined
+          ? { status: response.status, headers: response.headers }
+          : { status: response.status, headers: response.headers, body: response.bytes, format: OLLAMA_CHAT_FORMAT },
     };
   }
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
-    const { body, warnings } = await convertToOllamaRequest(request, this.modelId, {
-      stream: true,
-      imageFetch: this.config.imageFetch,
-    });
+    const own = this.passthroughBody(options, true);
+    const { body, warnings } =
+      own === undefined
+        ? await convertToOllamaRequest(request, this.modelId, { stream: true, imageFetch: this.config.imageFetch })
+        : { body: own, warnings: [] };
     const url = this.url;
     const upstream = await openUpstream({
       provider: this.provider,

@@ -7,7 +7,7 @@ import { unixSeconds } from '../../provider-utils/ids.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import { type ChatOutcome, runChatExchange } from '../exchange/chat-exchange.js';
 import { emitFirstChunk } from '../exchange/emit.js';
-import type { RequestState } from '../gateway-context.js';
+import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendEncoded, writeResponseHead, writeWithBackpressure } from '../http-io.js';
 import type { Route, RouteHandler } from '../route.js';
 import type { ChatCodec, DecodedChatCall } from '../wire/chat-codec.js';
@@ -19,11 +19,26 @@ const STREAM_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+/**
+ * A route's own step between decoding and the exchange (stored conversation state, Ollama's load-only
+ * requests); it returns true when it answered the request itself.
+ */
+export type PrepareCall<Call extends DecodedChatCall> = (
+  call: Call,
+  context: GatewayContext,
+  response: ServerResponse,
+  state: RequestState,
+) => Promise<boolean | undefined> | boolean | undefined;
+
 /** The handler of a chat endpoint speaking `codec`'s format. */
-export function chatHandler<Call extends DecodedChatCall>(codec: ChatCodec<Call>): RouteHandler {
+export function chatHandler<Call extends DecodedChatCall>(
+  codec: ChatCodec<Call>,
+  prepare?: PrepareCall<Call>,
+): RouteHandler {
   return async (context, request, response, state) => {
     const bytes = await readBody(request, context.config.maxBodySize);
     const call = codec.decode(parseJsonBody(bytes), bytes, request.headers);
+    if (prepare !== undefined && (await prepare(call, context, response, state)) === true) return;
     const outcome = await runChatExchange(context, request, response, state, call);
     if (outcome.kind === 'result') {
       const meta = { requestId: state.id, model: outcome.result.model, created: unixSeconds() };
@@ -33,12 +48,16 @@ export function chatHandler<Call extends DecodedChatCall>(codec: ChatCodec<Call>
 }
 
 /** A chat route: `POST path` answered by `codec`'s format, its errors too. */
-export function chatRoute<Call extends DecodedChatCall>(path: string, codec: ChatCodec<Call>): Route {
+export function chatRoute<Call extends DecodedChatCall>(
+  path: string,
+  codec: ChatCodec<Call>,
+  prepare?: PrepareCall<Call>,
+): Route {
   return {
     method: 'POST',
     path,
     auth: 'key',
-    handler: chatHandler(codec),
+    handler: chatHandler(codec, prepare),
     encodeError: (error: LlamaGateError, requestId: string) => codec.encodeError(error, requestId),
   };
 }
