@@ -87,6 +87,13 @@ export const configSchema = z.object({
   /** Virtual keys, credits and usage (see billing-schema.ts). */
   billing: billingSchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
+  /** The admin dashboard: static files served at `path` (see src/server/routes/admin-ui.ts). */
+  ui: z.object({
+    enabled: booleanLike('UI_ENABLED'),
+    path: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'UI_PATH must be a path such as /ui (no trailing slash, no query)'),
+  }),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
@@ -107,6 +114,7 @@ export const DEFAULTS = {
   dataDir: './data',
   defaultBackend: 'ollama',
   healthCheckIntervalMs: '30s',
+  ui: { enabled: true, path: '/ui' },
 } as const;
 
 /** Environment variable → config path. The README's configuration table mirrors this list. */
@@ -137,6 +145,8 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   REDIS_URL: 'redisUrl',
   DEFAULT_BACKEND: 'defaultBackend',
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
+  UI_ENABLED: 'ui.enabled',
+  UI_PATH: 'ui.path',
   ...BILLING_ENVIRONMENT_VARIABLES,
 };
 

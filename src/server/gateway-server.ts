@@ -10,7 +10,8 @@ import type { GatewayBilling } from './billing/gateway-billing.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
 import { requestLineWriter } from './request-log.js';
-import { CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
+import { adminUiRoutes, CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
+import { DEFAULT_UI_DIRECTORY } from './ui-assets.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
 
@@ -38,6 +39,8 @@ export interface GatewayServerOptions {
    * and usage routes, settles and records each request after its handler, and is closed with the server.
    */
   billing?: GatewayBilling;
+  /** Where the built admin dashboard is (default: this package's `dist/web`); served at UI_PATH. */
+  uiDirectory?: string;
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -67,7 +70,12 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   let context = initial;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const matchRoute = compileRoutes([...(options.routes ?? []), ...(options.billing?.routes ?? []), ...CORE_ROUTES]);
+  const matchRoute = compileRoutes([
+    ...(options.routes ?? []),
+    ...(options.billing?.routes ?? []),
+    ...CORE_ROUTES,
+    ...adminUiRoutes(initial.config.ui, options.uiDirectory ?? DEFAULT_UI_DIRECTORY),
+  ]);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
+import { adminUiHandler } from './routes/admin-ui.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
@@ -37,6 +38,19 @@ export const CORE_ROUTES: readonly Route[] = [
   { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
   { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
 ];
+
+/**
+ * The admin dashboard's files at `ui.path` when `ui.enabled` (UI_ENABLED, UI_PATH); open like health: the pages
+ * call the APIs with the key the user signs in with, and those APIs keep their own auth.
+ */
+export function adminUiRoutes(ui: { enabled: boolean; path: string }, directory: string): Route[] {
+  if (!ui.enabled) return [];
+  const handler = adminUiHandler({ path: ui.path, directory });
+  return [
+    { method: 'GET', path: ui.path, handler, open: true },
+    { method: 'GET', path: `${ui.path}/*`, handler, open: true },
+  ];
+}
 
 export interface RouteMatch {
   route: Route | undefined;
