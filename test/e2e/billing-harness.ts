@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { GatewayBilling } from '../../src/server/billing/gateway-billing.js';
 import { openGatewayBilling } from '../../src/server/billing/open-billing.js';
+import type { GatewayServerOptions } from '../../src/server/gateway-server.js';
 import { createLogger } from '../../src/server/logger.js';
 import { sendJson, sendStream } from '../../src/test-support/mock-upstream.js';
 import { type Harness, startGateway } from './gateway-harness.js';
@@ -53,12 +54,14 @@ export interface BillingGateway extends Harness {
 export async function startBillingGateway(options: {
   env: Record<string, string>;
   configFile: string;
+  /** More server options (the dashboard's build directory…); billing is added. */
+  server?: Omit<GatewayServerOptions, 'billing'>;
 }): Promise<BillingGateway> {
   const env = { RATE_LIMIT_RPS: '1000', LLAMAGATE_MASTER_KEY: MASTER_KEY, ...options.env };
   const loaded = loadConfig({ env, dotenvFile: false, configFile: options.configFile });
   const billing = await openGatewayBilling(loaded.config, createLogger({ debug: false, silent: true }));
   if (billing === undefined) throw new Error('billing is disabled in this configuration');
-  const harness = await startGateway({ env, configFile: options.configFile, server: { billing } });
+  const harness = await startGateway({ env, configFile: options.configFile, server: { ...options.server, billing } });
   const admin = async <T>(method: string, path: string, body?: unknown) => {
     const response = await fetch(`${harness.url}${path}`, {
       method,

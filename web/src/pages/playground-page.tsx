@@ -157,7 +157,7 @@ export function PlaygroundPage(props: { session: Session }) {
   return (
     <section>
       <h1>Playground</h1>
-      <form className="card" onSubmit={send} aria-label="Chat settings and message">
+      <form className="card" onSubmit={send} aria-label="Chat">
         <div className="form-grid">
           <label>
             Model
