@@ -24,7 +24,8 @@ export function formatDollars(value: string | null | undefined): string {
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '–';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString('en-GB', { hour12: false });
+  // Swedish formatting is ISO-like (2026-12-06 05:52:40) in the viewer's own time zone.
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString('sv-SE');
 }
 
 export function percent(part: number, whole: number): string {

@@ -2,7 +2,7 @@
 import { ApiError, api, fetchRaw, query, type Session } from './api.js';
 import { quantile } from './format.js';
 import type { Credits, RequestSummary, Totals, UsageReport, UsageRow } from './types.js';
-import { emptyTotals, toMicros, usageRecords } from './usage-data.js';
+import { emptyTotals, toMicros, usageRecords, withKeyNames } from './usage-data.js';
 
 export interface Call {
   time: number;
@@ -153,7 +153,7 @@ export async function loadOverview(session: Session, range: RangeName, now: numb
       })),
       dailyOnly: undefined,
       topModels: top(models),
-      topKeys: top(keys),
+      topKeys: await withKeyNames(session, top(keys)),
       credits: undefined,
       overhead: metrics === undefined ? undefined : overheadFromMetrics(metrics),
     };

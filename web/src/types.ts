@@ -45,7 +45,14 @@ export interface Totals {
   cache_hits: number;
 }
 
-export type UsageRow = Totals & { key_id?: string | null; model?: string; day?: string; backend?: string };
+export type UsageRow = Totals & {
+  key_id?: string | null;
+  /** Added by the dashboard from the key list. */
+  key_name?: string;
+  model?: string;
+  day?: string;
+  backend?: string;
+};
 
 export interface UsageReport {
   total: Totals;

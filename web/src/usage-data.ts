@@ -1,6 +1,6 @@
 /** Usage rows from the ledger APIs, and sums the API does not group by (backend, time buckets). */
 import { api, query, type Session } from './api.js';
-import type { Totals, UsageRecord, UsageRow } from './types.js';
+import type { KeyView, Totals, UsageRecord, UsageRow } from './types.js';
 
 export function emptyTotals(): Totals {
   return {
@@ -76,4 +76,15 @@ export function byBackend(records: readonly UsageRecord[]): UsageRow[] {
     groups.set(name, row);
   }
   return [...groups.values()].sort((a, b) => b.requests - a.requests);
+}
+
+/** Rows grouped by key, with each key's name (the usage API gives ids only); master key only. */
+export async function withKeyNames(session: Session, rows: UsageRow[]): Promise<UsageRow[]> {
+  if (!rows.some((row) => typeof row.key_id === 'string')) return rows;
+  const keys = await api<{ data: KeyView[] }>(session, 'GET', '/admin/keys?include_revoked=true&limit=1000');
+  const names = new Map(keys.data.map((key) => [key.id, key.name]));
+  return rows.map((row) => ({
+    ...row,
+    key_name: row.key_id === null ? '(master / unbilled)' : (names.get(row.key_id ?? '') ?? ''),
+  }));
 }

@@ -48,7 +48,7 @@ export function TimeChart(props: { title: string; labels: string[]; series: Seri
         data: series.values,
         borderColor: COLOURS[index % COLOURS.length],
         backgroundColor: `${COLOURS[index % COLOURS.length]}55`,
-        pointRadius: 0,
+        pointRadius: 2,
         borderWidth: 2,
         tension: 0.25,
         spanGaps: true,

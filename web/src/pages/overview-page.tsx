@@ -160,7 +160,11 @@ export function OverviewPage(props: { session: Session }) {
           <div className="two-columns">
             <TopTable title="Top models" rows={data.topModels} name={(row) => row.model ?? '–'} />
             {data.topKeys === undefined ? null : (
-              <TopTable title="Top keys" rows={data.topKeys} name={(row) => row.key_id ?? '(master / unbilled)'} />
+              <TopTable
+                title="Top keys"
+                rows={data.topKeys}
+                name={(row) => row.key_name || row.key_id || '(master / unbilled)'}
+              />
             )}
           </div>
         </>

@@ -4,7 +4,7 @@ import { ErrorNotice, StatCard, TableBox } from '../components/notice.js';
 import { useLoad } from '../components/use-load.js';
 import { downloadText, formatDollars, formatNumber, percent, toCsv } from '../format.js';
 import type { UsageReport, UsageRow } from '../types.js';
-import { byBackend, usageRecords } from '../usage-data.js';
+import { byBackend, usageRecords, withKeyNames } from '../usage-data.js';
 
 type Grouping = 'key' | 'model' | 'day' | 'backend' | 'key,model' | 'key,model,day';
 
@@ -16,6 +16,14 @@ const GROUPINGS: { value: Grouping; label: string; masterOnly: boolean }[] = [
   { value: 'key,model', label: 'Key and model', masterOnly: true },
   { value: 'key,model,day', label: 'Key, model and day', masterOnly: true },
 ];
+
+const COLUMN_TITLES: Record<string, string> = {
+  key_name: 'Key',
+  key_id: 'Key id',
+  model: 'Model',
+  backend: 'Backend',
+  day: 'Day',
+};
 
 interface Filters {
   from: string;
@@ -47,7 +55,7 @@ async function loadRows(session: Session, grouping: Grouping, filters: Filters):
     'GET',
     `/admin/usage${query({ ...filter, group_by: grouping })}`,
   );
-  return body.data;
+  return withKeyNames(session, body.data);
 }
 
 export function UsagePage(props: { session: Session }) {
@@ -56,7 +64,7 @@ export function UsagePage(props: { session: Session }) {
   const [draft, setDraft] = useState(initialFilters);
   const [filters, setFilters] = useState(draft);
   const rows = useLoad(() => loadRows(props.session, grouping, filters), [props.session, grouping, filters]);
-  const columns = grouping.split(',').map((column) => (column === 'key' ? 'key_id' : column));
+  const columns = grouping.split(',').flatMap((column) => (column === 'key' ? ['key_name', 'key_id'] : [column]));
   const apply = (event: FormEvent) => {
     event.preventDefault();
     setFilters(draft);
@@ -123,7 +131,7 @@ export function UsagePage(props: { session: Session }) {
             <tr>
               {columns.map((column) => (
                 <th key={column} scope="col">
-                  {column === 'key_id' ? 'Key' : column[0]?.toUpperCase() + column.slice(1)}
+                  {COLUMN_TITLES[column] ?? column}
                 </th>
               ))}
               <th scope="col">Requests</th>
