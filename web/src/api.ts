@@ -96,7 +96,7 @@ export function query(params: Record<string, string | number | boolean | null | 
 }
 
 /**
- * Which kind of key this is: a virtual key can read its own credits; the master key can list keys.
+ * Which kind of key this is: a virtual key can read its own credits; the master key can read the routing state.
  * Anything else is refused with the gateway's message.
  */
 export async function signIn(key: string): Promise<Session> {
@@ -104,12 +104,13 @@ export async function signIn(key: string): Promise<Session> {
     const credits = await api<{ key_id: string }>({ key }, 'GET', '/v1/credits');
     return { key, role: 'key', keyId: credits.key_id };
   } catch (error) {
-    if (!(error instanceof ApiError) || (error.status !== 403 && error.status !== 401)) throw error;
+    // 403: a key that is not virtual; 404: a gateway without billing. Either may be the master key.
+    if (!(error instanceof ApiError) || ![401, 403, 404].includes(error.status)) throw error;
     try {
-      await api({ key }, 'GET', '/admin/keys?limit=1');
+      await api({ key }, 'GET', '/admin/backends');
       return { key, role: 'master', keyId: null };
     } catch (adminError) {
-      throw error.status === 403 ? adminError : error;
+      throw error.status === 401 ? error : adminError;
     }
   }
 }
