@@ -21,9 +21,8 @@ export async function embedInBatches(
   const batches: string[][] = [];
   for (let start = 0; start < request.input.length; start += size)
     batches.push(request.input.slice(start, start + size));
-  const { openaiBody: _body, ...rest } = request;
   const results = await mapWithConcurrency(batches, maxConcurrency, (input) =>
-    model.embed({ ...rest, input }, options),
+    model.embed({ ...request, input }, options),
   );
   const first = results[0] as EmbeddingResult;
   const usage: EmbeddingUsage = results.slice(1).reduce<EmbeddingUsage>(

@@ -1,6 +1,6 @@
 import type { BackendConfig } from '../config/config-schema.js';
 import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
-import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
+import type { CallOptions, CallPassthrough, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
 import { type LlamaGateError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
@@ -87,6 +87,16 @@ export interface RouteCallOptions {
   requestId?: string;
   /** Attempts and fallbacks so far, readable after a failure too. */
   trace?: FallbackTrace;
+  /** Handed to every attempt's model call (a same-format passthrough only the matching adapter reads). */
+  passthrough?: CallPassthrough;
+  /** Told when each attempt starts and ends (metrics, request logs); must not throw. */
+  observer?: AttemptObserver;
+}
+
+/** What an attempt observer hears: the target tried, how long it took, and the failure when it failed. */
+export interface AttemptObserver {
+  attemptStart?(target: PlannedTarget): void;
+  attemptEnd?(target: PlannedTarget, latencyMs: number, error: LlamaGateError | undefined): void;
 }
 
 export interface RouteOutcome<T> {
@@ -365,9 +375,13 @@ export class Router {
       timeoutMs,
       headers: options.headers,
       requestId: options.requestId,
+      passthrough: options.passthrough,
     };
+    const observer = options.observer;
+    observer?.attemptStart?.(target);
     try {
       const value = await attempt(target, call, control);
+      observer?.attemptEnd?.(target, performance.now() - startedAt, undefined);
       if (!deferred) {
         ticket.success({ kind: 'latency', ms: performance.now() - startedAt });
         ticket.release();
@@ -383,6 +397,7 @@ export class Router {
         error.code === 'upstream_timeout' && timeoutMs !== undefined && normal !== undefined && timeoutMs < normal;
       ticket.failure(error, countsAgainstBackend(error) && !cutShort);
       ticket.release();
+      observer?.attemptEnd?.(target, performance.now() - startedAt, error);
       if (stats.breaker.state === 'cooling-down' && stateBefore !== 'cooling-down') {
         this.#logger?.warn(
           { backend: target.backend.name, until: stats.snapshot().cooldownUntil, code: error.code },

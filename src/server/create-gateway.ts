@@ -3,6 +3,7 @@ import { type PriceConfig, PriceTable } from '../pricing/prices.js';
 import type { Backend } from '../router/backend.js';
 import { Router } from '../router/router.js';
 import type { ChatResult } from '../spec/chat.js';
+import type { ChatCallWrapper } from '../spec/chat-call.js';
 import { VERSION } from '../version.js';
 import type { ConfigReloader } from './config-reloader.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -14,6 +15,8 @@ export interface BuildContextOptions {
   reloader?: ConfigReloader;
   /** The context being replaced on reload: backends with unchanged settings keep their health and latency. */
   previous?: GatewayContext;
+  /** Wrappers around every routed chat call (outermost first); a reload keeps the previous context's. */
+  chatWrappers?: readonly ChatCallWrapper[];
 }
 
 /** Builds a request-handling context from a validated config; throws on a bad backend, pool, alias or route. */
@@ -57,6 +60,7 @@ export function buildGatewayContext(
       config.rateLimitBurst ?? Math.max(1, Math.ceil(config.rateLimitRps * 2)),
     ),
     version: VERSION,
+    chatWrappers: options.chatWrappers ?? options.previous?.chatWrappers ?? [],
   };
 }
 

@@ -1,9 +1,10 @@
 import type { GatewayConfig } from '../config/config-schema.js';
 import type { ModelResolver } from '../router/model-resolver.js';
 import type { Router } from '../router/router.js';
-import type { ChatResult, Usage, Warning } from '../spec/chat.js';
-import type { BillingSession } from './billing/billing-session.js';
+import type { ChatResult, Usage } from '../spec/chat.js';
+import type { ChatCallWrapper } from '../spec/chat-call.js';
 import type { ConfigReloader } from './config-reloader.js';
+import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
@@ -22,7 +23,15 @@ export interface GatewayContext {
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
+  /**
+   * Wrappers the chat exchange applies around the routed model call, outermost first (the MCP tool loop is
+   * one). Features register theirs when the context is built.
+   */
+  readonly chatWrappers?: readonly ChatCallWrapper[];
 }
+
+/** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */
+export type CallerRole = 'key' | 'master' | 'api-key' | 'open';
 
 /** Per-request facts gathered by the stages and written in the one log line at the end. */
 export interface RequestState {
@@ -49,16 +58,10 @@ export interface RequestState {
   stream?: boolean;
   timeToFirstChunkMs?: number;
   errorCode?: string;
-  /** The caller's billing (virtual key or unbilled caller), when the gateway runs with billing. */
-  billing?: BillingSession;
-}
-
-/** Header-safe text for `x-llamagate-warnings`: printable ASCII only, warnings separated by "; ". */
-export function warningsHeader(warnings: readonly Warning[]): string | undefined {
-  if (warnings.length === 0) return undefined;
-  return warnings
-    .map((warning) => (warning.setting !== undefined ? `${warning.setting}: ${warning.message}` : warning.message))
-    .join('; ')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, 2000);
+  /** Who called, once authenticated: a virtual key (billed), the master key, the shared API_KEY, or anyone. */
+  role?: CallerRole;
+  /** The virtual key that called, when one did. */
+  keyId?: string;
+  /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
+  observers?: ExchangeObserver[];
 }

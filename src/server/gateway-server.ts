@@ -12,6 +12,7 @@ import { addResponseHeaders, sendError } from './http-io.js';
 import { requestLineWriter } from './request-log.js';
 import { adminUiRoutes, CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
 import { DEFAULT_UI_DIRECTORY } from './ui-assets.js';
+import { encodeOpenAIError } from './wire/openai-chat/openai-chat-codec.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
 
@@ -98,9 +99,11 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       options.onFinished?.(current, state, response.statusCode);
       if (inFlight === 0) drained?.();
     });
+    let route: Route | undefined;
     try {
       const path = state.path;
       const match = matchRoute(request.method ?? 'GET', path);
+      route = match.route;
       if (match.route === undefined) {
         if (match.allowed.length > 0) {
           response.setHeader('allow', match.allowed.join(', '));
@@ -122,7 +125,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       if (failure.status >= 500 && failure.code === 'internal_error') {
         current.logger.error({ requestId: id, err: error }, 'unexpected error');
       }
-      if (!response.headersSent) sendError(response, failure, id);
+      if (!response.headersSent) sendError(response, failure, id, route?.encodeError ?? encodeOpenAIError);
       else if (!response.writableEnded) response.end();
     }
     // Awaited only when there is work: `await undefined` still costs a microtask turn on every request.
@@ -138,7 +141,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   ): Promise<void> | undefined => {
     if (options.billing !== undefined || options.authorize !== undefined) {
       return (async () => {
-        if (options.billing !== undefined) await options.billing.authenticate(current, request, state);
+        if (options.billing !== undefined) await options.billing.authenticate(current, request, response, state);
         else authenticate(current, request, state);
         if (options.authorize !== undefined) await options.authorize(current, request, state);
         limit(current, response, state);
@@ -152,7 +155,7 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const listener = (request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       context.logger.error({ err: error }, 'request handler crashed');
-      if (!response.headersSent) sendError(response, toLlamaGateError(error), 'unknown');
+      if (!response.headersSent) sendError(response, toLlamaGateError(error), 'unknown', encodeOpenAIError);
     });
   };
   const tls = initial.config.tls;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, type LlamaGateError, PayloadTooLargeError, toOpenAIErrorBody } from '../spec/errors.js';
+import { BadRequestError, type LlamaGateError, PayloadTooLargeError } from '../spec/errors.js';
+import type { EncodedBody, EncodedError } from './wire/chat-codec.js';
 
 /** Reads the request body up to `limit` bytes; larger bodies fail with 413 before they are buffered whole. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -118,15 +119,28 @@ export function sendJsonBytes(
   response.end(body);
 }
 
-export function sendError(response: ServerResponse, error: LlamaGateError, requestId: string): void {
+/** Sends what a codec encoded: the upstream's own bytes, or a value serialised here. */
+export function sendEncoded(response: ServerResponse, body: EncodedBody, headers: Record<string, string>): void {
+  const all = body.headers === undefined ? headers : { ...headers, ...body.headers };
+  if (body.kind === 'bytes') {
+    writeResponseHead(response, body.status ?? 200, all, body.contentType, body.bytes.byteLength);
+    response.end(body.bytes);
+  } else sendJson(response, body.status ?? 200, body.json, all);
+}
+
+/** A failure before the response started, in the route's format; after it started, the connection is cut. */
+export function sendError(
+  response: ServerResponse,
+  error: LlamaGateError,
+  requestId: string,
+  encode: (error: LlamaGateError, requestId: string) => EncodedError,
+): void {
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  const headers =
-    error.retryAfter === undefined ? undefined : { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
-  const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
-  sendJson(response, status === 499 ? 400 : status, toOpenAIErrorBody(error, requestId), headers);
+  const encoded = encode(error, requestId);
+  sendJson(response, encoded.status, encoded.body, encoded.headers);
 }
 
 /** Writes to a response and waits for drain when the socket is full, so slow clients apply backpressure. */

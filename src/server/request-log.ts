@@ -49,7 +49,7 @@ function jsonString(text: string): string {
 export function formatRequestFields(state: RequestState, request: RequestLineFields, now: number): string {
   let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${hundredths(now - state.startedAt)},"clientIp":"${state.clientIp}"`;
   if (state.model !== undefined) fields += `,"model":${jsonString(state.model)}`;
-  const keyId = state.billing?.key?.id;
+  const keyId = state.keyId;
   if (keyId !== undefined) fields += `,"keyId":${jsonString(keyId)}`;
   if (state.backend !== undefined) fields += `,"backend":${jsonString(state.backend)}`;
   const usage = state.usage;

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LlamaGateError } from '../spec/errors.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
 import { adminUiHandler } from './routes/admin-ui.js';
-import { handleChatCompletions } from './routes/chat-completions.js';
+import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
+import type { EncodedError } from './wire/chat-codec.js';
 
 export type RouteHandler = (
   context: GatewayContext,
@@ -23,10 +25,12 @@ export interface Route {
   handler: RouteHandler;
   /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
   open?: boolean;
+  /** Failures before the response started, in the route's wire format (OpenAI's when absent). */
+  encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
 }
 
 export const CORE_ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
+  chatCompletionsRoute,
   { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', handler: handleListModels },
   { method: 'GET', path: '/v1/models/*', handler: handleGetModel },

@@ -96,13 +96,20 @@ export interface ChatRequest {
   topLogprobs?: number;
   user?: string;
   providerOptions?: ProviderOptions;
-  /**
-   * The client's original OpenAI request body, when the request came in OpenAI format. OpenAI-compatible
-   * adapters forward it as sent (same field order, unknown fields kept) instead of rebuilding it.
-   */
-  openaiBody?: Readonly<Record<string, unknown>>;
-  /** The exact bytes of `openaiBody`, forwarded untouched when the adapter changes nothing. */
-  openaiRawBody?: Uint8Array;
+}
+
+/**
+ * A request body in some wire format (`openai-chat`, `openai-embeddings`, `anthropic-messages`…), handed to the
+ * call so that an adapter whose native format it is can forward it (field order and unknown fields kept, the
+ * bytes untouched when the adapter changes nothing). Every other adapter ignores it and builds its body from the
+ * typed request, which always says the same thing.
+ */
+export interface CallPassthrough {
+  format: string;
+  /** The body as an object; never mutated by anyone. */
+  body: Readonly<Record<string, unknown>>;
+  /** The exact bytes of `body`, when they exist (sent as they are when the adapter changes nothing). */
+  bytes?: Uint8Array;
 }
 
 export interface CallOptions {
@@ -112,6 +119,11 @@ export interface CallOptions {
   requestId?: string;
   /** Deadline for the whole upstream call, streams included. */
   timeoutMs?: number;
+  /**
+   * The client's own body, for the adapter whose native format matches `passthrough.format`. Whoever changes
+   * the request must not pass it on.
+   */
+  passthrough?: CallPassthrough;
 }
 
 /** Token counts; a count the provider did not report is `undefined`, never 0. */
@@ -153,6 +165,13 @@ export interface ChatChoice {
 export interface ResponseInfo {
   status?: number;
   headers?: Record<string, string>;
+  /**
+   * The upstream's body byte for byte, with the wire format it is in (`openai-chat`…). Only the codec of that
+   * format reads it, to send it on unchanged when it already says everything the result says; whoever changes
+   * a result must drop it.
+   */
+  body?: Uint8Array;
+  format?: string;
 }
 
 export interface ChatResult {
@@ -166,12 +185,6 @@ export interface ChatResult {
   systemFingerprint?: string;
   /** The provider's response body as received. */
   raw?: unknown;
-  /**
-   * The provider's body byte for byte, set only when it already is an OpenAI `chat.completion` in every field
-   * this result describes (an OpenAI-compatible upstream answering in OpenAI's exact format): a gateway can
-   * send it instead of re-encoding. Whoever changes a result must drop it.
-   */
-  wire?: Uint8Array;
   response?: ResponseInfo;
 }
 

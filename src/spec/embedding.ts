@@ -5,8 +5,6 @@ export interface EmbeddingRequest {
   dimensions?: number;
   user?: string;
   providerOptions?: ProviderOptions;
-  /** The client's original OpenAI body, forwarded as sent by OpenAI-compatible adapters. */
-  openaiBody?: Readonly<Record<string, unknown>>;
 }
 
 export interface EmbeddingUsage {

@@ -9,6 +9,7 @@ import { ConfigReloader } from '../../src/server/config-reloader.js';
 import { buildGatewayContext } from '../../src/server/create-gateway.js';
 import { createGatewayServer, type GatewayServer, type GatewayServerOptions } from '../../src/server/gateway-server.js';
 import { createLogger } from '../../src/server/logger.js';
+import type { ChatCallWrapper } from '../../src/spec/chat-call.js';
 
 export interface HarnessOptions {
   /** Environment variables as the gateway sees them (nothing from the real environment leaks in). */
@@ -16,6 +17,8 @@ export interface HarnessOptions {
   /** YAML config file path. */
   configFile?: string;
   server?: GatewayServerOptions;
+  /** Wrappers around every routed chat call, as a feature (the MCP tool loop) registers them. */
+  chatWrappers?: readonly ChatCallWrapper[];
 }
 
 export interface Harness {
@@ -48,7 +51,12 @@ export async function startGateway(options: HarnessOptions = {}): Promise<Harnes
   // Reloads (POST /admin/reload) read the same file and environment again, as `llamagate serve` does.
   const reloader = new ConfigReloader({
     load,
-    build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
+    build: (next, self, previous) =>
+      buildGatewayContext(next, logger, {
+        reloader: self,
+        previous,
+        ...(options.chatWrappers === undefined ? {} : { chatWrappers: options.chatWrappers }),
+      }),
     logger,
   });
   const gateway = createGatewayServer(reloader.build(loaded), options.server);

@@ -59,6 +59,29 @@ describe('OpenAI-compatible upstream through the gateway, driven by the openai c
     expect(upstream.requests[0]?.headers['x-request-id']).toBeTruthy();
   });
 
+  it('repairs the shorthands it accepts (string image_url, object tool arguments) before forwarding', async () => {
+    const messages = [
+      { role: 'user', content: [{ type: 'image_url', image_url: 'https://example.com/cat.png' }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'look', arguments: { a: 1 } } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'a cat' },
+    ];
+    const completion = await gateway.client().chat.completions.create({
+      model: 'grok-3-mini',
+      messages: messages as unknown as OpenAI.ChatCompletionMessageParam[],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Grok');
+    expect(upstream.requests[0]?.rawBody.toString()).toBe(
+      '{"model":"grok-3-mini","messages":[' +
+        '{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]},' +
+        '{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"look","arguments":"{\\"a\\":1}"}}]},' +
+        '{"role":"tool","tool_call_id":"call_1","content":"a cat"}]}',
+    );
+  });
+
   it("returns an upstream answer already in OpenAI's exact format byte for byte, unknown fields included", async () => {
     const recorded = readFileSync(
       fileURLToPath(new URL('../../src/providers/openai/__fixtures__/openai-text.json', import.meta.url)),

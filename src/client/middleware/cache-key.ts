@@ -19,13 +19,7 @@ export function stableStringify(value: unknown): string {
  * schema, provider options, a stream continuation. Signals, deadlines and headers are left out.
  */
 export function cacheKey(call: ModelCall): string {
-  const {
-    openaiBody: _body,
-    openaiRawBody: _raw,
-    ...request
-  } = call.request as typeof call.request & {
-    openaiRawBody?: unknown;
-  };
+  const request = call.request;
   const material = {
     kind: call.kind,
     model: call.model,

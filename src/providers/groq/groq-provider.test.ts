@@ -82,7 +82,10 @@ describe('groq chat (recorded traffic)', () => {
     };
     const result = await groq()
       .chatModel('llama-3.3-70b-versatile')
-      .generate({ messages: [{ role: 'user', content: 'hi' }], openaiBody });
+      .generate(
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { passthrough: { format: 'openai-chat', body: openaiBody } },
+      );
     expect(sentBody()).toMatchInlineSnapshot(`
       {
         "messages": [

@@ -68,7 +68,9 @@ describe('llamagate', () => {
       }),
     );
     const openaiBody = JSON.parse(raw.toString()) as Record<string, unknown>;
-    await provider().chatModel('qwen3-vl-8b').generate({ messages: [], openaiBody, openaiRawBody: raw });
+    await provider()
+      .chatModel('qwen3-vl-8b')
+      .generate({ messages: [] }, { passthrough: { format: 'openai-chat', body: openaiBody, bytes: raw } });
     expect(upstream.requests[0]?.rawBody.equals(raw)).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 import type { CallOptions } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
+import { OPENAI_EMBEDDINGS_FORMAT } from '../openai-compatible/openai-compatible-embedding-model.js';
 import { parseMistralProviderOptions } from './mistral-api.js';
 
 /** Models that take `output_dimension` (mistral-embed has a fixed 1024). */
@@ -27,7 +28,8 @@ export class MistralEmbeddingModel implements EmbeddingModel {
     const warnings: EmbeddingResult['warnings'] = [];
     const providerOptions = parseMistralProviderOptions(request.providerOptions?.mistral);
     const extra: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(request.openaiBody ?? {})) {
+    const passthrough = options?.passthrough?.format === OPENAI_EMBEDDINGS_FORMAT ? options.passthrough.body : {};
+    for (const [key, value] of Object.entries(passthrough)) {
       if (MISTRAL_EMBEDDING_FIELDS.has(key)) extra[key] = value;
       else if (!['model', 'input', 'encoding_format', 'dimensions', 'user'].includes(key) && value !== undefined)
         warnings.push({
@@ -36,7 +38,7 @@ export class MistralEmbeddingModel implements EmbeddingModel {
           message: `mistral does not support ${key}; it was dropped`,
         });
     }
-    const dimensions = request.dimensions ?? (request.openaiBody?.dimensions as number | undefined);
+    const dimensions = request.dimensions ?? (passthrough.dimensions as number | undefined);
     if (dimensions !== undefined) {
       if (OUTPUT_DIMENSION_MODELS.test(this.modelId)) extra.output_dimension = dimensions;
       else
@@ -47,13 +49,16 @@ export class MistralEmbeddingModel implements EmbeddingModel {
         });
     }
     if (providerOptions.outputDtype !== undefined) extra.output_dtype = providerOptions.outputDtype;
-    if (request.user !== undefined || request.openaiBody?.user !== undefined)
+    if (request.user !== undefined || passthrough.user !== undefined)
       warnings.push({
         type: 'unsupported-setting',
         setting: 'user',
         message: 'mistral does not support user; it was dropped',
       });
-    const result = await this.base.embed({ input: request.input, openaiBody: extra }, options);
+    const result = await this.base.embed(
+      { input: request.input },
+      { ...options, passthrough: { format: OPENAI_EMBEDDINGS_FORMAT, body: extra } },
+    );
     return { ...result, warnings: [...warnings, ...result.warnings] };
   }
 }

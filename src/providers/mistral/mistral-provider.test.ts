@@ -120,7 +120,10 @@ describe('mistral chat (recorded traffic)', () => {
     };
     const result = await mistral()
       .chatModel('mistral-small-latest')
-      .generate({ messages: [{ role: 'user', content: 'hi' }], openaiBody });
+      .generate(
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { passthrough: { format: 'openai-chat', body: openaiBody } },
+      );
     expect(sentBody()).toMatchInlineSnapshot(`
       {
         "max_tokens": 100,
@@ -429,17 +432,21 @@ describe('mistral embeddings', () => {
     replayJson('doc-mistral-embeddings.json');
     const result = await mistral()
       .embeddingModel('codestral-embed')
-      .embed({
-        input: ['def f(): pass'],
-        openaiBody: {
-          model: 'codestral-embed',
-          input: ['def f(): pass'],
-          dimensions: 512,
-          encoding_format: 'base64',
-          extra: 1,
+      .embed(
+        { input: ['def f(): pass'], providerOptions: { mistral: { outputDtype: 'int8' } } },
+        {
+          passthrough: {
+            format: 'openai-embeddings',
+            body: {
+              model: 'codestral-embed',
+              input: ['def f(): pass'],
+              dimensions: 512,
+              encoding_format: 'base64',
+              extra: 1,
+            },
+          },
         },
-        providerOptions: { mistral: { outputDtype: 'int8' } },
-      });
+      );
     expect(sentBody()).toMatchInlineSnapshot(`
       {
         "encoding_format": "float",

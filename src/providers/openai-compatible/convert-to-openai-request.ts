@@ -1,9 +1,12 @@
-import type { ChatRequest, Warning } from '../../spec/chat.js';
+import type { CallPassthrough, ChatRequest, Warning } from '../../spec/chat.js';
+
+/** The wire format an OpenAI-compatible adapter forwards as it is. */
+export const OPENAI_CHAT_FORMAT = 'openai-chat';
 
 /**
- * The OpenAI request body for a chat request. When the request came in OpenAI format its body is the
- * base: field order and fields the gateway does not know are kept; only `model` (and for streams the
- * usage option) are set. Otherwise the body is built from the typed settings.
+ * The OpenAI request body for a chat request. When the call carries the client's OpenAI body (a same-format
+ * passthrough) it is the base: field order and fields the gateway does not know are kept; only `model` (and
+ * for streams the usage option) are set. Otherwise the body is built from the typed settings.
  */
 export function convertToOpenAIRequest(
   request: ChatRequest,
@@ -13,10 +16,12 @@ export function convertToOpenAIRequest(
     streamUsage: boolean;
     /** The caller will change the body: never hand back the client's object. */
     mutable?: boolean;
+    passthrough?: CallPassthrough | undefined;
   },
 ): { body: Record<string, unknown>; modified: boolean } {
-  if (request.openaiBody !== undefined) {
-    const original = request.openaiBody;
+  const passthrough = options.passthrough;
+  if (passthrough !== undefined && passthrough.format === OPENAI_CHAT_FORMAT) {
+    const original = passthrough.body;
     const changes: Record<string, unknown> = {};
     let modified = false;
     if (original.model !== modelId) {
@@ -42,7 +47,7 @@ export function convertToOpenAIRequest(
       modified = true;
     }
     // Nothing to change and nobody will: the client's own object, no copy (the common pass-through).
-    if (!modified && options.mutable !== true) return { body: original, modified };
+    if (!modified && options.mutable !== true) return { body: original as Record<string, unknown>, modified };
     return { body: { ...original, ...changes }, modified };
   }
   const body: Record<string, unknown> = { model: modelId, messages: request.messages };

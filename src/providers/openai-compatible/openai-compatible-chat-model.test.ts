@@ -65,11 +65,17 @@ describe('openai-compatible chat (recorded xAI traffic)', () => {
     const openaiBody = JSON.parse(raw.toString()) as Record<string, unknown>;
     await provider()
       .chatModel('grok-3-mini')
-      .generate({ messages: [{ role: 'user', content: 'hi' }], openaiBody, openaiRawBody: raw });
+      .generate(
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { passthrough: { format: 'openai-chat', body: openaiBody, bytes: raw } },
+      );
     expect(upstream.requests[0]?.rawBody.equals(raw)).toBe(true);
     await provider()
       .chatModel('grok-3-beta')
-      .generate({ messages: [{ role: 'user', content: 'hi' }], openaiBody, openaiRawBody: raw });
+      .generate(
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { passthrough: { format: 'openai-chat', body: openaiBody, bytes: raw } },
+      );
     expect(upstream.requests[1]?.rawBody.toString()).toBe(
       '{"model":"grok-3-beta","messages":[{"role":"user","content":"hi"}],"x_vendor_field":{"a":1}}',
     );

@@ -17,7 +17,7 @@ import type {
 } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
-import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+import { convertToOpenAIRequest, OPENAI_CHAT_FORMAT } from './convert-to-openai-request.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import {
   type OpenAIChatChunk,
@@ -26,7 +26,6 @@ import {
   openaiChatResponseSchema,
   openaiStreamErrorSchema,
 } from './openai-api.js';
-import { isWireExactCompletion } from './wire-exact-completion.js';
 
 export interface OpenAICompatibleChatConfig {
   provider: string;
@@ -80,14 +79,16 @@ export class OpenAICompatibleChatModel implements LanguageModel {
    * The outbound body: the client's own bytes when nothing needs to change, else the adjusted object. Returns
    * a plain value when no vendor hook runs (no promise on the pass-through path).
    */
-  private prepare(request: ChatRequest, stream: boolean): PreparedBody | Promise<PreparedBody> {
+  private prepare(request: ChatRequest, stream: boolean, options: CallOptions): PreparedBody | Promise<PreparedBody> {
     const prepareBody = this.config.prepareBody;
+    const passthrough = options.passthrough?.format === OPENAI_CHAT_FORMAT ? options.passthrough : undefined;
     const { body, modified } = convertToOpenAIRequest(request, this.modelId, stream, {
       streamUsage: this.config.streamUsage,
       mutable: prepareBody !== undefined,
+      passthrough,
     });
     if (prepareBody === undefined) {
-      const raw = request.openaiRawBody;
+      const raw = passthrough?.bytes;
       return { body: !modified && raw !== undefined ? raw : body, warnings: [] };
     }
     const warnings = prepareBody(body, request, stream);
@@ -95,7 +96,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const prepared = this.prepare(request, false);
+    const prepared = this.prepare(request, false, options);
     const { body, warnings } = prepared instanceof Promise ? await prepared : prepared;
     const response = await callJson({
       provider: this.provider,
@@ -108,10 +109,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       dispatcher: this.config.dispatcher,
       describeError: this.config.describeError,
     });
-    // An upstream already speaking OpenAI's exact format skips the schema parse and keeps its bytes.
-    const exact =
-      this.config.transformResponse === undefined && isWireExactCompletion(response.value) ? response.value : undefined;
-    const value: OpenAIChatResponse = exact ?? this.#parseResponse(response, request);
+    const value: OpenAIChatResponse = this.#parseResponse(response, request);
     const choices: ChatChoice[] = value.choices.map((choice, position) => {
       const toolCalls: ToolCall[] | undefined = choice.message.tool_calls?.map((call) => ({
         id: call.id ?? generateToolCallId(),
@@ -142,9 +140,12 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       usage: convertOpenAIUsage(value.usage),
       warnings,
       raw: response.value,
-      response: { status: response.status, headers: response.headers },
+      // The bytes are the upstream's own OpenAI body only when no vendor hook reshaped it.
+      response:
+        this.config.transformResponse === undefined
+          ? { status: response.status, headers: response.headers, body: response.bytes, format: OPENAI_CHAT_FORMAT }
+          : { status: response.status, headers: response.headers },
     };
-    if (exact !== undefined) result.wire = response.bytes;
     if (value.system_fingerprint !== undefined && value.system_fingerprint !== null)
       result.systemFingerprint = value.system_fingerprint;
     return result;
@@ -164,7 +165,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
   }
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
-    const { body, warnings } = await this.prepare(request, true);
+    const { body, warnings } = await this.prepare(request, true, options);
     const url = this.#url;
     const upstream = await openUpstream({
       provider: this.provider,

@@ -5,6 +5,9 @@ import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../sp
 import { ProviderAPIError } from '../../spec/errors.js';
 import { decodeBase64Embedding, openaiEmbeddingResponseSchema } from './openai-api.js';
 
+/** The wire format whose body an OpenAI-compatible embedding model forwards (unknown fields kept). */
+export const OPENAI_EMBEDDINGS_FORMAT = 'openai-embeddings';
+
 export interface OpenAICompatibleEmbeddingConfig {
   provider: string;
   url: (modelId: string) => string;
@@ -31,9 +34,10 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
   async embed(request: EmbeddingRequest, options: CallOptions = {}): Promise<EmbeddingResult> {
     const warnings: EmbeddingResult['warnings'] = [];
     // Vectors always travel as floats internally; the server re-encodes base64 for clients that asked.
+    const passthrough = options.passthrough?.format === OPENAI_EMBEDDINGS_FORMAT ? options.passthrough : undefined;
     const body: Record<string, unknown> =
-      request.openaiBody !== undefined
-        ? { ...request.openaiBody, model: this.modelId, input: request.input, encoding_format: 'float' }
+      passthrough !== undefined
+        ? { ...passthrough.body, model: this.modelId, input: request.input, encoding_format: 'float' }
         : { model: this.modelId, input: request.input, encoding_format: 'float' };
     if (request.dimensions !== undefined) {
       if (this.config.supportsDimensions === false) {

@@ -104,7 +104,10 @@ describe('openai chat (recorded OpenAI traffic)', () => {
     const openaiBody = JSON.parse(raw.toString()) as Record<string, unknown>;
     await provider()
       .chatModel('gpt-4.1-nano')
-      .generate({ messages: [{ role: 'user', content: 'hi' }], openaiBody, openaiRawBody: raw });
+      .generate(
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { passthrough: { format: 'openai-chat', body: openaiBody, bytes: raw } },
+      );
     expect(upstream.requests[0]?.rawBody.equals(raw)).toBe(true);
   });
 
@@ -152,7 +155,10 @@ describe('openai chat (recorded OpenAI traffic)', () => {
     const raw = Buffer.from(JSON.stringify(openaiBody));
     const result = await provider()
       .chatModel('gpt-5-mini')
-      .generate({ messages: [{ role: 'user', content: 'hi' }], openaiBody, openaiRawBody: raw });
+      .generate(
+        { messages: [{ role: 'user', content: 'hi' }] },
+        { passthrough: { format: 'openai-chat', body: openaiBody, bytes: raw } },
+      );
     expect(upstream.requests[0]?.body).toEqual({
       model: 'gpt-5-mini',
       messages: [{ role: 'user', content: 'hi' }],
@@ -164,7 +170,9 @@ describe('openai chat (recorded OpenAI traffic)', () => {
   it('keeps sampling parameters for gpt-5.1 with reasoning switched off', async () => {
     upstream.handle(openaiReplay(fixtures, 'openai-text'));
     const openaiBody = { model: 'gpt-5.1', messages: [], reasoning_effort: 'none', temperature: 0.3 };
-    const result = await provider().chatModel('gpt-5.1').generate({ messages: [], openaiBody });
+    const result = await provider()
+      .chatModel('gpt-5.1')
+      .generate({ messages: [] }, { passthrough: { format: 'openai-chat', body: openaiBody } });
     expect(upstream.requests[0]?.body).toMatchObject({ temperature: 0.3, reasoning_effort: 'none' });
     expect(result.warnings).toEqual([]);
   });

@@ -8,14 +8,15 @@
 import type { ServerResponse } from 'node:http';
 import { isModelAllowed } from '../../pricing/glob.js';
 import { formatDollars, type Micros } from '../../pricing/money.js';
-import type { ChatRequest, ChatResult, ChatStreamPart } from '../../spec/chat.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, Usage } from '../../spec/chat.js';
 import { LlamaGateError, PermissionDeniedError, RateLimitError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
 import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
 import { reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
 import type { UsageRecord } from '../../storage/usage-ledger.js';
-import type { GatewayContext, RequestState } from '../gateway-context.js';
+import type { Admission, Answer, ExchangeObserver } from '../exchange/exchange-events.js';
+import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';
 import type { KeyCache } from './key-cache.js';
 import { priceTableFor } from './price-lookup.js';
@@ -28,9 +29,6 @@ import {
   type PromptShape,
   promptTokenBound,
 } from './token-estimate.js';
-
-/** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */
-export type CallerRole = 'key' | 'master' | 'api-key' | 'open';
 
 export const COST_HEADER = 'x-llamagate-cost';
 export const CREDITS_REMAINING_HEADER = 'x-llamagate-credits-remaining';
@@ -69,14 +67,17 @@ interface MeteredUsage {
   estimated: boolean;
 }
 
-export class BillingSession {
+export class BillingSession implements ExchangeObserver {
   readonly role: CallerRole;
   /** The virtual key (undefined for unbilled callers). */
   readonly key: ApiKeyRecord | undefined;
   readonly #services: BillingServices;
   readonly #context: GatewayContext;
   readonly #state: RequestState;
+  readonly #response: ServerResponse;
   readonly #startedAtEpoch: number;
+  /** The usage the upstream reported, as the exchange's `usage` event told it. */
+  #usage: Usage | undefined;
   #model: string | undefined;
   #shape: PromptShape | undefined;
   #chat = false;
@@ -91,15 +92,39 @@ export class BillingSession {
     services: BillingServices,
     context: GatewayContext,
     state: RequestState,
+    response: ServerResponse,
     role: CallerRole,
     key?: ApiKeyRecord,
   ) {
     this.#services = services;
     this.#context = context;
     this.#state = state;
+    this.#response = response;
     this.role = role;
     this.key = key;
     this.#startedAtEpoch = Math.round(Date.now() - (performance.now() - state.startedAt));
+  }
+
+  /** Exchange event: admission of a call; throws 403/429/402 before any upstream call. */
+  admit(admission: Admission): Promise<void> {
+    return admission.kind === 'chat'
+      ? this.admitChat(this.#response, admission.model, admission.request, admission.stream)
+      : this.admitEmbedding(this.#response, admission.model, admission.input);
+  }
+
+  /** Exchange event: a stream part (its text is counted only if the provider reports no usage). */
+  part(part: ChatStreamPart): void {
+    this.observe(part);
+  }
+
+  /** Exchange event: the usage the upstream reported. */
+  usage(usage: Usage): void {
+    this.#usage = usage;
+  }
+
+  /** Exchange event: the answer is complete and not sent yet, so its cost can go in the headers. */
+  answer(answer: Answer): Promise<void> {
+    return this.charge(this.#response, answer.kind === 'chat' ? answer.result : undefined);
   }
 
   /** Admission of a chat completion; throws 403/429/402 before any upstream call. */
@@ -121,7 +146,7 @@ export class BillingSession {
   }
 
   /**
-   * Non-streaming responses: prices the usage (`state.usage`, estimated from `result` where missing), settles
+   * Non-streaming responses: prices the usage (as reported, estimated from `result` where missing), settles
    * the reservation and sets `x-llamagate-cost` / `x-llamagate-credits-remaining`. Never throws: a storage
    * failure is logged and the hold expires unsettled rather than failing an answered request.
    */
@@ -246,7 +271,7 @@ export class BillingSession {
   }
 
   #producedOutput(): boolean {
-    const usage = this.#state.usage;
+    const usage = this.#usage;
     return (
       this.#generated.length > 0 ||
       (usage !== undefined && (usage.promptTokens !== undefined || usage.completionTokens !== undefined))
@@ -275,7 +300,7 @@ export class BillingSession {
 
   /** The provider's counts; what it left out is counted here and the result marked estimated. */
   async #meter(): Promise<MeteredUsage> {
-    const reported = this.#state.usage;
+    const reported = this.#usage;
     let estimated = reported?.estimated === true;
     let promptTokens = reported?.promptTokens;
     if (promptTokens === undefined) {

@@ -18,12 +18,12 @@ import type { Storage } from '../../storage/index.js';
 import { keyUnusableReason, reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore } from '../../storage/key-store.js';
 import { extractCredential, safeEqual } from '../auth.js';
-import type { GatewayContext, RequestState } from '../gateway-context.js';
+import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';
 import type { Route } from '../route-table.js';
 import { adminKeyRoutes } from '../routes/admin-keys.js';
 import { usageRoutes } from '../routes/usage.js';
-import { type BillingServices, BillingSession, type CallerRole, storageUnavailable } from './billing-session.js';
+import { type BillingServices, BillingSession, storageUnavailable } from './billing-session.js';
 import { KeyAdmin } from './key-admin.js';
 import { KeyCache } from './key-cache.js';
 
@@ -50,7 +50,8 @@ export class GatewayBilling implements BillingServices {
   readonly routes: readonly Route[];
   readonly #keyHashSecret: string | undefined;
   readonly #closeTimeoutMs: number;
-  readonly #open = new Set<BillingSession>();
+  /** Sessions of requests still running, by request. */
+  readonly #open = new Map<RequestState, BillingSession>();
   #stopListening: (() => Promise<void>) | undefined;
   #idle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -86,22 +87,27 @@ export class GatewayBilling implements BillingServices {
   }
 
   /** The server's auth stage when billing is on: replaces the plain API_KEY check. */
-  async authenticate(context: GatewayContext, request: IncomingMessage, state: RequestState): Promise<void> {
+  async authenticate(
+    context: GatewayContext,
+    request: IncomingMessage,
+    response: ServerResponse,
+    state: RequestState,
+  ): Promise<void> {
     const { apiKey, masterKey } = context.config;
     const master = masterKey || apiKey || undefined;
     const credential = extractCredential(request.headers);
     if (credential !== undefined) {
       if (master !== undefined && safeEqual(credential, master))
-        return this.#begin(context, state, 'master', credential);
+        return this.#begin(context, state, response, 'master', credential);
       if (apiKey && apiKey !== master && safeEqual(credential, apiKey)) {
-        return this.#begin(context, state, 'api-key', credential);
+        return this.#begin(context, state, response, 'api-key', credential);
       }
       if (isApiKeyFormat(credential)) {
         const key = await this.lookup(credential);
         if (key === undefined) throw reserveFailureError('not_found');
         const unusable = keyUnusableReason(key, Date.now());
         if (unusable !== null) throw reserveFailureError(unusable, key.id);
-        return this.#begin(context, state, 'key', credential, key);
+        return this.#begin(context, state, response, 'key', credential, key);
       }
       if (master !== undefined) throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
     } else if (master !== undefined) {
@@ -111,17 +117,17 @@ export class GatewayBilling implements BillingServices {
       });
     }
     // No key configured: the gateway stays open, as without billing (the rate limiter keys by client IP).
-    return this.#begin(context, state, 'open', undefined);
+    return this.#begin(context, state, response, 'open', undefined);
   }
 
   /** The server's last stage, after the handler (success or not). */
   async finish(state: RequestState, response: ServerResponse): Promise<void> {
-    const session = state.billing;
-    if (session === undefined || !this.#open.has(session)) return;
+    const session = this.#open.get(state);
+    if (session === undefined) return;
     try {
       await session.finish(response);
     } finally {
-      this.#open.delete(session);
+      this.#open.delete(state);
       if (this.#open.size === 0) this.#idle?.();
     }
   }
@@ -150,13 +156,17 @@ export class GatewayBilling implements BillingServices {
   #begin(
     context: GatewayContext,
     state: RequestState,
+    response: ServerResponse,
     role: CallerRole,
     credential: string | undefined,
     key?: ApiKeyRecord,
   ): void {
     if (credential !== undefined) state.credential = credential;
-    const session = new BillingSession(this, context, state, role, key);
-    state.billing = session;
-    this.#open.add(session);
+    state.role = role;
+    if (key !== undefined) state.keyId = key.id;
+    const session = new BillingSession(this, context, state, response, role, key);
+    if (state.observers === undefined) state.observers = [session];
+    else state.observers.push(session);
+    this.#open.set(state, session);
   }
 }

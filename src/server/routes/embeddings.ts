@@ -1,15 +1,20 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** `POST /v1/embeddings`: OpenAI's embeddings API over the routed embedding models. */
 import type { FallbackTrace } from '../../router/fallback-runner.js';
 import type { CallOptions } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
-import { type GatewayContext, type RequestState, warningsHeader } from '../gateway-context.js';
+import { emitAdmit, emitAnswer, emitUsage } from '../exchange/emit.js';
+import {
+  addTriedHeaders,
+  recordServed,
+  requestTiming,
+  routingHeaders,
+  upstreamHeaders,
+  warningsHeader,
+} from '../exchange/route-call.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
-import { parseEmbeddingBody } from '../openai-request.js';
-import { addTriedHeaders, recordServed, requestTiming, routingHeaders } from './chat-completions.js';
-
-function toBase64(vector: readonly number[]): string {
-  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
-}
+import type { RouteHandler } from '../route-table.js';
+import { decodeOpenAIEmbeddingRequest } from '../wire/openai-embeddings/decode-request.js';
+import { encodeEmbeddingList } from '../wire/openai-embeddings/encode-response.js';
 
 /** Inputs beyond the provider's per-call limit are split and sent in order; vectors are joined back. */
 async function embedInBatches(
@@ -21,36 +26,32 @@ async function embedInBatches(
   const results: EmbeddingResult[] = [];
   for (let start = 0; start < request.input.length; start += batchSize) {
     const input = request.input.slice(start, start + batchSize);
-    const batch = input.length === request.input.length ? request : { ...request, input, openaiBody: undefined };
+    const batch = input.length === request.input.length ? request : { ...request, input };
     results.push(await model.embed(batch, options));
   }
   return results;
 }
 
-export async function handleEmbeddings(
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-): Promise<void> {
+export const handleEmbeddings: RouteHandler = async (context, request, response, state) => {
   const raw = await readBody(request, context.config.maxBodySize);
-  const parsed = parseEmbeddingBody(parseJsonBody(raw));
-  state.model = parsed.model;
-  await state.billing?.admitEmbedding(response, parsed.model, parsed.request.input);
-  const plan = context.router.plan({ model: parsed.model, path: state.path, method: request.method });
+  const decoded = decodeOpenAIEmbeddingRequest(parseJsonBody(raw));
+  state.model = decoded.model;
+  await emitAdmit(state, { kind: 'embeddings', model: decoded.model, input: decoded.request.input });
+  const plan = context.router.plan({ model: decoded.model, path: state.path, method: request.method });
   const timing = requestTiming(context, request, undefined);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
   const outcome = await context.router
     .execute(
       plan,
-      (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), parsed.request, call),
+      (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), decoded.request, call),
       {
         signal: state.signal,
         deadlineMs: timing.deadlineMs,
         requestTimeoutMs: timing.requestTimeoutMs,
-        headers: { 'x-request-id': state.id },
+        headers: upstreamHeaders(state),
         requestId: state.id,
         trace,
+        passthrough: decoded.passthrough,
       },
     )
     .catch((error: unknown) => {
@@ -59,28 +60,14 @@ export async function handleEmbeddings(
     });
   recordServed(state, outcome);
   const results = outcome.value;
-  const embeddings = results.flatMap((result) => result.embeddings);
   const promptTokens = results.every((result) => result.usage.promptTokens !== undefined)
     ? results.reduce((sum, result) => sum + (result.usage.promptTokens ?? 0), 0)
     : undefined;
-  state.usage = promptTokens === undefined ? {} : { promptTokens, totalTokens: promptTokens };
+  emitUsage(state, promptTokens === undefined ? {} : { promptTokens, totalTokens: promptTokens });
   const headers = routingHeaders(outcome, outcome.target.backend.name);
   const warnings = warningsHeader(results.flatMap((result) => result.warnings));
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  await state.billing?.charge(response);
-  sendJson(
-    response,
-    200,
-    {
-      object: 'list',
-      data: embeddings.map((vector, index) => ({
-        object: 'embedding',
-        index,
-        embedding: parsed.encodingFormat === 'base64' ? toBase64(vector) : vector,
-      })),
-      model: results[0]?.model ?? outcome.target.modelId,
-      usage: { prompt_tokens: promptTokens ?? 0, total_tokens: promptTokens ?? 0 },
-    },
-    headers,
-  );
-}
+  const model = results[0]?.model ?? outcome.target.modelId;
+  await emitAnswer(state, { kind: 'embeddings', model, results });
+  sendJson(response, 200, encodeEmbeddingList(results, model, promptTokens, decoded.encodingFormat), headers);
+};

@@ -7,7 +7,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PermissionDeniedError } from '../../spec/errors.js';
 import type { KeyStore } from '../../storage/key-store.js';
-import type { BillingSession } from '../billing/billing-session.js';
 import type { KeyAdmin } from '../billing/key-admin.js';
 import { dollars, keyView } from '../billing/key-views.js';
 import type { RequestState } from '../gateway-context.js';
@@ -15,12 +14,13 @@ import { sendJson } from '../http-io.js';
 import type { Route, RouteHandler } from '../route-table.js';
 import { usageQuery } from './admin-keys.js';
 
-function session(state: RequestState, what: string): BillingSession {
-  const billing = state.billing;
-  if (billing === undefined || (billing.role !== 'key' && billing.role !== 'master')) {
+/** The virtual key calling (or null for the master key, which sees the whole gateway). */
+function callerKey(state: RequestState, what: string): string | null {
+  if (state.role === 'master') return null;
+  if (state.role !== 'key' || state.keyId === undefined) {
     throw new PermissionDeniedError({ message: `${what} needs a virtual API key (sk-lg-…)`, isRetryable: false });
   }
-  return billing;
+  return state.keyId;
 }
 
 function range(request: IncomingMessage) {
@@ -30,16 +30,15 @@ function range(request: IncomingMessage) {
 
 export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore }): Route[] {
   const usage: RouteHandler = async (_context, request, response, state) => {
-    const caller = session(state, '/v1/usage');
-    sendJson(response, 200, await services.admin.keyUsage(caller.key?.id ?? null, range(request)));
+    sendJson(response, 200, await services.admin.keyUsage(callerKey(state, '/v1/usage'), range(request)));
   };
   const credits: RouteHandler = async (_context, _request, response, state) => {
-    const caller = session(state, '/v1/credits');
-    if (caller.key === undefined) {
+    const keyId = callerKey(state, '/v1/credits');
+    // Read through: the balance shown must include every process's charges, not this process's cached copy.
+    const key = keyId === null ? undefined : await services.keys.getById(keyId);
+    if (key === undefined) {
       throw new PermissionDeniedError({ message: '/v1/credits needs a virtual API key (sk-lg-…)', isRetryable: false });
     }
-    // Read through: the balance shown must include every process's charges, not this process's cached copy.
-    const key = (await services.keys.getById(caller.key.id)) ?? caller.key;
     const view = keyView(key);
     sendJson(response, 200, {
       object: 'credits',

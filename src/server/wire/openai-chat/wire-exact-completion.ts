@@ -1,4 +1,4 @@
-import type { OpenAIChatResponse } from './openai-api.js';
+import type { OpenAIChatResponse } from '../../../providers/openai-compatible/openai-api.js';
 
 /**
  * Whether an upstream `chat.completion` body already is OpenAI's wire format in every field the gateway would

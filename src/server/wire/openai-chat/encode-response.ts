@@ -2,7 +2,7 @@
  * Encoding typed results back into OpenAI's wire format: `chat.completion` objects, `chat.completion.chunk`
  * objects for streams (built from typed parts, never by rewriting upstream text), and usage blocks.
  */
-import type { ChatResult, ChatStreamPart, FinishReason, Usage } from '../spec/chat.js';
+import type { ChatResult, ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
 
 export interface OpenAIUsageBody {
   prompt_tokens: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatChunkEncoder, encodeChatCompletion, encodeUsage } from './openai-response.js';
+import { ChatChunkEncoder, encodeChatCompletion, encodeUsage } from './encode-response.js';
 
 describe('OpenAI wire encoding', () => {
   it('encodes usage details and keeps unknown counts as 0 on the wire only', () => {

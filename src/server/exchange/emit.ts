@@ -1,0 +1,70 @@
+/** Emitting exchange events to a request's observers (see `exchange-events.ts`). */
+import type { ChatStreamPart, Usage } from '../../spec/chat.js';
+import type { LlamaGateError } from '../../spec/errors.js';
+import type { RequestState } from '../gateway-context.js';
+import type { Admission, Answer, AttemptRecord } from './exchange-events.js';
+
+/** Asks every observer to admit the call, in order; the first refusal (a thrown error) ends the request. */
+export async function emitAdmit(state: RequestState, admission: Admission): Promise<void> {
+  const observers = state.observers;
+  if (observers === undefined) return;
+  for (const observer of observers) {
+    const pending = observer.admit?.(admission);
+    if (pending !== undefined) await pending;
+  }
+}
+
+/** Tells observers the answer is complete, before it is sent. */
+export async function emitAnswer(state: RequestState, answer: Answer): Promise<void> {
+  const observers = state.observers;
+  if (observers === undefined) return;
+  for (const observer of observers) {
+    const pending = observer.answer?.(answer);
+    if (pending !== undefined) await pending;
+  }
+}
+
+/** Records the usage for the request line and tells observers. */
+export function emitUsage(state: RequestState, usage: Usage): void {
+  state.usage = usage;
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.usage?.(usage);
+}
+
+export function emitPart(state: RequestState, part: ChatStreamPart): void {
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.part?.(part);
+}
+
+/** Records the time to the first chunk for the request line and tells observers. */
+export function emitFirstChunk(state: RequestState): void {
+  const ms = performance.now() - state.startedAt;
+  state.timeToFirstChunkMs = ms;
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.firstChunk?.(ms);
+}
+
+export function emitError(state: RequestState, error: LlamaGateError): void {
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.error?.(error);
+}
+
+export function emitAttemptStart(state: RequestState, backend: string, model: string): void {
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.attemptStart?.(backend, model);
+}
+
+export function emitAttemptEnd(state: RequestState, attempt: AttemptRecord): void {
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.attemptEnd?.(attempt);
+}
+
+export function emitRequestStart(state: RequestState): void {
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.requestStart?.();
+}
+
+export function emitRequestEnd(state: RequestState, status: number): void {
+  const observers = state.observers;
+  if (observers !== undefined) for (const observer of observers) observer.requestEnd?.(status);
+}

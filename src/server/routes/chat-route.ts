@@ -1,0 +1,66 @@
+/**
+ * The whole of a chat endpoint, for any inbound format: read the body, decode it with the format's codec, run
+ * the one chat exchange, encode the answer (one body, or a stream of frames) with the same codec.
+ */
+import type { ServerResponse } from 'node:http';
+import { unixSeconds } from '../../provider-utils/ids.js';
+import type { LlamaGateError } from '../../spec/errors.js';
+import { type ChatOutcome, runChatExchange } from '../exchange/chat-exchange.js';
+import { emitFirstChunk } from '../exchange/emit.js';
+import type { RequestState } from '../gateway-context.js';
+import { parseJsonBody, readBody, sendEncoded, writeResponseHead, writeWithBackpressure } from '../http-io.js';
+import type { Route, RouteHandler } from '../route-table.js';
+import type { ChatCodec, DecodedChatCall } from '../wire/chat-codec.js';
+
+/** Headers that keep proxies from buffering or caching an event stream. */
+const STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/** The handler of a chat endpoint speaking `codec`'s format. */
+export function chatHandler<Call extends DecodedChatCall>(codec: ChatCodec<Call>): RouteHandler {
+  return async (context, request, response, state) => {
+    const bytes = await readBody(request, context.config.maxBodySize);
+    const call = codec.decode(parseJsonBody(bytes), bytes, request.headers);
+    const outcome = await runChatExchange(context, request, response, state, call);
+    if (outcome.kind === 'result') {
+      const meta = { requestId: state.id, model: outcome.result.model, created: unixSeconds() };
+      sendEncoded(response, codec.encodeResult(outcome.result, call, meta), outcome.headers);
+    } else await sendStream(codec, call, outcome, response, state);
+  };
+}
+
+/** A chat route: `POST path` answered by `codec`'s format, its errors too. */
+export function chatRoute<Call extends DecodedChatCall>(path: string, codec: ChatCodec<Call>): Route {
+  return {
+    method: 'POST',
+    path,
+    handler: chatHandler(codec),
+    encodeError: (error: LlamaGateError, requestId: string) => codec.encodeError(error, requestId),
+  };
+}
+
+async function sendStream<Call extends DecodedChatCall>(
+  codec: ChatCodec<Call>,
+  call: Call,
+  outcome: Extract<ChatOutcome, { kind: 'stream' }>,
+  response: ServerResponse,
+  state: RequestState,
+): Promise<void> {
+  writeResponseHead(response, 200, { ...STREAM_HEADERS, ...outcome.headers }, codec.streamContentType);
+  response.flushHeaders();
+  const meta = { requestId: state.id, model: outcome.stream.model, created: unixSeconds() };
+  let first = true;
+  for await (const frame of codec.encodeStream(outcome.parts, call, meta)) {
+    if (response.destroyed) break;
+    if (first) {
+      first = false;
+      emitFirstChunk(state);
+    }
+    const pending = writeWithBackpressure(response, frame);
+    if (pending !== undefined) await pending;
+  }
+  if (!response.destroyed && !state.signal.aborted) response.end();
+}
