@@ -2,7 +2,7 @@
  * The admin dashboard in a real browser (Debian's Chromium through playwright-core) against the real gateway
  * (SQLite billing, a master key) in front of an Ollama mock: the operator's and a customer's journeys, end to end.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -154,7 +154,10 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     await page.getByRole('list', { name: 'Conversation' }).getByText(OLLAMA_WORDS.join('')).waitFor();
     // The reply grew chunk by chunk (the mock sends a word every 120 ms) rather than arriving whole.
     const texts = (await page.evaluate('window.replyTexts')) as string[];
-    expect(texts.length, JSON.stringify(texts)).toBeGreaterThanOrEqual(3);
+    // Two partial texts at least (a loaded machine may merge some chunks on the way).
+    expect(texts.filter((text) => text !== OLLAMA_WORDS.join('')).length, JSON.stringify(texts)).toBeGreaterThanOrEqual(
+      2,
+    );
     expect(
       texts.every((text) => OLLAMA_WORDS.join('').startsWith(text)),
       JSON.stringify(texts),
@@ -201,6 +204,15 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     await byKey.waitFor();
     expect(await byKey.textContent()).toContain('$0.0025');
     await screenshot(page, 'usage');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('llamagate-usage-by-key.csv');
+    const csv = readFileSync((await download.path()) ?? '', 'utf8');
+    expect(csv).toBe(
+      `key_name,key_id,requests,prompt_tokens,completion_tokens,cached_tokens,errors,cost\r\nteam-a,${keyId},1,100,50,0,0,0.0025`,
+    );
     await nav('Requests').click();
     await page
       .getByRole('region', { name: 'Requests' })
@@ -235,6 +247,25 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     }, secret);
     expect(chatAnswer).toBe(401);
   }, 120_000);
+
+  it('rotates a key: the new secret is shown once and the old one stops working', async () => {
+    const created = await gateway.createKey({ name: 'rotating', credits: 1 });
+    await signIn(MASTER_KEY);
+    await page.goto(`${gateway.url}/ui/keys/${encodeURIComponent(created.id)}`);
+    await page.getByRole('button', { name: 'Rotate key' }).click();
+    const rotated = (await page.getByTestId('new-key-secret').textContent()) ?? '';
+    expect(rotated).toMatch(/^sk-lg-/);
+    expect(rotated).not.toBe(created.key);
+    const credits = (key: string) =>
+      fetch(`${gateway.url}/v1/credits`, { headers: { authorization: `Bearer ${key}` } }).then(
+        (answer) => answer.status,
+      );
+    await expect.poll(() => credits(created.key)).toBe(401);
+    expect(await credits(rotated)).toBe(200);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.content()).not.toContain(rotated);
+    await signOut();
+  }, 60_000);
 
   it('shows backends, reloads the configuration, and says plainly when MCP is off', async () => {
     await signIn(MASTER_KEY);
