@@ -11,7 +11,7 @@ import {
   routingSettingsSchema,
   strategySchema,
 } from './routing-schema.js';
-import { booleanLike, byteSize, duration, numberLike } from './schema-helpers.js';
+import { booleanLike, byteSize, duration, hostUrl, numberLike } from './schema-helpers.js';
 
 export const backendSchema = z
   .looseObject({
@@ -44,12 +44,16 @@ export type BackendConfig = z.infer<typeof backendSchema>;
 export const configSchema = z.object({
   port: numberLike('PORT').pipe(z.number().int('PORT must be an integer').min(0).max(65535, 'PORT must be 0-65535')),
   host: z.string().min(1),
-  ollamaHost: z.string().min(1),
+  ollamaHost: hostUrl('OLLAMA_HOST'),
   apiKey: z.string().optional(),
   masterKey: z.string().optional(),
   rateLimitRps: numberLike('RATE_LIMIT_RPS').pipe(z.number().positive('RATE_LIMIT_RPS must be greater than 0')),
   rateLimitBurst: numberLike('RATE_LIMIT_BURST')
     .pipe(z.number().positive('RATE_LIMIT_BURST must be greater than 0'))
+    .optional(),
+  /** Failed authentications per minute and client address before it is refused with 429 (0: no limit). */
+  authFailuresPerMinute: numberLike('AUTH_FAILURES_PER_MINUTE')
+    .pipe(z.number().int('AUTH_FAILURES_PER_MINUTE must be an integer').min(0))
     .optional(),
   debug: booleanLike('DEBUG'),
   logFile: z.string().optional(),
@@ -94,6 +98,8 @@ export const configSchema = z.object({
       .string()
       .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'UI_PATH must be a path such as /ui (no trailing slash, no query)'),
   }),
+  /** The MCP section: a known key whose schema the MCP feature supplies (a placeholder until then). */
+  mcp: z.unknown().optional(),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
@@ -126,6 +132,7 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   LLAMAGATE_MASTER_KEY: 'masterKey',
   RATE_LIMIT_RPS: 'rateLimitRps',
   RATE_LIMIT_BURST: 'rateLimitBurst',
+  AUTH_FAILURES_PER_MINUTE: 'authFailuresPerMinute',
   DEBUG: 'debug',
   LOG_FILE: 'logFile',
   TLS_ENABLED: 'tls.enabled',

@@ -1,10 +1,6 @@
 import type { LoadedConfig } from '../config/load-config.js';
-import type { GatewayContext } from './gateway-context.js';
+import type { ConfigurationReload, GatewayContext, ReloadOutcome } from './gateway-context.js';
 import type { Logger } from './logger.js';
-
-export type ReloadOutcome =
-  | { ok: true; configFile: string | undefined; backends: string[] }
-  | { ok: false; reason: string };
 
 export interface ConfigReloaderOptions {
   /** Reads and validates the configuration again (the same sources as at start-up); throws when it is bad. */
@@ -19,7 +15,7 @@ export interface ConfigReloaderOptions {
  * alias resolved) before it replaces the old one; on any error the old configuration stays and the reason is
  * returned. Requests already running keep the context they started with.
  */
-export class ConfigReloader {
+export class ConfigReloader implements ConfigurationReload {
   #target: { readonly context: GatewayContext; setContext(context: GatewayContext): void } | undefined;
 
   constructor(private readonly options: ConfigReloaderOptions) {}

@@ -3,11 +3,19 @@ import type { ModelResolver } from '../router/model-resolver.js';
 import type { Router } from '../router/router.js';
 import type { ChatResult, Usage } from '../spec/chat.js';
 import type { ChatCallWrapper } from '../spec/chat-call.js';
-import type { ConfigReloader } from './config-reloader.js';
 import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { LruCache } from './response-cache.js';
+
+export type ReloadOutcome =
+  | { ok: true; configFile: string | undefined; backends: string[] }
+  | { ok: false; reason: string };
+
+/** What `POST /admin/reload` needs of the reloader (`ConfigReloader`). */
+export interface ConfigurationReload {
+  reload(): ReloadOutcome;
+}
 
 /** Everything a request handler needs, built once at start-up (and swapped whole on reload). */
 export interface GatewayContext {
@@ -19,7 +27,7 @@ export interface GatewayContext {
   /** Backends, pools, model aliases and routes, with retries, fallback, cool-downs and health. */
   readonly router: Router;
   /** Reloads the configuration (SIGHUP, `POST /admin/reload`); absent when the gateway was built without one. */
-  readonly reloader?: ConfigReloader;
+  readonly reloader?: ConfigurationReload;
   readonly cache: LruCache<ChatResult> | undefined;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;

@@ -4,15 +4,23 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
 import { uuidV7 } from '../provider-utils/ids.js';
-import { MethodNotAllowedError, NotFoundError, RateLimitError, toLlamaGateError } from '../spec/errors.js';
-import { requireApiKey } from './auth.js';
-import type { GatewayBilling } from './billing/gateway-billing.js';
+import { MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
-import { requestLineWriter } from './request-log.js';
-import { adminUiRoutes, CORE_ROUTES, compileRoutes, type Route } from './route-table.js';
+import type { Route } from './route.js';
+import { adminUiRoutes, CORE_ROUTES, compileRoutes } from './route-table.js';
+import { keyAuthStage, masterAuthStage } from './stages/auth.js';
+import { AuthFailureLimiter } from './stages/auth-failures.js';
+import { billingSettleStage, type GatewayBillingPlugin } from './stages/billing.js';
+import { errorResponseStage } from './stages/error-response.js';
+import { rateLimitStage } from './stages/rate-limit.js';
+import { requestLogStage, startedHandler } from './stages/request-log.js';
+import { compose, type Stage } from './stages/stage.js';
 import { DEFAULT_UI_DIRECTORY } from './ui-assets.js';
 import { encodeOpenAIError } from './wire/openai-chat/openai-chat-codec.js';
+
+/** Failed authentications allowed per minute and client address before it gets 429 (`AUTH_FAILURES_PER_MINUTE`). */
+const DEFAULT_AUTH_FAILURES_PER_MINUTE = 10;
 
 const REQUEST_ID_PATTERN = /^[\w.:@-]{1,200}$/;
 
@@ -31,15 +39,11 @@ export interface GatewayServer {
 export interface GatewayServerOptions {
   /** Extra routes (admin API, usage…) consulted before the core ones. */
   routes?: readonly Route[];
-  /** Runs after auth for non-open routes (credit checks, virtual keys); may throw typed errors. */
-  authorize?: (context: GatewayContext, request: IncomingMessage, state: RequestState) => Promise<void> | void;
-  /** Called once per finished request, off the hot path, after the response was sent. */
-  onFinished?: (context: GatewayContext, state: RequestState, status: number) => void;
   /**
    * Virtual keys, credits and usage (`openGatewayBilling`): replaces the plain API_KEY check, adds the admin
    * and usage routes, settles and records each request after its handler, and is closed with the server.
    */
-  billing?: GatewayBilling;
+  billing?: GatewayBillingPlugin;
   /** Where the built admin dashboard is (default: this package's `dist/web`); served at UI_PATH. */
   uiDirectory?: string;
 }
@@ -66,19 +70,49 @@ export function connectionSignal(socket: Socket): AbortSignal {
   return controller.signal;
 }
 
-/** The HTTP server: request id → route → rate limit → auth → handler → log line; errors mapped once. */
+/**
+ * The HTTP server. Each route's stages are composed once, here: request log → billing settle → error response
+ * → auth (by the route's `auth`) → rate limit → handler (billing admission and charging happen in the handler's
+ * exchange, through its events). The request id is assigned before the first stage.
+ */
 export function createGatewayServer(initial: GatewayContext, options: GatewayServerOptions = {}): GatewayServer {
   let context = initial;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const matchRoute = compileRoutes([
-    ...(options.routes ?? []),
-    ...(options.billing?.routes ?? []),
-    ...CORE_ROUTES,
-    ...adminUiRoutes(initial.config.ui, options.uiDirectory ?? DEFAULT_UI_DIRECTORY),
-  ]);
+  const billing = options.billing;
+  const failures = new AuthFailureLimiter(initial.config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE);
+  const keyAuth = keyAuthStage(failures, billing);
+  const masterAuth = masterAuthStage(failures);
+  const outer: Stage[] = billing === undefined ? [requestLogStage] : [requestLogStage, billingSettleStage(billing)];
+  const pipeline = (route: Route): Route => {
+    const stages = [...outer, errorResponseStage(route.encodeError ?? encodeOpenAIError)];
+    if (route.auth === 'key') stages.push(keyAuth, rateLimitStage);
+    else if (route.auth === 'master') stages.push(masterAuth, rateLimitStage);
+    return { ...route, handler: compose(stages, startedHandler(route.handler)) };
+  };
+  const matchRoute = compileRoutes(
+    [
+      ...(options.routes ?? []),
+      ...(billing?.routes ?? []),
+      ...CORE_ROUTES,
+      ...adminUiRoutes(initial.config.ui, options.uiDirectory ?? DEFAULT_UI_DIRECTORY),
+    ].map(pipeline),
+  );
+  const unmatched = compose(
+    [...outer, errorResponseStage(encodeOpenAIError)],
+    async (_current, request, response, state) => {
+      const allowed = matchRoute(request.method ?? 'GET', state.path).allowed;
+      if (allowed.length > 0) {
+        response.setHeader('allow', allowed.join(', '));
+        throw new MethodNotAllowedError({
+          message: `Method ${request.method} is not allowed on ${state.path}; use ${allowed.join(' or ')}`,
+        });
+      }
+      throw new NotFoundError({ message: `Unknown path ${state.path}`, param: null });
+    },
+  );
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const handle = (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
     const sentId = request.headers['x-request-id'];
     const id = typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId) ? sentId : uuidV7();
@@ -95,61 +129,10 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     inFlight++;
     response.on('close', () => {
       inFlight--;
-      logRequest(current, request, response, state);
-      options.onFinished?.(current, state, response.statusCode);
       if (inFlight === 0) drained?.();
     });
-    let route: Route | undefined;
-    try {
-      const path = state.path;
-      const match = matchRoute(request.method ?? 'GET', path);
-      route = match.route;
-      if (match.route === undefined) {
-        if (match.allowed.length > 0) {
-          response.setHeader('allow', match.allowed.join(', '));
-          throw new MethodNotAllowedError({
-            message: `Method ${request.method} is not allowed on ${path}; use ${match.allowed.join(' or ')}`,
-          });
-        }
-        throw new NotFoundError({ message: `Unknown path ${path}`, param: null });
-      }
-      if (match.route.open !== true) {
-        // Awaited only when billing or an authorize hook made the check asynchronous.
-        const checking = guard(current, request, response, state);
-        if (checking !== undefined) await checking;
-      }
-      await match.route.handler(current, request, response, state);
-    } catch (error) {
-      const failure = toLlamaGateError(error);
-      state.errorCode = failure.code;
-      if (failure.status >= 500 && failure.code === 'internal_error') {
-        current.logger.error({ requestId: id, err: error }, 'unexpected error');
-      }
-      if (!response.headersSent) sendError(response, failure, id, route?.encodeError ?? encodeOpenAIError);
-      else if (!response.writableEnded) response.end();
-    }
-    // Awaited only when there is work: `await undefined` still costs a microtask turn on every request.
-    if (options.billing !== undefined) await options.billing.finish(state, response);
-  };
-
-  /** Auth, then the rate limit: synchronous unless billing or an authorize hook has to wait on storage. */
-  const guard = (
-    current: GatewayContext,
-    request: IncomingMessage,
-    response: ServerResponse,
-    state: RequestState,
-  ): Promise<void> | undefined => {
-    if (options.billing !== undefined || options.authorize !== undefined) {
-      return (async () => {
-        if (options.billing !== undefined) await options.billing.authenticate(current, request, response, state);
-        else authenticate(current, request, state);
-        if (options.authorize !== undefined) await options.authorize(current, request, state);
-        limit(current, response, state);
-      })();
-    }
-    authenticate(current, request, state);
-    limit(current, response, state);
-    return undefined;
+    const route = matchRoute(request.method ?? 'GET', state.path).route;
+    return (route === undefined ? unmatched : route.handler)(current, request, response, state);
   };
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
@@ -228,47 +211,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       }
       server.closeAllConnections();
       await closed;
-      await options.billing?.close();
+      await billing?.close();
       await closeSharedDispatcher();
     },
   };
-}
-
-function authenticate(context: GatewayContext, request: IncomingMessage, state: RequestState): void {
-  const apiKey = context.config.apiKey;
-  if (apiKey !== undefined && apiKey !== '') state.credential = requireApiKey(request.headers, apiKey);
-}
-
-function limit(context: GatewayContext, response: ServerResponse, state: RequestState): void {
-  const verdict = context.limiter.take(state.credential ?? state.clientIp);
-  addResponseHeaders(
-    response,
-    'x-ratelimit-limit',
-    String(verdict.limit),
-    'x-ratelimit-remaining',
-    String(verdict.remaining),
-    'x-ratelimit-reset',
-    String(verdict.resetSeconds),
-  );
-  if (!verdict.allowed) {
-    throw new RateLimitError({
-      message: `Rate limit exceeded: ${context.config.rateLimitRps} requests per second; retry after ${verdict.retryAfterSeconds}s`,
-      retryAfter: verdict.retryAfterSeconds,
-      isRetryable: true,
-    });
-  }
-}
-
-const requestLines = new WeakMap<GatewayContext['logger'], ReturnType<typeof requestLineWriter>>();
-
-function logRequest(context: GatewayContext, request: IncomingMessage, response: ServerResponse, state: RequestState) {
-  let write = requestLines.get(context.logger);
-  if (write === undefined) {
-    write = requestLineWriter(context.logger);
-    requestLines.set(context.logger, write);
-  }
-  write(state, {
-    method: request.method ?? 'GET',
-    status: response.writableFinished ? response.statusCode : 499,
-  });
 }

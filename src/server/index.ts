@@ -2,4 +2,5 @@ export { buildGatewayContext, createGatewayLogger } from './create-gateway.js';
 export type { GatewayContext, RequestState } from './gateway-context.js';
 export { createGatewayServer, type GatewayServer, type GatewayServerOptions } from './gateway-server.js';
 export { createLogger, type Logger } from './logger.js';
-export { CORE_ROUTES, type Route, type RouteHandler } from './route-table.js';
+export type { Route, RouteAuth, RouteHandler } from './route.js';
+export { CORE_ROUTES } from './route-table.js';

@@ -1,15 +1,13 @@
 import pino, { type Logger } from 'pino';
 import { RecentResults } from '../provider-utils/recent-results.js';
 import type { RequestState } from './gateway-context.js';
+import { DIRECT_LINES } from './logger.js';
 
 /** What the request line says about the HTTP exchange itself. */
 export interface RequestLineFields {
   method: string;
   status: number;
 }
-
-/** Marks a logger built by `createLogger`: default pino line format, a destination that takes whole lines. */
-export const DIRECT_LINES = Symbol.for('llamagate.directRequestLines');
 
 /** pino's number for `info`, which the request line is logged at. */
 const INFO = 30;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoutes, type Route } from './route-table.js';
+import type { Route } from './route.js';
+import { compileRoutes } from './route-table.js';
 
 const handler = async () => {};
-const route = (method: Route['method'], path: string): Route => ({ method, path, handler });
+const route = (method: Route['method'], path: string): Route => ({ method, path, auth: 'key', handler });
 
 describe('compileRoutes', () => {
   const chat = route('POST', '/v1/chat/completions');

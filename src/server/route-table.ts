@@ -1,6 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LlamaGateError } from '../spec/errors.js';
-import type { GatewayContext, RequestState } from './gateway-context.js';
+import type { Route } from './route.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
 import { adminUiHandler } from './routes/admin-ui.js';
@@ -8,39 +6,22 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
+import { countTokensRoute, messagesRoute } from './routes/messages.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
-import type { EncodedError } from './wire/chat-codec.js';
-
-export type RouteHandler = (
-  context: GatewayContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  state: RequestState,
-) => Promise<void>;
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Exact path, or a prefix ending in `/*`. */
-  path: string;
-  handler: RouteHandler;
-  /** Health and hardware are open: no auth, no rate limit. Admin routes are open too and check the master key. */
-  open?: boolean;
-  /** Failures before the response started, in the route's wire format (OpenAI's when absent). */
-  encodeError?: (error: LlamaGateError, requestId: string) => EncodedError;
-}
 
 export const CORE_ROUTES: readonly Route[] = [
   chatCompletionsRoute,
-  { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
-  { method: 'GET', path: '/v1/models', handler: handleListModels },
-  { method: 'GET', path: '/v1/models/*', handler: handleGetModel },
-  { method: 'GET', path: '/health', handler: handleHealth, open: true },
-  { method: 'GET', path: '/health/live', handler: handleLive, open: true },
-  { method: 'GET', path: '/health/ready', handler: handleReady, open: true },
-  { method: 'GET', path: '/v1/hardware/recommendations', handler: handleHardwareRecommendations, open: true },
-  // Admin routes check the master key themselves (not API keys, not the credit hook).
-  { method: 'POST', path: '/admin/reload', handler: handleAdminReload, open: true },
-  { method: 'GET', path: '/admin/backends', handler: handleAdminBackends, open: true },
+  messagesRoute,
+  countTokensRoute,
+  { method: 'POST', path: '/v1/embeddings', auth: 'key', handler: handleEmbeddings },
+  { method: 'GET', path: '/v1/models', auth: 'key', handler: handleListModels },
+  { method: 'GET', path: '/v1/models/*', auth: 'key', handler: handleGetModel },
+  { method: 'GET', path: '/health', auth: 'none', handler: handleHealth },
+  { method: 'GET', path: '/health/live', auth: 'none', handler: handleLive },
+  { method: 'GET', path: '/health/ready', auth: 'none', handler: handleReady },
+  { method: 'GET', path: '/v1/hardware/recommendations', auth: 'none', handler: handleHardwareRecommendations },
+  { method: 'POST', path: '/admin/reload', auth: 'master', handler: handleAdminReload },
+  { method: 'GET', path: '/admin/backends', auth: 'master', handler: handleAdminBackends },
 ];
 
 /**
@@ -51,8 +32,8 @@ export function adminUiRoutes(ui: { enabled: boolean; path: string }, directory:
   if (!ui.enabled) return [];
   const handler = adminUiHandler({ path: ui.path, directory });
   return [
-    { method: 'GET', path: ui.path, handler, open: true },
-    { method: 'GET', path: `${ui.path}/*`, handler, open: true },
+    { method: 'GET', path: ui.path, auth: 'none', handler },
+    { method: 'GET', path: `${ui.path}/*`, auth: 'none', handler },
   ];
 }
 

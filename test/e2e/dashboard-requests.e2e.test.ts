@@ -7,7 +7,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendJson } from '../../src/server/http-io.js';
-import { requireMasterKey } from '../../src/server/routes/admin-auth.js';
 import { BROWSER_AVAILABLE, buildDashboard, launchBrowser, screenshot } from './dashboard-browser.js';
 import { type Harness, startGateway } from './gateway-harness.js';
 
@@ -65,9 +64,8 @@ beforeAll(async () => {
         {
           method: 'GET',
           path: '/admin/requests',
-          open: true,
-          handler: async (context, request, response, state) => {
-            requireMasterKey(context, request, state);
+          auth: 'master',
+          handler: async (_context, request, response) => {
             queries.push(new URL(request.url ?? '/', 'http://x').search);
             sendJson(response, 200, { data: [SUMMARY], next_cursor: null });
           },
@@ -75,9 +73,8 @@ beforeAll(async () => {
         {
           method: 'GET',
           path: '/admin/requests/*',
-          open: true,
-          handler: async (context, request, response, state) => {
-            requireMasterKey(context, request, state);
+          auth: 'master',
+          handler: async (_context, _request, response) => {
             sendJson(response, 200, DETAIL);
           },
         },

@@ -20,12 +20,12 @@ import type { ApiKeyRecord, KeyStore } from '../../storage/key-store.js';
 import { extractCredential, safeEqual } from '../auth.js';
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';
-import type { Route } from '../route-table.js';
-import { adminKeyRoutes } from '../routes/admin-keys.js';
-import { usageRoutes } from '../routes/usage.js';
+import type { Route } from '../route.js';
+import { adminKeyRoutes } from './admin-key-routes.js';
 import { type BillingServices, BillingSession, storageUnavailable } from './billing-session.js';
 import { KeyAdmin } from './key-admin.js';
 import { KeyCache } from './key-cache.js';
+import { usageRoutes } from './usage-routes.js';
 
 export interface GatewayBillingOptions {
   storage: Storage;

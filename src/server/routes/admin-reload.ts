@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServiceUnavailableError, ValidationError } from '../../spec/errors.js';
-import type { GatewayContext, RequestState } from '../gateway-context.js';
+import type { GatewayContext } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
-import { requireMasterKey } from './admin-auth.js';
 
 /**
  * `POST /admin/reload`: reads the configuration again and swaps it in atomically. A bad file answers 422 with
@@ -12,9 +11,7 @@ export async function handleAdminReload(
   context: GatewayContext,
   request: IncomingMessage,
   response: ServerResponse,
-  state: RequestState,
 ): Promise<void> {
-  requireMasterKey(context, request, state);
   request.resume();
   if (context.reloader === undefined) {
     throw new ServiceUnavailableError({

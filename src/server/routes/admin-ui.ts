@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, NotFoundError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { writeResponseHead } from '../http-io.js';
-import type { RouteHandler } from '../route-table.js';
+import type { RouteHandler } from '../route.js';
 import { loadUiBundle, type UiAsset, type UiBundle } from '../ui-assets.js';
 
 /** Scripts, styles, images and API calls from this origin only; no inline code, no framing. */

@@ -9,7 +9,7 @@ import { type ChatOutcome, runChatExchange } from '../exchange/chat-exchange.js'
 import { emitFirstChunk } from '../exchange/emit.js';
 import type { RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendEncoded, writeResponseHead, writeWithBackpressure } from '../http-io.js';
-import type { Route, RouteHandler } from '../route-table.js';
+import type { Route, RouteHandler } from '../route.js';
 import type { ChatCodec, DecodedChatCall } from '../wire/chat-codec.js';
 
 /** Headers that keep proxies from buffering or caching an event stream. */
@@ -37,6 +37,7 @@ export function chatRoute<Call extends DecodedChatCall>(path: string, codec: Cha
   return {
     method: 'POST',
     path,
+    auth: 'key',
     handler: chatHandler(codec),
     encodeError: (error: LlamaGateError, requestId: string) => codec.encodeError(error, requestId),
   };

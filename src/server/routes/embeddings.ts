@@ -12,7 +12,7 @@ import {
   warningsHeader,
 } from '../exchange/route-call.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
-import type { RouteHandler } from '../route-table.js';
+import type { RouteHandler } from '../route.js';
 import { decodeOpenAIEmbeddingRequest } from '../wire/openai-embeddings/decode-request.js';
 import { encodeEmbeddingList } from '../wire/openai-embeddings/encode-response.js';
 

@@ -7,12 +7,12 @@
 import type { IncomingMessage } from 'node:http';
 import { PermissionDeniedError } from '../../spec/errors.js';
 import type { KeyStore } from '../../storage/key-store.js';
-import type { KeyAdmin } from '../billing/key-admin.js';
-import { dollars, keyView } from '../billing/key-views.js';
 import type { RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
-import type { Route, RouteHandler } from '../route-table.js';
-import { usageQuery } from './admin-keys.js';
+import type { Route, RouteHandler } from '../route.js';
+import { usageQuery } from './admin-key-routes.js';
+import type { KeyAdmin } from './key-admin.js';
+import { dollars, keyView } from './key-views.js';
 
 /** The virtual key calling (or null for the master key, which sees the whole gateway). */
 function callerKey(state: RequestState, what: string): string | null {
@@ -52,7 +52,7 @@ export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore }): Rout
     });
   };
   return [
-    { method: 'GET', path: '/v1/usage', handler: usage },
-    { method: 'GET', path: '/v1/credits', handler: credits },
+    { method: 'GET', path: '/v1/usage', auth: 'key', handler: usage },
+    { method: 'GET', path: '/v1/credits', auth: 'key', handler: credits },
   ];
 }

@@ -1,5 +1,5 @@
 /**
- * The key admin API (master key only, see admin-auth.ts):
+ * The key admin API (master key only: the routes are `auth: 'master'`):
  *   POST   /admin/keys                    create (returns the secret once, in `key`)
  *   GET    /admin/keys                    list (`?include_revoked=true&limit=&offset=`)
  *   GET    /admin/keys/:id                get
@@ -15,12 +15,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../../spec/errors.js';
 import type { UsageGroupBy } from '../../storage/usage-ledger.js';
-import type { KeyAdmin, UsageQuery } from '../billing/key-admin.js';
-import { parseTime } from '../billing/key-views.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
-import type { Route, RouteHandler } from '../route-table.js';
-import { requireMasterKey } from './admin-auth.js';
+import type { Route, RouteHandler } from '../route.js';
+import type { KeyAdmin, UsageQuery } from './key-admin.js';
+import { parseTime } from './key-views.js';
 
 const GROUPS: readonly UsageGroupBy[] = ['key', 'model', 'day'];
 
@@ -54,13 +53,6 @@ export function usageQuery(params: URLSearchParams): UsageQuery {
 
 async function jsonBody(context: GatewayContext, request: IncomingMessage): Promise<unknown> {
   return parseJsonBody(await readBody(request, context.config.maxBodySize));
-}
-
-function adminOnly(handler: RouteHandler): RouteHandler {
-  return async (context, request, response, state) => {
-    requireMasterKey(context, request, state);
-    await handler(context, request, response, state);
-  };
 }
 
 export function adminKeyRoutes(admin: KeyAdmin): Route[] {
@@ -109,14 +101,14 @@ export function adminKeyRoutes(admin: KeyAdmin): Route[] {
     sendJson(response, 200, { object: 'list', data });
   };
   const keyPath = (['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const).map(
-    (method): Route => ({ method, path: '/admin/keys/*', handler: adminOnly(oneKey), open: true }),
+    (method): Route => ({ method, path: '/admin/keys/*', auth: 'master', handler: oneKey }),
   );
   return [
-    { method: 'POST', path: '/admin/keys', handler: adminOnly(create), open: true },
-    { method: 'GET', path: '/admin/keys', handler: adminOnly(list), open: true },
+    { method: 'POST', path: '/admin/keys', auth: 'master', handler: create },
+    { method: 'GET', path: '/admin/keys', auth: 'master', handler: list },
     ...keyPath,
-    { method: 'GET', path: '/admin/usage', handler: adminOnly(usage), open: true },
-    { method: 'GET', path: '/admin/usage/records', handler: adminOnly(records), open: true },
+    { method: 'GET', path: '/admin/usage', auth: 'master', handler: usage },
+    { method: 'GET', path: '/admin/usage/records', auth: 'master', handler: records },
   ];
 }
 
