@@ -4,6 +4,7 @@ import { openGatewayBilling } from '../server/billing/open-billing.js';
 import { ConfigReloader } from '../server/config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from '../server/create-gateway.js';
 import { createGatewayServer } from '../server/gateway-server.js';
+import { openGatewayObservability } from '../server/observability/open-observability.js';
 import { checkOllamaAtStartup } from './ollama-startup.js';
 import { applyServerV8Tuning } from './v8-tuning.js';
 
@@ -47,7 +48,12 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   }
   let gateway: ReturnType<typeof createGatewayServer>;
   try {
-    gateway = createGatewayServer(reloader.build(loaded), billing === undefined ? {} : { billing });
+    // Metrics, the request log and (with OTEL_EXPORTER_OTLP_ENDPOINT) tracing; closed with the server.
+    const observability = await openGatewayObservability(loaded.config, loaded.env, billing);
+    gateway = createGatewayServer(reloader.build(loaded), {
+      ...(billing === undefined ? {} : { billing }),
+      ...(observability === undefined ? {} : { observability }),
+    });
     reloader.attach(gateway);
   } catch (error) {
     await billing?.close();

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { BILLING_ENVIRONMENT_VARIABLES, billingSchema, pricesSchema } from './billing-schema.js';
+import { MCP_ENVIRONMENT_VARIABLES, mcpSchema } from './mcp-schema.js';
+import { OBSERVABILITY_ENVIRONMENT_VARIABLES, observabilitySchema } from './observability-schema.js';
 import {
   modelsSchema,
   poolMemberSchema,
@@ -90,6 +92,8 @@ export const configSchema = z.object({
   prices: pricesSchema.default({}),
   /** Virtual keys, credits and usage (see billing-schema.ts). */
   billing: billingSchema,
+  /** Metrics and the request log (see observability-schema.ts). */
+  observability: observabilitySchema,
   healthCheckIntervalMs: duration('HEALTH_CHECK_INTERVAL'),
   /** The admin dashboard: static files served at `path` (see src/server/routes/admin-ui.ts). */
   ui: z.object({
@@ -98,8 +102,8 @@ export const configSchema = z.object({
       .string()
       .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'UI_PATH must be a path such as /ui (no trailing slash, no query)'),
   }),
-  /** The MCP section: a known key whose schema the MCP feature supplies (a placeholder until then). */
-  mcp: z.unknown().optional(),
+  /** MCP servers and the tool loop (see mcp-schema.ts); a top-level `mcpServers` map is folded in by the loader. */
+  mcp: mcpSchema,
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
@@ -155,6 +159,8 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   UI_ENABLED: 'ui.enabled',
   UI_PATH: 'ui.path',
   ...BILLING_ENVIRONMENT_VARIABLES,
+  ...MCP_ENVIRONMENT_VARIABLES,
+  ...OBSERVABILITY_ENVIRONMENT_VARIABLES,
 };
 
 /** YAML keys that differ from config paths (YAML speaks durations without the Ms suffix). */

@@ -9,6 +9,7 @@ import {
   ENVIRONMENT_VARIABLES,
   type GatewayConfig,
 } from './config-schema.js';
+import { withTopLevelMcpServers } from './mcp-schema.js';
 import { findUnknownKeys } from './unknown-keys.js';
 
 export class ConfigError extends Error {
@@ -177,7 +178,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   for (const [path, value] of Object.entries(options.flags ?? {}))
     if (value !== undefined) setPath(fromFlags, path, value);
 
-  const raw = deepMerge(deepMerge(deepMerge(DEFAULTS as unknown as Tree, yaml), fromEnv), fromFlags);
+  const raw = withTopLevelMcpServers(
+    deepMerge(deepMerge(deepMerge(DEFAULTS as unknown as Tree, yaml), fromEnv), fromFlags),
+  );
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {

@@ -72,6 +72,10 @@ export function lazyProvider(id: string, load: ProviderLoader): LazyProvider {
       const provider = await real();
       await provider.checkHealth?.(options);
     },
+    async countTokens(modelId: string, request: ChatRequest, options?: CallOptions): Promise<number | undefined> {
+      const provider = await real();
+      return provider.countTokens?.(modelId, request, options);
+    },
   };
 }
 

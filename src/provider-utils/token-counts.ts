@@ -3,7 +3,14 @@ import type { Usage } from '../spec/chat.js';
 /** The largest count the ledger stores (a signed 32-bit column) and the most one call can report. */
 export const MAX_TOKEN_COUNT = 2_147_483_647;
 
-const COUNT_FIELDS = ['promptTokens', 'completionTokens', 'totalTokens', 'cachedTokens', 'reasoningTokens'] as const;
+const COUNT_FIELDS = [
+  'promptTokens',
+  'completionTokens',
+  'totalTokens',
+  'cachedTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+] as const;
 
 /**
  * One upstream token count made safe to bill: a negative, non-finite or non-numeric value is unknown

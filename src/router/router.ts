@@ -93,10 +93,33 @@ export interface RouteCallOptions {
   requestId?: string;
   /** Attempts and fallbacks so far, readable after a failure too. */
   trace?: FallbackTrace;
+  /**
+   * Told as each upstream attempt starts (it may add headers to that attempt's call, e.g. trace context); the
+   * function it returns is called when the attempt ends (for a stream: when its first output part arrived).
+   */
+  onAttempt?: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
   /** Handed to every attempt's model call (a same-format passthrough only the matching adapter reads). */
   passthrough?: CallPassthrough;
   /** Told when each attempt starts and ends (metrics, request logs); must not throw. */
   observer?: AttemptObserver;
+}
+
+export interface AttemptStart {
+  backend: string;
+  /** The backend's provider type (`openai`, `anthropic`, `ollama`…). */
+  provider: string;
+  /** The model id the backend is asked for. */
+  model: string;
+  /** `performance.now()` when the attempt started. */
+  startedAt: number;
+  /** Headers to add to this attempt's upstream call; starts empty. */
+  headers: Record<string, string>;
+}
+
+export interface AttemptEnd {
+  endedAt: number;
+  /** undefined for a success. */
+  error: LlamaGateError | undefined;
 }
 
 /** What an attempt observer hears: the target tried, how long it took, and the failure when it failed. */
@@ -387,10 +410,27 @@ export class Router {
     const startedAt = performance.now();
     let deferred = false;
     const control: AttemptControl = { ticket, startedAt, defer: () => (deferred = true) };
+    let headers = options.headers;
+    let ended: ((end: AttemptEnd) => void) | undefined;
+    if (options.onAttempt !== undefined) {
+      const extra: Record<string, string> = {};
+      const backend = target.backend;
+      ended = options.onAttempt({
+        backend: backend.name,
+        provider: backend.type,
+        model: target.modelId,
+        startedAt,
+        headers: extra,
+      });
+      for (const _ in extra) {
+        headers = { ...options.headers, ...extra };
+        break;
+      }
+    }
     const call: CallOptions = {
       signal,
       timeoutMs,
-      headers: options.headers,
+      headers,
       requestId: options.requestId,
       passthrough: options.passthrough,
     };
@@ -398,6 +438,7 @@ export class Router {
     observer?.attemptStart?.(target);
     try {
       const value = await attempt(target, call, control);
+      ended?.({ endedAt: performance.now(), error: undefined });
       observer?.attemptEnd?.(target, performance.now() - startedAt, undefined);
       if (!deferred) {
         ticket.success({ kind: 'latency', ms: performance.now() - startedAt });
@@ -408,6 +449,7 @@ export class Router {
       return value;
     } catch (thrown) {
       const error = toLlamaGateError(thrown);
+      ended?.({ endedAt: performance.now(), error });
       // A timeout shorter than the backend's own (the client's, or what the deadline left) proves nothing.
       const normal = target.backend.timeoutMs ?? this.#config.timeoutMs;
       const cutShort =

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/load-config.js';
+import { syncMcpManager } from '../mcp/mcp-gateway.js';
 import { type PriceConfig, PriceTable } from '../pricing/prices.js';
 import type { Backend } from '../router/backend.js';
 import { Router } from '../router/router.js';
@@ -26,6 +27,7 @@ export function buildGatewayContext(
   options: BuildContextOptions = {},
 ): GatewayContext {
   const { config, env } = loaded;
+  const mcp = syncMcpManager(config.mcp, options.previous?.mcp, logger);
   const router = new Router({
     config: {
       backends: config.backends,
@@ -60,7 +62,8 @@ export function buildGatewayContext(
       config.rateLimitBurst ?? Math.max(1, Math.ceil(config.rateLimitRps * 2)),
     ),
     version: VERSION,
-    chatWrappers: options.chatWrappers ?? options.previous?.chatWrappers ?? [],
+    chatWrappers: mcp.withToolLoop(options.chatWrappers ?? options.previous?.chatWrappers ?? []),
+    mcp: mcp.manager,
   };
 }
 

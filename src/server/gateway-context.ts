@@ -1,8 +1,10 @@
 import type { GatewayConfig } from '../config/config-schema.js';
+import type { McpManager } from '../mcp/mcp-manager.js';
 import type { ModelResolver } from '../router/model-resolver.js';
-import type { Router } from '../router/router.js';
+import type { AttemptEnd, AttemptStart, Router } from '../router/router.js';
 import type { ChatResult, Usage } from '../spec/chat.js';
 import type { ChatCallWrapper } from '../spec/chat-call.js';
+import type { LlamaGateError } from '../spec/errors.js';
 import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
@@ -36,6 +38,8 @@ export interface GatewayContext {
    * one). Features register theirs when the context is built.
    */
   readonly chatWrappers?: readonly ChatCallWrapper[];
+  /** The MCP client manager (one per process, kept across reloads); idle while MCP_ENABLED is false. */
+  readonly mcp?: McpManager;
 }
 
 /** Who is calling: a virtual key (billed), or an unbilled caller (master key, shared API_KEY, open gateway). */
@@ -72,4 +76,34 @@ export interface RequestState {
   keyId?: string;
   /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
   observers?: ExchangeObserver[];
+  /** What billing metered and charged (set when it settles). */
+  metered?: {
+    usage: {
+      promptTokens: number;
+      completionTokens: number | undefined;
+      cachedTokens: number | undefined;
+      reasoningTokens: number | undefined;
+      estimated: boolean;
+    };
+    cost: number;
+  };
+  /** Finish reasons of the answer (for traces). */
+  finishReasons?: string[];
+  /** Metrics, tracing and the request log listening to this request, when any is on. */
+  observation?: RequestObserver;
+}
+
+/** What the exchange and features may tell the observability stage (see server/observability). */
+export interface RequestObserver {
+  /** Pass as `RouteCallOptions.onAttempt`: each upstream attempt's start and end (and trace headers). */
+  readonly onAttempt: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
+  /** The failure the server answers with. */
+  failed(error: LlamaGateError): void;
+  /**
+   * For the MCP tool loop: an `execute_tool {name}` span and the tool-call metrics; call the result when the
+   * tool returns (with the error type when it failed).
+   */
+  toolCall(server: string, tool: string): (error?: { type: string; message?: string }) => void;
+  /** `traceparent`/`tracestate` to propagate (MCP `_meta`); empty when tracing is off. */
+  traceCarrier(): Record<string, string>;
 }

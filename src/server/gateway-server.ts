@@ -7,6 +7,7 @@ import { uuidV7 } from '../provider-utils/ids.js';
 import { MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
+import type { GatewayObservability } from './observability/gateway-observability.js';
 import type { Route } from './route.js';
 import { adminUiRoutes, CORE_ROUTES, compileRoutes } from './route-table.js';
 import { keyAuthStage, masterAuthStage } from './stages/auth.js';
@@ -46,6 +47,11 @@ export interface GatewayServerOptions {
   billing?: GatewayBillingPlugin;
   /** Where the built admin dashboard is (default: this package's `dist/web`); served at UI_PATH. */
   uiDirectory?: string;
+  /**
+   * Metrics, tracing and the request log (`openGatewayObservability`): a stage around every route (outside
+   * billing's, so it sees the settled cost), `/metrics` and the request-log routes; closed with the server.
+   */
+  observability?: GatewayObservability;
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -83,9 +89,14 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const failures = new AuthFailureLimiter(initial.config.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE);
   const keyAuth = keyAuthStage(failures, billing);
   const masterAuth = masterAuthStage(failures);
-  const outer: Stage[] = billing === undefined ? [requestLogStage] : [requestLogStage, billingSettleStage(billing)];
+  const observability = options.observability;
+  const outerFor = (routePath: string): Stage[] => [
+    requestLogStage,
+    ...(observability === undefined ? [] : [observability.stage(routePath)]),
+    ...(billing === undefined ? [] : [billingSettleStage(billing)]),
+  ];
   const pipeline = (route: Route): Route => {
-    const stages = [...outer, errorResponseStage(route.encodeError ?? encodeOpenAIError)];
+    const stages = [...outerFor(route.path), errorResponseStage(route.encodeError ?? encodeOpenAIError)];
     if (route.auth === 'key') stages.push(keyAuth, rateLimitStage);
     else if (route.auth === 'master') stages.push(masterAuth, rateLimitStage);
     return { ...route, handler: compose(stages, startedHandler(route.handler)) };
@@ -93,13 +104,14 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const matchRoute = compileRoutes(
     [
       ...(options.routes ?? []),
+      ...(observability?.routes ?? []),
       ...(billing?.routes ?? []),
       ...CORE_ROUTES,
       ...adminUiRoutes(initial.config.ui, options.uiDirectory ?? DEFAULT_UI_DIRECTORY),
     ].map(pipeline),
   );
   const unmatched = compose(
-    [...outer, errorResponseStage(encodeOpenAIError)],
+    [...outerFor('unmatched'), errorResponseStage(encodeOpenAIError)],
     async (_current, request, response, state) => {
       const allowed = matchRoute(request.method ?? 'GET', state.path).allowed;
       if (allowed.length > 0) {
@@ -111,6 +123,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       throw new NotFoundError({ message: `Unknown path ${state.path}`, param: null });
     },
   );
+
+  observability?.watchRouter(() => context.router);
 
   const handle = (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
@@ -187,7 +201,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
         const onListening = () => {
           server.off('error', onError);
           context.router.start();
-          resolve(server.address() as AddressInfo);
+          const address = server.address() as AddressInfo;
+          if (observability === undefined) resolve(address);
+          else observability.listen(host).then(() => resolve(address), reject);
         };
         server.once('error', onError);
         server.once('listening', onListening);
@@ -212,6 +228,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       server.closeAllConnections();
       await closed;
       await billing?.close();
+      await context.mcp?.close();
+      await observability?.close();
       await closeSharedDispatcher();
     },
   };

@@ -6,6 +6,8 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
+import { MCP_API_ROUTES } from './routes/mcp-api.js';
+import { MCP_HUB_ROUTES } from './routes/mcp-hub.js';
 import { countTokensRoute, messagesRoute } from './routes/messages.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 
@@ -22,6 +24,8 @@ export const CORE_ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/hardware/recommendations', auth: 'none', handler: handleHardwareRecommendations },
   { method: 'POST', path: '/admin/reload', auth: 'master', handler: handleAdminReload },
   { method: 'GET', path: '/admin/backends', auth: 'master', handler: handleAdminBackends },
+  ...MCP_API_ROUTES,
+  ...MCP_HUB_ROUTES,
 ];
 
 /**

@@ -21,6 +21,8 @@ export interface ChatCallContext {
   /** The model name the client asked for. */
   model: string;
   stream: boolean;
+  /** The virtual key's MCP restriction globs (`<server>.<tool>`); absent when the key has none. */
+  mcpToolGlobs?: readonly string[];
 }
 
 export type ChatCallWrapper = (next: ChatCall, context: ChatCallContext) => ChatCall;

@@ -103,6 +103,13 @@ export interface FunctionTool {
   cache_control?: CacheControl;
 }
 
+/** OpenAI's hosted-MCP tool shape (`{type: 'mcp', server_label, allowed_tools}`): a whole MCP server for the gateway's tool loop. */
+export interface McpToolSelection {
+  serverLabel: string;
+  /** Tool names of that server; absent for all of its allowed tools. */
+  allowedTools?: string[];
+}
+
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ResponseFormat =
@@ -130,6 +137,8 @@ export interface ChatRequest {
   presencePenalty?: number;
   n?: number;
   tools?: FunctionTool[];
+  /** MCP servers the request chose (the gateway's tool loop runs their tools); codecs fill it from `type: 'mcp'` tools. */
+  mcpTools?: McpToolSelection[];
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;
@@ -236,6 +245,8 @@ export interface ChatResult {
   /** The provider's response body as received. */
   raw?: unknown;
   response?: ResponseInfo;
+  /** False when the answer depends on more than the request (tools the gateway ran): no response cache keeps it. */
+  cacheable?: boolean;
 }
 
 export type ChatStreamPart =

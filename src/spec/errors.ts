@@ -47,6 +47,16 @@ export const ERROR_CATALOGUE = {
   payload_too_large: [413, 'invalid_request_error'],
   unsupported_media_type: [415, 'invalid_request_error'],
   validation_failed: [422, 'invalid_request_error'],
+  // The MCP tool loop's limits: the request cannot be completed within the operator's limits (not a server fault).
+  too_many_tool_calls_per_round: [422, 'invalid_request_error'],
+  max_total_tool_calls_exceeded: [422, 'invalid_request_error'],
+  max_tool_rounds_exceeded: [422, 'invalid_request_error'],
+  mcp_tool_not_allowed: [403, 'permission_error'],
+  mcp_server_not_found: [404, 'not_found_error'],
+  mcp_tool_not_found: [404, 'not_found_error'],
+  mcp_resource_error: [502, 'api_error'],
+  mcp_server_unavailable: [503, 'service_unavailable_error'],
+  mcp_tool_timeout: [504, 'timeout_error'],
   rate_limit_exceeded: [429, 'rate_limit_error'],
   client_closed_request: [499, 'invalid_request_error'],
   internal_error: [500, 'server_error'],
@@ -212,6 +222,17 @@ export class ValidationError extends LlamaGateError {
 export class AbortedError extends LlamaGateError {
   static override readonly kind: string = 'AbortedError';
   static override readonly defaultCode: ErrorCode = 'client_closed_request';
+}
+
+/** The MCP tool loop stopped at one of its limits (rounds, calls per round, total calls). */
+export class ToolLoopLimitError extends LlamaGateError {
+  static override readonly kind: string = 'ToolLoopLimitError';
+  static override readonly defaultCode: ErrorCode = 'max_tool_rounds_exceeded';
+}
+/** An MCP server, tool, prompt or resource failed, is unknown, or is not allowed. */
+export class McpError extends LlamaGateError {
+  static override readonly kind: string = 'McpError';
+  static override readonly defaultCode: ErrorCode = 'mcp_server_unavailable';
 }
 
 export interface AttemptFailure {

@@ -23,8 +23,11 @@ export interface Provider {
   listModels?(options?: CallOptions): Promise<ModelInfo[]>;
   /** A cheap reachability check; rejects with a typed error when the provider does not answer. */
   checkHealth?(options?: CallOptions): Promise<void>;
-  /** The prompt tokens of a request as the provider itself counts them (providers with a counting endpoint). */
-  countTokens?(modelId: string, request: ChatRequest, options?: CallOptions): Promise<number>;
+  /**
+   * The prompt tokens of a request as the provider itself counts them; `undefined` when it has no counting
+   * endpoint (a lazily loaded provider learns that only once loaded).
+   */
+  countTokens?(modelId: string, request: ChatRequest, options?: CallOptions): Promise<number | undefined>;
 }
 
 /** Settings every provider factory takes; adapters add their own. */

@@ -8,6 +8,11 @@
 import { type StorageLogger, silentLogger } from './storage-logger.js';
 import { type UsageLedger, type UsageRecord, validateUsageRecord } from './usage-ledger.js';
 
+/** Where a batching writer sends its batches: idempotent appends returning how many were new. */
+export interface BatchSink<T> {
+  append(records: readonly T[]): Promise<number>;
+}
+
 export interface BatchingUsageWriterOptions {
   /** Default 1000 ms. */
   flushIntervalMs?: number;
@@ -43,8 +48,14 @@ export interface UsageWriterMetrics {
   buffered: number;
 }
 
-export class BatchingUsageWriter {
-  readonly #ledger: UsageLedger;
+/**
+ * The batching, retrying, bounded buffer behind the usage writer and the request-log writer. `what` names the
+ * records in log messages (`usage ledger`, `request log`).
+ */
+export class BatchingWriter<T> {
+  readonly #ledger: BatchSink<T>;
+  readonly #validate: (record: T) => void;
+  readonly #what: string;
   readonly #flushIntervalMs: number;
   readonly #maxBatchSize: number;
   readonly #maxBufferSize: number;
@@ -53,7 +64,9 @@ export class BatchingUsageWriter {
   readonly #closeTimeoutMs: number;
   readonly #logger: StorageLogger;
   readonly #onDrop: ((event: UsageDropEvent) => void) | undefined;
-  #buffer: UsageRecord[] = [];
+  /** Told after every batch append, e.g. for a flush-latency metric. */
+  onFlush: ((event: { records: number; durationMs: number; ok: boolean }) => void) | undefined;
+  #buffer: T[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #retryAt = 0;
@@ -69,8 +82,15 @@ export class BatchingUsageWriter {
     dropped: 0,
   };
 
-  constructor(ledger: UsageLedger, options: BatchingUsageWriterOptions = {}) {
+  constructor(
+    ledger: BatchSink<T>,
+    options: BatchingUsageWriterOptions,
+    validate: (record: T) => void,
+    what = 'usage ledger',
+  ) {
     this.#ledger = ledger;
+    this.#validate = validate;
+    this.#what = what;
     this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.#maxBatchSize = options.maxBatchSize ?? 500;
     this.#maxBufferSize = Math.max(options.maxBufferSize ?? 100_000, this.#maxBatchSize);
@@ -91,8 +111,8 @@ export class BatchingUsageWriter {
    * Queues a record; never blocks and never throws for database trouble (it throws a RangeError for an invalid
    * record). After `close()` the record is dropped and reported.
    */
-  write(record: UsageRecord): void {
-    validateUsageRecord(record);
+  write(record: T): void {
+    this.#validate(record);
     this.#metrics.accepted++;
     this.#buffer.push(record);
     if (this.#closed) {
@@ -152,19 +172,22 @@ export class BatchingUsageWriter {
   async #flushAll(): Promise<void> {
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.slice(0, this.#maxBatchSize);
+      const startedAt = performance.now();
       try {
         const inserted = await this.#ledger.append(batch);
+        this.onFlush?.({ records: batch.length, durationMs: performance.now() - startedAt, ok: true });
         this.#metrics.persisted += batch.length;
         this.#metrics.inserted += inserted;
         // Records dropped while the append was in flight were the oldest, i.e. this batch: remove only what remains.
         const sent = new Set(batch);
         this.#buffer = this.#buffer.filter((record) => !sent.has(record));
         if (this.#consecutiveFailures > 0) {
-          this.#logger.info({ failures: this.#consecutiveFailures }, 'usage ledger reachable again');
+          this.#logger.info({ failures: this.#consecutiveFailures }, `${this.#what} reachable again`);
         }
         this.#consecutiveFailures = 0;
         this.#retryAt = 0;
       } catch (error) {
+        this.onFlush?.({ records: batch.length, durationMs: performance.now() - startedAt, ok: false });
         this.#metrics.failedFlushes++;
         this.#consecutiveFailures++;
         this.#lastError = error;
@@ -173,7 +196,7 @@ export class BatchingUsageWriter {
         if (this.#consecutiveFailures === 1 || this.#consecutiveFailures % 10 === 0) {
           this.#logger.warn(
             { err: error, buffered: this.#buffer.length, failures: this.#consecutiveFailures, retryInMs: delay },
-            'usage ledger write failed; records kept for retry',
+            `${this.#what} write failed; records kept for retry`,
           );
         }
         throw error;
@@ -194,8 +217,15 @@ export class BatchingUsageWriter {
     this.#metrics.dropped += dropped.length;
     this.#logger.error(
       { count: dropped.length, reason, totalDropped: this.#metrics.dropped, err: this.#lastError },
-      'usage records dropped',
+      `${this.#what} records dropped`,
     );
     this.#onDrop?.({ count: dropped.length, reason, lastError: this.#lastError });
+  }
+}
+
+/** Batched, off-the-hot-path writer into the usage ledger. */
+export class BatchingUsageWriter extends BatchingWriter<UsageRecord> {
+  constructor(ledger: UsageLedger, options: BatchingUsageWriterOptions = {}) {
+    super(ledger, options, validateUsageRecord);
   }
 }

@@ -11,14 +11,18 @@
  */
 import { join } from 'node:path';
 import { createApiKeyHasher } from './api-keys.js';
-import { BatchingUsageWriter, type BatchingUsageWriterOptions } from './batching-usage-writer.js';
+import { BatchingUsageWriter, type BatchingUsageWriterOptions, BatchingWriter } from './batching-usage-writer.js';
 import type { CounterStore } from './counter-store.js';
 import type { KeyStore } from './key-store.js';
 import { MemoryCounterStore } from './memory/memory-counter-store.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
+import { MemoryRequestLog } from './memory/memory-request-log.js';
 import { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
+import { type RequestLog, type RequestLogRecord, validateRequestLogRecord } from './request-log.js';
+import { RequestLogRetention } from './request-log-retention.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
+import { SqliteRequestLog } from './sqlite/sqlite-request-log.js';
 import { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
 import type { UsageLedger } from './usage-ledger.js';
@@ -43,6 +47,8 @@ export interface OpenStorageOptions {
   reservationTtlMs?: number;
   /** How often holds of crashed requests are released. Default 60 s; 0 turns the sweep off. */
   reservationSweepMs?: number;
+  /** Request-log retention (`LOG_RETENTION`, ms; 0 keeps everything) and pruning cadence. */
+  requestLog?: { retentionMs?: number; pruneIntervalMs?: number; pruneBatchSize?: number };
   /** Clock in epoch ms (tests). */
   now?: () => number;
 }
@@ -53,6 +59,12 @@ export interface Storage {
   /** Batched, off-the-hot-path writer into `usage`; flushed by `close()`. */
   usageWriter: BatchingUsageWriter;
   counters: CounterStore;
+  /** Per-request rows with the attempt trail and captured bodies (see request-log.ts). */
+  requestLog: RequestLog;
+  /** Batched writer into `requestLog`; flushed by `close()`. */
+  requestLogWriter: BatchingWriter<RequestLogRecord>;
+  /** Prunes `requestLog` past its retention in the background; `prune()` runs a pass now. */
+  requestLogRetention: RequestLogRetention;
   backends: { database: 'memory' | 'sqlite' | 'postgres'; counters: 'memory' | 'redis' };
   /** Flushes the usage writer, then closes every connection. */
   close(): Promise<void>;
@@ -69,12 +81,14 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   };
   let keys: KeyStore;
   let usage: UsageLedger;
+  let requestLog: RequestLog;
   let database: Storage['backends']['database'];
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
     // Postgres and Redis code (and their client libraries) load only when configured: start-up time.
     const { PostgresDatabase } = await import('./postgres/postgres-database.js');
     const { PostgresKeyStore } = await import('./postgres/postgres-key-store.js');
     const { PostgresUsageLedger } = await import('./postgres/postgres-usage-ledger.js');
+    const { PostgresRequestLog } = await import('./postgres/postgres-request-log.js');
     const postgres = await PostgresDatabase.open({
       connectionString: options.databaseUrl,
       logger,
@@ -83,6 +97,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     });
     keys = new PostgresKeyStore(postgres, keyOptions);
     usage = new PostgresUsageLedger(postgres);
+    requestLog = new PostgresRequestLog(postgres);
     database = 'postgres';
   } else if (options.dataDir !== undefined && options.dataDir !== '') {
     const sqlite = SqliteDatabase.open({
@@ -91,10 +106,12 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     });
     keys = new SqliteKeyStore(sqlite, keyOptions);
     usage = new SqliteUsageLedger(sqlite);
+    requestLog = new SqliteRequestLog(sqlite);
     database = 'sqlite';
   } else {
     keys = new MemoryKeyStore(keyOptions);
     usage = new MemoryUsageLedger();
+    requestLog = new MemoryRequestLog();
     database = 'memory';
   }
 
@@ -110,11 +127,24 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
           })
         : new MemoryCounterStore(options.now === undefined ? {} : { now: options.now });
   } catch (error) {
-    await Promise.all([keys.close(), usage.close()]);
+    await Promise.all([keys.close(), usage.close(), requestLog.close()]);
     throw error;
   }
 
   const usageWriter = new BatchingUsageWriter(usage, { ...options.usageWriter, logger });
+  const requestLogWriter = new BatchingWriter<RequestLogRecord>(
+    requestLog,
+    { ...options.usageWriter, logger },
+    validateRequestLogRecord,
+    'request log',
+  );
+  const requestLogRetention = new RequestLogRetention(requestLog, {
+    retentionMs: options.requestLog?.retentionMs ?? 0,
+    logger,
+    ...(options.requestLog?.pruneIntervalMs === undefined ? {} : { intervalMs: options.requestLog.pruneIntervalMs }),
+    ...(options.requestLog?.pruneBatchSize === undefined ? {} : { batchSize: options.requestLog.pruneBatchSize }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   const sweepMs = options.reservationSweepMs ?? 60_000;
   const sweep =
     sweepMs > 0
@@ -135,12 +165,16 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     usage,
     usageWriter,
     counters,
+    requestLog,
+    requestLogWriter,
+    requestLogRetention,
     backends: { database, counters: counters.kind },
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
-        await usageWriter.close();
-        await Promise.all([keys.close(), usage.close(), counters.close()]);
+        await requestLogRetention.stop();
+        await Promise.all([usageWriter.close(), requestLogWriter.close()]);
+        await Promise.all([keys.close(), usage.close(), requestLog.close(), counters.close()]);
       })();
       return closing;
     },
@@ -159,6 +193,8 @@ export {
 export {
   BatchingUsageWriter,
   type BatchingUsageWriterOptions,
+  BatchingWriter,
+  type BatchSink,
   type UsageDropEvent,
   type UsageWriterMetrics,
 } from './batching-usage-writer.js';
@@ -191,9 +227,25 @@ export type {
 } from './key-store.js';
 export { MemoryCounterStore } from './memory/memory-counter-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
+export { MemoryRequestLog } from './memory/memory-request-log.js';
 export { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
+export {
+  clampPageSize,
+  decodeCursor,
+  encodeCursor,
+  type RequestAttempt,
+  type RequestLog,
+  type RequestLogFilter,
+  type RequestLogPage,
+  type RequestLogQuery,
+  type RequestLogRecord,
+  type RequestLogUsage,
+  type StatusFilter,
+} from './request-log.js';
+export { RequestLogRetention, type RequestLogRetentionOptions } from './request-log-retention.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
 export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
+export { SqliteRequestLog } from './sqlite/sqlite-request-log.js';
 export { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
 export type { StorageLogger } from './storage-logger.js';
 export {

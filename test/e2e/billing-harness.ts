@@ -11,6 +11,8 @@ import type { GatewayBilling } from '../../src/server/billing/gateway-billing.js
 import { openGatewayBilling } from '../../src/server/billing/open-billing.js';
 import type { GatewayServerOptions } from '../../src/server/gateway-server.js';
 import { createLogger } from '../../src/server/logger.js';
+import type { GatewayObservability } from '../../src/server/observability/gateway-observability.js';
+import { openGatewayObservability } from '../../src/server/observability/open-observability.js';
 import { sendJson, sendStream } from '../../src/test-support/mock-upstream.js';
 import { type Harness, startGateway } from './gateway-harness.js';
 
@@ -40,6 +42,8 @@ ${PRICES_YAML}${extra}`,
 
 export interface BillingGateway extends Harness {
   billing: GatewayBilling;
+  /** Metrics, request log and tracing, when started with `observe`. */
+  observability: GatewayObservability | undefined;
   admin<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -54,14 +58,21 @@ export interface BillingGateway extends Harness {
 export async function startBillingGateway(options: {
   env: Record<string, string>;
   configFile: string;
-  /** More server options (the dashboard's build directory…); billing is added. */
-  server?: Omit<GatewayServerOptions, 'billing'>;
+  /** More server options (the dashboard's build directory…); billing and observability are added. */
+  server?: Omit<GatewayServerOptions, 'billing' | 'observability'>;
+  /** Also run the observability stage (metrics, request log, tracing as configured). */
+  observe?: boolean;
 }): Promise<BillingGateway> {
   const env = { RATE_LIMIT_RPS: '1000', LLAMAGATE_MASTER_KEY: MASTER_KEY, ...options.env };
   const loaded = loadConfig({ env, dotenvFile: false, configFile: options.configFile });
   const billing = await openGatewayBilling(loaded.config, createLogger({ debug: false, silent: true }));
   if (billing === undefined) throw new Error('billing is disabled in this configuration');
-  const harness = await startGateway({ env, configFile: options.configFile, server: { ...options.server, billing } });
+  const observability = options.observe ? await openGatewayObservability(loaded.config, env, billing) : undefined;
+  const harness = await startGateway({
+    env,
+    configFile: options.configFile,
+    server: { ...options.server, billing, ...(observability === undefined ? {} : { observability }) },
+  });
   const admin = async <T>(method: string, path: string, body?: unknown) => {
     const response = await fetch(`${harness.url}${path}`, {
       method,
@@ -73,6 +84,7 @@ export async function startBillingGateway(options: {
   return {
     ...harness,
     billing,
+    observability,
     admin,
     async createKey(body) {
       const created = await admin<{ key: string; id: string }>('POST', '/admin/keys', body);

@@ -36,6 +36,7 @@ beforeAll(async () => {
     env: { OLLAMA_HOST: ollama.url, LLAMAGATE_DATA_DIR: dir, CACHE_ENABLED: 'false', HEALTH_CHECK_INTERVAL: '0' },
     configFile,
     server: { uiDirectory },
+    observe: true,
   });
   browser = await launchBrowser();
   await browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gateway.url });

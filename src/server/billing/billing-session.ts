@@ -59,7 +59,7 @@ export interface BillingServices {
   logger: Pick<Logger, 'error' | 'warn'>;
 }
 
-interface MeteredUsage {
+export interface MeteredUsage {
   promptTokens: number;
   completionTokens: number | undefined;
   cachedTokens: number | undefined;
@@ -105,6 +105,11 @@ export class BillingSession implements ExchangeObserver {
     this.role = role;
     this.key = key;
     this.#startedAtEpoch = Math.round(Date.now() - (performance.now() - state.startedAt));
+  }
+
+  /** The priced usage once settled (after `charge`, or `finish` for streams). */
+  get metered(): { usage: MeteredUsage; cost: Micros } | undefined {
+    return this.#metered;
   }
 
   /** Exchange event: admission of a call; throws 403/429/402 before any upstream call. */
@@ -290,6 +295,7 @@ export class BillingSession implements ExchangeObserver {
       cacheHit: this.#state.cache === 'HIT',
     }).cost;
     this.#metered = { usage, cost };
+    this.#state.metered = this.#metered;
     if (this.#reservation === undefined) return { cost };
     const settled = await this.#services.keys.settle(this.#reservation.id, cost, { reason: model });
     if (!settled.settled) {

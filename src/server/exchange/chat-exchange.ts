@@ -62,6 +62,9 @@ class RoutedChatCall implements ChatCall, AttemptObserver {
   generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     return this.router.generate(this.plan, request, this.#options(request, options)).then((outcome) => {
       this.#record(outcome);
+      if (this.state.observation !== undefined) {
+        this.state.finishReasons = outcome.value.choices.map((choice) => choice.finishReason);
+      }
       return outcome.value;
     });
   }
@@ -128,7 +131,8 @@ export async function runChatExchange(
 ): Promise<ChatOutcome> {
   state.model = call.model;
   state.stream = call.stream;
-  await emitAdmit(state, { kind: 'chat', model: call.model, request: call.request, stream: call.stream });
+  if (state.observers !== undefined)
+    await emitAdmit(state, { kind: 'chat', model: call.model, request: call.request, stream: call.stream });
   const plan = context.router.plan({
     model: call.model,
     path: state.path,
@@ -145,6 +149,7 @@ export async function runChatExchange(
     requestId: state.id,
     trace,
     passthrough: call.passthrough,
+    onAttempt: state.observation?.onAttempt,
   };
   const routed = new RoutedChatCall(context.router, plan, call.request, options, state);
   if (state.observers !== undefined) options.observer = routed;
@@ -182,7 +187,7 @@ async function generateChat(
       if (hit !== undefined) {
         state.cache = 'HIT';
         emitUsage(state, hit.usage);
-        await emitAnswer(state, { kind: 'chat', result: hit });
+        if (state.observers !== undefined) await emitAnswer(state, { kind: 'chat', result: hit });
         return { kind: 'result', result: hit, headers: { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' } };
       }
       state.cache = 'MISS';
@@ -193,12 +198,12 @@ async function generateChat(
   if (model !== routed && result.response?.body !== undefined && result !== routed.served?.value)
     result = { ...result, response: { ...result.response, body: undefined } };
   emitUsage(state, result.usage);
-  if (key !== undefined) cache?.set(key, result);
+  if (key !== undefined && result.cacheable !== false) cache?.set(key, result);
   const headers = routed.headers();
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  await emitAnswer(state, { kind: 'chat', result });
+  if (state.observers !== undefined) await emitAnswer(state, { kind: 'chat', result });
   return { kind: 'result', result, headers };
 }
 

@@ -2,22 +2,31 @@
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import type { RequestState } from '../gateway-context.js';
-import type { Admission, Answer, AttemptRecord } from './exchange-events.js';
+import type { Admission, Answer, AttemptRecord, ExchangeObserver } from './exchange-events.js';
 
-/** Asks every observer to admit the call, in order; the first refusal (a thrown error) ends the request. */
-export async function emitAdmit(state: RequestState, admission: Admission): Promise<void> {
+/**
+ * Asks every observer to admit the call, in order; the first refusal (a thrown error) ends the request. Returns
+ * undefined when nobody listens, so the caller awaits only when there is something to wait for.
+ */
+export function emitAdmit(state: RequestState, admission: Admission): Promise<void> | undefined {
   const observers = state.observers;
-  if (observers === undefined) return;
+  return observers === undefined ? undefined : admitAll(observers, admission);
+}
+
+async function admitAll(observers: readonly ExchangeObserver[], admission: Admission): Promise<void> {
   for (const observer of observers) {
     const pending = observer.admit?.(admission);
     if (pending !== undefined) await pending;
   }
 }
 
-/** Tells observers the answer is complete, before it is sent. */
-export async function emitAnswer(state: RequestState, answer: Answer): Promise<void> {
+/** Tells observers the answer is complete, before it is sent; undefined when nobody listens. */
+export function emitAnswer(state: RequestState, answer: Answer): Promise<void> | undefined {
   const observers = state.observers;
-  if (observers === undefined) return;
+  return observers === undefined ? undefined : answerAll(observers, answer);
+}
+
+async function answerAll(observers: readonly ExchangeObserver[], answer: Answer): Promise<void> {
   for (const observer of observers) {
     const pending = observer.answer?.(answer);
     if (pending !== undefined) await pending;

@@ -36,7 +36,8 @@ export const handleEmbeddings: RouteHandler = async (context, request, response,
   const raw = await readBody(request, context.config.maxBodySize);
   const decoded = decodeOpenAIEmbeddingRequest(parseJsonBody(raw));
   state.model = decoded.model;
-  await emitAdmit(state, { kind: 'embeddings', model: decoded.model, input: decoded.request.input });
+  if (state.observers !== undefined)
+    await emitAdmit(state, { kind: 'embeddings', model: decoded.model, input: decoded.request.input });
   const plan = context.router.plan({ model: decoded.model, path: state.path, method: request.method });
   const timing = requestTiming(context, request, undefined);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
@@ -52,6 +53,7 @@ export const handleEmbeddings: RouteHandler = async (context, request, response,
         requestId: state.id,
         trace,
         passthrough: decoded.passthrough,
+        onAttempt: state.observation?.onAttempt,
       },
     )
     .catch((error: unknown) => {
@@ -68,6 +70,6 @@ export const handleEmbeddings: RouteHandler = async (context, request, response,
   const warnings = warningsHeader(results.flatMap((result) => result.warnings));
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
   const model = results[0]?.model ?? outcome.target.modelId;
-  await emitAnswer(state, { kind: 'embeddings', model, results });
+  if (state.observers !== undefined) await emitAnswer(state, { kind: 'embeddings', model, results });
   sendJson(response, 200, encodeEmbeddingList(results, model, promptTokens, decoded.encodingFormat), headers);
 };

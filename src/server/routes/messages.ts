@@ -29,11 +29,11 @@ const handleCountTokens: RouteHandler = async (context, request, response, state
   const timing = requestTiming(context, request, undefined);
   const outcome = await context.router.execute(
     plan,
-    (target, options) => {
+    async (target, options) => {
       const provider = target.backend.provider;
+      const counted = await provider.countTokens?.(target.modelId, decoded.request, { ...options, passthrough });
       // The gateway's own estimate for backends that cannot count: the same tokenizer that fills in usage.
-      if (provider.countTokens === undefined) return countPromptTokens(chatPromptShape(decoded.request));
-      return provider.countTokens(target.modelId, decoded.request, { ...options, passthrough });
+      return counted ?? countPromptTokens(chatPromptShape(decoded.request));
     },
     {
       signal: state.signal,

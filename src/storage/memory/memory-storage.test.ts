@@ -1,8 +1,10 @@
 import { describeCounterStoreContract } from '../testing/counter-store-contract.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
+import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { describeUsageLedgerContract } from '../testing/usage-ledger-contract.js';
 import { MemoryCounterStore } from './memory-counter-store.js';
 import { MemoryKeyStore } from './memory-key-store.js';
+import { MemoryRequestLog } from './memory-request-log.js';
 import { MemoryUsageLedger } from './memory-usage-ledger.js';
 
 describeKeyStoreContract('memory', async (options) => {
@@ -18,4 +20,9 @@ describeUsageLedgerContract('memory', async () => {
 describeCounterStoreContract('memory', async (options) => {
   const counters = new MemoryCounterStore(options);
   return { counters, cleanup: () => counters.close() };
+});
+
+describeRequestLogContract('memory', async () => {
+  const log = new MemoryRequestLog();
+  return { log, cleanup: () => log.close() };
 });

@@ -4,6 +4,7 @@
  * version exactly once.
  */
 import type pg from 'pg';
+import { requestLogIndexes } from '../sql/request-log-sql.js';
 import type { TableNames } from '../sql/sql-identifiers.js';
 
 interface Migration {
@@ -85,6 +86,36 @@ function postgresMigrations(t: TableNames, prefix: string): Migration[] {
         `CREATE INDEX IF NOT EXISTS ${prefix}usage_key_time ON ${t.usage} (key_id, time)`,
         `CREATE INDEX IF NOT EXISTS ${prefix}usage_model_time ON ${t.usage} (model, time)`,
         `CREATE INDEX IF NOT EXISTS ${prefix}usage_time ON ${t.usage} (time)`,
+      ],
+    },
+    {
+      version: 2,
+      name: 'request log',
+      statements: [
+        // COLLATE "C": ids compare bytewise, as the keyset cursor and the other backends expect.
+        `CREATE TABLE IF NOT EXISTS ${t.requestLog} (
+          id TEXT COLLATE "C" PRIMARY KEY,
+          time BIGINT NOT NULL,
+          key_id TEXT,
+          route TEXT NOT NULL,
+          format TEXT NOT NULL,
+          model TEXT,
+          backend TEXT,
+          status INTEGER NOT NULL,
+          error_type TEXT,
+          error_code TEXT,
+          latency_ms INTEGER NOT NULL,
+          ttfc_ms INTEGER,
+          stream BOOLEAN NOT NULL,
+          cache TEXT,
+          input_tokens INTEGER,
+          output_tokens INTEGER,
+          cost BIGINT,
+          detail TEXT NOT NULL,
+          request_body TEXT,
+          response_body TEXT
+        )`,
+        ...requestLogIndexes(t.requestLog, prefix),
       ],
     },
   ];

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
+import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { describeWithService } from '../testing/service-env.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
+import { PostgresRequestLog } from './postgres-request-log.js';
 import { PostgresUsageLedger } from './postgres-usage-ledger.js';
 
 describeWithService('DATABASE_URL', 'postgres storage', (url) => {
@@ -30,6 +32,11 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
   describeUsageLedgerContract('postgres', async () => {
     const ledger = new PostgresUsageLedger(await open());
     return { ledger, cleanup: () => ledger.close() };
+  });
+
+  describeRequestLogContract('postgres', async () => {
+    const log = new PostgresRequestLog(await open());
+    return { log, cleanup: () => log.close() };
   });
 
   describe('across processes', () => {
@@ -109,8 +116,10 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
 
   it('migrates once when several processes start together', async () => {
     const databases = await Promise.all([open('boot_'), open('boot_'), open('boot_')]);
-    const { rows } = await databases[0]!.pool.query(`SELECT version FROM ${schema}.boot_schema_migrations`);
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await databases[0]!.pool.query(
+      `SELECT version FROM ${schema}.boot_schema_migrations ORDER BY version`,
+    );
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     await Promise.all(databases.map((database) => database.retain().release()));
   });
 

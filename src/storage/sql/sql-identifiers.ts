@@ -25,6 +25,7 @@ export interface TableNames {
   reservations: string;
   creditLedger: string;
   usage: string;
+  requestLog: string;
 }
 
 export function tableNames(prefix: string, qualify: (table: string) => string = (table) => table): TableNames {
@@ -35,5 +36,6 @@ export function tableNames(prefix: string, qualify: (table: string) => string = 
     reservations: qualify(`${prefix}reservations`),
     creditLedger: qualify(`${prefix}credit_ledger`),
     usage: qualify(`${prefix}usage`),
+    requestLog: qualify(`${prefix}request_log`),
   };
 }

@@ -4,6 +4,7 @@
  * one IMMEDIATE transaction, so two processes opening the same file cannot both apply a version.
  */
 import type Database from 'better-sqlite3';
+import { requestLogIndexes } from '../sql/request-log-sql.js';
 import type { TableNames } from '../sql/sql-identifiers.js';
 
 export interface Migration {
@@ -84,6 +85,35 @@ export function sqliteMigrations(t: TableNames, prefix: string): Migration[] {
         `CREATE INDEX IF NOT EXISTS ${prefix}usage_key_time ON ${t.usage} (key_id, time)`,
         `CREATE INDEX IF NOT EXISTS ${prefix}usage_model_time ON ${t.usage} (model, time)`,
         `CREATE INDEX IF NOT EXISTS ${prefix}usage_time ON ${t.usage} (time)`,
+      ],
+    },
+    {
+      version: 2,
+      name: 'request log',
+      statements: [
+        `CREATE TABLE IF NOT EXISTS ${t.requestLog} (
+          id TEXT PRIMARY KEY,
+          time INTEGER NOT NULL,
+          key_id TEXT,
+          route TEXT NOT NULL,
+          format TEXT NOT NULL,
+          model TEXT,
+          backend TEXT,
+          status INTEGER NOT NULL,
+          error_type TEXT,
+          error_code TEXT,
+          latency_ms INTEGER NOT NULL,
+          ttfc_ms INTEGER,
+          stream INTEGER NOT NULL,
+          cache TEXT,
+          input_tokens INTEGER,
+          output_tokens INTEGER,
+          cost INTEGER,
+          detail TEXT NOT NULL,
+          request_body TEXT,
+          response_body TEXT
+        )`,
+        ...requestLogIndexes(t.requestLog, prefix),
       ],
     },
   ];

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
+import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { TestClock } from '../testing/service-env.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
+import { SqliteRequestLog } from './sqlite-request-log.js';
 import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
 
 function tempDir(): { dir: string; remove: () => void } {
@@ -148,8 +150,8 @@ describe('sqlite storage files', () => {
     const first = SqliteDatabase.open({ file }).retain();
     first.release();
     const second = SqliteDatabase.open({ file }).retain();
-    const versions = second.db.prepare('SELECT version FROM lg_schema_migrations').all();
-    expect(versions).toEqual([{ version: 1 }]);
+    const versions = second.db.prepare('SELECT version FROM lg_schema_migrations ORDER BY version').all();
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }]);
     expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
     second.release();
   });
@@ -182,4 +184,16 @@ describe('sqlite storage files', () => {
     await one.close();
     await two.close();
   });
+});
+
+describeRequestLogContract('sqlite', async () => {
+  const temp = tempDir();
+  const log = new SqliteRequestLog(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));
+  return {
+    log,
+    cleanup: async () => {
+      await log.close();
+      temp.remove();
+    },
+  };
 });

@@ -130,12 +130,38 @@ function decodeMessages(value: unknown): ChatMessage[] {
   return (repaired ?? value) as ChatMessage[];
 }
 
-function decodeTools(body: Body): ChatRequest['tools'] {
-  const tools = body.tools;
-  if (tools === undefined || tools === null) return undefined;
-  if (!Array.isArray(tools)) throw invalid("'tools' must be an array", 'tools');
-  tools.forEach((tool, index) => {
+/** OpenAI's hosted-MCP tools (`{type: 'mcp', server_label, allowed_tools}`), run by the gateway's MCP tool loop. */
+function decodeMcpTools(body: Body): ChatRequest['mcpTools'] {
+  if (!Array.isArray(body.tools)) return undefined;
+  const selections: NonNullable<ChatRequest['mcpTools']> = [];
+  body.tools.forEach((tool: unknown, index) => {
+    if (!isRecord(tool) || tool.type !== 'mcp') return;
     const param = `tools[${index}]`;
+    if (typeof tool.server_label !== 'string' || tool.server_label === '')
+      throw invalid(`'${param}.server_label' must name an MCP server of the gateway`, `${param}.server_label`);
+    const allowed = tool.allowed_tools;
+    if (
+      allowed !== undefined &&
+      allowed !== null &&
+      !(Array.isArray(allowed) && allowed.every((name) => typeof name === 'string'))
+    )
+      throw invalid(`'${param}.allowed_tools' must be an array of tool names`, `${param}.allowed_tools`);
+    selections.push({
+      serverLabel: tool.server_label,
+      ...(Array.isArray(allowed) ? { allowedTools: allowed as string[] } : {}),
+    });
+  });
+  return selections.length === 0 ? undefined : selections;
+}
+
+function decodeTools(body: Body): ChatRequest['tools'] {
+  const all = body.tools;
+  if (all === undefined || all === null) return undefined;
+  if (!Array.isArray(all)) throw invalid("'tools' must be an array", 'tools');
+  const tools = all.filter((tool: unknown) => !isRecord(tool) || tool.type !== 'mcp');
+  all.forEach((tool: unknown, index) => {
+    const param = `tools[${index}]`;
+    if (isRecord(tool) && tool.type === 'mcp') return;
     if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function))
       throw invalid(`'${param}' must be {type: 'function', function: {...}}`, param);
     if (typeof tool.function.name !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(tool.function.name)) {
@@ -240,7 +266,9 @@ export function decodeOpenAIChatRequest(value: unknown, bytes: Uint8Array): Open
   const stop = decodeStop(body.stop);
   if (stop !== undefined) request.stop = stop;
   const tools = decodeTools(body);
-  if (tools !== undefined) request.tools = tools;
+  const mcpTools = decodeMcpTools(body);
+  if (tools !== undefined && (tools.length > 0 || mcpTools === undefined)) request.tools = tools;
+  if (mcpTools !== undefined) request.mcpTools = mcpTools;
   const toolChoice = decodeToolChoice(body.tool_choice);
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
   const parallelToolCalls = optionalBoolean(body, 'parallel_tool_calls');

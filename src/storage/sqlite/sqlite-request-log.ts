@@ -1,0 +1,80 @@
+/** SQLite request log: appends on the worker thread like the usage ledger; reads through indexes in-thread. */
+import type Database from 'better-sqlite3';
+import {
+  clampPageSize,
+  pageOf,
+  type RequestLog,
+  type RequestLogPage,
+  type RequestLogQuery,
+  type RequestLogRecord,
+  validateRequestLogRecord,
+} from '../request-log.js';
+import {
+  REQUEST_LOG_COLUMNS,
+  requestLogGetQuery,
+  requestLogListQuery,
+  requestLogPruneQuery,
+  requestLogRecordFromRow,
+  requestLogRowValues,
+} from '../sql/request-log-sql.js';
+import { SqliteAppendWorker } from './sqlite-append-worker.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+export class SqliteRequestLog implements RequestLog {
+  readonly #database: SqliteDatabase;
+  readonly #db: Database.Database;
+  readonly #table: string;
+  readonly #insert: Database.Statement;
+  readonly #worker: SqliteAppendWorker | undefined;
+
+  constructor(database: SqliteDatabase, options: { appendOnWorker?: boolean } = {}) {
+    this.#database = database.retain();
+    this.#db = database.db;
+    this.#table = database.tables.requestLog;
+    const sql = `INSERT INTO ${this.#table} (${REQUEST_LOG_COLUMNS.join(', ')}) VALUES (${REQUEST_LOG_COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (id) DO NOTHING`;
+    this.#insert = this.#db.prepare(sql);
+    const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
+    this.#worker = onWorker
+      ? new SqliteAppendWorker({
+          file: this.#db.name,
+          sql,
+          busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
+        })
+      : undefined;
+  }
+
+  async append(records: readonly RequestLogRecord[]): Promise<number> {
+    for (const record of records) validateRequestLogRecord(record);
+    const rows = records.map((record) => requestLogRowValues(record, 'sqlite'));
+    if (this.#worker !== undefined) return this.#worker.append(rows);
+    const insertAll = this.#db.transaction(() => {
+      let inserted = 0;
+      for (const row of rows) inserted += this.#insert.run(row).changes;
+      return inserted;
+    });
+    return insertAll.immediate();
+  }
+
+  async list(query: RequestLogQuery = {}): Promise<RequestLogPage> {
+    const sql = requestLogListQuery(this.#table, query, 'sqlite');
+    const rows = this.#db.prepare(sql.text).all(...sql.values) as Record<string, unknown>[];
+    return pageOf(rows.map(requestLogRecordFromRow), clampPageSize(query.limit));
+  }
+
+  async get(id: string, scope?: { keyId: string | null }): Promise<RequestLogRecord | undefined> {
+    const sql = requestLogGetQuery(this.#table, id, scope?.keyId, 'sqlite');
+    const row = this.#db.prepare(sql.text).get(...sql.values) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : requestLogRecordFromRow(row);
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    const sql = requestLogPruneQuery(this.#table, before, limit, 'sqlite');
+    return this.#db.prepare(sql.text).run(...sql.values).changes;
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    this.#database.release();
+  }
+}
