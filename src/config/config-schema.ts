@@ -99,6 +99,13 @@ export const configSchema = z.object({
   responses: z.object({ retentionMs: duration('RESPONSES_RETENTION') }),
   /** Ollama's own API (`/api/*`): the key applied to requests that send none (many Ollama clients cannot). */
   ollamaApi: z.object({ defaultKey: z.string().optional() }),
+  /** The admin dashboard: static files served at `path` (see src/server/routes/admin-ui.ts). */
+  ui: z.object({
+    enabled: booleanLike('UI_ENABLED'),
+    path: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'UI_PATH must be a path such as /ui (no trailing slash, no query)'),
+  }),
   /** MCP servers and the tool loop (see mcp-schema.ts); a top-level `mcpServers` map is folded in by the loader. */
   mcp: mcpSchema,
 });
@@ -123,6 +130,7 @@ export const DEFAULTS = {
   healthCheckIntervalMs: '30s',
   responses: { retentionMs: '720h' },
   ollamaApi: {},
+  ui: { enabled: true, path: '/ui' },
 } as const;
 
 /** Environment variable → config path. The README's configuration table mirrors this list. */
@@ -156,6 +164,8 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   HEALTH_CHECK_INTERVAL: 'healthCheckIntervalMs',
   RESPONSES_RETENTION: 'responses.retentionMs',
   OLLAMA_API_DEFAULT_KEY: 'ollamaApi.defaultKey',
+  UI_ENABLED: 'ui.enabled',
+  UI_PATH: 'ui.path',
   ...BILLING_ENVIRONMENT_VARIABLES,
   ...MCP_ENVIRONMENT_VARIABLES,
   ...OBSERVABILITY_ENVIRONMENT_VARIABLES,

@@ -9,7 +9,7 @@ import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
 import type { GatewayObservability } from './observability/gateway-observability.js';
 import type { Route } from './route.js';
-import { CORE_ROUTES, compileRoutes } from './route-table.js';
+import { adminUiRoutes, CORE_ROUTES, compileRoutes } from './route-table.js';
 import { keyAuthStage, masterAuthStage } from './stages/auth.js';
 import { AuthFailureLimiter } from './stages/auth-failures.js';
 import { billingSettleStage, type GatewayBillingPlugin } from './stages/billing.js';
@@ -17,6 +17,7 @@ import { errorResponseStage } from './stages/error-response.js';
 import { rateLimitStage } from './stages/rate-limit.js';
 import { requestLogStage, startedHandler } from './stages/request-log.js';
 import { compose, type Stage } from './stages/stage.js';
+import { DEFAULT_UI_DIRECTORY } from './ui-assets.js';
 import { encodeOpenAIError } from './wire/openai-chat/openai-chat-codec.js';
 
 /** Failed authentications allowed per minute and client address before it gets 429 (`AUTH_FAILURES_PER_MINUTE`). */
@@ -44,6 +45,8 @@ export interface GatewayServerOptions {
    * and usage routes, settles and records each request after its handler, and is closed with the server.
    */
   billing?: GatewayBillingPlugin;
+  /** Where the built admin dashboard is (default: this package's `dist/web`); served at UI_PATH. */
+  uiDirectory?: string;
   /**
    * Metrics, tracing and the request log (`openGatewayObservability`): a stage around every route (outside
    * billing's, so it sees the settled cost), `/metrics` and the request-log routes; closed with the server.
@@ -100,9 +103,13 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     return { ...route, handler: compose(stages, startedHandler(route.handler)) };
   };
   const matchRoute = compileRoutes(
-    [...(options.routes ?? []), ...(observability?.routes ?? []), ...(billing?.routes ?? []), ...CORE_ROUTES].map(
-      pipeline,
-    ),
+    [
+      ...(options.routes ?? []),
+      ...(observability?.routes ?? []),
+      ...(billing?.routes ?? []),
+      ...CORE_ROUTES,
+      ...adminUiRoutes(initial.config.ui, options.uiDirectory ?? DEFAULT_UI_DIRECTORY),
+    ].map(pipeline),
   );
   const unmatched = compose(
     [...outerFor('unmatched'), errorResponseStage(encodeOpenAIError)],

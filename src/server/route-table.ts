@@ -1,6 +1,7 @@
 import type { Route } from './route.js';
 import { handleAdminBackends } from './routes/admin-backends.js';
 import { handleAdminReload } from './routes/admin-reload.js';
+import { adminUiHandler } from './routes/admin-ui.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { completionsRoute } from './routes/completions.js';
 import { handleEmbeddings } from './routes/embeddings.js';
@@ -34,6 +35,19 @@ export const CORE_ROUTES: readonly Route[] = [
   ...MCP_API_ROUTES,
   ...MCP_HUB_ROUTES,
 ];
+
+/**
+ * The admin dashboard's files at `ui.path` when `ui.enabled` (UI_ENABLED, UI_PATH); open like health: the pages
+ * call the APIs with the key the user signs in with, and those APIs keep their own auth.
+ */
+export function adminUiRoutes(ui: { enabled: boolean; path: string }, directory: string): Route[] {
+  if (!ui.enabled) return [];
+  const handler = adminUiHandler({ path: ui.path, directory });
+  return [
+    { method: 'GET', path: ui.path, auth: 'none', handler },
+    { method: 'GET', path: `${ui.path}/*`, auth: 'none', handler },
+  ];
+}
 
 export interface RouteMatch {
   route: Route | undefined;

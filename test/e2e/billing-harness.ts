@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { GatewayBilling } from '../../src/server/billing/gateway-billing.js';
 import { openGatewayBilling } from '../../src/server/billing/open-billing.js';
+import type { GatewayServerOptions } from '../../src/server/gateway-server.js';
 import { createLogger } from '../../src/server/logger.js';
 import type { GatewayObservability } from '../../src/server/observability/gateway-observability.js';
 import { openGatewayObservability } from '../../src/server/observability/open-observability.js';
@@ -57,6 +58,8 @@ export interface BillingGateway extends Harness {
 export async function startBillingGateway(options: {
   env: Record<string, string>;
   configFile: string;
+  /** More server options (the dashboard's build directory…); billing and observability are added. */
+  server?: Omit<GatewayServerOptions, 'billing' | 'observability'>;
   /** Also run the observability stage (metrics, request log, tracing as configured). */
   observe?: boolean;
 }): Promise<BillingGateway> {
@@ -68,7 +71,7 @@ export async function startBillingGateway(options: {
   const harness = await startGateway({
     env,
     configFile: options.configFile,
-    server: { billing, ...(observability === undefined ? {} : { observability }) },
+    server: { ...options.server, billing, ...(observability === undefined ? {} : { observability }) },
   });
   const admin = async <T>(method: string, path: string, body?: unknown) => {
     const response = await fetch(`${harness.url}${path}`, {
