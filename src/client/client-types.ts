@@ -81,7 +81,8 @@ export interface CompletionOptions extends RequestSettings {
   user?: string;
   /** OpenAI-shaped tool definitions, or `tool()`s by name (those with `execute` run locally in a loop). */
   tools?: FunctionTool[] | ToolSet;
-  toolChoice?: ToolChoice;
+  /** `'auto'`, `'none'`, `'required'`, the object form, or a bare tool name: that tool is forced. */
+  toolChoice?: ToolChoice | (string & {});
   /** Model calls the tool loop may make (default 5); only used with executable tools. */
   maxSteps?: number;
   /** A response format, or a zod schema: the reply is validated and typed into `response.parsed`. */
