@@ -192,6 +192,8 @@ export interface EmbedOptions extends RequestSettings {
   dimensions?: number;
   user?: string;
   providerOptions?: ProviderOptions;
+  /** `base64` asks providers that offer it (OpenAI, Azure, Mistral) for base64 vectors; results are number arrays either way. */
+  encodingFormat?: 'float' | 'base64';
   /** Upstream calls in flight at once when the input exceeds the provider's per-call limit (default 4). */
   maxConcurrency?: number;
 }

@@ -230,6 +230,7 @@ export class LlamaGate {
     if (options.dimensions !== undefined) request.dimensions = options.dimensions;
     if (options.user !== undefined) request.user = options.user;
     if (options.providerOptions !== undefined) request.providerOptions = options.providerOptions;
+    if (options.encodingFormat !== undefined) request.encodingFormat = options.encodingFormat;
     const trace: CallTrace = { fallbackAttempts: [], cacheHit: false };
     const call = this.#call({ kind: 'embed', request }, models, options, trace, options.signal);
     if (call.kind === 'embed' && options.maxConcurrency !== undefined) call.maxConcurrency = options.maxConcurrency;

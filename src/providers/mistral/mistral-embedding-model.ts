@@ -53,7 +53,9 @@ export class MistralEmbeddingModel implements EmbeddingModel {
         setting: 'user',
         message: 'mistral does not support user; it was dropped',
       });
-    const result = await this.base.embed({ input: request.input, openaiBody: extra }, options);
+    const forwarded: EmbeddingRequest = { input: request.input, openaiBody: extra };
+    if (request.encodingFormat !== undefined) forwarded.encodingFormat = request.encodingFormat;
+    const result = await this.base.embed(forwarded, options);
     return { ...result, warnings: [...warnings, ...result.warnings] };
   }
 }

@@ -33,8 +33,13 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
     // Vectors always travel as floats internally; the server re-encodes base64 for clients that asked.
     const body: Record<string, unknown> =
       request.openaiBody !== undefined
-        ? { ...request.openaiBody, model: this.modelId, input: request.input, encoding_format: 'float' }
-        : { model: this.modelId, input: request.input, encoding_format: 'float' };
+        ? {
+            ...request.openaiBody,
+            model: this.modelId,
+            input: request.input,
+            encoding_format: request.encodingFormat ?? 'float',
+          }
+        : { model: this.modelId, input: request.input, encoding_format: request.encodingFormat ?? 'float' };
     if (request.dimensions !== undefined) {
       if (this.config.supportsDimensions === false) {
         delete body.dimensions;
