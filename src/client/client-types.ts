@@ -81,7 +81,8 @@ export interface CompletionOptions extends RequestSettings {
   user?: string;
   /** OpenAI-shaped tool definitions, or `tool()`s by name (those with `execute` run locally in a loop). */
   tools?: FunctionTool[] | ToolSet;
-  toolChoice?: ToolChoice;
+  /** `'auto'`, `'none'`, `'required'`, the object form, or a bare tool name: that tool is forced. */
+  toolChoice?: ToolChoice | (string & {});
   /** Model calls the tool loop may make (default 5); only used with executable tools. */
   maxSteps?: number;
   /** A response format, or a zod schema: the reply is validated and typed into `response.parsed`. */
@@ -191,6 +192,8 @@ export interface EmbedOptions extends RequestSettings {
   dimensions?: number;
   user?: string;
   providerOptions?: ProviderOptions;
+  /** `base64` asks providers that offer it (OpenAI, Azure, Mistral) for base64 vectors; results are number arrays either way. */
+  encodingFormat?: 'float' | 'base64';
   /** Upstream calls in flight at once when the input exceeds the provider's per-call limit (default 4). */
   maxConcurrency?: number;
 }

@@ -10,7 +10,7 @@ import { ModelResolver } from '../router/model-resolver.js';
 import { peekFirstOutput } from '../router/stream-peek.js';
 import type { CallOptions, ChatRequest } from '../spec/chat.js';
 import type { EmbeddingRequest } from '../spec/embedding.js';
-import { BadRequestError } from '../spec/errors.js';
+import { BadRequestError, ModelNotFoundError } from '../spec/errors.js';
 import type { ImageFetchSettings, Provider } from '../spec/provider.js';
 import { runBatch } from './batch.js';
 import type {
@@ -230,6 +230,7 @@ export class LlamaGate {
     if (options.dimensions !== undefined) request.dimensions = options.dimensions;
     if (options.user !== undefined) request.user = options.user;
     if (options.providerOptions !== undefined) request.providerOptions = options.providerOptions;
+    if (options.encodingFormat !== undefined) request.encodingFormat = options.encodingFormat;
     const trace: CallTrace = { fallbackAttempts: [], cacheHit: false };
     const call = this.#call({ kind: 'embed', request }, models, options, trace, options.signal);
     if (call.kind === 'embed' && options.maxConcurrency !== undefined) call.maxConcurrency = options.maxConcurrency;
@@ -333,7 +334,11 @@ export class LlamaGate {
     if (providerId !== undefined) {
       const definition = findProviderDefinition(providerId);
       if (definition === undefined) {
-        throw new BadRequestError({ message: `Unknown provider "${providerId}"`, param: 'provider' });
+        throw new ModelNotFoundError({
+          message: `Unknown provider "${providerId}" for the model ${model}`,
+          model,
+          param: 'provider',
+        });
       }
       const prefix = `${providerId}/`;
       model = `${definition.id}/${model.startsWith(prefix) ? model.slice(prefix.length) : model}`;

@@ -6,8 +6,11 @@ import {
   AuthenticationError,
   EmbeddingsNotSupported,
   EmbeddingsNotSupportedError,
+  imageUrl,
+  ModelNotFoundError,
   RateLimitError,
   ServiceUnavailableError,
+  user,
   VisionNotSupported,
   VisionNotSupportedError,
 } from '../index.js';
@@ -134,6 +137,35 @@ describe('llmgate names', () => {
     );
     expect(result.successful).toBe(2);
     expect(seen.sort()).toEqual(['completion:gpt-4o-mini', 'completion:groq/llama-3.1-8b-instant']);
+  });
+
+  it('turns a bare tool name in toolChoice into the forced-tool form', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } }];
+    await gate().completion({ model: 'gpt-4o-mini', messages, tools, toolChoice: 'get_weather' });
+    expect(bodyOf(openai.requests.at(-1)).tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+    await gate().completion({ model: 'gpt-4o-mini', messages, tools, toolChoice: 'required' });
+    expect(bodyOf(openai.requests.at(-1)).tool_choice).toBe('required');
+  });
+
+  it('answers an unknown provider with ModelNotFoundError carrying the model', async () => {
+    const failure = await gate()
+      .completion({ model: 'some-model', provider: 'no-such-provider', messages })
+      .catch((error: unknown) => error);
+    expect(ModelNotFoundError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ model: 'some-model', status: 404 });
+  });
+
+  it('refuses images for a Cohere model without vision, before any request', async () => {
+    const cohere = gate({ providers: { cohere: { apiKey: 'co-key', baseURL: openai.url } } });
+    const failure = await cohere
+      .completion({
+        model: 'cohere/command-r-plus',
+        messages: [user('What is this?', imageUrl('https://example.com/cat.png'))],
+      })
+      .catch((error: unknown) => error);
+    expect(VisionNotSupportedError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ model: 'command-r-plus', provider: 'cohere' });
+    expect(openai.requests).toHaveLength(0);
   });
 
   it('exports the seed short names as aliases of the same classes', () => {

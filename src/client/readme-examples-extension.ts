@@ -3,8 +3,12 @@
  * prompt templates, the llmgate names) and the provider factories' JSDoc examples, type-checked by `tsc`.
  * Each is a function, so importing this module sends nothing anywhere.
  */
+import { z } from 'zod';
 import {
   AllProvidersFailedError,
+  type ChatMessage,
+  chatTemplate,
+  completion,
   createAnthropic,
   createAzure,
   createBedrock,
@@ -22,6 +26,15 @@ import {
   createOpenAICompatible,
   createTogether,
   createVertex,
+  EmbeddingsNotSupportedError,
+  imageBytes,
+  LlamaGate,
+  type Provider,
+  parse,
+  prompt,
+  system,
+  text,
+  user,
 } from '../index.js';
 
 /** Every provider factory's JSDoc example, as written there. */
@@ -144,4 +157,63 @@ export async function portedFromLlmgate(): Promise<void> {
     if (AllProvidersFailedError.isInstance(error))
       for (const { model, error: cause } of error.errors) console.log(model, cause.code);
   }
+}
+
+const messages: ChatMessage[] = [{ role: 'user', content: 'Write a haiku about the sea.' }];
+const pngBytes = Uint8Array.from([0x89, 0x50, 0x4e, 0x47]);
+
+export async function messagesAndTemplates(): Promise<void> {
+  const describeImage = chatTemplate([
+    ['system', 'Describe images for {{audience}}.'],
+    ['user', 'Focus on {{focus}}.'],
+  ]);
+  const [instructions, question] = describeImage.messages({ audience: 'children', focus: 'colours' });
+  const picture = await completion({
+    model: 'gpt-4o-mini',
+    messages: [
+      system('Be brief.'),
+      ...(instructions === undefined ? [] : [instructions]),
+      user(text(prompt('Question: {{q}}').format({ q: 'what is this?' })), imageBytes(pngBytes, 'image/png')),
+      ...(question === undefined ? [] : [question]),
+    ],
+  });
+  const city = await parse({
+    model: 'gpt-4o-mini',
+    messages: chatTemplate([['user', 'Name the capital of {{country}}.']]).messages({ country: 'France' }),
+    schema: z.object({ name: z.string() }),
+  });
+  console.log(picture.text, city.name);
+}
+
+export async function ownAdapter(): Promise<void> {
+  const anthropic = createAnthropic({ apiKey: process.env.MY_ANTHROPIC_KEY });
+  const echo: Provider = {
+    id: 'echo',
+    chatModel: (modelId) => ({
+      provider: 'echo',
+      modelId,
+      generate: async (request) => ({
+        id: 'echo-1',
+        created: 0,
+        provider: 'echo',
+        model: modelId,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: JSON.stringify(request.messages.at(-1)) },
+            finishReason: 'stop',
+          },
+        ],
+        usage: {},
+        warnings: [],
+      }),
+      stream: () => Promise.reject(new Error('no streaming')),
+    }),
+    embeddingModel: (modelId) => {
+      throw new EmbeddingsNotSupportedError({ message: 'no embeddings', provider: 'echo', model: modelId });
+    },
+  };
+  const gate = new LlamaGate({ providers: { claude: anthropic, echo } });
+  await gate.completion({ model: 'claude/claude-haiku-4-5', messages });
+  await gate.completion({ model: 'echo/anything', messages });
 }

@@ -3,7 +3,7 @@
  * until it stops asking for tools (or `maxSteps`), then a zod schema validates the final reply.
  */
 import type { z } from 'zod';
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolCall } from '../spec/chat.js';
+import type { ChatMessage, ChatRequest, ResponseFormat, ToolCall, ToolChoice } from '../spec/chat.js';
 import type { CompletionOptions, CompletionResponse, CompletionStep } from './client-types.js';
 import {
   assembleResponse,
@@ -41,6 +41,14 @@ export interface PreparedCompletion {
   repair: boolean;
 }
 
+const TOOL_CHOICE_MODES: ReadonlySet<string> = new Set(['auto', 'none', 'required']);
+
+/** A bare tool name (llmgate accepts one; OpenAI rejects it) becomes the forced-tool form every adapter maps. */
+function toolChoiceOf(choice: CompletionOptions['toolChoice']): ToolChoice | undefined {
+  if (typeof choice !== 'string' || TOOL_CHOICE_MODES.has(choice)) return choice as ToolChoice | undefined;
+  return { type: 'function', function: { name: choice } };
+}
+
 export function prepareCompletion(options: CompletionOptions): PreparedCompletion {
   const schema = isZodSchema(options.responseFormat) ? options.responseFormat : undefined;
   let responseFormat: ResponseFormat | undefined;
@@ -60,7 +68,7 @@ export function prepareCompletion(options: CompletionOptions): PreparedCompletio
     presencePenalty: options.presencePenalty,
     n: options.n,
     tools: toFunctionTools(options.tools),
-    toolChoice: options.toolChoice,
+    toolChoice: toolChoiceOf(options.toolChoice),
     parallelToolCalls: options.parallelToolCalls,
     responseFormat,
     reasoningEffort: options.reasoningEffort,

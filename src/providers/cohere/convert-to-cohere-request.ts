@@ -1,4 +1,5 @@
 import type { ChatRequest, ReasoningEffort, Warning } from '../../spec/chat.js';
+import { VisionNotSupportedError } from '../../spec/errors.js';
 import { cohereChatOptionsSchema, parseCohereOptions } from './cohere-options.js';
 import { convertToCohereMessages } from './convert-to-cohere-messages.js';
 import { prepareCohereTools } from './prepare-cohere-tools.js';
@@ -26,6 +27,25 @@ function penalty(value: number, setting: string, warnings: Warning[]): number {
   return clamped;
 }
 
+/** Only Cohere's vision models (`command-a-vision-…`) read images; any other model gets a clear error, not a 400. */
+function rejectImagesWithoutVision(request: ChatRequest, modelId: string, provider: string): void {
+  if (/vision/i.test(modelId)) return;
+  const hasImage = request.messages.some(
+    (message) =>
+      message.role === 'user' &&
+      typeof message.content !== 'string' &&
+      message.content.some((part) => part.type === 'image_url'),
+  );
+  if (hasImage) {
+    throw new VisionNotSupportedError({
+      message: `The Cohere model ${modelId} does not take images; use a vision model such as command-a-vision-07-2025`,
+      provider,
+      model: modelId,
+      param: 'messages',
+    });
+  }
+}
+
 /** The `/v2/chat` body for a chat request, with a warning for everything Cohere cannot take. */
 export function convertToCohereRequest(
   request: ChatRequest,
@@ -34,6 +54,7 @@ export function convertToCohereRequest(
   provider: string,
 ): { body: Record<string, unknown>; warnings: Warning[] } {
   const options = parseCohereOptions(request.providerOptions, cohereChatOptionsSchema, provider) ?? {};
+  rejectImagesWithoutVision(request, modelId, provider);
   const converted = convertToCohereMessages(request.messages);
   const warnings: Warning[] = [...converted.warnings];
   const body: Record<string, unknown> = { model: modelId, messages: converted.messages };

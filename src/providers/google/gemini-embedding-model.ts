@@ -27,6 +27,25 @@ function taskTypeOption(request: EmbeddingRequest, provider: string, warnings: W
   return undefined;
 }
 
+/** `providerOptions.<provider>.title`: Gemini reads a document title only with `taskType: RETRIEVAL_DOCUMENT`. */
+function titleOption(
+  request: EmbeddingRequest,
+  provider: string,
+  taskType: string | undefined,
+  warnings: Warning[],
+): string | undefined {
+  const options = request.providerOptions?.[provider] ?? request.providerOptions?.google;
+  const title = options?.title;
+  if (title === undefined) return undefined;
+  if (typeof title === 'string' && taskType === 'RETRIEVAL_DOCUMENT') return title;
+  warnings.push({
+    type: 'unsupported-setting',
+    setting: 'title',
+    message: `providerOptions.${provider}.title is sent only as a string with taskType RETRIEVAL_DOCUMENT; it was dropped`,
+  });
+  return undefined;
+}
+
 /**
  * Gemini embeddings: `:batchEmbedContents` on the Gemini API (up to 100 texts), `:predict` on Vertex
  * (gemini-embedding models take one text per call there). `dimensions` → `outputDimensionality`;
@@ -60,7 +79,8 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
       warnings.push({ type: 'unsupported-setting', setting: 'user', message: 'Gemini has no end-user field; dropped' });
     }
     const taskType = taskTypeOption(request, this.provider, warnings);
-    const body = this.config.vertex ? this.vertexBody(request, taskType) : this.geminiBody(request, taskType);
+    const title = titleOption(request, this.provider, taskType, warnings);
+    const body = this.config.vertex ? this.vertexBody(request, taskType) : this.geminiBody(request, taskType, title);
     const url = endpoint.url;
     let response: JsonResponse;
     try {
@@ -105,12 +125,17 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
     return result;
   }
 
-  private geminiBody(request: EmbeddingRequest, taskType: string | undefined): Record<string, unknown> {
+  private geminiBody(
+    request: EmbeddingRequest,
+    taskType: string | undefined,
+    title: string | undefined,
+  ): Record<string, unknown> {
     const model = this.config.modelResource?.(this.modelId) ?? `models/${this.modelId}`;
     return {
       requests: request.input.map((text) => {
         const entry: Record<string, unknown> = { model, content: { parts: [{ text }] } };
         if (taskType !== undefined) entry.taskType = taskType;
+        if (title !== undefined) entry.title = title;
         if (request.dimensions !== undefined) entry.outputDimensionality = request.dimensions;
         return entry;
       }),

@@ -55,10 +55,12 @@ export class MistralEmbeddingModel implements EmbeddingModel {
         setting: 'user',
         message: 'mistral does not support user; it was dropped',
       });
-    const result = await this.base.embed(
-      { input: request.input },
-      { ...options, passthrough: { format: OPENAI_EMBEDDINGS_FORMAT, body: extra } },
-    );
+    const forwarded: EmbeddingRequest = { input: request.input };
+    if (request.encodingFormat !== undefined) forwarded.encodingFormat = request.encodingFormat;
+    const result = await this.base.embed(forwarded, {
+      ...options,
+      passthrough: { format: OPENAI_EMBEDDINGS_FORMAT, body: extra },
+    });
     return { ...result, warnings: [...warnings, ...result.warnings] };
   }
 }

@@ -38,8 +38,13 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
     const passthrough = options.passthrough?.format === OPENAI_EMBEDDINGS_FORMAT ? options.passthrough : undefined;
     const body: Record<string, unknown> =
       passthrough !== undefined
-        ? { ...passthrough.body, model: this.modelId, input: request.input, encoding_format: 'float' }
-        : { model: this.modelId, input: request.input, encoding_format: 'float' };
+        ? {
+            ...passthrough.body,
+            model: this.modelId,
+            input: request.input,
+            encoding_format: request.encodingFormat ?? 'float',
+          }
+        : { model: this.modelId, input: request.input, encoding_format: request.encodingFormat ?? 'float' };
     if (request.dimensions !== undefined) {
       if (this.config.supportsDimensions === false) {
         delete body.dimensions;
