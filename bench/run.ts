@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: mock upstream directly vs a bare Node http+undici proxy vs LlamaGate, each server in its own
- * process. LlamaGate runs twice: the gateway core (API_KEY auth, rate limiting and request logs on, cache and
- * billing storage off), which the targets are measured on, and the default start-up configuration with the
- * billing storage (SQLite usage ledger) on. Prints a markdown table: added latency p50/p99 at concurrency 1,
+ * process. LlamaGate runs three times: the gateway core (API_KEY auth, rate limiting, request logs and
+ * Prometheus metrics on, cache and billing storage off), which the targets are measured on; the same core with
+ * METRICS_ENABLED=false (what metrics cost per request); and the default start-up configuration with the
+ * billing storage (SQLite usage ledger, request log) on. Prints a markdown table: added latency p50/p99 at concurrency 1,
  * requests/s at concurrency 50 with each server's CPU time per request, added time to first chunk for a
  * streaming upstream, and each server's RSS. After a warm-up, every measurement alternates between the
  * targets, so a slower minute of this shared machine weighs on all of them alike.
@@ -230,10 +231,15 @@ async function main(): Promise<void> {
         return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
       },
     );
-  const gateway = await startGateway('LlamaGate (auth, rate limit, logs)', { BILLING_ENABLED: 'false' });
+  const gateway = await startGateway('LlamaGate (auth, rate limit, logs, metrics)', { BILLING_ENABLED: 'false' });
+  // The same core without the Prometheus stage: the difference in CPU per request is what metrics cost.
+  const unmetered = await startGateway('LlamaGate core, metrics off', {
+    BILLING_ENABLED: 'false',
+    METRICS_ENABLED: 'false',
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'llamagate-bench-'));
   const billed = await startGateway('LlamaGate + billing ledger (SQLite)', { LLAMAGATE_DATA_DIR: dataDir });
-  const servers = [mock, bare, gateway, billed];
+  const servers = [mock, bare, gateway, unmetered, billed];
   try {
     for (const server of servers) await load(server, WARMUP_SECONDS);
     const latency = await latencies(servers);
