@@ -3,7 +3,7 @@
  * flags, all in one interleaved run.
  * - Ollama path (the headline): the mock upstream speaking Ollama's API; a bare proxy that translates OpenAI ↔
  *   Ollama; LlamaGate's default configuration (`npm start`: Ollama backend, SQLite usage ledger, no key);
- *   LlamaGate core (API key, ledger off); a billed virtual key on SQLite and, with DATABASE_URL and REDIS_URL
+ *   LlamaGate core (API key, ledger off), the same with METRICS_ENABLED=false (what metrics cost); a billed virtual key on SQLite and, with DATABASE_URL and REDIS_URL
  *   set, on Postgres + Redis; Portkey's gateway (installed on demand into bench/.tmp; BENCH_PORTKEY=0 skips it).
  * - OpenAI-compatible pass-through: the mock speaking OpenAI's API, a bare piping proxy, LlamaGate core.
  * Prints markdown tables: added latency at concurrency 1, requests/s and CPU per request at concurrency 50,
@@ -177,6 +177,14 @@ async function main(): Promise<void> {
       startGateway('LlamaGate default', { ...common, LLAMAGATE_DATA_DIR: join(scratch, 'default') }),
     );
     const core = await started(startGateway('LlamaGate core', { ...common, API_KEY, BILLING_ENABLED: 'false' }));
+    const coreNoMetrics = await started(
+      startGateway('LlamaGate core, metrics off', {
+        ...common,
+        API_KEY,
+        BILLING_ENABLED: 'false',
+        METRICS_ENABLED: 'false',
+      }),
+    );
     const billedConfig = join(scratch, 'billed.yaml');
     writeFileSync(billedConfig, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
     const billedEnv = { ...common, LLAMAGATE_MASTER_KEY: MASTER_KEY, LLAMAGATE_CONFIG: billedConfig };
@@ -234,6 +242,7 @@ async function main(): Promise<void> {
       chat('bare proxy translating OpenAI ↔ Ollama', bareOllama),
       chat('LlamaGate default (`npm start`: SQLite ledger, no key)', defaults),
       chat('LlamaGate core (API key, ledger off)', core, bearer(API_KEY)),
+      chat('LlamaGate core, metrics off', coreNoMetrics, bearer(API_KEY)),
       chat('LlamaGate billed virtual key (SQLite)', sqlite, bearer(await createBilledKey(sqlite))),
     ];
     if (postgres !== undefined)

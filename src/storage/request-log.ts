@@ -58,6 +58,7 @@ export interface RequestLogRecord {
   responseBody: string | null;
 }
 
+/** One status, or a status class: `{ from: 500, to: 600 }` is 5xx (classes only: from a multiple of 100, to from + 100). */
 export type StatusFilter = { exact: number } | { from: number; to: number };
 
 export interface RequestLogFilter {
@@ -169,7 +170,11 @@ export function matchesFilter(record: RequestLogRecord, filter: RequestLogFilter
   if (filter.minLatencyMs !== undefined && record.latencyMs < filter.minLatencyMs) return false;
   const status = filter.status;
   if (status !== undefined) {
-    if ('exact' in status ? record.status !== status.exact : record.status < status.from || record.status >= status.to)
+    if (
+      'exact' in status
+        ? record.status !== status.exact
+        : Math.floor(record.status / 100) !== Math.floor(status.from / 100)
+    )
       return false;
   }
   return true;

@@ -109,7 +109,8 @@ export function describeRequestLogContract(name: string, factory: () => Promise<
       expect(await ids({ status: { from: 200, to: 300 }, keyId: 'key_a' })).toEqual(['r1']);
       expect(await ids({ errorType: 'provider_error' })).toEqual(['r4']);
       expect(await ids({ minLatencyMs: 500 })).toEqual(['r4']);
-      expect(await ids({ keyId: 'key_a', status: { from: 400, to: 600 } })).toEqual(['r4', 'r3']);
+      expect(await ids({ keyId: 'key_a', status: { from: 400, to: 500 } })).toEqual(['r3']);
+      expect(await ids({ keyId: 'key_a', status: { from: 500, to: 600 } })).toEqual(['r4']);
     });
 
     it('pages newest first with a cursor, ties on time broken by id, until next_cursor is null', async () => {
