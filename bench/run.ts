@@ -1,280 +1,309 @@
 /**
- * `npm run bench`: mock upstream directly vs a bare Node http+undici proxy vs LlamaGate, each server in its own
- * process. LlamaGate runs twice: the gateway core (API_KEY auth, rate limiting and request logs on, cache and
- * billing storage off), which the targets are measured on, and the default start-up configuration with the
- * billing storage (SQLite usage ledger) on. Prints a markdown table: added latency p50/p99 at concurrency 1,
- * requests/s at concurrency 50 with each server's CPU time per request, added time to first chunk for a
- * streaming upstream, and each server's RSS. After a warm-up, every measurement alternates between the
- * targets, so a slower minute of this shared machine weighs on all of them alike.
+ * `npm run bench`: the paths users run, each against a bare Node proxy doing the same work with the same V8
+ * flags, all in one interleaved run.
+ * - Ollama path (the headline): the mock upstream speaking Ollama's API; a bare proxy that translates OpenAI ↔
+ *   Ollama; LlamaGate's default configuration (`npm start`: Ollama backend, SQLite usage ledger, no key);
+ *   LlamaGate core (API key, ledger off); a billed virtual key on SQLite and, with DATABASE_URL and REDIS_URL
+ *   set, on Postgres + Redis; Portkey's gateway (installed on demand into bench/.tmp; BENCH_PORTKEY=0 skips it).
+ * - OpenAI-compatible pass-through: the mock speaking OpenAI's API, a bare piping proxy, LlamaGate core.
+ * Prints markdown tables: added latency at concurrency 1, requests/s and CPU per request at concurrency 50,
+ * added time to first chunk and per-chunk time of streams, RSS.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Pool } from 'undici';
 import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
+import {
+  freePort,
+  latencies,
+  load,
+  root,
+  rssMb,
+  type Server,
+  startProcess,
+  streams,
+  type Target,
+  throughputs,
+} from './harness.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('..', import.meta.url));
+const here = join(root, 'bench');
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-/** Throughput is measured in rounds that alternate between the targets; the median round is reported. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-/** Unmeasured load at the start of each round. */
 const ROUND_WARMUP_SECONDS = Number(process.env.BENCH_ROUND_WARMUP_SECONDS ?? 0.5);
-/** Load at concurrency 50 before anything is measured, so every target is measured in its steady state (hot
- * code optimised by the JIT, the young generation grown to its size) rather than while it warms up. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const CONCURRENCY = 50;
-/** The V8 flag `npm start` runs the gateway with (a larger young generation: fewer scavenges under load). */
-const NODE_FLAGS = ['--max-semi-space-size=32'];
-/** `llamagate serve` also raises TurboFan's inlining budgets for itself; the bare proxy is given the same, so
- * both run on the same runtime settings. */
-const BARE_PROXY_FLAGS = [...NODE_FLAGS, ...INLINING_FLAGS];
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
+const CONCURRENCY = 50;
+const STREAM_CHUNKS = 20;
+const PORTKEY_VERSION = '1.15.2';
+/** `npm start`'s V8 flag; `llamagate serve` adds the inlining budgets itself, the bare proxies are given them. */
+const NODE_FLAGS = ['--max-semi-space-size=32'];
+const BARE_FLAGS = [...NODE_FLAGS, ...INLINING_FLAGS];
 const API_KEY = 'bench-key';
-const body = JSON.stringify({
-  model: 'bench-model',
-  messages: [{ role: 'user', content: 'Say something short.' }],
-  temperature: 0.2,
-});
-const streamBody = JSON.stringify({
-  model: 'bench-model',
-  messages: [{ role: 'user', content: 'Stream something.' }],
-  stream: true,
+const MASTER_KEY = 'bench-master-key';
+
+const messages = [{ role: 'user', content: 'Say something short.' }];
+const openaiBody = JSON.stringify({ model: 'bench-model', messages, temperature: 0.2 });
+const openaiStreamBody = JSON.stringify({ model: 'bench-model', messages, stream: true });
+const ollamaBody = JSON.stringify({ model: 'bench-model', messages, stream: false, options: { temperature: 0.2 } });
+const ollamaStreamBody = JSON.stringify({ model: 'bench-model', messages, stream: true });
+
+const chat = (name: string, server: Server, headers: Record<string, string> = {}): Target => ({
+  name,
+  server,
+  path: '/v1/chat/completions',
+  headers,
+  body: openaiBody,
+  streamBody: openaiStreamBody,
 });
 
-interface Server {
-  name: string;
-  url: string;
-  child: ChildProcess;
-  headers: Record<string, string>;
+function gatewayPort(line: string): number | undefined {
+  const entry = JSON.parse(line) as { msg?: string; port?: number };
+  return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
 }
 
-async function startProcess(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-  headers: Record<string, string> = {},
-  waitFor?: (line: string) => number | undefined,
-): Promise<Server> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** `llamagate serve` as `npm start` runs it, with only the given settings (no inherited service URLs). */
+function startGateway(name: string, env: Record<string, string>): Promise<Server> {
+  return startProcess(name, [...NODE_FLAGS, 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
+    portFrom: gatewayPort,
   });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const port = waitFor ? waitFor(line) : (JSON.parse(line) as { port: number }).port;
-    if (port !== undefined) {
-      // From here on the output (request log lines) is drained unread: splitting it into lines would put a
-      // log consumer's cost on the load generator.
-      lines.close();
-      child.stdout?.resume();
-      return { name, url: `http://127.0.0.1:${port}`, child, headers };
-    }
-  }
-  throw new Error(`${name} exited before listening`);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function post(pool: Pool, server: Server, payload: string): Promise<void> {
-  const response = await pool.request({
-    path: '/v1/chat/completions',
+async function createBilledKey(server: Server): Promise<string> {
+  const response = await fetch(`${server.url}/admin/keys`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...server.headers },
-    body: payload,
+    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
   });
-  if (response.statusCode !== 200)
-    throw new Error(`${server.name}: HTTP ${response.statusCode} ${await response.body.text()}`);
-  await response.body.dump();
+  if (response.status !== 201) throw new Error(`${server.name}: creating a key gave ${response.status}`);
+  return ((await response.json()) as { key: string }).key;
 }
 
-/**
- * Latency at concurrency 1, interleaved: each round sends one request to every target in turn, so all targets
- * are measured under the same machine conditions (the speed of a shared 2-core machine drifts from minute to
- * minute; measured one after the other, the ratios moved by a third between runs).
- */
-async function latencies(servers: readonly Server[]): Promise<{ p50: number; p99: number }[]> {
-  const pools = servers.map((server) => new Pool(server.url, { connections: 1 }));
-  const samples: number[][] = servers.map(() => []);
-  for (let round = 0; round < 200 + SEQUENTIAL; round++) {
-    for (const [index, server] of servers.entries()) {
-      const started = performance.now();
-      await post(pools[index] as Pool, server, body);
-      if (round >= 200) samples[index]?.push(performance.now() - started);
-    }
-  }
-  await Promise.all(pools.map((pool) => pool.close()));
-  return samples.map((list) => {
-    list.sort((a, b) => a - b);
-    return { p50: percentile(list, 50), p99: percentile(list, 99) };
-  });
-}
-
-/** Requests completed in `seconds` by CONCURRENCY clients, each sending its next request when one returns. */
-async function load(server: Server, seconds: number, pool?: Pool): Promise<{ completed: number; seconds: number }> {
-  const clients = pool ?? new Pool(server.url, { connections: CONCURRENCY });
-  const deadline = performance.now() + seconds * 1000;
-  let completed = 0;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      await post(clients, server, body);
-      completed++;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  if (pool === undefined) await clients.close();
-  return { completed, seconds: elapsed };
-}
-
-/** CPU time (user + system) the process has used so far, in µs (from /proc, clock ticks of 10 ms). */
-function cpuMicros(child: ChildProcess): number {
-  const fields = (readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-/**
- * Requests/s at CONCURRENCY in ROUNDS rounds, each loading every target in turn for THROUGHPUT_SECONDS /
- * ROUNDS: the median round per target, and the server's CPU time per request over all rounds.
- */
-async function throughputs(servers: readonly Server[]): Promise<{ rps: number; cpuPerRequest: number }[]> {
-  const rates: number[][] = servers.map(() => []);
-  const cpu = servers.map(() => ({ micros: 0, requests: 0 }));
-  // Each target keeps its CONCURRENCY connections across rounds, as a steady client would.
-  const pools = servers.map((server) => new Pool(server.url, { connections: CONCURRENCY }));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [index, server] of servers.entries()) {
-      // Back to steady state after idling through the other targets' rounds (V8 shrinks an idle young generation).
-      await load(server, ROUND_WARMUP_SECONDS, pools[index]);
-      const cpuBefore = cpuMicros(server.child);
-      const { completed, seconds } = await load(server, THROUGHPUT_SECONDS / ROUNDS, pools[index]);
-      rates[index]?.push(completed / seconds);
-      const used = cpu[index] as { micros: number; requests: number };
-      used.micros += cpuMicros(server.child) - cpuBefore;
-      used.requests += completed;
-    }
-  }
-  await Promise.all(pools.map((pool) => pool.close()));
-  return rates.map((list, index) => {
-    const used = cpu[index] as { micros: number; requests: number };
-    return { rps: median(list), cpuPerRequest: used.micros / used.requests };
-  });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-}
-
-/** Time to the first streamed chunk, interleaved across targets like {@link latencies}. */
-async function firstChunks(servers: readonly Server[]): Promise<number[]> {
-  const pools = servers.map((server) => new Pool(server.url, { connections: 1 }));
-  const samples: number[][] = servers.map(() => []);
-  for (let round = 0; round < STREAMS + 20; round++) {
-    for (const [index, server] of servers.entries()) {
-      const started = performance.now();
-      const response = await (pools[index] as Pool).request({
-        path: '/v1/chat/completions',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...server.headers },
-        body: streamBody,
+/** Portkey's gateway from the npm registry, installed once into bench/.tmp (never a project dependency). */
+function portkeyEntry(): string | undefined {
+  if (process.env.BENCH_PORTKEY === '0') return undefined;
+  const folder = join(here, '.tmp', 'portkey');
+  const entry = join(folder, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
+  if (!existsSync(entry)) {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'package.json'), '{"name":"portkey-bench","private":true}\n');
+    try {
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', `@portkey-ai/gateway@${PORTKEY_VERSION}`], {
+        cwd: folder,
+        stdio: 'ignore',
       });
-      let first: number | undefined;
-      for await (const _chunk of response.body) first ??= performance.now() - started;
-      if (round >= 20 && first !== undefined) samples[index]?.push(first);
+    } catch {
+      process.stderr.write('Portkey could not be installed; its column is left out\n');
+      return undefined;
     }
   }
-  await Promise.all(pools.map((pool) => pool.close()));
-  return samples.map((list) => {
-    list.sort((a, b) => a - b);
-    return percentile(list, 50);
-  });
+  return entry;
 }
 
-function rssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
+const fmt = (value: number, digits = 3) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+interface Measured {
+  target: Target;
+  p50: number;
+  p99: number;
+  rps: number;
+  cpuPerRequest: number;
+  firstChunk: number;
+  complete: number;
+  failure?: string;
+  rss: number;
+}
+
+function table(title: string, group: readonly Measured[]): string {
+  const direct = group[0] as Measured;
+  const added = (value: number, base: number, row: Measured) => (row === direct ? '–' : fmt(value - base));
+  return [
+    `### ${title}`,
+    '',
+    `| target | added p50 @ c=1 (ms) | added p99 @ c=1 (ms) | req/s @ c=${CONCURRENCY} | CPU per request (µs) | added first chunk p50 (ms) | added per chunk (µs) | RSS (MB) |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...group.map(
+      (row) =>
+        `| ${row.target.name} | ${added(row.p50, direct.p50, row)} | ${added(row.p99, direct.p99, row)} | ${fmt(row.rps, 0)} | ${fmt(row.cpuPerRequest, 0)} | ${added(row.firstChunk, direct.firstChunk, row)} | ${row === direct ? '–' : fmt((1000 * (row.complete - row.firstChunk - (direct.complete - direct.firstChunk))) / STREAM_CHUNKS, 0)} | ${fmt(row.rss, 1)} |`,
+    ),
+    '',
+  ].join('\n');
+}
+
+function ratios(group: readonly Measured[], bareIndex: number, goals: Record<string, string>): string {
+  const direct = group[0] as Measured;
+  const bare = group[bareIndex] as Measured;
+  return group
+    .slice(bareIndex + 1)
+    .map((row) => {
+      const latency = (row.p50 - direct.p50) / (bare.p50 - direct.p50);
+      const firstChunk = row.firstChunk - bare.firstChunk;
+      const goal = goals[row.target.name] ?? '';
+      return `- ${row.target.name}: ${fmt(row.rps / bare.rps, 2)}× the bare proxy's req/s, added p50 ${fmt(latency, 2)}× its own (${fmt(row.p50 - direct.p50)} ms), CPU ${fmt(row.cpuPerRequest / bare.cpuPerRequest, 2)}×, first chunk +${fmt(firstChunk)} ms over bare${goal === '' ? '' : ` — target: ${goal}`}`;
+    })
+    .join('\n');
 }
 
 async function main(): Promise<void> {
-  const mock = await startProcess('mock upstream', ['--import', 'tsx', `${here}mock-upstream-server.ts`], {});
-  const bare = await startProcess('bare node proxy', [...BARE_PROXY_FLAGS, '--import', 'tsx', `${here}bare-proxy.ts`], {
-    UPSTREAM_URL: mock.url,
-  });
-  const startGateway = (name: string, env: Record<string, string>) =>
-    startProcess(
-      name,
-      [...NODE_FLAGS, 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'],
-      {
-        API_KEY,
-        RATE_LIMIT_RPS: '1000000',
-        CACHE_ENABLED: 'false',
-        DEFAULT_BACKEND: 'bench',
-        LLAMAGATE_CONFIG: `${here}bench-gateway.yaml`,
-        BENCH_UPSTREAM: `${mock.url}/v1`,
-        ...env,
-      },
-      { authorization: `Bearer ${API_KEY}` },
-      (line) => {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
-      },
-    );
-  const gateway = await startGateway('LlamaGate (auth, rate limit, logs)', { BILLING_ENABLED: 'false' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'llamagate-bench-'));
-  const billed = await startGateway('LlamaGate + billing ledger (SQLite)', { LLAMAGATE_DATA_DIR: dataDir });
-  const servers = [mock, bare, gateway, billed];
+  const scratch = mkdtempSync(join(tmpdir(), 'llamagate-bench-'));
+  const servers: Server[] = [];
+  const started = async (server: Promise<Server>) => {
+    const value = await server;
+    servers.push(value);
+    return value;
+  };
+  const schema = `bench_${process.pid}`;
   try {
-    for (const server of servers) await load(server, WARMUP_SECONDS);
-    const latency = await latencies(servers);
-    const rate = await throughputs(servers);
-    const ttfc = await firstChunks(servers);
-    const results = servers.map((server, index) => ({
-      server,
+    const mock = await started(
+      startProcess('mock upstream', ['--import', 'tsx', join(here, 'mock-upstream-server.ts')], {
+        env: { STREAM_CHUNKS: String(STREAM_CHUNKS) },
+      }),
+    );
+    const bareOllama = await started(
+      startProcess('bare translating proxy', [...BARE_FLAGS, '--import', 'tsx', join(here, 'bare-ollama-proxy.ts')], {
+        env: { UPSTREAM_URL: mock.url },
+      }),
+    );
+    const barePipe = await started(
+      startProcess('bare piping proxy', [...BARE_FLAGS, '--import', 'tsx', join(here, 'bare-proxy.ts')], {
+        env: { UPSTREAM_URL: mock.url },
+      }),
+    );
+    const common = { RATE_LIMIT_RPS: '1000000', CACHE_ENABLED: 'false', OLLAMA_HOST: mock.url };
+    const defaults = await started(
+      startGateway('LlamaGate default', { ...common, LLAMAGATE_DATA_DIR: join(scratch, 'default') }),
+    );
+    const core = await started(startGateway('LlamaGate core', { ...common, API_KEY, BILLING_ENABLED: 'false' }));
+    const billedConfig = join(scratch, 'billed.yaml');
+    writeFileSync(billedConfig, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
+    const billedEnv = { ...common, LLAMAGATE_MASTER_KEY: MASTER_KEY, LLAMAGATE_CONFIG: billedConfig };
+    const sqlite = await started(
+      startGateway('LlamaGate billed (SQLite)', { ...billedEnv, LLAMAGATE_DATA_DIR: join(scratch, 'billed') }),
+    );
+    const databaseUrl = process.env.DATABASE_URL;
+    const redisUrl = process.env.REDIS_URL;
+    const postgres =
+      databaseUrl && redisUrl
+        ? await started(
+            startGateway('LlamaGate billed (Postgres + Redis)', {
+              ...billedEnv,
+              DATABASE_URL: databaseUrl,
+              REDIS_URL: redisUrl,
+              DATABASE_SCHEMA: schema,
+              REDIS_KEY_PREFIX: `${schema}:`,
+            }),
+          )
+        : undefined;
+    const portkeyScript = portkeyEntry();
+    const portkeyPort = await freePort();
+    const portkey =
+      portkeyScript === undefined
+        ? undefined
+        : await started(
+            startProcess(
+              `Portkey ${PORTKEY_VERSION}`,
+              [...NODE_FLAGS, portkeyScript, `--port=${portkeyPort}`, '--headless'],
+              {
+                portFrom: (line) => (line.includes('Ready for connections') ? portkeyPort : undefined),
+              },
+            ),
+          );
+    const passthroughEnv = {
+      ...common,
+      API_KEY,
+      BILLING_ENABLED: 'false',
+      DEFAULT_BACKEND: 'bench',
+      LLAMAGATE_CONFIG: join(here, 'bench-gateway.yaml'),
+      BENCH_UPSTREAM: `${mock.url}/v1`,
+    };
+    const passthrough = await started(startGateway('LlamaGate core, pass-through', passthroughEnv));
+
+    const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+    const ollamaGroup: Target[] = [
+      {
+        name: 'mock upstream, Ollama API (direct)',
+        server: mock,
+        path: '/api/chat',
+        headers: {},
+        body: ollamaBody,
+        streamBody: ollamaStreamBody,
+      },
+      chat('bare proxy translating OpenAI ↔ Ollama', bareOllama),
+      chat('LlamaGate default (`npm start`: SQLite ledger, no key)', defaults),
+      chat('LlamaGate core (API key, ledger off)', core, bearer(API_KEY)),
+      chat('LlamaGate billed virtual key (SQLite)', sqlite, bearer(await createBilledKey(sqlite))),
+    ];
+    if (postgres !== undefined)
+      ollamaGroup.push(
+        chat('LlamaGate billed virtual key (Postgres + Redis)', postgres, bearer(await createBilledKey(postgres))),
+      );
+    if (portkey !== undefined)
+      ollamaGroup.push(
+        chat(`Portkey ${PORTKEY_VERSION} (provider ollama)`, portkey, {
+          'x-portkey-provider': 'ollama',
+          'x-portkey-custom-host': mock.url,
+        }),
+      );
+    const openaiGroup: Target[] = [
+      { ...chat('mock upstream, OpenAI API (direct)', mock) },
+      chat('bare piping proxy', barePipe),
+      chat('LlamaGate core, OpenAI-compatible pass-through', passthrough, bearer(API_KEY)),
+    ];
+    const targets = [...ollamaGroup, ...openaiGroup];
+
+    for (const target of targets) await load(target, WARMUP_SECONDS, CONCURRENCY);
+    const latency = await latencies(targets, SEQUENTIAL);
+    const rate = await throughputs(targets, {
+      rounds: ROUNDS,
+      roundSeconds: THROUGHPUT_SECONDS / ROUNDS,
+      roundWarmupSeconds: ROUND_WARMUP_SECONDS,
+      concurrency: CONCURRENCY,
+    });
+    const stream = await streams(targets, STREAMS);
+    const measured: Measured[] = targets.map((target, index) => ({
+      target,
       ...(latency[index] as { p50: number; p99: number }),
       ...(rate[index] as { rps: number; cpuPerRequest: number }),
-      ttfc: ttfc[index] as number,
-      rss: rssMb(server.child),
+      ...(stream[index] as { firstChunk: number; complete: number; failure?: string }),
+      rss: rssMb(target.server.child),
     }));
-    const direct = results[0] as (typeof results)[number];
-    const bareResult = results[1] as (typeof results)[number];
-    const fmt = (value: number, digits = 3) => value.toFixed(digits);
-    const lines = [
-      `| target | p50 latency (ms) | added p50 (ms) | p99 latency (ms) | added p99 (ms) | req/s @ c=${CONCURRENCY} | CPU per request @ c=${CONCURRENCY} (µs) | added time to first chunk p50 (ms) | RSS after load (MB) |`,
-      '|---|---|---|---|---|---|---|---|---|',
-      ...results.map(
-        (r) =>
-          `| ${r.server.name} | ${fmt(r.p50)} | ${r === direct ? '–' : fmt(r.p50 - direct.p50)} | ${fmt(r.p99)} | ${r === direct ? '–' : fmt(r.p99 - direct.p99)} | ${fmt(r.rps, 0)} | ${fmt(r.cpuPerRequest, 0)} | ${r === direct ? '–' : fmt(r.ttfc - direct.ttfc)} | ${fmt(r.rss, 1)} |`,
-      ),
-    ];
-    process.stdout.write(`\n${lines.join('\n')}\n\n`);
-    for (const result of results.slice(2)) {
-      const addedRatio = (result.p50 - direct.p50) / (bareResult.p50 - direct.p50);
-      const throughputRatio = result.rps / bareResult.rps;
-      process.stdout.write(
-        `${result.server.name}: added p50 ${addedRatio.toFixed(2)}× the bare proxy's (target ≤ 1.3×), throughput ${throughputRatio.toFixed(2)}× (target ≥ 0.8×)\n`,
-      );
-    }
+    const ollama = measured.slice(0, ollamaGroup.length);
+    const openai = measured.slice(ollamaGroup.length);
+    process.stdout.write(`\n${table('Ollama backend (translation both ways)', ollama)}\n`);
     process.stdout.write(
-      `(each target warmed up for ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY}; then, interleaved across targets: ${SEQUENTIAL} sequential requests each, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS / ROUNDS}s at concurrency ${CONCURRENCY} after ${ROUND_WARMUP_SECONDS}s unmeasured (median round), ${STREAMS} streams each; node ${process.version})\n`,
+      `${ratios(ollama, 1, {
+        'LlamaGate default (`npm start`: SQLite ledger, no key)':
+          '≥ 0.8× req/s, ≤ 1.3× added p50, first chunk within 0.2 ms',
+        'LlamaGate billed virtual key (SQLite)': '≥ 0.6× req/s',
+        'LlamaGate billed virtual key (Postgres + Redis)': '≥ 0.4× req/s, added p50 < 1 ms',
+      })}\n\n`,
+    );
+    for (const row of measured.filter((entry) => entry.failure !== undefined))
+      process.stdout.write(`(${row.target.name}: streams fail — ${row.failure})\n`);
+    process.stdout.write(`\n${table('OpenAI-compatible pass-through', openai)}\n`);
+    process.stdout.write(`${ratios(openai, 1, {})}\n\n`);
+    process.stdout.write(
+      `(warm-up ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY} per target; then, interleaved across targets: ${SEQUENTIAL} sequential requests each, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS / ROUNDS}s at concurrency ${CONCURRENCY} after ${ROUND_WARMUP_SECONDS}s unmeasured (median round), ${STREAMS} streams of ${STREAM_CHUNKS} chunks each; gateway logs to a drained pipe; node ${process.version})\n`,
     );
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
     await Promise.all(
       servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
     );
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+    if (process.env.DATABASE_URL && process.env.REDIS_URL) await dropSchema(process.env.DATABASE_URL, schema);
   }
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
 }
 
 await main();

@@ -16,6 +16,7 @@ export type {
   EmbedOptions,
   EmbedResponse,
   FallbackCondition,
+  FallbackErrorClass,
   FallbackOn,
   RequestSettings,
   ResponseFormatInput,
@@ -23,7 +24,18 @@ export type {
   ToolCallDelta,
 } from './client/client-types.js';
 export { CompletionStream } from './client/completion-stream.js';
-export { batch, completion, embed, parse } from './client/default-client.js';
+export {
+  assistant,
+  type ImageDetail,
+  imageBytes,
+  imageUrl,
+  system,
+  text,
+  toolResult,
+  user,
+} from './client/content.js';
+export { batch, completion, embed, parse, stream } from './client/default-client.js';
+export { loadDotenv } from './client/dotenv-loader.js';
 export { DEFAULT_FALLBACK_ON } from './client/fallback-chain.js';
 export { LlamaGate, type LlamaGateOptions, type ProviderConfig } from './client/llamagate-client.js';
 export {
@@ -55,6 +67,35 @@ export {
   type StreamFallbackPart,
 } from './client/model-call.js';
 export { type PartialJson, parsePartialJson } from './client/partial-json.js';
+export {
+  type ChatTemplate,
+  chatTemplate,
+  type PromptTemplate,
+  prompt,
+  type TemplateRole,
+  type TemplateValue,
+  type TemplateValues,
+  type TemplateVariables,
+} from './client/prompt-template.js';
+export {
+  createAnthropic,
+  createAzure,
+  createBedrock,
+  createCohere,
+  createDeepSeek,
+  createFireworks,
+  createGatewayz,
+  createGemini,
+  createGroq,
+  createLlamaGate,
+  createMeta,
+  createMistral,
+  createOllama,
+  createOpenAI,
+  createOpenAICompatible,
+  createTogether,
+  createVertex,
+} from './client/provider-factories.js';
 export { StructuredOutputError } from './client/structured-output.js';
 export {
   type CostEstimate,
@@ -66,19 +107,26 @@ export {
   tokenizerFor,
 } from './client/token-count.js';
 export { type Tool, type ToolExecutionContext, type ToolResult, type ToolSet, tool } from './client/tool-loop.js';
+export { type LazyProvider, lazyProvider, type ProviderLoader } from './provider-utils/lazy-provider.js';
 export type {
   AssistantInputMessage,
+  AssistantMessage,
+  CallOptions,
   ChatChoice,
   ChatMessage,
   ChatRequest,
   ChatResult,
   ChatStreamPart,
+  ChatStreamResult,
   FinishReason,
   FunctionTool,
   ImageContentPart,
   JsonSchema,
+  LanguageModel,
   ProviderOptions,
+  ReasoningEffort,
   ResponseFormat,
+  ResponseInfo,
   SystemMessage,
   TextContentPart,
   ToolCall,
@@ -89,19 +137,23 @@ export type {
   UserMessage,
   Warning,
 } from './spec/chat.js';
-export type { EmbeddingResult, EmbeddingUsage } from './spec/embedding.js';
+export type { EmbeddingModel, EmbeddingRequest, EmbeddingResult, EmbeddingUsage } from './spec/embedding.js';
 export {
   AbortedError,
   AllProvidersFailedError,
   type AttemptFailure,
   AuthenticationError,
+  /** llmgate's name for {@link AuthenticationError}. */
+  AuthenticationError as AuthError,
   BadRequestError,
   ContentPolicyViolationError,
   ContextWindowExceededError,
+  EmbeddingsNotSupportedError as EmbeddingsNotSupported,
   EmbeddingsNotSupportedError,
   type ErrorCode,
   InsufficientQuotaError,
   LlamaGateError,
+  type LlamaGateErrorOptions,
   ModelNotFoundError,
   NotFoundError,
   PayloadTooLargeError,
@@ -110,6 +162,10 @@ export {
   RateLimitError,
   ServiceUnavailableError,
   TimeoutError,
+  toLlamaGateError,
+  type UpstreamDetails,
   ValidationError,
+  VisionNotSupportedError as VisionNotSupported,
   VisionNotSupportedError,
 } from './spec/errors.js';
+export type { ImageFetchSettings, ModelInfo, Provider, ProviderSettings } from './spec/provider.js';

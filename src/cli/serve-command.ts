@@ -4,7 +4,17 @@ import { openGatewayBilling } from '../server/billing/open-billing.js';
 import { ConfigReloader } from '../server/config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from '../server/create-gateway.js';
 import { createGatewayServer } from '../server/gateway-server.js';
+import { checkOllamaAtStartup } from './ollama-startup.js';
 import { applyServerV8Tuning } from './v8-tuning.js';
+
+/** Whether Ollama serves anything here: it is the default backend, or a backend of type ollama. */
+function usesOllama(config: ReturnType<typeof loadConfig>['config']): boolean {
+  const named = config.backends.find((backend) => backend.name === config.defaultBackend);
+  return (
+    (named === undefined && config.defaultBackend === 'ollama') ||
+    config.backends.some((backend) => backend.type === 'ollama')
+  );
+}
 
 export interface ServeOptions extends LoadConfigOptions {
   /** Where to write the process id (for `llamagate reload --pid-file`); removed on exit. */
@@ -59,6 +69,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       'LlamaGate listening',
     );
     logger.debug({ config: redactConfig(loaded.config) }, 'effective configuration');
+    if (usesOllama(loaded.config))
+      void checkOllamaAtStartup({ ollamaHost: loaded.config.ollamaHost, env: loaded.env, logger });
   } catch (error) {
     await billing?.close();
     process.stderr.write(`llamagate: ${(error as Error).message}\n`);

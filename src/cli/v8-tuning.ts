@@ -1,12 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * TurboFan inlining budgets for `llamagate serve`, two to nine times V8's defaults (460 bytes of
- * bytecode per inlined function, 920 per optimised function, 4600 absolute). A request passes through a
- * stack of small layers (route, router, fallback runner, provider adapter, HTTP client), each one or more
- * awaits deep; with the default budget TurboFan stops inlining partway. In `npm run bench` these budgets cut
- * the gateway's CPU time per request by 5–10% (the bare proxy does not change); optimised code is
- * larger and a little slower to compile, which the server pays once at warm-up.
+ * TurboFan inlining budgets for `llamagate serve`, two to nine times V8's defaults: a request passes through a
+ * stack of small layers, each an await or more deep, and the default budget stops inlining partway
+ * (docs/decisions/0002-v8-inlining-budgets.md).
  */
 export const INLINING_FLAGS = [
   '--max-inlined-bytecode-size=2000',

@@ -30,7 +30,17 @@ export type FallbackCondition =
   | 'content_policy'
   | 'bad_request';
 
-export type FallbackOn = readonly FallbackCondition[] | ((error: LlamaGateError) => boolean);
+/** An error class such as `RateLimitError`: a failure of that class (or a subclass) moves the chain on. */
+export interface FallbackErrorClass {
+  readonly kind: string;
+  isInstance(value: unknown): boolean;
+}
+
+/**
+ * When a failure moves a fallback chain on: condition names and/or error classes (`[RateLimitError, 'timeout']`,
+ * like llmgate's `fallback_on=(RateLimitError,)`), or a predicate.
+ */
+export type FallbackOn = readonly (FallbackCondition | FallbackErrorClass)[] | ((error: LlamaGateError) => boolean);
 
 /** Settings every library call takes. */
 export interface RequestSettings {
@@ -121,8 +131,10 @@ export interface CompletionResponse<T = undefined> {
   /** The provider's response body (of the last step); undefined for streams. */
   raw: unknown;
   warnings: Warning[];
-  /** Models that failed before the one that answered. */
-  fallbackAttempts: AttemptFailure[];
+  /** Model strings that failed before the one that answered, in order (llmgate's `fallback_attempts`). */
+  fallbackAttempts: string[];
+  /** Each failed model with its error, beside `fallbackAttempts`. */
+  fallbackErrors: AttemptFailure[];
   /** True when the `cache()` middleware answered. */
   cacheHit: boolean;
   /** The validated object, when `responseFormat` was a zod schema. */
@@ -192,7 +204,9 @@ export interface EmbedResponse {
   warnings: Warning[];
   /** The provider's response body, or one per upstream call when the input was split. */
   raw: unknown;
-  fallbackAttempts: AttemptFailure[];
+  /** Model strings that failed before the one that answered. */
+  fallbackAttempts: string[];
+  fallbackErrors: AttemptFailure[];
   cacheHit: boolean;
 }
 
@@ -206,6 +220,8 @@ export interface BatchProgress {
 }
 
 export interface BatchOptions {
+  /** Middleware around every request of the batch, inside the client's own (outermost first). */
+  middleware?: readonly Middleware[];
   /** Requests in flight at once (default 5). */
   maxConcurrency?: number;
   /** Stop at the first failure: abort what is in flight, start nothing more, and reject with that error. */

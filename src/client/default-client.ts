@@ -45,6 +45,15 @@ export function completion(
   return client().completion(options);
 }
 
+/** A streaming completion: `completion({ ...options, stream: true })`. */
+export function stream<S extends z.ZodType>(
+  options: Omit<CompletionOptions, 'stream'> & { responseFormat: S },
+): CompletionStream<z.output<S>>;
+export function stream(options: Omit<CompletionOptions, 'stream'>): CompletionStream;
+export function stream(options: Omit<CompletionOptions, 'stream'>): CompletionStream<unknown> {
+  return client().stream(options);
+}
+
 /** JSON validated against a zod schema, typed. */
 export function parse<S extends z.ZodType>(
   options: Omit<CompletionOptions, 'responseFormat' | 'stream'> & { schema: S },

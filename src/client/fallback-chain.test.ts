@@ -77,9 +77,10 @@ describe('fallback chains', () => {
     expect(order).toEqual(['openai', 'groq', 'anthropic']);
     expect(response.provider).toBe('anthropic');
     expect(response.text).toMatch(/^Hello! I'm doing well/);
-    expect(response.fallbackAttempts.map((attempt) => attempt.model)).toEqual(chain.slice(0, 2));
-    expect(ServiceUnavailableError.isInstance(response.fallbackAttempts[0]?.error)).toBe(true);
-    expect(RateLimitError.isInstance(response.fallbackAttempts[1]?.error)).toBe(true);
+    expect(response.fallbackAttempts).toEqual(chain.slice(0, 2));
+    expect(response.fallbackErrors.map((attempt) => attempt.model)).toEqual(chain.slice(0, 2));
+    expect(ServiceUnavailableError.isInstance(response.fallbackErrors[0]?.error)).toBe(true);
+    expect(RateLimitError.isInstance(response.fallbackErrors[1]?.error)).toBe(true);
     expect(bodyOf(anthropic.requests[0]).model).toBe('claude-haiku-4-5');
   });
 
@@ -128,7 +129,7 @@ describe('fallback chains', () => {
       messages,
     });
     expect(order).toEqual(['openai', 'anthropic']);
-    expect(viaMiddleware.fallbackAttempts.map((attempt) => attempt.model)).toEqual(['gpt-4o-mini']);
+    expect(viaMiddleware.fallbackAttempts).toEqual(['gpt-4o-mini']);
   });
 });
 
@@ -141,7 +142,7 @@ describe('streaming fallback', () => {
     expect(chunks.every((chunk) => chunk.fallback === undefined && chunk.provider === 'groq')).toBe(true);
     const response = await stream.finalResponse();
     expect(response.text).toMatch(/^Introducing "Luminaria"/);
-    expect(response.fallbackAttempts.map((attempt) => attempt.model)).toEqual(['gpt-4o-mini']);
+    expect(response.fallbackAttempts).toEqual(['gpt-4o-mini']);
   });
 
   it("'error' (default): a failure after the first chunk ends the stream with the error", async () => {
@@ -168,7 +169,7 @@ describe('streaming fallback', () => {
     const response = await stream.finalResponse();
     expect(response.text).toMatch(/^Introducing "Luminaria"/);
     expect(response.provider).toBe('groq');
-    expect(response.fallbackAttempts.map((attempt) => attempt.model)).toEqual(['gpt-4o-mini']);
+    expect(response.fallbackAttempts).toEqual(['gpt-4o-mini']);
   });
 
   it("'continue': a provider without prefill gets the partial answer and a request to continue", async () => {

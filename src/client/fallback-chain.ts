@@ -3,7 +3,7 @@
  * transparently until its first output (the terminal handler peeks); after that `streamFallbackMode` decides.
  */
 import { type Candidate, runWithFallback } from '../router/fallback-runner.js';
-import { AllProvidersFailedError, type LlamaGateError, toLlamaGateError } from '../spec/errors.js';
+import { AllProvidersFailedError, BadRequestError, type LlamaGateError, toLlamaGateError } from '../spec/errors.js';
 import type { FallbackCondition, FallbackOn } from './client-types.js';
 import {
   type ClientStreamPart,
@@ -35,13 +35,20 @@ const CONDITIONS: Record<FallbackCondition, (error: LlamaGateError) => boolean> 
   bad_request: (error) => error.status === 400,
 };
 
-/** Turns `fallbackOn` into a predicate; an abort never falls back. */
+/** Turns `fallbackOn` into a predicate; an abort never falls back. An unknown condition name throws at once. */
 export function fallbackPredicate(fallbackOn: FallbackOn = DEFAULT_FALLBACK_ON): (error: LlamaGateError) => boolean {
-  const test =
-    typeof fallbackOn === 'function'
-      ? fallbackOn
-      : (error: LlamaGateError) => fallbackOn.some((condition) => CONDITIONS[condition](error));
-  return (error) => error.code !== 'client_closed_request' && test(error);
+  if (typeof fallbackOn === 'function') return (error) => error.code !== 'client_closed_request' && fallbackOn(error);
+  const tests = fallbackOn.map((entry): ((error: LlamaGateError) => boolean) => {
+    if (typeof entry !== 'string') return (error) => entry.isInstance(error);
+    if (!Object.hasOwn(CONDITIONS, entry)) {
+      throw new BadRequestError({
+        message: `fallbackOn: unknown condition "${entry}" (one of ${Object.keys(CONDITIONS).join(', ')})`,
+        param: 'fallbackOn',
+      });
+    }
+    return CONDITIONS[entry];
+  });
+  return (error) => error.code !== 'client_closed_request' && tests.some((test) => test(error));
 }
 
 /** One failed model: a single attempt is rethrown as itself, several become AllProvidersFailedError. */

@@ -25,6 +25,7 @@ import type {
 } from './client-types.js';
 import { stepFromChatResult } from './completion-response.js';
 import { CompletionStream, streamCompletion } from './completion-stream.js';
+import { loadDotenv } from './dotenv-loader.js';
 import { embedInBatches } from './embed-batching.js';
 import { fallbackPredicate, runChain } from './fallback-chain.js';
 import {
@@ -56,14 +57,27 @@ export interface LlamaGateOptions {
   model?: string;
   /** Embedding model used when `embed` names none. */
   embeddingModel?: string;
-  /** Models tried, in order, after the requested one(s) of every completion. */
+  /**
+   * Models tried in order (llmgate's `fallback_chain`): after the call's own model when it names one, otherwise
+   * the chain alone, so calls may leave `model` out.
+   */
+  fallbackChain?: readonly string[];
+  /** The same as `fallbackChain` (the older name). */
   fallbackModels?: readonly string[];
   /** Middleware around every call (outermost first). */
   middleware?: readonly Middleware[];
-  /** Provider settings by provider id (`openai`, `groq`…); bare model names prefer configured providers. */
-  providers?: Readonly<Record<string, ProviderConfig>>;
+  /**
+   * Provider settings by provider id (`openai`, `groq`…); bare model names prefer configured providers. A
+   * {@link Provider} instance (a factory's, or your own adapter) serves `<key>/<model>` strings as it is.
+   */
+  providers?: Readonly<Record<string, ProviderConfig | Provider>>;
   /** Where credentials and base URLs are read (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * `.env` file loaded into `process.env` (never overriding what is set) when `env` is not given: a path, or
+   * `false` for none. Default `.env` in the working directory, once per process; `LLAMAGATE_NO_DOTENV=1` disables it.
+   */
+  dotenv?: string | false;
   /** Backend for model names no provider claims (default `ollama`, i.e. a local Ollama). */
   defaultBackend?: string;
   fallbackOn?: FallbackOn;
@@ -83,8 +97,13 @@ interface Target {
   timeoutMs: number | undefined;
 }
 
-function providerBackends(providers: Readonly<Record<string, ProviderConfig>>): BackendConfig[] {
-  return Object.entries(providers).map(([id, settings]) => {
+function isProvider(value: ProviderConfig | Provider): value is Provider {
+  return typeof (value as Provider).chatModel === 'function';
+}
+
+function providerBackends(providers: Readonly<Record<string, ProviderConfig | Provider>>): BackendConfig[] {
+  const configs = Object.entries(providers).filter((entry): entry is [string, ProviderConfig] => !isProvider(entry[1]));
+  return configs.map(([id, settings]) => {
     const config: Record<string, unknown> = { ...settings.options };
     if (settings.apiKey !== undefined) config.apiKey = settings.apiKey;
     if (settings.baseURL !== undefined) config.baseURL = settings.baseURL;
@@ -110,9 +129,14 @@ export class LlamaGate {
   readonly #options: LlamaGateOptions;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #resolver: ModelResolver;
+  readonly #instances: ReadonlyMap<string, Provider>;
 
   constructor(options: LlamaGateOptions = {}) {
     this.#options = options;
+    if (options.env === undefined && options.dotenv !== false) loadDotenv(options.dotenv);
+    this.#instances = new Map(
+      Object.entries(options.providers ?? {}).filter((entry): entry is [string, Provider] => isProvider(entry[1])),
+    );
     this.#env = options.env ?? process.env;
     this.#resolver = new ModelResolver({
       backends: providerBackends(options.providers ?? {}),
@@ -140,7 +164,11 @@ export class LlamaGate {
     let models: string[];
     try {
       prepared = prepareCompletion(options);
-      models = this.#models(options.model, this.#options.model, this.#options.fallbackModels);
+      models = this.#models(
+        options.model,
+        this.#options.model,
+        this.#options.fallbackChain ?? this.#options.fallbackModels,
+      );
     } catch (error) {
       if (options.stream === true) {
         return new CompletionStream(() => failedStream(error));
@@ -167,6 +195,20 @@ export class LlamaGate {
       return stepFromChatResult(outcome.result);
     };
     return generateCompletion(prepared, generate, trace, options.signal);
+  }
+
+  /**
+   * A streaming completion: the same as `completion({ ...options, stream: true })`.
+   *
+   * @example
+   * for await (const chunk of gate.stream({ model: 'gpt-4o-mini', messages })) process.stdout.write(chunk.delta);
+   */
+  stream<S extends z.ZodType>(
+    options: Omit<CompletionInput, 'stream'> & { responseFormat: S },
+  ): CompletionStream<z.output<S>>;
+  stream(options: Omit<CompletionInput, 'stream'>): CompletionStream;
+  stream(options: Omit<CompletionInput, 'stream'>): CompletionStream<unknown> {
+    return this.completion({ ...options, stream: true });
   }
 
   /**
@@ -201,7 +243,8 @@ export class LlamaGate {
       usage: result.usage,
       warnings: result.warnings,
       raw: result.raw,
-      fallbackAttempts: [...trace.fallbackAttempts],
+      fallbackAttempts: trace.fallbackAttempts.map((attempt) => attempt.model),
+      fallbackErrors: [...trace.fallbackAttempts],
       cacheHit: trace.cacheHit,
     };
   }
@@ -211,7 +254,14 @@ export class LlamaGate {
     requests: readonly (CompletionOptions & { stream?: false })[],
     options: BatchOptions = {},
   ): Promise<BatchResult> {
-    return runBatch(requests, options, (request) => this.completion({ ...request, stream: false }));
+    const shared = options.middleware ?? [];
+    return runBatch(requests, options, (request) =>
+      this.completion({
+        ...request,
+        stream: false,
+        middleware: shared.length === 0 ? request.middleware : [...shared, ...(request.middleware ?? [])],
+      }),
+    );
   }
 
   #models(
@@ -219,15 +269,20 @@ export class LlamaGate {
     fallbackDefault: string | undefined,
     extra: readonly string[] | undefined,
   ): string[] {
-    const given = model === undefined ? [fallbackDefault ?? ''] : typeof model === 'string' ? [model] : [...model];
-    if (given.length === 0) {
+    const chain = extra ?? [];
+    let given: string[];
+    if (model !== undefined) given = typeof model === 'string' ? [model] : [...model];
+    else if (fallbackDefault !== undefined) given = [fallbackDefault];
+    // With a chain and no model the chain is the whole list; with neither, resolution reports the missing model.
+    else given = chain.length > 0 ? [] : [''];
+    if (given.length === 0 && chain.length === 0) {
       throw new BadRequestError({
         code: 'missing_field',
         message: 'model must name at least one model',
         param: 'model',
       });
     }
-    return [...given, ...(extra ?? []).filter((candidate) => !given.includes(candidate))];
+    return [...given, ...chain.filter((candidate) => !given.includes(candidate))];
   }
 
   #call(
@@ -273,6 +328,8 @@ export class LlamaGate {
   #target(call: ModelCall): Target {
     const { provider: providerId, apiKey, baseURL } = call.target;
     let model = call.model;
+    const instance = this.#instanceTarget(providerId, model);
+    if (instance !== undefined) return instance;
     if (providerId !== undefined) {
       const definition = findProviderDefinition(providerId);
       if (definition === undefined) {
@@ -288,7 +345,8 @@ export class LlamaGate {
     }
     const definition = findProviderDefinition(resolved.backend.type);
     if (definition === undefined) throw new BadRequestError({ message: `Unknown provider "${resolved.backend.type}"` });
-    const configured = this.#options.providers?.[definition.id] ?? {};
+    const entry = this.#options.providers?.[definition.id];
+    const configured: ProviderConfig = entry === undefined || isProvider(entry) ? {} : entry;
     const provider = definition.create({
       apiKey: apiKey ?? configured.apiKey,
       baseURL: baseURL ?? configured.baseURL,
@@ -299,6 +357,19 @@ export class LlamaGate {
       options: configured.options,
     });
     return { provider, modelId: resolved.modelId, timeoutMs };
+  }
+
+  /** A call to a provider instance given in `providers`: `<key>/<model>`, or `provider: '<key>'`. */
+  #instanceTarget(providerId: string | undefined, model: string): Target | undefined {
+    if (providerId !== undefined) {
+      const provider = this.#instances.get(providerId);
+      const prefix = `${providerId}/`;
+      const modelId = model.startsWith(prefix) ? model.slice(prefix.length) : model;
+      return provider === undefined ? undefined : { provider, modelId, timeoutMs: undefined };
+    }
+    const slash = model.indexOf('/');
+    const provider = slash > 0 ? this.#instances.get(model.slice(0, slash)) : undefined;
+    return provider === undefined ? undefined : { provider, modelId: model.slice(slash + 1), timeoutMs: undefined };
   }
 
   readonly #terminal: ModelHandler = async (call) => {

@@ -123,7 +123,7 @@ export async function fallbackChains(): Promise<void> {
     messages,
     fallbackOn: ['rate_limit', 'server_error', 'timeout', 'auth', 'context_window'],
   });
-  for (const attempt of response.fallbackAttempts) console.log('skipped', attempt.model, attempt.error.code);
+  for (const attempt of response.fallbackErrors) console.log('skipped', attempt.model, attempt.error.code);
 
   const stream = completion({
     model: ['claude-sonnet-4-5', 'gpt-4o'],

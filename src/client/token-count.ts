@@ -56,7 +56,8 @@ function contentText(
   let extra = 0;
   for (const part of content) {
     if (part.type === 'text') text += part.text;
-    else extra += imageTokens(part.image_url.detail);
+    else if (part.type === 'image_url') extra += imageTokens(part.image_url.detail);
+    else if (part.source.type === 'text') text += part.source.data;
   }
   return [text, extra];
 }

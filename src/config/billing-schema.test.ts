@@ -9,11 +9,11 @@ function load(env: Record<string, string>) {
 }
 
 describe('billing configuration', () => {
-  it('is on by default with free cache hits, free unpriced models and a 5 s key cache', () => {
+  it('is on by default with free cache hits, unpriced hosted models refused and a 5 s key cache', () => {
     expect(load({}).billing).toEqual({
       enabled: true,
       cacheHit: 'free',
-      unpricedModels: 'free',
+      unpricedModels: 'reject-hosted',
       defaultMaxTokens: 4096,
       keyCacheTtl: 5000,
     });

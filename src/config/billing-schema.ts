@@ -51,8 +51,11 @@ export const billingSchema = z
     enabled: booleanLike('BILLING_ENABLED').default(true),
     /** How an answer from the gateway's response cache is charged. */
     cacheHit: cacheHitSchema.default('free'),
-    /** Models without a price: served free (`free`) or refused to virtual keys with 403 (`reject`). */
-    unpricedModels: z.enum(['free', 'reject']).default('free'),
+    /**
+     * Models without a price, for virtual keys: `reject-hosted` (default) refuses them (403) unless an Ollama or
+     * OpenAI-compatible backend (your own server) serves them; `reject` refuses all; `free` serves all free.
+     */
+    unpricedModels: z.enum(['free', 'reject', 'reject-hosted']).default('reject-hosted'),
     /** Output tokens reserved for a request without `max_tokens`. */
     defaultMaxTokens: numberLike('BILLING_DEFAULT_MAX_TOKENS')
       .pipe(z.number().int().positive('BILLING_DEFAULT_MAX_TOKENS must be a positive integer'))

@@ -12,7 +12,7 @@ import {
   routingSettingsSchema,
   strategySchema,
 } from './routing-schema.js';
-import { booleanLike, byteSize, duration, numberLike } from './schema-helpers.js';
+import { booleanLike, byteSize, duration, hostUrl, numberLike } from './schema-helpers.js';
 
 export const backendSchema = z
   .looseObject({
@@ -45,7 +45,7 @@ export type BackendConfig = z.infer<typeof backendSchema>;
 export const configSchema = z.object({
   port: numberLike('PORT').pipe(z.number().int('PORT must be an integer').min(0).max(65535, 'PORT must be 0-65535')),
   host: z.string().min(1),
-  ollamaHost: z.string().min(1),
+  ollamaHost: hostUrl('OLLAMA_HOST'),
   apiKey: z.string().optional(),
   masterKey: z.string().optional(),
   rateLimitRps: numberLike('RATE_LIMIT_RPS').pipe(z.number().positive('RATE_LIMIT_RPS must be greater than 0')),

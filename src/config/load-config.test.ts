@@ -113,4 +113,33 @@ routes:
     expect(JSON.stringify(redacted)).not.toMatch(/sk-1|pw@|"k"|"s"/);
     expect(JSON.stringify(redacted)).toContain('https://x');
   });
+
+  it('redacts backend header values except harmless ones, and keeps plain numbers', () => {
+    const redacted = redactConfig({
+      billing: { defaultMaxTokens: 4096, tokenHoldSeconds: 60 },
+      backends: [
+        {
+          headers: {
+            'x-subscription-key': 'sub-secret',
+            'X-Custom-Auth': 'c-secret',
+            'anthropic-version': '2023-06-01',
+          },
+          config: { headers: { 'Content-Type': 'application/json', 'user-agent': 'lg', 'x-api-token': 't' } },
+        },
+      ],
+    });
+    expect(redacted).toEqual({
+      billing: { defaultMaxTokens: 4096, tokenHoldSeconds: 60 },
+      backends: [
+        {
+          headers: {
+            'x-subscription-key': '[redacted]',
+            'X-Custom-Auth': '[redacted]',
+            'anthropic-version': '2023-06-01',
+          },
+          config: { headers: { 'Content-Type': 'application/json', 'user-agent': 'lg', 'x-api-token': '[redacted]' } },
+        },
+      ],
+    });
+  });
 });

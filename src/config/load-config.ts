@@ -10,6 +10,7 @@ import {
   type GatewayConfig,
 } from './config-schema.js';
 import { withTopLevelMcpServers } from './mcp-schema.js';
+import { findUnknownKeys } from './unknown-keys.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -83,6 +84,9 @@ export function interpolate(value: unknown, env: Readonly<Record<string, string 
   return value;
 }
 
+/** Top-level YAML keys whose content another part validates (`mcp:` is the MCP section's). */
+const KNOWN_ELSEWHERE = ['mcpServers'];
+
 /** YAML uses human keys (`timeout: 5m`, `cache: {ttl: 5m}`); the schema stores milliseconds. */
 function normaliseYaml(document: Tree): Tree {
   const renamed: Tree = { ...document };
@@ -93,6 +97,17 @@ function normaliseYaml(document: Tree): Tree {
   ] as const) {
     if (from in renamed) {
       renamed[to] = renamed[from];
+      delete renamed[from];
+    }
+  }
+  // LlamaGate documents the TLS settings as flat snake_case YAML keys too.
+  for (const [from, to] of [
+    ['tls_enabled', 'enabled'],
+    ['tls_cert_file', 'certFile'],
+    ['tls_key_file', 'keyFile'],
+  ] as const) {
+    if (from in renamed) {
+      renamed.tls = { ...((renamed.tls as Tree | undefined) ?? {}), [to]: renamed[from] };
       delete renamed[from];
     }
   }
@@ -149,6 +164,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
         ? implicitFile
         : undefined;
   const yaml = configFile === undefined ? {} : readYaml(configFile, env);
+  // zod drops keys it does not know: a misspelt key would silently fall back to its default.
+  const unknown = findUnknownKeys(yaml, configSchema, [], KNOWN_ELSEWHERE);
+  if (unknown.length > 0)
+    throw new ConfigError(`Invalid configuration (${configFile}):\n  - ${unknown.join('\n  - ')}`);
 
   const fromEnv: Tree = {};
   for (const [name, path] of Object.entries(ENVIRONMENT_VARIABLES)) {
@@ -201,13 +220,39 @@ const SECRET_KEY = /(api[-_]?key|secret|token|password|credentials|master[-_]?ke
 
 /** A copy safe to print or log: secrets replaced, passwords in URLs masked. */
 export function redactConfig(value: unknown, key = ''): unknown {
+  // Numbers and booleans are never secrets (`billing.defaultMaxTokens` matches "token" but is a plain count).
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '') return '[redacted]';
   if (typeof value === 'string') return value.replace(/(\/\/[^:/@]+:)[^@/]+@/, '$1[redacted]@');
   if (Array.isArray(value)) return value.map((item) => redactConfig(item));
   if (typeof value === 'object' && value !== null) {
+    if (key === 'headers') return redactHeaders(value as Record<string, unknown>);
     return Object.fromEntries(Object.entries(value).map(([k, item]) => [k, redactConfig(item, k)]));
   }
   return value;
+}
+
+/** Header values shown in clear in a config dump; any other header (a custom auth header) may hold a secret. */
+const HARMLESS_HEADERS = new Set([
+  'accept',
+  'accept-language',
+  'anthropic-beta',
+  'anthropic-version',
+  'cache-control',
+  'content-type',
+  'http-referer',
+  'openai-beta',
+  'user-agent',
+  'x-title',
+]);
+
+function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, item]) => [
+      name,
+      HARMLESS_HEADERS.has(name.toLowerCase()) ? item : '[redacted]',
+    ]),
+  );
 }
 
 export type { BackendConfig, GatewayConfig };

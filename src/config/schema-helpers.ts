@@ -54,3 +54,27 @@ export const numberLike = (name: string) =>
     }
     return parsed;
   });
+
+/**
+ * A base URL, or a bare `host[:port]` as OLLAMA_HOST allows (`localhost:11434`, `0.0.0.0`): refused at start-up
+ * when it cannot be a URL, instead of failing every request later.
+ */
+export const hostUrl = (name: string) =>
+  z.string().superRefine((value, context) => {
+    const trimmed = value.trim();
+    const candidate = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+    let valid = trimmed !== '' && !/\s/.test(trimmed);
+    if (valid) {
+      try {
+        const url = new URL(candidate);
+        valid = (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+      } catch {
+        valid = false;
+      }
+    }
+    if (!valid)
+      context.addIssue({
+        code: 'custom',
+        message: `${name} must be a URL like http://localhost:11434 or a host[:port] (got ${JSON.stringify(value)})`,
+      });
+  });

@@ -3,26 +3,42 @@ import type { PriceConfig } from './price-config.js';
 /**
  * Prices shipped with LlamaGate, in USD per 1M tokens (strings, so no float ever touches them). Public list
  * prices as of 2025; they drift, so deployments override them in config (`prices:` wins over these).
- * Keys are bare model names: `llamagate/llama-3.1-8b` and `llama-3.1-8b` both find `llama-3.1-8b`, and dated
- * snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`) find their family by prefix.
+ * Dated snapshots (`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`) find their family by prefix.
+ */
+
+/**
+ * The LlamaGate-hosted catalogue, inside the published bands (embeddings $0.02 in; 3–4B $0.03–0.04 in /
+ * $0.08 out; 7–8B $0.03–0.15 / $0.05–0.55; code $0.06–0.10 / $0.12–0.20; reasoning $0.08–0.10 / $0.15–0.20).
+ * Keyed `llamagate/<model>` so a local Ollama model of the same name (`nomic-embed-text:latest`) never
+ * carries the hosted price.
  */
 export const LLAMAGATE_HOSTED_PRICES: PriceConfig = {
   // Embeddings.
-  'nomic-embed-text': { input: '0.02', output: '0' },
+  'llamagate/nomic-embed-text': { input: '0.02', output: '0' },
+  'llamagate/qwen3-embedding-8b': { input: '0.02', output: '0' },
+  'llamagate/embeddinggemma-300m': { input: '0.02', output: '0' },
   // Small 3–4B models.
-  'llama-3.2-3b': { input: '0.03', output: '0.08' },
-  'qwen3-4b': { input: '0.04', output: '0.08' },
-  // 7–8B general models.
-  'llama-3.1-8b': { input: '0.03', output: '0.05' },
-  'mistral-7b': { input: '0.03', output: '0.05' },
-  'qwen3-8b': { input: '0.05', output: '0.15' },
-  'qwen3-vl-8b': { input: '0.15', output: '0.55' },
+  'llamagate/llama-3.2-3b': { input: '0.04', output: '0.08' },
+  'llamagate/gemma3-4b': { input: '0.03', output: '0.08' },
+  // 7–8B general and vision models.
+  'llamagate/llama-3.1-8b': { input: '0.03', output: '0.05' },
+  'llamagate/mistral-7b-v0.3': { input: '0.10', output: '0.15' },
+  'llamagate/qwen3-8b': { input: '0.04', output: '0.14' },
+  'llamagate/dolphin3-8b': { input: '0.08', output: '0.15' },
+  'llamagate/qwen3-vl-8b': { input: '0.15', output: '0.55' },
+  'llamagate/llava-7b': { input: '0.10', output: '0.20' },
+  'llamagate/olmocr-7b': { input: '0.10', output: '0.20' },
+  'llamagate/ui-tars-7b': { input: '0.10', output: '0.20' },
   // Code models.
-  'qwen2.5-coder-7b': { input: '0.06', output: '0.12' },
-  'deepseek-coder-6.7b': { input: '0.10', output: '0.20' },
+  'llamagate/qwen2.5-coder-7b': { input: '0.06', output: '0.12' },
+  'llamagate/deepseek-coder-6.7b': { input: '0.06', output: '0.12' },
+  'llamagate/codellama-7b': { input: '0.06', output: '0.12' },
+  'llamagate/codegemma-7b': { input: '0.06', output: '0.12' },
+  'llamagate/starcoder2-7b': { input: '0.06', output: '0.12' },
   // Reasoning models.
-  'deepseek-r1-distill-qwen-7b': { input: '0.08', output: '0.15' },
-  'deepseek-r1-distill-llama-8b': { input: '0.10', output: '0.20' },
+  'llamagate/deepseek-r1-8b': { input: '0.10', output: '0.20' },
+  'llamagate/deepseek-r1-7b-qwen': { input: '0.08', output: '0.15' },
+  'llamagate/openthinker-7b': { input: '0.08', output: '0.15' },
 };
 
 export const HOSTED_PROVIDER_PRICES: PriceConfig = {

@@ -1,7 +1,15 @@
 /**
- * Model-name globs, shared by price lookup and per-key model allow-lists: `*` matches any run of characters
- * (slashes included, so `groq/*` covers every Groq model), `?` one character. Matching is case-insensitive.
+ * Model-name globs, shared by price lookup and per-key model allow-lists. Matching is case-insensitive.
+ * - `*` matches a run of characters within one `/`-separated segment (`gemini-2.0-flash*` does not reach
+ *   `gemini-2.0-flash/../x`);
+ * - a `*` that is a whole final segment (`groq/*`, or the pattern `*`) and `**` anywhere match across `/`,
+ *   so `groq/*` still covers `groq/meta-llama/llama-4`;
+ * - `?` matches one character other than `/`;
+ * - no glob matches a name with a `.`/`..` segment, an empty segment, `?`, `#`, `\` or a control character:
+ *   such a name is a path trick, never a model.
  */
+
+const UNSAFE_NAME = '(?!.*(?:^|/)\\.{1,2}(?:/|$))(?!.*//)(?!.*[?#\\\\\\u0000-\\u001f\\u007f])';
 
 const cache = new Map<string, RegExp>();
 
@@ -12,15 +20,26 @@ export function isGlob(pattern: string): boolean {
 export function globToRegExp(pattern: string): RegExp {
   let compiled = cache.get(pattern);
   if (compiled === undefined) {
-    const source = pattern
-      .split('')
-      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    compiled = new RegExp(`^${source}$`, 'is');
+    compiled = new RegExp(`^${UNSAFE_NAME}${globSource(pattern)}$`, 'is');
     if (cache.size > 10_000) cache.clear();
     cache.set(pattern, compiled);
   }
   return compiled;
+}
+
+function globSource(pattern: string): string {
+  let source = '';
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern.charAt(index);
+    if (char === '*') {
+      const double = pattern.charAt(index + 1) === '*';
+      if (double) index++;
+      const wholeFinalSegment = (index === 0 || pattern.charAt(index - 1) === '/') && index === pattern.length - 1;
+      source += double || wholeFinalSegment ? '.*' : '[^/]*';
+    } else if (char === '?') source += '[^/]';
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return source;
 }
 
 export function matchesGlob(pattern: string, value: string): boolean {

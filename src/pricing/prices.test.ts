@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LLAMAGATE_CATALOGUE } from '../providers/llamagate/llamagate-catalogue.js';
 import { DEFAULT_PRICES } from './default-prices.js';
 import { PriceTable, toMicroPrice } from './prices.js';
 
@@ -26,9 +27,10 @@ describe('PriceTable', () => {
 
   it('finds exact names, with or without a provider prefix, case-insensitively', () => {
     expect(table.lookup('my-model')?.pattern).toBe('my-model');
-    expect(table.lookup('llamagate/llama-3.1-8b')?.pattern).toBe('llama-3.1-8b');
-    expect(table.lookup('llama-3.1-8b')?.price).toEqual({ input: 30_000, output: 50_000 });
-    expect(table.lookup('LlamaGate/Llama-3.1-8B')?.pattern).toBe('llama-3.1-8b');
+    expect(table.lookup('llamagate/llama-3.1-8b')?.pattern).toBe('llamagate/llama-3.1-8b');
+    expect(table.lookup('llamagate/llama-3.1-8b')?.price).toEqual({ input: 30_000, output: 50_000 });
+    expect(table.lookup('LlamaGate/Llama-3.1-8B')?.pattern).toBe('llamagate/llama-3.1-8b');
+    expect(table.lookup('gateway/llamagate/llama-3.1-8b')?.pattern).toBe('llamagate/llama-3.1-8b');
     expect(table.lookup('openrouter/meta/my-model')?.pattern).toBe('my-model');
   });
 
@@ -66,7 +68,7 @@ describe('PriceTable', () => {
     expect(table.cost('llamagate/llama-3.1-8b', { promptTokens: 1000, completionTokens: 100 })).toEqual({
       cost: 35,
       priced: true,
-      pattern: 'llama-3.1-8b',
+      pattern: 'llamagate/llama-3.1-8b',
     });
     expect(table.cost('unknown-model', { promptTokens: 1000 })).toEqual({ cost: 0, priced: false });
     expect(table.cost('my-model', { promptTokens: 1000 }, { cacheHit: true }).cost).toBe(0);
@@ -85,23 +87,35 @@ describe('PriceTable', () => {
 });
 
 describe('default prices', () => {
-  it('ship the LlamaGate catalogue within its published bands', () => {
+  it('price every model of the LlamaGate-hosted catalogue inside its published band', () => {
     const prices = PriceTable.fromConfig();
-    const band = (model: string) => prices.lookup(model)?.price;
-    expect(band('nomic-embed-text')).toEqual({ input: 20_000, output: 0 });
-    for (const model of ['llama-3.2-3b', 'qwen3-4b']) {
-      expect(band(model)?.input).toBeGreaterThanOrEqual(30_000);
-      expect(band(model)?.input).toBeLessThanOrEqual(40_000);
-      expect(band(model)?.output).toBe(80_000);
+    // [input min, input max, output min, output max] in micro-dollars per 1M tokens.
+    const bands: Record<string, [number, number, number, number]> = {
+      embedding: [20_000, 20_000, 0, 0],
+      small: [30_000, 40_000, 80_000, 80_000],
+      general: [30_000, 150_000, 50_000, 550_000],
+      vision: [30_000, 150_000, 50_000, 550_000],
+      code: [60_000, 100_000, 120_000, 200_000],
+      reasoning: [80_000, 100_000, 150_000, 200_000],
+    };
+    expect(LLAMAGATE_CATALOGUE).toHaveLength(21);
+    for (const model of LLAMAGATE_CATALOGUE) {
+      const price = prices.lookup(`llamagate/${model.id}`)?.price;
+      const band = model.sizeB <= 4 && model.category === 'vision' ? bands.small : bands[model.category];
+      const [inMin, inMax, outMin, outMax] = band ?? [0, 0, 0, 0];
+      expect(price?.input, model.id).toBeGreaterThanOrEqual(inMin);
+      expect(price?.input, model.id).toBeLessThanOrEqual(inMax);
+      expect(price?.output, model.id).toBeGreaterThanOrEqual(outMin);
+      expect(price?.output, model.id).toBeLessThanOrEqual(outMax);
     }
-    for (const model of ['llama-3.1-8b', 'qwen3-8b', 'qwen3-vl-8b', 'mistral-7b']) {
-      expect(band(model)?.input).toBeGreaterThanOrEqual(30_000);
-      expect(band(model)?.input).toBeLessThanOrEqual(150_000);
-      expect(band(model)?.output).toBeGreaterThanOrEqual(50_000);
-      expect(band(model)?.output).toBeLessThanOrEqual(550_000);
-    }
-    expect(band('qwen2.5-coder-7b')).toEqual({ input: 60_000, output: 120_000 });
-    expect(band('deepseek-r1-distill-qwen-7b')?.output).toBeLessThanOrEqual(200_000);
+  });
+
+  it('keep hosted prices to their provider: a local model of the same name is unpriced', () => {
+    const prices = PriceTable.fromConfig();
+    expect(prices.lookup('llamagate/nomic-embed-text')?.pattern).toBe('llamagate/nomic-embed-text');
+    expect(prices.lookup('nomic-embed-text:latest')).toBeUndefined();
+    expect(prices.lookup('ollama/nomic-embed-text:latest')).toBeUndefined();
+    expect(prices.lookup('llama-3.1-8b')).toBeUndefined();
   });
 
   it('are all valid', () => {

@@ -1,4 +1,5 @@
 import { ProviderAPIError } from '../spec/errors.js';
+import { lineTooLong, maxStreamLineLength } from './stream-limits.js';
 
 /** One server-sent event: the `event` name (if any) and its `data` lines joined with "\n". */
 export interface SseEvent {
@@ -11,8 +12,13 @@ export interface SseEvent {
  * Parses a byte stream as server-sent events (WHATWG rules: LF, CRLF or CR line ends, multi-line data,
  * comments, events dispatched on a blank line). Chunks may split lines and UTF-8 sequences anywhere.
  */
-export async function* parseSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+export async function* parseSse(
+  body: AsyncIterable<Uint8Array | string>,
+  options: { provider?: string; maxLineLength?: number } = {},
+): AsyncGenerator<SseEvent> {
+  const limit = options.maxLineLength ?? maxStreamLineLength();
   const decoder = new TextDecoder();
+  let dataLength = 0;
   let buffer = '';
   let data: string[] = [];
   let event: string | undefined;
@@ -27,6 +33,7 @@ export async function* parseSse(body: AsyncIterable<Uint8Array | string>): Async
       }
       const dispatched: SseEvent = { event, data: data.join('\n'), id };
       data = [];
+      dataLength = 0;
       event = undefined;
       return dispatched;
     }
@@ -35,8 +42,12 @@ export async function* parseSse(body: AsyncIterable<Uint8Array | string>): Async
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
+    if (field === 'data') {
+      dataLength += value.length + 1;
+      // One event's data lines together are held in memory like one line, so they share the cap.
+      if (dataLength > limit) throw lineTooLong(options.provider, limit);
+      data.push(value);
+    } else if (field === 'event') event = value;
     else if (field === 'id') id = value;
     return undefined;
   };
@@ -65,6 +76,7 @@ export async function* parseSse(body: AsyncIterable<Uint8Array | string>): Async
       if (dispatched !== undefined) yield dispatched;
     }
     buffer = buffer.slice(start);
+    if (buffer.length > limit) throw lineTooLong(options.provider, limit);
   }
   buffer += decoder.decode();
   if (buffer.length > 0) takeLine(buffer);

@@ -6,6 +6,7 @@ import {
   InsufficientQuotaError,
   type LlamaGateError,
   type LlamaGateErrorOptions,
+  ModelNotFoundError,
   NotFoundError,
   PayloadTooLargeError,
   PermissionDeniedError,
@@ -38,6 +39,16 @@ const CONTEXT_PATTERNS = [
   /input is too long/i,
   /exceeds? the (?:model's )?max(?:imum)? (?:input )?(?:token|length)/i,
   /input token count.*exceeds/i,
+];
+/** Wording of "this model does not exist" across providers (OpenAI/Groq, Anthropic, Gemini, Cohere, Mistral, Ollama…). */
+const MODEL_MISSING_PATTERNS = [
+  /model_not_found/i,
+  /\bmodels?\b[^.]{0,120}\b(?:does not exist|do not exist|not found|is not found|is not supported|unknown)/i,
+  /(?:unknown|invalid|no such|unsupported) model/i,
+  /model identifier is invalid/i,
+  /model not exist/i,
+  /deploymentnotfound/i,
+  /^\s*model: /i,
 ];
 const CONTENT_POLICY_PATTERNS = [
   /content[_ ](?:policy|filter|management)/i,
@@ -117,7 +128,13 @@ export function errorFromUpstream(failure: UpstreamFailure): LlamaGateError {
       return new ContentPolicyViolationError({ ...options, status: 400 });
     return new PermissionDeniedError({ ...options, isRetryable: false });
   }
-  if (status === 404) return new NotFoundError({ ...options, code: 'model_not_found', isRetryable: false });
+  const modelMissing = MODEL_MISSING_PATTERNS.some((pattern) => pattern.test(providerMessage) || pattern.test(text));
+  if (status === 404) {
+    if (modelMissing || /model/i.test(text)) return new ModelNotFoundError({ ...options, isRetryable: false });
+    return new NotFoundError({ ...options, code: 'model_not_found', isRetryable: false });
+  }
+  // Some providers answer an unknown model with 400 (Mistral's "Invalid model", Bedrock's invalid identifier).
+  if (status === 400 && modelMissing) return new ModelNotFoundError({ ...options, isRetryable: false });
   if (status === 408) return new TimeoutError({ ...options, code: 'request_timeout', isRetryable: true });
   if (status === 413) {
     if (CONTEXT_PATTERNS.some((p) => p.test(text))) return new ContextWindowExceededError({ ...options, status: 400 });
@@ -141,4 +158,13 @@ export function errorFromUpstream(failure: UpstreamFailure): LlamaGateError {
     return new BadRequestError({ ...options, status, isRetryable: status === 409 });
   }
   return new ProviderAPIError({ ...options, status: status >= 500 && status < 600 ? status : 502, isRetryable: true });
+}
+
+/**
+ * Whether a decoded body or stream line carries an `error` field, the mark of every provider's error shape.
+ * Adapters check this before parsing a line as an error: most lines are not errors, and a failed schema
+ * parse costs several times a passing one.
+ */
+export function hasErrorField(value: unknown): value is { error: unknown } {
+  return typeof value === 'object' && value !== null && 'error' in value;
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Provider, ProviderSettings } from '../spec/provider.js';
 
 export interface ProviderCreateOptions extends ProviderSettings {
@@ -19,7 +20,22 @@ export interface ProviderDefinition {
    * backend, so a local Ollama model that happens to be called `gpt-oss` keeps working.
    */
   credentialVariables?: readonly string[];
+  /**
+   * This provider's own keys in a backend's `config:` block (documented aliases included), beyond the common
+   * ones every backend takes; validated at load, so a misspelt key stops start-up instead of being ignored.
+   */
+  settingsSchema?: z.ZodObject;
+  /** The model a backend of this provider serves when neither the request nor `defaultModel` names one. */
+  implicitDefaultModel?: (options: Readonly<Record<string, unknown>>) => string | undefined;
   create(options: ProviderCreateOptions): Provider;
+}
+
+/** A string setting in a `config:` block. */
+export const settingString = z.string();
+
+/** Settings schema of the given string keys (a provider's option names with their documented aliases). */
+export function stringSettings(...names: string[]): z.ZodObject {
+  return z.object(Object.fromEntries(names.map((name) => [name, settingString.optional()])));
 }
 
 /** Reads a string option from a backend's `config:` block. */

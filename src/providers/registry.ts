@@ -3,45 +3,141 @@
  * `/v1/models` and the library all find providers through this list.
  */
 
+import { lazyProvider } from '../provider-utils/lazy-provider.js';
 import { RecentResults } from '../provider-utils/recent-results.js';
-import { anthropicDefinition } from './anthropic/index.js';
-import { azureDefinition } from './azure/index.js';
-import { bedrockDefinition } from './bedrock/index.js';
-import { cohereDefinition } from './cohere/index.js';
-import { deepseekDefinition } from './deepseek/index.js';
-import { fireworksDefinition } from './fireworks/index.js';
-import { gatewayzDefinition } from './gatewayz/index.js';
-import { geminiDefinition, vertexDefinition } from './google/index.js';
-import { groqDefinition } from './groq/index.js';
-import { llamagateDefinition } from './llamagate/index.js';
-import { metaDefinition } from './meta/index.js';
-import { mistralDefinition } from './mistral/index.js';
-import { ollamaDefinition } from './ollama/index.js';
-import { openaiDefinition } from './openai/index.js';
-import { openaiCompatibleDefinition } from './openai-compatible/index.js';
-import type { ProviderDefinition } from './provider-definition.js';
-import { togetherDefinition } from './together/index.js';
+import type { ProviderCreateOptions, ProviderDefinition } from './provider-definition.js';
 
-export const providerDefinitions: readonly ProviderDefinition[] = [
-  openaiCompatibleDefinition,
-  groqDefinition,
-  mistralDefinition,
-  deepseekDefinition,
-  ollamaDefinition,
-  cohereDefinition,
-  geminiDefinition,
-  vertexDefinition,
-  openaiDefinition,
-  azureDefinition,
-  togetherDefinition,
-  fireworksDefinition,
-  metaDefinition,
-  llamagateDefinition,
-  gatewayzDefinition,
-  anthropicDefinition,
-  bedrockDefinition,
-  // (adapters add their definition here, one per line)
+/**
+ * What finding a provider needs (id, YAML types, bare model names, credential variables), kept here so the
+ * adapter's own module (`./<id>/index.js`, with its `create`) is imported only when a provider is first used.
+ * `registry.test.ts` checks these against the adapters' definitions.
+ */
+interface LazyDefinition extends Omit<ProviderDefinition, 'create'> {
+  load: () => Promise<ProviderDefinition>;
+  /** The created provider's id when it differs from `id` (a `google` backend with a project is Vertex AI). */
+  providerId?: (options: ProviderCreateOptions) => string;
+}
+
+function hasVertexSettings(options: ProviderCreateOptions): boolean {
+  const config = options.options ?? {};
+  const set = (...names: string[]) => names.some((name) => typeof config[name] === 'string' && config[name] !== '');
+  return set('projectId', 'project') && set('location', 'region');
+}
+
+const lazyDefinitions: readonly LazyDefinition[] = [
+  {
+    id: 'openai-compatible',
+    types: ['vllm', 'lmstudio', 'llamacpp', 'llama.cpp', 'localai', 'tgi'],
+    load: async () => (await import('./openai-compatible/index.js')).openaiCompatibleDefinition,
+  },
+  {
+    id: 'groq',
+    credentialVariables: ['GROQ_API_KEY'],
+    load: async () => (await import('./groq/index.js')).groqDefinition,
+  },
+  {
+    id: 'mistral',
+    types: ['mistralai'],
+    bareModels: [/^(?:mistral|magistral|codestral|ministral|pixtral|devstral|open-mistral|open-mixtral)-/],
+    credentialVariables: ['MISTRAL_API_KEY'],
+    load: async () => (await import('./mistral/index.js')).mistralDefinition,
+  },
+  {
+    id: 'deepseek',
+    bareModels: [/^deepseek-(?:chat|reasoner)$/],
+    credentialVariables: ['DEEPSEEK_API_KEY'],
+    load: async () => (await import('./deepseek/index.js')).deepseekDefinition,
+  },
+  { id: 'ollama', types: ['ollama'], load: async () => (await import('./ollama/index.js')).ollamaDefinition },
+  {
+    id: 'cohere',
+    bareModels: [/^command(?:-|$)/, /^embed-(?:english|multilingual|v\d)/, /^c4ai-aya-/],
+    load: async () => (await import('./cohere/index.js')).cohereDefinition,
+  },
+  {
+    id: 'gemini',
+    types: ['google', 'gemini', 'google-ai-studio'],
+    bareModels: [/^gemini-/],
+    credentialVariables: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    load: async () => (await import('./google/index.js')).geminiDefinition,
+    providerId: (options) => (hasVertexSettings(options) ? 'vertex' : 'gemini'),
+  },
+  {
+    id: 'vertex',
+    types: ['vertex', 'vertex-ai', 'vertex_ai', 'google-vertex'],
+    credentialVariables: ['GOOGLE_VERTEX_ACCESS_TOKEN', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_VERTEX_API_KEY'],
+    load: async () => (await import('./google/index.js')).vertexDefinition,
+  },
+  {
+    id: 'openai',
+    bareModels: [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-)/],
+    credentialVariables: ['OPENAI_API_KEY'],
+    load: async () => (await import('./openai/index.js')).openaiDefinition,
+  },
+  {
+    id: 'azure',
+    types: ['azure-openai'],
+    credentialVariables: ['AZURE_OPENAI_API_KEY'],
+    load: async () => (await import('./azure/index.js')).azureDefinition,
+  },
+  {
+    id: 'together',
+    types: ['togetherai', 'together-ai', 'together_ai'],
+    credentialVariables: ['TOGETHER_API_KEY', 'TOGETHER_AI_API_KEY'],
+    load: async () => (await import('./together/index.js')).togetherDefinition,
+  },
+  {
+    id: 'fireworks',
+    types: ['fireworks-ai', 'fireworks_ai', 'fireworksai'],
+    credentialVariables: ['FIREWORKS_API_KEY'],
+    load: async () => (await import('./fireworks/index.js')).fireworksDefinition,
+  },
+  {
+    id: 'meta',
+    types: ['llama-api', 'meta-llama'],
+    credentialVariables: ['META_API_KEY', 'LLAMA_API_KEY'],
+    load: async () => (await import('./meta/index.js')).metaDefinition,
+  },
+  {
+    id: 'llamagate',
+    credentialVariables: ['LLAMAGATE_API_KEY'],
+    load: async () => (await import('./llamagate/index.js')).llamagateDefinition,
+  },
+  {
+    id: 'gatewayz',
+    credentialVariables: ['GATEWAYZ_API_KEY'],
+    load: async () => (await import('./gatewayz/index.js')).gatewayzDefinition,
+  },
+  {
+    id: 'anthropic',
+    types: ['claude'],
+    bareModels: [/^claude-/],
+    credentialVariables: ['ANTHROPIC_API_KEY'],
+    load: async () => (await import('./anthropic/index.js')).anthropicDefinition,
+  },
+  {
+    id: 'bedrock',
+    types: ['aws-bedrock', 'amazon-bedrock'],
+    credentialVariables: ['AWS_ACCESS_KEY_ID', 'AWS_BEARER_TOKEN_BEDROCK'],
+    load: async () => (await import('./bedrock/index.js')).bedrockDefinition,
+  },
+  // (adapters add their entry here, one per provider)
 ];
+
+/** A provider's definition with a `create` that returns the provider at once and loads its adapter on first use. */
+function deferred({ load, providerId, ...found }: LazyDefinition): ProviderDefinition {
+  return {
+    ...found,
+    create: (options) => lazyProvider(providerId?.(options) ?? found.id, async () => (await load()).create(options)),
+  };
+}
+
+export const providerDefinitions: readonly ProviderDefinition[] = lazyDefinitions.map(deferred);
+
+/** Loads every adapter's own definition (tests compare them with the entries above). */
+export function loadProviderDefinitions(): Promise<ProviderDefinition[]> {
+  return Promise.all(lazyDefinitions.map((definition) => definition.load()));
+}
 
 const byName = new Map<string, ProviderDefinition>();
 for (const definition of providerDefinitions) {

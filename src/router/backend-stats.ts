@@ -157,11 +157,26 @@ export class AttemptTicket {
   }
 }
 
+/** Statuses that say the backend (not the request) is in trouble: rate limited, bad gateway, overloaded. */
+const OUTAGE_STATUSES = new Set([429, 502, 503, 504, 529]);
+
 /**
- * Failures that say something about the backend rather than the request: connection errors, timeouts, 408, 409,
- * 429, 5xx and authentication failures. A 400 or a client that went away does not count.
+ * Failures that say the backend is out rather than that one request went wrong: connection failures,
+ * timeouts and the overload statuses 429/502/503/504/529. A 400/401/403/404/422, a client that went away and
+ * a plain 500 do not count: a 500 is what one request's content can provoke (a prompt that crashes the model),
+ * so one client could otherwise take a backend offline for everyone; a backend that answers every request
+ * with 500 is still avoided through fallback, and an unreachable one trips on its connection failures
+ * (docs/decisions/circuit-breaker.md).
  */
 export function countsAgainstBackend(error: LlamaGateError): boolean {
   if (error.code === 'client_closed_request') return false;
-  return error.isRetryable || error.status === 401 || error.status === 403;
+  const upstreamStatus = error.upstream?.status;
+  if (upstreamStatus !== undefined) return OUTAGE_STATUSES.has(upstreamStatus) || error.code === 'service_unavailable';
+  // No upstream answer at all: only a failed connection or a timeout says the backend is out.
+  return error.code === 'upstream_unreachable' || error.code === 'upstream_timeout';
+}
+
+/** A failed health check is about the backend whatever its status (nobody's request provoked it). */
+export function healthCheckCounts(error: LlamaGateError): boolean {
+  return error.code !== 'client_closed_request' && (error.isRetryable || error.status === 401 || error.status === 403);
 }

@@ -1,4 +1,6 @@
 import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { unknownKeyMessage } from '../config/closest-name.js';
 import type { BackendConfig } from '../config/config-schema.js';
 import { parseDuration } from '../config/durations.js';
 import { findProviderDefinition } from '../providers/registry.js';
@@ -32,7 +34,49 @@ const COMMON_KEYS = new Set([
   'timeout',
   'maxRetries',
   'headers',
+  'maxConnections',
+  'maxQueuedRequests',
 ]);
+
+const COMMON_SETTINGS = z.object({
+  apiKey: z.string().optional(),
+  endpoint: z.string().optional(),
+  baseURL: z.string().optional(),
+  baseUrl: z.string().optional(),
+  defaultModel: z.string().optional(),
+  timeout: z.union([z.string(), z.number()]).optional(),
+  maxRetries: z.union([z.number(), z.string()]).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  maxConnections: z.union([z.number(), z.string()]).optional(),
+  maxQueuedRequests: z.union([z.number(), z.string()]).optional(),
+});
+
+/** Checks a backend's `config:` block against the common keys and its provider's own, naming the first problems. */
+function checkSettings(name: string, settings: Record<string, unknown>, providerSchema: z.ZodObject | undefined): void {
+  const schema = providerSchema === undefined ? COMMON_SETTINGS : COMMON_SETTINGS.extend(providerSchema.shape);
+  const known = Object.keys(schema.shape);
+  const problems: string[] = [];
+  for (const key of Object.keys(settings)) {
+    if (!known.includes(key)) problems.push(`config.${key}: ${unknownKeyMessage(key, known)}`);
+  }
+  const parsed = schema.safeParse(settings);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`config.${issue.path.join('.')}: ${issue.message}`);
+  }
+  const endpoint = [settings.endpoint, settings.baseURL, settings.baseUrl].find((value) => typeof value === 'string');
+  if (typeof endpoint === 'string' && endpoint !== '' && !isHttpUrl(endpoint))
+    problems.push(`config.endpoint: must be an http(s) URL (got ${JSON.stringify(endpoint)})`);
+  if (problems.length > 0) throw new BackendConfigError(`backend "${name}": ${problems.join('; ')}`);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 function stringRecord(value: unknown): Record<string, string> {
   if (typeof value !== 'object' || value === null) return {};
@@ -52,6 +96,7 @@ export function createBackend(config: BackendConfig, context: BackendContext, im
     throw new BackendConfigError(`backend "${config.name}": unknown type "${config.type}"`);
   }
   const settings = config.config;
+  if (!implicit) checkSettings(config.name, settings, definition.settingsSchema);
   const options = Object.fromEntries(Object.entries(settings).filter(([key]) => !COMMON_KEYS.has(key)));
   const endpoint = [settings.endpoint, settings.baseURL, settings.baseUrl].find(
     (value): value is string => typeof value === 'string' && value !== '',
@@ -89,7 +134,10 @@ export function createBackend(config: BackendConfig, context: BackendContext, im
     name: config.name,
     type: definition.id,
     provider,
-    defaultModel: typeof settings.defaultModel === 'string' ? settings.defaultModel : undefined,
+    defaultModel:
+      typeof settings.defaultModel === 'string' && settings.defaultModel !== ''
+        ? settings.defaultModel
+        : definition.implicitDefaultModel?.(options),
     timeoutMs,
     maxRetries,
     headers,

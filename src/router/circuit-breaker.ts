@@ -65,7 +65,7 @@ export class CircuitBreaker {
     if (trial || this.state === 'half-open') this.#close();
   }
 
-  /** A failure that says the backend is unwell (connection, timeout, 429, 5xx, auth). */
+  /** A failure that says the backend is unwell (see `countsAgainstBackend`: connection, timeout, overload). */
   failure(trial: boolean, retryAfterMs?: number): void {
     if (trial) this.#trialInFlight = false;
     this.#consecutiveFailures++;
@@ -79,6 +79,16 @@ export class CircuitBreaker {
   /** An attempt that ended without a verdict (client went away, request-level error): frees the trial slot. */
   abandon(trial: boolean): void {
     if (trial) this.#trialInFlight = false;
+  }
+
+  /**
+   * For a backend with no alternative: rather than refusing everyone until the cool-down ends, let the next
+   * request through as the half-open trial (one at a time). True when a trial may start now.
+   */
+  allowProbe(): boolean {
+    if (!this.#tripped || this.#trialInFlight) return false;
+    if (this.state === 'cooling-down') this.#until = this.now();
+    return true;
   }
 
   /** A passing health check ends a cool-down early: the next request becomes the trial. */

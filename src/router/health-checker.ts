@@ -1,5 +1,5 @@
 import { toLlamaGateError } from '../spec/errors.js';
-import { countsAgainstBackend } from './backend-stats.js';
+import { healthCheckCounts } from './backend-stats.js';
 import type { BackendNode } from './routing-table.js';
 
 export interface HealthCheckerOptions {
@@ -55,7 +55,7 @@ export class HealthChecker {
       const error = toLlamaGateError(thrown);
       node.stats.recordCheck(
         { ok: false, latencyMs: Math.round(performance.now() - started), error: error.message },
-        countsAgainstBackend(error),
+        healthCheckCounts(error),
       );
       if (wasOk !== false) this.options.onChange?.(node, false, error.message);
     } finally {

@@ -5,7 +5,13 @@ import { type LlamaGateError, ServiceUnavailableError, toLlamaGateError } from '
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
 import type { BackoffOptions } from './backoff.js';
-import { type Candidate, defaultShouldFallback, type FallbackTrace, runWithFallback } from './fallback-runner.js';
+import {
+  type AttemptInfo,
+  type Candidate,
+  defaultShouldFallback,
+  type FallbackTrace,
+  runWithFallback,
+} from './fallback-runner.js';
 import { HealthChecker } from './health-checker.js';
 import { ModelResolver, missingModel } from './model-resolver.js';
 import { createRandom } from './random.js';
@@ -273,6 +279,9 @@ export class Router {
       if (prefixed !== undefined) return { node: this.#leaf(prefixed.backend), model: prefixed.modelId };
       const named = this.#table.pools.get(model) ?? this.resolver.getBackend(model);
       if (named !== undefined) return { node: 'kind' in named ? named : this.#leaf(named), model: undefined };
+      // A request naming a route sends each member its own default model, never the route's name.
+      const namedRoute = this.#table.routes.find((route) => route.name === model);
+      if (namedRoute !== undefined) return { node: namedRoute.node, model: undefined };
     }
     const route =
       request.path === undefined ? undefined : matchConfiguredRoute(this.#table.routes, request.path, request.method);
@@ -294,7 +303,14 @@ export class Router {
       blockedUntil: [] as number[],
       missingModel: false,
     };
-    const candidates = planTargets(node, model, context);
+    let candidates = planTargets(node, model, context);
+    // With no alternative left, the cooling-down backends are probed (one trial each) instead of refusing everyone.
+    if (candidates.length === 0 && context.blockedUntil.length > 0) {
+      if (leavesOf(node).filter((leaf) => leaf.stats.breaker.allowProbe()).length > 0) {
+        context.blockedUntil = [];
+        candidates = planTargets(node, model, context);
+      }
+    }
     if (candidates.length === 0) {
       if (context.blockedUntil.length > 0) {
         const seconds = Math.max(1, Math.ceil((Math.min(...context.blockedUntil) - Date.now()) / 1000));
@@ -330,7 +346,7 @@ export class Router {
       provider: target.backend.type,
       backend: target.backend.name,
       maxRetries: target.backend.maxRetries ?? this.settings.maxRetries,
-      run: (signal, info) => this.#attempt(target, attempt, options, signal, info.remainingMs),
+      run: (signal, info) => this.#attempt(target, attempt, options, signal, info),
     }));
     const outcome = await runWithFallback(candidates, {
       signal: options.signal,
@@ -354,8 +370,9 @@ export class Router {
     attempt: (target: PlannedTarget, call: CallOptions, control: AttemptControl) => Promise<T>,
     options: RouteCallOptions,
     signal: AbortSignal | undefined,
-    remainingMs: number | undefined,
+    info: AttemptInfo,
   ): Promise<T> {
+    const remainingMs = info.remainingMs;
     const ownTimeout = options.requestTimeoutMs ?? target.backend.timeoutMs;
     const budget =
       ownTimeout === undefined
@@ -395,7 +412,8 @@ export class Router {
       const normal = target.backend.timeoutMs ?? this.#config.timeoutMs;
       const cutShort =
         error.code === 'upstream_timeout' && timeoutMs !== undefined && normal !== undefined && timeoutMs < normal;
-      ticket.failure(error, countsAgainstBackend(error) && !cutShort);
+      // One request counts once against a backend: its own retries must not trip the breaker mid-retry.
+      ticket.failure(error, countsAgainstBackend(error) && !cutShort && info.retry === 0);
       ticket.release();
       observer?.attemptEnd?.(target, performance.now() - startedAt, error);
       if (stats.breaker.state === 'cooling-down' && stateBefore !== 'cooling-down') {

@@ -40,7 +40,7 @@ describe('API key auth', () => {
         caught = error;
       }
       expect(AuthenticationError.isInstance(caught)).toBe(true);
-      expect(caught).toMatchObject({ status: 401, type: 'authentication_error' });
+      expect(caught).toMatchObject({ status: 401, type: 'invalid_request_error' });
     }
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithLimits } from '../provider-utils/json-limits.js';
 import { BadRequestError, type LlamaGateError, PayloadTooLargeError } from '../spec/errors.js';
 import type { EncodedBody, EncodedError } from './wire/chat-codec.js';
 
@@ -51,15 +52,7 @@ export function parseJsonBody(raw: Buffer): unknown {
       message: 'The request body is empty; send a JSON object',
       param: 'body',
     });
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new BadRequestError({
-      code: 'invalid_json',
-      message: `The request body is not valid JSON: ${(error as Error).message}`,
-      param: 'body',
-    });
-  }
+  return parseJsonWithLimits(raw, { maxDepth: DEFAULT_MAX_JSON_DEPTH, param: 'body' });
 }
 
 const RESPONSE_HEADERS = Symbol('llamagate.responseHeaders');

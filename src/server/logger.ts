@@ -15,11 +15,9 @@ export interface LoggerOptions {
 }
 
 /**
- * Lines are written together every {@link LOG_FLUSH_INTERVAL_MS}, or as soon as this many bytes wait,
- * instead of one write per request line. Each write is a thread-pool round trip and wakes whoever reads the
- * pipe (a log shipper, journald, the benchmark), and that cost is per write, not per byte: in `npm run bench`'s
- * setup at about 12,000 requests/s, 64 KiB batches took about 9 µs less CPU per request than 4 KiB ones, and
- * 100 ms batches (about 400 KB) about 8 µs less again. `flush()` (shutdown) and process exit write what is left.
+ * Lines are written together every {@link LOG_FLUSH_INTERVAL_MS}, or as soon as this many bytes wait: each
+ * write costs a thread-pool round trip and a wake-up of the pipe's reader, whatever its size
+ * (docs/decisions/0001-batched-log-writes.md). `flush()` (shutdown) and process exit write what is left.
  */
 const LOG_BATCH_BYTES = 1024 * 1024;
 const LOG_FLUSH_INTERVAL_MS = 100;

@@ -7,10 +7,13 @@ import { handleHardwareRecommendations } from './routes/hardware.js';
 import { handleHealth, handleLive, handleReady } from './routes/health.js';
 import { MCP_API_ROUTES } from './routes/mcp-api.js';
 import { MCP_HUB_ROUTES } from './routes/mcp-hub.js';
+import { countTokensRoute, messagesRoute } from './routes/messages.js';
 import { handleGetModel, handleListModels } from './routes/models.js';
 
 export const CORE_ROUTES: readonly Route[] = [
   chatCompletionsRoute,
+  messagesRoute,
+  countTokensRoute,
   { method: 'POST', path: '/v1/embeddings', auth: 'key', handler: handleEmbeddings },
   { method: 'GET', path: '/v1/models', auth: 'key', handler: handleListModels },
   { method: 'GET', path: '/v1/models/*', auth: 'key', handler: handleGetModel },

@@ -8,17 +8,53 @@ import type { LlamaGateError } from './errors.js';
 
 export type JsonSchema = Record<string, unknown>;
 
+/** A prompt-cache breakpoint (Anthropic's `cache_control`); adapters without prompt caching drop it with a warning. */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 export interface TextContentPart {
   type: 'text';
   text: string;
+  cache_control?: CacheControl;
 }
 
 export interface ImageContentPart {
   type: 'image_url';
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
+  cache_control?: CacheControl;
 }
 
-export type UserContentPart = TextContentPart | ImageContentPart;
+/** Where a document's content comes from: a base64 PDF, plain text, a PDF URL, or a provider-side file id. */
+export type DocumentSource =
+  | { type: 'base64'; media_type: string; data: string }
+  | { type: 'text'; media_type: 'text/plain'; data: string }
+  | { type: 'url'; url: string }
+  | { type: 'file'; file_id: string };
+
+/** A document (PDF or text) for the model to read; providers without document input drop it with a warning. */
+export interface DocumentContentPart {
+  type: 'document';
+  source: DocumentSource;
+  title?: string;
+  context?: string;
+  citations?: { enabled: boolean };
+  cache_control?: CacheControl;
+}
+
+export type UserContentPart = TextContentPart | ImageContentPart | DocumentContentPart;
+
+/** What a tool result may hold besides a string. */
+export type ToolResultContentPart = TextContentPart | ImageContentPart;
+
+/**
+ * A reasoning block of an earlier assistant turn, kept exactly as issued so that a provider which verifies
+ * them (Anthropic's signed thinking) accepts the replay; other providers read only the text.
+ */
+export type ReasoningPart =
+  | { type: 'thinking'; thinking: string; signature?: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export interface ToolCall {
   id: string;
@@ -45,13 +81,18 @@ export interface AssistantInputMessage {
   tool_calls?: ToolCall[];
   /** Reasoning text of an earlier turn (DeepSeek, Anthropic thinking); adapters that can replay it do. */
   reasoning_content?: string;
+  /** The reasoning blocks of an earlier turn with their signatures, in order (they precede the content). */
+  reasoning?: ReasoningPart[];
   refusal?: string | null;
 }
 
 export interface ToolMessage {
   role: 'tool';
-  content: string | TextContentPart[];
+  content: string | ToolResultContentPart[];
   tool_call_id: string;
+  /** The tool failed; the content describes the failure. */
+  is_error?: boolean;
+  cache_control?: CacheControl;
 }
 
 export type ChatMessage = SystemMessage | UserMessage | AssistantInputMessage | ToolMessage;
@@ -59,6 +100,7 @@ export type ChatMessage = SystemMessage | UserMessage | AssistantInputMessage | 
 export interface FunctionTool {
   type: 'function';
   function: { name: string; description?: string; parameters?: JsonSchema; strict?: boolean };
+  cache_control?: CacheControl;
 }
 
 /** OpenAI's hosted-MCP tool shape (`{type: 'mcp', server_label, allowed_tools}`): a whole MCP server for the gateway's tool loop. */
@@ -119,6 +161,8 @@ export interface CallPassthrough {
   body: Readonly<Record<string, unknown>>;
   /** The exact bytes of `body`, when they exist (sent as they are when the adapter changes nothing). */
   bytes?: Uint8Array;
+  /** Client headers of that format the matching adapter forwards unchanged (`anthropic-version`, `anthropic-beta`). */
+  headers?: Record<string, string>;
 }
 
 export interface CallOptions {
@@ -141,9 +185,13 @@ export interface Usage {
   completionTokens?: number;
   totalTokens?: number;
   cachedTokens?: number;
+  /** Prompt tokens written to the provider's prompt cache (part of `promptTokens`). */
+  cacheWriteTokens?: number;
   reasoningTokens?: number;
   /** True when the gateway counted the tokens itself because the provider reported none. */
   estimated?: boolean;
+  /** Counts the provider reported that were invalid (negative, fractional, too large…) and how each was treated. */
+  warnings?: string[];
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error' | 'other';
@@ -158,6 +206,8 @@ export interface AssistantMessage {
   role: 'assistant';
   content: string | null;
   reasoningContent?: string;
+  /** The reasoning blocks with their signatures, when the provider issues them (Anthropic thinking). */
+  reasoning?: ReasoningPart[];
   toolCalls?: ToolCall[];
   refusal?: string | null;
 }
@@ -203,6 +253,10 @@ export type ChatStreamPart =
   | { type: 'response-metadata'; id?: string; model?: string; created?: number; systemFingerprint?: string }
   | { type: 'text-delta'; choiceIndex: number; delta: string }
   | { type: 'reasoning-delta'; choiceIndex: number; delta: string }
+  /** Closes the current reasoning block with its signature; a later `reasoning-delta` starts a new block. */
+  | { type: 'reasoning-signature'; choiceIndex: number; signature: string }
+  /** A whole redacted reasoning block (opaque, encrypted by the provider). */
+  | { type: 'redacted-reasoning'; choiceIndex: number; data: string }
   | { type: 'refusal-delta'; choiceIndex: number; delta: string }
   | {
       type: 'tool-call-delta';

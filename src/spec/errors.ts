@@ -18,7 +18,10 @@ export type OpenAIErrorType =
   | 'api_error'
   | 'server_error';
 
-/** code → [status, OpenAI type]. Statuses are decided here and nowhere else. */
+/**
+ * code → [status, OpenAI type]. Statuses are decided here and nowhere else. 401s carry `invalid_request_error`,
+ * the type OpenAI itself answers a wrong key with.
+ */
 export const ERROR_CATALOGUE = {
   invalid_request: [400, 'invalid_request_error'],
   invalid_json: [400, 'invalid_request_error'],
@@ -28,10 +31,10 @@ export const ERROR_CATALOGUE = {
   content_policy_violation: [400, 'invalid_request_error'],
   embeddings_not_supported: [400, 'invalid_request_error'],
   vision_not_supported: [400, 'invalid_request_error'],
-  invalid_api_key: [401, 'authentication_error'],
-  missing_credentials: [401, 'authentication_error'],
-  key_revoked: [401, 'authentication_error'],
-  key_expired: [401, 'authentication_error'],
+  invalid_api_key: [401, 'invalid_request_error'],
+  missing_credentials: [401, 'invalid_request_error'],
+  key_revoked: [401, 'invalid_request_error'],
+  key_expired: [401, 'invalid_request_error'],
   insufficient_quota: [402, 'insufficient_quota'],
   budget_exceeded: [402, 'insufficient_quota'],
   permission_denied: [403, 'permission_error'],
@@ -59,6 +62,7 @@ export const ERROR_CATALOGUE = {
   internal_error: [500, 'server_error'],
   upstream_error: [502, 'api_error'],
   upstream_unreachable: [502, 'api_error'],
+  upstream_line_too_long: [502, 'api_error'],
   all_providers_failed: [502, 'api_error'],
   service_unavailable: [503, 'service_unavailable_error'],
   upstream_timeout: [504, 'timeout_error'],
@@ -251,6 +255,11 @@ export class AllProvidersFailedError extends LlamaGateError {
       ...options,
     });
     this.attempts = attempts;
+  }
+
+  /** The `{ model, error }` pairs, like `AggregateError.errors` (the same list as `attempts`). */
+  get errors(): readonly AttemptFailure[] {
+    return this.attempts;
   }
 }
 

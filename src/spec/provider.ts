@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { CallOptions, LanguageModel } from './chat.js';
+import type { CallOptions, ChatRequest, LanguageModel } from './chat.js';
 import type { EmbeddingModel } from './embedding.js';
 
 export interface ModelInfo {
@@ -23,6 +23,8 @@ export interface Provider {
   listModels?(options?: CallOptions): Promise<ModelInfo[]>;
   /** A cheap reachability check; rejects with a typed error when the provider does not answer. */
   checkHealth?(options?: CallOptions): Promise<void>;
+  /** The prompt tokens of a request as the provider itself counts them (providers with a counting endpoint). */
+  countTokens?(modelId: string, request: ChatRequest, options?: CallOptions): Promise<number>;
 }
 
 /** Settings every provider factory takes; adapters add their own. */

@@ -17,10 +17,6 @@ import type { KeyStore } from './key-store.js';
 import { MemoryCounterStore } from './memory/memory-counter-store.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
-import { PostgresDatabase } from './postgres/postgres-database.js';
-import { PostgresKeyStore } from './postgres/postgres-key-store.js';
-import { PostgresUsageLedger } from './postgres/postgres-usage-ledger.js';
-import { RedisCounterStore } from './redis/redis-counter-store.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 import { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
@@ -75,6 +71,10 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   let usage: UsageLedger;
   let database: Storage['backends']['database'];
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    // Postgres and Redis code (and their client libraries) load only when configured: start-up time.
+    const { PostgresDatabase } = await import('./postgres/postgres-database.js');
+    const { PostgresKeyStore } = await import('./postgres/postgres-key-store.js');
+    const { PostgresUsageLedger } = await import('./postgres/postgres-usage-ledger.js');
     const postgres = await PostgresDatabase.open({
       connectionString: options.databaseUrl,
       logger,
@@ -102,7 +102,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   try {
     counters =
       options.redisUrl !== undefined && options.redisUrl !== ''
-        ? await RedisCounterStore.connect({
+        ? await (await import('./redis/redis-counter-store.js')).RedisCounterStore.connect({
             url: options.redisUrl,
             logger,
             ...(options.redisKeyPrefix === undefined ? {} : { keyPrefix: options.redisKeyPrefix }),
@@ -192,10 +192,6 @@ export type {
 export { MemoryCounterStore } from './memory/memory-counter-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
-export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres/postgres-database.js';
-export { PostgresKeyStore } from './postgres/postgres-key-store.js';
-export { PostgresUsageLedger } from './postgres/postgres-usage-ledger.js';
-export { RedisCounterStore, type RedisCounterStoreOptions } from './redis/redis-counter-store.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite/sqlite-database.js';
 export { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 export { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';

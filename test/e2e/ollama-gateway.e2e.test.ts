@@ -114,6 +114,16 @@ describe('gateway defaults: Ollama behind the OpenAI API', () => {
     expect(models.data[0]).toMatchObject({ object: 'model' });
   });
 
+  it('retrieves an Ollama model by its name without the :latest tag, as chat accepts it', async () => {
+    const model = await client().models.retrieve('llama3.2');
+    expect(model).toMatchObject({ id: 'llama3.2:latest', object: 'model' });
+    expect(await client().models.retrieve('llama3.2:latest')).toMatchObject({ id: 'llama3.2:latest' });
+    const missing = await client()
+      .models.retrieve('llama3.3')
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('maps an unknown model to 404 model_not_found', async () => {
     ollama.handle((_, response) => sendJson(response, 404, fixture('doc-model-not-found.json')));
     const error = await client()
@@ -137,7 +147,7 @@ describe('auth, limits and request ids', () => {
     const missing = await post({});
     expect(missing.status).toBe(401);
     expect(await missing.json()).toMatchObject({
-      error: { type: 'authentication_error', code: 'invalid_api_key', param: null },
+      error: { type: 'invalid_request_error', code: 'invalid_api_key', param: null },
     });
     expect((await post({ authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await post({ 'X-Api-Key': 'gateway-secret' })).status).toBe(200);

@@ -127,7 +127,7 @@ describe('fallback and retries', () => {
 describe('cool-down', () => {
   it('takes a failing backend out, then lets one half-open trial bring it back', async () => {
     const harness = await start(POOL());
-    a.behave({ status: 500 });
+    a.behave({ status: 503 });
     await ask(harness);
     expect(await stateOf(harness, 'a')).toBe('healthy');
     await ask(harness);
@@ -147,7 +147,7 @@ describe('cool-down', () => {
 
   it('a failed half-open trial sends the backend back to cooling down', async () => {
     const harness = await start(POOL());
-    a.behave({ status: 500 });
+    a.behave({ status: 503 });
     await ask(harness);
     await ask(harness);
     await vi.waitFor(async () => expect(await stateOf(harness, 'a')).toBe('half-open'), { timeout: 2_000 });
@@ -157,17 +157,65 @@ describe('cool-down', () => {
     expect(a.calls()).toHaveLength(3);
   });
 
-  it('answers 503 with Retry-After when every member of the pool is cooling down', async () => {
+  it('with every member cooling down, one probe per member goes through; the rest get 503 with Retry-After', async () => {
     const harness = await start(POOL('priority', true, 'a, b'));
-    a.behave({ status: 500 });
-    b.behave({ status: 500 });
+    a.behave({ status: 503 });
+    b.behave({ status: 503 });
     await caught(ask(harness));
     await caught(ask(harness));
-    const error = await caught(ask(harness));
-    expect(error.status).toBe(503);
-    expect(error.headers?.get('retry-after')).toBe('1');
-    expect(error.message).toMatch(/cooling down/);
-    expect(a.calls().length + b.calls().length).toBe(4);
+    a.behave({ status: 503, delayMs: 300 });
+    b.behave({ status: 503, delayMs: 300 });
+    const [first, second, third] = await Promise.all([
+      caught(ask(harness)),
+      caught(ask(harness)),
+      caught(ask(harness)),
+    ]);
+    expect([first.status, second.status]).toEqual([503, 503]);
+    expect(third.status).toBe(503);
+    expect(third.headers?.get('retry-after')).toBe('1');
+    expect(third.message).toMatch(/cooling down/);
+    expect(a.calls().length + b.calls().length).toBe(2);
+  });
+});
+
+describe('circuit breaker: real outages only (issue 18, item 16)', () => {
+  const lone = (extra = '') => `defaultBackend: a
+backends:
+${backendYaml(a, extra)}
+`;
+
+  it('400, 404, 422 and 500 answers never take a lone backend offline for other clients', async () => {
+    const harness = await start(lone());
+    for (const status of [400, 404, 422, 500, 500, 500, 500]) {
+      a.behave({ status });
+      expect((await caught(ask(harness))).status).toBe(status);
+    }
+    expect(await stateOf(harness, 'a')).toBe('healthy');
+    a.behave({});
+    const { response } = await ask(harness);
+    expect(response.headers.get('x-llamagate-backend')).toBe('a');
+  });
+
+  it('overload statuses trip it; with no alternative the next request is a half-open probe, not a 503', async () => {
+    const harness = await start(lone());
+    a.behave({ status: 503 });
+    await caught(ask(harness));
+    a.behave({ status: 502 });
+    await caught(ask(harness));
+    expect(await stateOf(harness, 'a')).toBe('cooling-down');
+    a.behave({});
+    const probe = await ask(harness);
+    expect(probe.response.headers.get('x-llamagate-backend')).toBe('a');
+    expect(await stateOf(harness, 'a')).toBe('healthy');
+  });
+
+  it("maxRetries: 3 means 4 attempts, and one request's retries do not trip the breaker mid-retry", async () => {
+    const harness = await start(lone(', maxRetries: 3'));
+    a.behave((call) => (call < 3 ? { status: 503 } : {}));
+    const served = await ask(harness);
+    expect(served.response.headers.get('x-llamagate-attempts')).toBe('4');
+    expect(a.calls()).toHaveLength(4);
+    expect(await stateOf(harness, 'a')).toBe('healthy');
   });
 });
 

@@ -20,6 +20,8 @@ const contentBlockSchema = z.looseObject({
   type: z.string(),
   text: z.string().nullish(),
   thinking: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
   id: z.string().nullish(),
   name: z.string().nullish(),
   input: z.unknown().optional(),
@@ -55,6 +57,7 @@ export const anthropicStreamEventSchema = z.discriminatedUnion('type', [
       type: z.string(),
       text: z.string().nullish(),
       thinking: z.string().nullish(),
+      signature: z.string().nullish(),
       partial_json: z.string().nullish(),
     }),
   }),
@@ -81,6 +84,8 @@ export const anthropicModelListSchema = z.looseObject({
   has_more: z.boolean().nullish(),
   last_id: z.string().nullish(),
 });
+
+export const anthropicCountTokensSchema = z.looseObject({ input_tokens: z.number() });
 
 /** Reads Anthropic's `{type:'error', error:{type, message}}` body for `errorFromUpstream`. */
 export function describeAnthropicError(body: unknown): { message?: string; code?: string } {

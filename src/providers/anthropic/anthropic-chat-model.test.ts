@@ -75,7 +75,13 @@ describe('anthropic generate (recorded traffic)', () => {
         rawFinishReason: 'end_turn',
       },
     ]);
-    expect(result.usage).toEqual({ promptTokens: 12, completionTokens: 29, totalTokens: 41, cachedTokens: 0 });
+    expect(result.usage).toEqual({
+      promptTokens: 12,
+      completionTokens: 29,
+      totalTokens: 41,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+    });
   });
 
   it('sends tools and tool history, and returns a tool call without arguments as {}', async () => {
@@ -326,6 +332,13 @@ describe('anthropic generate (recorded traffic)', () => {
       role: 'assistant',
       content: '925 ÷ 5 = 185',
       reasoningContent: '925 divided by 5 = 185',
+      reasoning: [
+        {
+          type: 'thinking',
+          thinking: '925 divided by 5 = 185',
+          signature: expect.stringMatching(/^Er4BCkYICxgCKkCoxqLH/),
+        },
+      ],
     });
   });
 
@@ -343,6 +356,7 @@ describe('anthropic generate (recorded traffic)', () => {
       completionTokens: 1699,
       totalTokens: 1750,
       cachedTokens: 0,
+      cacheWriteTokens: 0,
       reasoningTokens: 139,
     });
     expect(result.choices[0]?.message.reasoningContent).toMatch(/^I need to find all roots/);

@@ -10,7 +10,9 @@ import type {
   ChatResult,
   ChatStreamResult,
   LanguageModel,
+  ReasoningPart,
   ToolCall,
+  Warning,
 } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { type AnthropicMessage, anthropicMessageSchema, describeAnthropicError } from './anthropic-api.js';
@@ -33,11 +35,18 @@ export interface AnthropicChatConfig {
 function toAssistantMessage(message: AnthropicMessage, jsonToolName: string | undefined) {
   const texts: string[] = [];
   const reasoning: string[] = [];
+  const blocks: ReasoningPart[] = [];
   const toolCalls: ToolCall[] = [];
   let jsonAnswer: string | undefined;
   for (const block of message.content ?? []) {
     if (block.type === 'text' && block.text) texts.push(block.text);
-    else if (block.type === 'thinking' && block.thinking) reasoning.push(block.thinking);
+    else if (block.type === 'thinking') {
+      if (block.thinking) reasoning.push(block.thinking);
+      const part: ReasoningPart = { type: 'thinking', thinking: block.thinking ?? '' };
+      if (block.signature) part.signature = block.signature;
+      blocks.push(part);
+    } else if (block.type === 'redacted_thinking' && block.data)
+      blocks.push({ type: 'redacted_thinking', data: block.data });
     else if (block.type === 'tool_use') {
       const input = JSON.stringify(block.input ?? {});
       if (jsonToolName !== undefined && block.name === jsonToolName) jsonAnswer = input;
@@ -54,10 +63,48 @@ function toAssistantMessage(message: AnthropicMessage, jsonToolName: string | un
   const text = jsonAnswer ?? texts.join('');
   const assistant: AssistantMessage = { role: 'assistant', content: text.length > 0 ? text : null };
   if (reasoning.length > 0) assistant.reasoningContent = reasoning.join('\n\n');
+  if (blocks.length > 0) assistant.reasoning = blocks;
   if (toolCalls.length > 0) assistant.toolCalls = toolCalls;
   const explanation = message.stop_details?.explanation;
   if (message.stop_reason === 'refusal' && explanation) assistant.refusal = explanation;
   return { assistant, isJsonAnswer: jsonAnswer !== undefined && toolCalls.length === 0 };
+}
+
+/** The wire format this adapter forwards as it is (an Anthropic Messages API client's own body). */
+export const ANTHROPIC_MESSAGES_FORMAT = 'anthropic-messages';
+
+interface PreparedCall {
+  body: Record<string, unknown> | Uint8Array;
+  warnings: Warning[];
+  jsonToolName: string | undefined;
+  headers: Record<string, string> | undefined;
+}
+
+/**
+ * The client's own Messages API body when the call carries one: its bytes when nothing changes, else the body
+ * with the resolved model id (an alias) and the stream flag set; every other field stays as the client sent it.
+ */
+function prepareCall(
+  request: ChatRequest,
+  modelId: string,
+  stream: boolean,
+  options: CallOptions,
+  config: AnthropicChatConfig,
+): PreparedCall {
+  const passthrough = options.passthrough;
+  if (passthrough?.format !== ANTHROPIC_MESSAGES_FORMAT) {
+    const prepared = convertToAnthropicRequest(request, modelId, stream, config);
+    return { ...prepared, headers: undefined };
+  }
+  const original = passthrough.body;
+  const unchanged = original.model === modelId && (original.stream === true) === stream;
+  let body: Record<string, unknown> | Uint8Array;
+  if (unchanged && passthrough.bytes !== undefined) body = passthrough.bytes;
+  else {
+    const { stream: _stream, ...rest } = original;
+    body = stream ? { ...rest, model: modelId, stream: true } : { ...rest, model: modelId };
+  }
+  return { body, warnings: [], jsonToolName: undefined, headers: passthrough.headers };
 }
 
 export class AnthropicChatModel implements LanguageModel {
@@ -75,8 +122,8 @@ export class AnthropicChatModel implements LanguageModel {
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const headers = { ...this.config.headers(), ...options.headers };
-    const prepared = convertToAnthropicRequest(request, this.modelId, false, this.config);
+    const prepared = prepareCall(request, this.modelId, false, options, this.config);
+    const headers = { ...this.config.headers(), ...prepared.headers, ...options.headers };
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,
@@ -114,15 +161,24 @@ export class AnthropicChatModel implements LanguageModel {
       usage: convertAnthropicUsage(message.usage),
       warnings: prepared.warnings,
       raw: response.value,
-      response: { status: response.status, headers: response.headers },
+      // The upstream's bytes are this result exactly unless the answer came through the forced JSON tool.
+      response:
+        prepared.jsonToolName === undefined
+          ? {
+              status: response.status,
+              headers: response.headers,
+              body: response.bytes,
+              format: ANTHROPIC_MESSAGES_FORMAT,
+            }
+          : { status: response.status, headers: response.headers },
     };
     if (message.stop_reason && result.choices[0]) result.choices[0].rawFinishReason = message.stop_reason;
     return result;
   }
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
-    const headers = { accept: 'text/event-stream', ...this.config.headers(), ...options.headers };
-    const prepared = convertToAnthropicRequest(request, this.modelId, true, this.config);
+    const prepared = prepareCall(request, this.modelId, true, options, this.config);
+    const headers = { accept: 'text/event-stream', ...this.config.headers(), ...prepared.headers, ...options.headers };
     const url = this.url;
     const upstream = await openUpstream({
       provider: this.provider,
@@ -143,7 +199,7 @@ export class AnthropicChatModel implements LanguageModel {
       warnings: prepared.warnings,
       response: { status: upstream.status, headers: upstream.headers },
       parts: guardStream(
-        translateAnthropicStream(parseSse(upstream.body), {
+        translateAnthropicStream(parseSse(upstream.body, { provider: this.provider }), {
           provider,
           model,
           url,

@@ -1,12 +1,17 @@
 import { loadApiKey, loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
-import type { CallOptions, LanguageModel } from '../../spec/chat.js';
+import type { CallOptions, ChatRequest, LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
-import { EmbeddingsNotSupportedError } from '../../spec/errors.js';
+import { EmbeddingsNotSupportedError, ProviderAPIError } from '../../spec/errors.js';
 import type { ModelInfo, Provider, ProviderSettings } from '../../spec/provider.js';
-import { ANTHROPIC_VERSION, anthropicModelListSchema, describeAnthropicError } from './anthropic-api.js';
-import { AnthropicChatModel } from './anthropic-chat-model.js';
-import { DEFAULT_MAX_TOKENS } from './convert-to-anthropic-request.js';
+import {
+  ANTHROPIC_VERSION,
+  anthropicCountTokensSchema,
+  anthropicModelListSchema,
+  describeAnthropicError,
+} from './anthropic-api.js';
+import { ANTHROPIC_MESSAGES_FORMAT, AnthropicChatModel } from './anthropic-chat-model.js';
+import { convertToAnthropicRequest, DEFAULT_MAX_TOKENS } from './convert-to-anthropic-request.js';
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
 
@@ -28,8 +33,30 @@ const MAX_MODEL_PAGES = 10;
  * const anthropic = createAnthropic({ apiKey: process.env.ANTHROPIC_API_KEY });
  * const result = await anthropic.chatModel('claude-sonnet-4-5').generate({ messages: [{ role: 'user', content: 'Hi' }] });
  */
+/**
+ * The body of `POST /messages/count_tokens`: an Anthropic client's own body (bytes when the model is the one
+ * it named), else the converted request without the fields counting does not take.
+ */
+function countTokensBody(
+  request: ChatRequest,
+  modelId: string,
+  options: CallOptions,
+  defaultMaxTokens: number,
+): { body: Record<string, unknown> | Uint8Array; headers: Record<string, string> | undefined } {
+  const passthrough = options.passthrough;
+  if (passthrough?.format === ANTHROPIC_MESSAGES_FORMAT) {
+    const unchanged = passthrough.body.model === modelId && passthrough.bytes !== undefined;
+    const body = unchanged ? (passthrough.bytes as Uint8Array) : { ...passthrough.body, model: modelId };
+    return { body, headers: passthrough.headers };
+  }
+  const { body } = convertToAnthropicRequest(request, modelId, false, { provider: 'anthropic', defaultMaxTokens });
+  const { max_tokens: _maxTokens, stream: _stream, metadata: _metadata, ...rest } = body;
+  return { body: rest, headers: undefined };
+}
+
 export function createAnthropic(settings: AnthropicProviderSettings = {}): Provider {
   const provider = 'anthropic';
+  const defaultMaxTokens = settings.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   const baseURL = withoutTrailingSlash(
     loadSetting(settings.baseURL, ['ANTHROPIC_BASE_URL'], settings.env ?? process.env) ?? DEFAULT_ANTHROPIC_BASE_URL,
   );
@@ -66,7 +93,7 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Provi
         baseURL,
         headers,
         dispatcher: settings.dispatcher,
-        defaultMaxTokens: settings.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+        defaultMaxTokens,
       });
     },
     embeddingModel(modelId: string): EmbeddingModel {
@@ -101,6 +128,30 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Provi
     },
     async checkHealth(options: CallOptions = {}): Promise<void> {
       await getModels({ limit: '1' }, options, 5_000);
+    },
+    async countTokens(modelId: string, request: ChatRequest, options: CallOptions = {}): Promise<number> {
+      const prepared = countTokensBody(request, modelId, options, defaultMaxTokens);
+      const response = await callJson({
+        provider,
+        model: modelId,
+        url: `${baseURL}/messages/count_tokens`,
+        headers: { ...headers(), ...prepared.headers, ...options.headers },
+        body: prepared.body,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? 10_000,
+        dispatcher: settings.dispatcher,
+        describeError: describeAnthropicError,
+      });
+      const parsed = anthropicCountTokensSchema.safeParse(response.value);
+      if (!parsed.success) {
+        throw new ProviderAPIError({
+          message: `${provider} returned an unexpected token count`,
+          provider,
+          model: modelId,
+          upstream: { status: response.status, body: response.value },
+        });
+      }
+      return parsed.data.input_tokens;
     },
   };
 }

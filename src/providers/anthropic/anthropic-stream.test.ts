@@ -57,7 +57,10 @@ describe('anthropic stream (recorded traffic)', () => {
       { type: 'text-delta', choiceIndex: 0, delta: ' Is' },
       { type: 'text-delta', choiceIndex: 0, delta: ' there anything I can help you with?' },
       { type: 'finish', choiceIndex: 0, finishReason: 'stop', rawFinishReason: 'end_turn' },
-      { type: 'usage', usage: { promptTokens: 12, completionTokens: 30, totalTokens: 42, cachedTokens: 0 } },
+      {
+        type: 'usage',
+        usage: { promptTokens: 12, completionTokens: 30, totalTokens: 42, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ]);
   });
 
@@ -77,7 +80,10 @@ describe('anthropic stream (recorded traffic)', () => {
       },
       { type: 'tool-call-delta', choiceIndex: 0, toolCallIndex: 0, argumentsDelta: '{}' },
       { type: 'finish', choiceIndex: 0, finishReason: 'tool_calls', rawFinishReason: 'tool_use' },
-      { type: 'usage', usage: { promptTokens: 565, completionTokens: 48, totalTokens: 613, cachedTokens: 0 } },
+      {
+        type: 'usage',
+        usage: { promptTokens: 565, completionTokens: 48, totalTokens: 613, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ]);
   });
 
@@ -115,7 +121,10 @@ describe('anthropic stream (recorded traffic)', () => {
       },
       { type: 'text-delta', choiceIndex: 0, delta: '}' },
       { type: 'finish', choiceIndex: 0, finishReason: 'stop', rawFinishReason: 'tool_use' },
-      { type: 'usage', usage: { promptTokens: 849, completionTokens: 47, totalTokens: 896, cachedTokens: 0 } },
+      {
+        type: 'usage',
+        usage: { promptTokens: 849, completionTokens: 47, totalTokens: 896, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ]);
   });
 
@@ -164,7 +173,10 @@ describe('anthropic stream (recorded traffic)', () => {
           "This request triggered restrictions on violative cyber content and was blocked under Anthropic's Usage Policy.",
       },
       { type: 'finish', choiceIndex: 0, finishReason: 'content_filter', rawFinishReason: 'refusal' },
-      { type: 'usage', usage: { promptTokens: 18, completionTokens: 5, totalTokens: 23, cachedTokens: 0 } },
+      {
+        type: 'usage',
+        usage: { promptTokens: 18, completionTokens: 5, totalTokens: 23, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ]);
   });
 

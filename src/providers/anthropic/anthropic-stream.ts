@@ -132,8 +132,11 @@ export async function* translateAnthropicStream(
           if (block.id) part.id = block.id;
           if (block.name) part.name = block.name;
           yield part;
+        } else if (block.type === 'redacted_thinking' && block.data) {
+          blocks.set(event.index, { kind: 'other' });
+          yield { type: 'redacted-reasoning', choiceIndex: 0, data: block.data };
         } else {
-          // redacted_thinking, server tool blocks and future types carry nothing a chat client can use.
+          // Server tool blocks and future types carry nothing a chat client can use.
           blocks.set(event.index, { kind: 'other' });
         }
         break;
@@ -146,6 +149,8 @@ export async function* translateAnthropicStream(
           yield* emitText(delta.text);
         } else if (delta.type === 'thinking_delta' && block.kind === 'thinking' && delta.thinking) {
           yield { type: 'reasoning-delta', choiceIndex: 0, delta: delta.thinking };
+        } else if (delta.type === 'signature_delta' && block.kind === 'thinking' && delta.signature) {
+          yield { type: 'reasoning-signature', choiceIndex: 0, signature: delta.signature };
         } else if (delta.type === 'input_json_delta' && delta.partial_json) {
           if (block.kind === 'tool') {
             block.argumentsSent = true;

@@ -10,7 +10,13 @@ describe('convertAnthropicUsage', () => {
         cache_creation_input_tokens: 200,
         output_tokens: 5,
       }),
-    ).toEqual({ promptTokens: 1210, completionTokens: 5, totalTokens: 1215, cachedTokens: 1000 });
+    ).toEqual({
+      promptTokens: 1210,
+      completionTokens: 5,
+      totalTokens: 1215,
+      cachedTokens: 1000,
+      cacheWriteTokens: 200,
+    });
   });
 
   it('leaves unknown counts undefined instead of 0', () => {

@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 import type { AnthropicUsage } from './anthropic-api.js';
 
@@ -19,9 +20,10 @@ export function convertAnthropicUsage(usage: AnthropicUsage | null | undefined):
   if (output !== undefined) result.completionTokens = output;
   if (prompt !== undefined && output !== undefined) result.totalTokens = prompt + output;
   if (cacheRead !== undefined) result.cachedTokens = cacheRead;
+  if (cacheWrite !== undefined) result.cacheWriteTokens = cacheWrite;
   const thinking = defined(usage.output_tokens_details?.thinking_tokens);
   if (thinking !== undefined) result.reasoningTokens = thinking;
-  return result;
+  return checkUsage(result);
 }
 
 /**

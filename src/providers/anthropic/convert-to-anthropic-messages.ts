@@ -1,22 +1,53 @@
 import { parseDataUrl } from '../../provider-utils/image-fetch.js';
-import type { ChatMessage, TextContentPart, UserContentPart, Warning } from '../../spec/chat.js';
+import type {
+  CacheControl,
+  ChatMessage,
+  DocumentContentPart,
+  DocumentSource,
+  ReasoningPart,
+  TextContentPart,
+  ToolResultContentPart,
+  UserContentPart,
+  Warning,
+} from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 
-export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+export type AnthropicImageSource =
+  | { type: 'base64'; media_type: string; data: string }
+  | { type: 'url'; url: string }
+  | { type: 'file'; file_id: string };
+
+type Cached = { cache_control?: CacheControl };
 
 export type AnthropicInputBlock =
-  | { type: 'text'; text: string }
-  | { type: 'image'; source: AnthropicImageSource }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string };
+  | ({ type: 'text'; text: string } & Cached)
+  | ({ type: 'image'; source: AnthropicImageSource } & Cached)
+  | ({
+      type: 'document';
+      source: DocumentSource;
+      title?: string;
+      context?: string;
+      citations?: { enabled: boolean };
+    } & Cached)
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
+  | ({ type: 'tool_use'; id: string; name: string; input: Record<string, unknown> } & Cached)
+  | ({
+      type: 'tool_result';
+      tool_use_id: string;
+      content: string | AnthropicInputBlock[];
+      is_error?: boolean;
+    } & Cached);
 
 export interface AnthropicInputMessage {
   role: 'user' | 'assistant';
   content: AnthropicInputBlock[];
 }
 
+export type AnthropicSystem = string | ({ type: 'text'; text: string } & Cached)[];
+
 export interface AnthropicPrompt {
-  system?: string;
+  system?: AnthropicSystem;
   messages: AnthropicInputMessage[];
   warnings: Warning[];
 }
@@ -27,9 +58,21 @@ function textOf(content: string | TextContentPart[] | null | undefined): string 
   return content.map((part) => part.text).join('');
 }
 
+function cached<Block extends object>(block: Block, part: Cached): Block & Cached {
+  return part.cache_control === undefined ? block : { ...block, cache_control: part.cache_control };
+}
+
 /** Anthropic rejects empty and whitespace-only text blocks, so they are left out. */
-function textBlock(text: string): AnthropicInputBlock[] {
-  return text.trim().length === 0 ? [] : [{ type: 'text', text }];
+function textBlock(text: string, part: Cached = {}): AnthropicInputBlock[] {
+  return text.trim().length === 0 ? [] : [cached({ type: 'text', text }, part)];
+}
+
+/** Text content as blocks: one per part, so each part's cache breakpoint stays where the client put it. */
+function textBlocks(content: string | TextContentPart[] | null | undefined): AnthropicInputBlock[] {
+  if (content === null || content === undefined) return [];
+  if (typeof content === 'string') return textBlock(content);
+  if (!content.some((part) => part.cache_control !== undefined)) return textBlock(textOf(content));
+  return content.flatMap((part) => textBlock(part.text, part));
 }
 
 function imageBlock(url: string): AnthropicInputBlock {
@@ -52,9 +95,42 @@ function imageBlock(url: string): AnthropicInputBlock {
   });
 }
 
+function documentBlock(part: DocumentContentPart): AnthropicInputBlock {
+  const block: AnthropicInputBlock = { type: 'document', source: part.source };
+  if (part.title !== undefined) block.title = part.title;
+  if (part.context !== undefined) block.context = part.context;
+  if (part.citations !== undefined) block.citations = part.citations;
+  return cached(block, part);
+}
+
 function userBlocks(content: string | UserContentPart[]): AnthropicInputBlock[] {
   if (typeof content === 'string') return textBlock(content);
-  return content.flatMap((part) => (part.type === 'text' ? textBlock(part.text) : [imageBlock(part.image_url.url)]));
+  return content.flatMap((part) => {
+    if (part.type === 'text') return textBlock(part.text, part);
+    if (part.type === 'document') return [documentBlock(part)];
+    return [cached(imageBlock(part.image_url.url), part)];
+  });
+}
+
+function toolResultContent(content: string | ToolResultContentPart[]): string | AnthropicInputBlock[] {
+  if (typeof content === 'string') return content;
+  if (content.every((part) => part.type === 'text' && part.cache_control === undefined)) {
+    return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  }
+  return content.flatMap((part) =>
+    part.type === 'text' ? textBlock(part.text, part) : [cached(imageBlock(part.image_url.url), part)],
+  );
+}
+
+/** Reasoning blocks Anthropic accepts back: thinking with the signature it issued, redacted thinking as is. */
+function reasoningBlocks(reasoning: readonly ReasoningPart[] | undefined): AnthropicInputBlock[] {
+  if (reasoning === undefined) return [];
+  return reasoning.flatMap((part): AnthropicInputBlock[] => {
+    if (part.type === 'redacted_thinking') return [{ type: 'redacted_thinking', data: part.data }];
+    return part.signature === undefined
+      ? []
+      : [{ type: 'thinking', thinking: part.thinking, signature: part.signature }];
+  });
 }
 
 function toolInput(argumentsText: string, name: string, warnings: Warning[]): Record<string, unknown> {
@@ -79,7 +155,7 @@ function toolInput(argumentsText: string, name: string, warnings: Warning[]): Re
  */
 export function convertToAnthropicMessages(messages: readonly ChatMessage[]): AnthropicPrompt {
   const warnings: Warning[] = [];
-  const system: string[] = [];
+  const system: (string | TextContentPart[])[] = [];
   const converted: AnthropicInputMessage[] = [];
   let namesDropped = false;
   let lateSystem = false;
@@ -89,19 +165,20 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
       case 'system':
       case 'developer': {
         if (converted.length > 0) lateSystem = true;
-        const text = textOf(message.content);
-        if (text.trim().length > 0) system.push(text);
+        system.push(message.content);
         break;
       }
       case 'user':
         converted.push({ role: 'user', content: userBlocks(message.content) });
         break;
       case 'assistant': {
-        // Earlier reasoning (`reasoning_content`) is not replayed: Anthropic only accepts thinking blocks with
-        // the signature it issued, which OpenAI-shaped history does not carry, and it ignores the thinking of
-        // earlier turns anyway. Dropping it is lossless for the model, so it is no warning.
-        const content = textBlock(textOf(message.content));
-        if (content.length === 0 && message.refusal) content.push(...textBlock(message.refusal));
+        // Unsigned reasoning (`reasoning_content`, another provider's thinking) is not replayed: Anthropic only
+        // accepts thinking blocks with the signature it issued, and it ignores the thinking of earlier turns
+        // anyway. Dropping it is lossless for the model, so it is no warning.
+        const content = reasoningBlocks(message.reasoning);
+        const text = textBlocks(message.content);
+        if (text.length === 0 && message.refusal) text.push(...textBlock(message.refusal));
+        content.push(...text);
         for (const call of message.tool_calls ?? []) {
           content.push({
             type: 'tool_use',
@@ -113,12 +190,16 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
         converted.push({ role: 'assistant', content });
         break;
       }
-      case 'tool':
-        converted.push({
-          role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content) }],
-        });
+      case 'tool': {
+        const result: AnthropicInputBlock = {
+          type: 'tool_result',
+          tool_use_id: message.tool_call_id,
+          content: toolResultContent(message.content),
+        };
+        if (message.is_error !== undefined) result.is_error = message.is_error;
+        converted.push({ role: 'user', content: [cached(result, message)] });
         break;
+      }
     }
   }
   if (namesDropped) {
@@ -159,6 +240,16 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
     });
   }
   const prompt: AnthropicPrompt = { messages: merged, warnings };
-  if (system.length > 0) prompt.system = system.join('\n\n');
+  const breakpoints = system.some(
+    (content) => typeof content !== 'string' && content.some((part) => part.cache_control !== undefined),
+  );
+  if (breakpoints) {
+    // Cache breakpoints need the block form of `system`; each part stays a block so each keeps its breakpoint.
+    const blocks = system.flatMap((content) => textBlocks(typeof content === 'string' ? content : content));
+    prompt.system = blocks.flatMap((block) => (block.type === 'text' ? [block] : []));
+  } else {
+    const texts = system.map(textOf).filter((text) => text.trim().length > 0);
+    if (texts.length > 0) prompt.system = texts.join('\n\n');
+  }
   return prompt;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatRequest, FunctionTool, ReasoningEffort, ToolChoice, Warning } from '../../spec/chat.js';
+import type { CacheControl, ChatRequest, FunctionTool, ReasoningEffort, ToolChoice, Warning } from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 
@@ -20,6 +20,12 @@ export const anthropicProviderOptionsSchema = z.object({
   topK: z.number().int().positive().optional(),
   /** An explicit thinking budget, overriding the one derived from `reasoningEffort`. */
   thinkingBudgetTokens: z.number().int().min(1024).optional(),
+  /** Anthropic's own `thinking` object, sent as given (an Anthropic-format client's `adaptive`, `disabled`…). */
+  thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).optional(),
+  /** Anthropic tools that are not functions (server tools such as web search, or built-in client tools). */
+  extraTools: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** Top-level Messages API fields the neutral request has no place for, sent as given. */
+  extraBody: z.record(z.string(), z.unknown()).optional(),
 });
 
 export interface AnthropicRequestConfig {
@@ -39,6 +45,7 @@ interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
+  cache_control?: CacheControl;
 }
 
 function convertTool(tool: FunctionTool): AnthropicTool {
@@ -47,6 +54,7 @@ function convertTool(tool: FunctionTool): AnthropicTool {
     input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
   };
   if (tool.function.description !== undefined) converted.description = tool.function.description;
+  if (tool.cache_control !== undefined) converted.cache_control = tool.cache_control;
   return converted;
 }
 
@@ -62,12 +70,13 @@ function unsupported(warnings: Warning[], setting: string, message: string): voi
 }
 
 /**
- * Thinking needs the signed thinking block of the turn that called tools to be replayed; OpenAI-shaped history
- * cannot carry it, so continuing a tool loop with thinking on would be rejected with a 400.
+ * Thinking needs the signed thinking block of the turn that called tools to be replayed; history without it
+ * (OpenAI-shaped, or from another provider) would be rejected with a 400 when a tool loop continues.
  */
-function continuesToolLoop(request: ChatRequest): boolean {
+function continuesToolLoopUnsigned(request: ChatRequest): boolean {
   const lastAssistant = request.messages.findLast((message) => message.role === 'assistant');
-  return lastAssistant?.role === 'assistant' && (lastAssistant.tool_calls?.length ?? 0) > 0;
+  if (lastAssistant?.role !== 'assistant' || (lastAssistant.tool_calls?.length ?? 0) === 0) return false;
+  return !(lastAssistant.reasoning ?? []).some((part) => part.type === 'redacted_thinking' || part.signature);
 }
 
 /** Builds the Messages API body for a chat request: parameters mapped, the rest dropped with warnings. */
@@ -90,10 +99,13 @@ export function convertToAnthropicRequest(
   const prompt = convertToAnthropicMessages(request.messages);
   const warnings: Warning[] = [...prompt.warnings];
 
+  const explicitThinking = options.thinking;
   let budget =
-    options.thinkingBudgetTokens ??
-    (request.reasoningEffort === undefined ? undefined : THINKING_BUDGETS[request.reasoningEffort]);
-  if (budget !== undefined && continuesToolLoop(request)) {
+    explicitThinking !== undefined
+      ? explicitThinking.budget_tokens
+      : (options.thinkingBudgetTokens ??
+        (request.reasoningEffort === undefined ? undefined : THINKING_BUDGETS[request.reasoningEffort]));
+  if (budget !== undefined && explicitThinking === undefined && continuesToolLoopUnsigned(request)) {
     budget = undefined;
     warnings.push({
       type: 'other',
@@ -101,10 +113,10 @@ export function convertToAnthropicRequest(
         'anthropic thinking was turned off for this turn: it cannot continue a tool loop whose earlier thinking blocks are not replayed',
     });
   }
-  const thinking = budget !== undefined;
+  const thinking = budget !== undefined || (explicitThinking !== undefined && explicitThinking.type !== 'disabled');
 
   let maxTokens = request.maxTokens ?? config.defaultMaxTokens;
-  if (budget !== undefined && maxTokens <= budget) {
+  if (budget !== undefined && explicitThinking === undefined && maxTokens <= budget) {
     if (request.maxTokens !== undefined) {
       warnings.push({
         type: 'other',
@@ -193,8 +205,9 @@ export function convertToAnthropicRequest(
     toolChoice = { type: 'auto' };
     unsupported(warnings, 'toolChoice', 'anthropic cannot force tool use with thinking; tool choice set to auto');
   }
-  if (tools.length > 0) {
-    body.tools = tools;
+  const allTools: Record<string, unknown>[] = [...tools, ...(options.extraTools ?? [])] as Record<string, unknown>[];
+  if (allTools.length > 0) {
+    body.tools = allTools;
     if (request.parallelToolCalls === false && toolChoice?.type !== 'none') {
       toolChoice = { ...(toolChoice ?? { type: 'auto' }), disable_parallel_tool_use: true };
     }
@@ -202,7 +215,11 @@ export function convertToAnthropicRequest(
   } else if (toolChoice?.type === 'any' || toolChoice?.type === 'tool') {
     unsupported(warnings, 'toolChoice', 'a tool choice without tools was dropped');
   }
-  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (explicitThinking !== undefined) body.thinking = explicitThinking;
+  else if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (options.extraBody !== undefined) {
+    for (const [key, value] of Object.entries(options.extraBody)) if (!(key in body)) body[key] = value;
+  }
   if (stream) body.stream = true;
   return { body, warnings, jsonToolName };
 }

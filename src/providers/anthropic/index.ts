@@ -1,4 +1,5 @@
-import { type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { z } from 'zod';
+import { type ProviderDefinition, stringOption, stringSettings } from '../provider-definition.js';
 import { createAnthropic } from './anthropic-provider.js';
 
 export { AnthropicChatModel } from './anthropic-chat-model.js';
@@ -12,6 +13,10 @@ function positiveInteger(value: unknown): number | undefined {
 /** Anthropic's Messages API; bare `claude-…` model names route here. */
 export const anthropicDefinition: ProviderDefinition = {
   id: 'anthropic',
+  settingsSchema: stringSettings('anthropicVersion', 'anthropic_version').extend({
+    maxTokens: z.union([z.number(), z.string()]).optional(),
+    max_tokens: z.union([z.number(), z.string()]).optional(),
+  }),
   types: ['claude'],
   bareModels: [/^claude-/],
   credentialVariables: ['ANTHROPIC_API_KEY'],

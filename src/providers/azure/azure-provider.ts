@@ -1,4 +1,5 @@
 import { loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
+import { modelPathSegment } from '../../provider-utils/model-path.js';
 import { AuthenticationError, BadRequestError } from '../../spec/errors.js';
 import type { Provider, ProviderSettings } from '../../spec/provider.js';
 import { needsOpenAIBodyChanges, prepareOpenAIBody } from '../openai/prepare-openai-body.js';
@@ -72,8 +73,8 @@ export function createAzure(settings: AzureProviderSettings = {}): Provider {
       apiKeyEnvironmentVariables: ['AZURE_OPENAI_API_KEY', 'AZURE_API_KEY'],
       authHeaders: (apiKey) => ({ 'api-key': apiKey }),
       queryParams: { 'api-version': version },
-      chatPath: (deployment) => `/deployments/${encodeURIComponent(deployment)}/chat/completions`,
-      embeddingsPath: (deployment) => `/deployments/${encodeURIComponent(deployment)}/embeddings`,
+      chatPath: (deployment) => `/deployments/${modelPathSegment(deployment, 'azure')}/chat/completions`,
+      embeddingsPath: (deployment) => `/deployments/${modelPathSegment(deployment, 'azure')}/embeddings`,
       maxEmbeddingsPerCall: 2048,
       describeError: describeAzureError,
     };

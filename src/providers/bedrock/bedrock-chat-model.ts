@@ -71,7 +71,7 @@ export class BedrockChatModel implements LanguageModel {
   private async prepare(request: ChatRequest, action: 'converse' | 'converse-stream', accept: string) {
     const prepared = await prepareBedrockRequest(request, this.modelId, { imageFetch: this.config.imageFetch });
     const body = JSON.stringify(prepared.body);
-    const call = await this.config.prepareCall(modelPath(this.modelId, action), body, accept);
+    const call = await this.config.prepareCall(modelPath(this.modelId, action, this.config.provider), body, accept);
     return { ...prepared, body, call };
   }
 

@@ -1,4 +1,5 @@
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { EmbeddingsNotSupportedError, ProviderAPIError } from '../../spec/errors.js';
@@ -48,7 +49,11 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
 
   private async invoke(body: Record<string, unknown>, options: CallOptions): Promise<JsonResponse> {
     const text = JSON.stringify(body);
-    const call = await this.config.prepareCall(modelPath(this.modelId, 'invoke'), text, 'application/json');
+    const call = await this.config.prepareCall(
+      modelPath(this.modelId, 'invoke', this.config.provider),
+      text,
+      'application/json',
+    );
     try {
       return await callJson({
         provider: this.provider,
@@ -119,7 +124,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     const tokens = counts.every((count): count is number => typeof count === 'number')
       ? counts.reduce((sum, count) => sum + count, 0)
       : undefined;
-    const usage = tokens === undefined ? {} : { promptTokens: tokens, totalTokens: tokens };
+    const usage = tokens === undefined ? {} : checkUsage({ promptTokens: tokens, totalTokens: tokens });
     const embeddings = parsed.map((item) => item.embedding);
     const last = responses.at(-1);
     return {
@@ -157,7 +162,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     const counted = Number(response.headers['x-amzn-bedrock-input-token-count']);
     const usage =
       Number.isFinite(counted) && response.headers['x-amzn-bedrock-input-token-count'] !== undefined
-        ? { promptTokens: counted, totalTokens: counted }
+        ? checkUsage({ promptTokens: counted, totalTokens: counted })
         : {};
     return {
       embeddings: vectors,

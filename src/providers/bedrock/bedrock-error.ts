@@ -86,6 +86,9 @@ export function bedrockError(failure: BedrockFailure): LlamaGateError {
       return new TimeoutError({ ...options, isRetryable: true });
     case 'ValidationException':
       if (CONTEXT_WINDOW.test(providerMessage)) return new ContextWindowExceededError({ ...options, status: 400 });
+      if (/model identifier is invalid|model [^.]* (?:does not exist|not found)/i.test(providerMessage)) {
+        return new ModelNotFoundError({ ...options, isRetryable: false });
+      }
       return new BadRequestError({ ...options, status: 400, isRetryable: false });
     case 'ModelStreamErrorException':
     case 'ModelErrorException':

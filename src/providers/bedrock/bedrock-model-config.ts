@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { encodedModelId } from '../../provider-utils/model-path.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 
 /** An authenticated call (SigV4-signed or bearer), ready for the HTTP client. */
@@ -17,6 +18,6 @@ export interface BedrockModelConfig {
 }
 
 /** `/model/{id}/…` with the id encoded whole: ARNs and inference-profile ids contain `:` and `/`. */
-export function modelPath(modelId: string, action: string): string {
-  return `/model/${encodeURIComponent(modelId)}/${action}`;
+export function modelPath(modelId: string, action: string, provider = 'bedrock'): string {
+  return `/model/${encodedModelId(modelId, provider)}/${action}`;
 }

@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 import type { BedrockUsage } from './bedrock-api.js';
 
@@ -24,5 +25,5 @@ export function convertBedrockUsage(usage: BedrockUsage): Usage {
   if (output !== undefined) result.completionTokens = output;
   if (total !== undefined) result.totalTokens = total;
   if (cacheRead !== undefined) result.cachedTokens = cacheRead;
-  return result;
+  return checkUsage(result);
 }

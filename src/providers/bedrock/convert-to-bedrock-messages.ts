@@ -1,5 +1,6 @@
 import { resolveImage } from '../../provider-utils/image-fetch.js';
-import type { ChatMessage, TextContentPart, ToolCall, UserContentPart } from '../../spec/chat.js';
+import { type PortableUserMessage, toPortableMessages } from '../../provider-utils/portable-messages.js';
+import type { ChatMessage, TextContentPart, ToolCall, Warning } from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 
@@ -19,6 +20,8 @@ export interface BedrockMessage {
 export interface BedrockPrompt {
   system: Array<{ text: string }>;
   messages: BedrockMessage[];
+  /** What the portable narrowing dropped (documents, cache hints, tool-result images…). */
+  warnings: Warning[];
 }
 
 export interface ConvertMessagesOptions {
@@ -44,7 +47,7 @@ function textOf(content: string | TextContentPart[] | null | undefined): string 
 }
 
 async function userBlocks(
-  content: string | UserContentPart[],
+  content: PortableUserMessage['content'],
   options: ConvertMessagesOptions,
 ): Promise<BedrockContentBlock[]> {
   if (typeof content === 'string') return [{ text: content }];
@@ -108,9 +111,10 @@ function assistantBlocks(
  * same role are merged, because Bedrock wants user and assistant turns to alternate.
  */
 export async function convertToBedrockMessages(
-  messages: readonly ChatMessage[],
+  input: readonly ChatMessage[],
   options: ConvertMessagesOptions = {},
 ): Promise<BedrockPrompt> {
+  const { messages, warnings } = toPortableMessages(input, 'bedrock');
   const system: Array<{ text: string }> = [];
   const converted: BedrockMessage[] = [];
   const push = (role: BedrockMessage['role'], content: BedrockContentBlock[]) => {
@@ -145,7 +149,7 @@ export async function convertToBedrockMessages(
       }
     }
   }
-  return { system, messages: converted };
+  return { system, messages: converted, warnings };
 }
 
 /** Whether the history carries tool calls or results (Bedrock then insists on a toolConfig). */

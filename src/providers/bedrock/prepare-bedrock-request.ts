@@ -114,6 +114,7 @@ export async function prepareBedrockRequest(
     imageFetch: options.imageFetch,
     toolBlocksAsText: tools.toolBlocksAsText,
   });
+  warnings.push(...prompt.warnings);
 
   const body: Record<string, unknown> = { messages: prompt.messages };
   if (prompt.system.length > 0) body.system = prompt.system;

@@ -134,7 +134,11 @@ export class CohereChatModel implements LanguageModel {
       model: this.modelId,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: guardStream(cohereStreamParts(parseSse(upstream.body), context), upstream, context),
+      parts: guardStream(
+        cohereStreamParts(parseSse(upstream.body, { provider: this.provider }), context),
+        upstream,
+        context,
+      ),
     };
   }
 }

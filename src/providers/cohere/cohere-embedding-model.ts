@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { callJson } from '../../provider-utils/http-client.js';
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, ResponseInfo, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -86,7 +87,7 @@ export class CohereEmbeddingModel implements EmbeddingModel {
       provider: this.provider,
       model: this.modelId,
       embeddings,
-      usage: tokens === undefined ? {} : { promptTokens: tokens, totalTokens: tokens },
+      usage: tokens === undefined ? {} : checkUsage({ promptTokens: tokens, totalTokens: tokens }),
       warnings,
       // One response body as received, or all of them when the input took several calls.
       raw: raws.length === 1 ? raws[0] : raws,

@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 import type { CohereUsage } from './cohere-api.js';
 
@@ -17,5 +18,5 @@ export function convertCohereUsage(usage: CohereUsage): Usage {
   if (completion !== undefined) result.completionTokens = completion;
   if (prompt !== undefined && completion !== undefined) result.totalTokens = prompt + completion;
   if (cached !== undefined) result.cachedTokens = cached;
-  return result;
+  return checkUsage(result);
 }

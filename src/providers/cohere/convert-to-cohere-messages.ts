@@ -1,4 +1,5 @@
-import type { ChatMessage, TextContentPart, ToolCall, UserContentPart, Warning } from '../../spec/chat.js';
+import { type PortableUserMessage, toPortableMessages } from '../../provider-utils/portable-messages.js';
+import type { ChatMessage, TextContentPart, ToolCall, Warning } from '../../spec/chat.js';
 
 export interface CohereTextBlock {
   type: 'text';
@@ -20,7 +21,7 @@ function textBlocks(content: string | TextContentPart[]): string | CohereTextBlo
   return typeof content === 'string' ? content : content.map((part) => ({ type: 'text', text: part.text }));
 }
 
-function userContent(content: string | UserContentPart[]): string | (CohereTextBlock | CohereImageBlock)[] {
+function userContent(content: PortableUserMessage['content']): string | (CohereTextBlock | CohereImageBlock)[] {
   if (typeof content === 'string') return content;
   return content.map((part): CohereTextBlock | CohereImageBlock => {
     if (part.type === 'text') return { type: 'text', text: part.text };
@@ -49,12 +50,12 @@ export function normaliseToolArguments(value: string | Record<string, unknown> |
  * turn's `reasoning_content` is replayed as `tool_plan` when it called tools (the adapter reports Cohere's
  * tool plan as reasoning, so this round-trips it) and is otherwise not sent back.
  */
-export function convertToCohereMessages(messages: readonly ChatMessage[]): {
+export function convertToCohereMessages(input: readonly ChatMessage[]): {
   messages: CohereMessage[];
   warnings: Warning[];
 } {
   const result: CohereMessage[] = [];
-  const warnings: Warning[] = [];
+  const { messages, warnings } = toPortableMessages(input, 'cohere');
   let namesDropped = false;
   for (const message of messages) {
     if ('name' in message && message.name !== undefined) namesDropped = true;

@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 import type { GeminiUsage } from './gemini-api.js';
 
@@ -23,7 +24,7 @@ export function convertGeminiUsage(usage: GeminiUsage): Usage {
     result.totalTokens = prompt + result.completionTokens;
   if (cached !== undefined) result.cachedTokens = cached;
   if (thoughts !== undefined) result.reasoningTokens = thoughts;
-  return result;
+  return checkUsage(result);
 }
 
 /** True when a usageMetadata block carries token counts (stream events may carry only `trafficType`). */

@@ -1,5 +1,10 @@
 import { resolveImage } from '../../provider-utils/image-fetch.js';
-import type { AssistantInputMessage, ChatMessage, ToolMessage, UserMessage, Warning } from '../../spec/chat.js';
+import {
+  type PortableToolMessage,
+  type PortableUserMessage,
+  toPortableMessages,
+} from '../../provider-utils/portable-messages.js';
+import type { AssistantInputMessage, ChatMessage, Warning } from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 import { requiresThoughtSignatures, SKIP_THOUGHT_SIGNATURE } from './thought-signature-cache.js';
@@ -58,7 +63,10 @@ async function imagePart(url: string, imageFetch: ImageFetchSettings | undefined
   return { inlineData: { mimeType: image.mediaType, data: image.data } };
 }
 
-async function userParts(message: UserMessage, imageFetch: ImageFetchSettings | undefined): Promise<GeminiPart[]> {
+async function userParts(
+  message: PortableUserMessage,
+  imageFetch: ImageFetchSettings | undefined,
+): Promise<GeminiPart[]> {
   if (typeof message.content === 'string') return message.content === '' ? [] : [{ text: message.content }];
   const parts: GeminiPart[] = [];
   for (const part of message.content) {
@@ -113,7 +121,7 @@ function modelParts(
   return parts;
 }
 
-function functionResponsePart(message: ToolMessage, names: Map<string, string>): GeminiPart {
+function functionResponsePart(message: PortableToolMessage, names: Map<string, string>): GeminiPart {
   const name = names.get(message.tool_call_id);
   if (name === undefined) {
     throw new BadRequestError({
@@ -139,9 +147,11 @@ function functionResponsePart(message: ToolMessage, names: Map<string, string>):
  * parallel calls. Gemma models take no system instruction, so it is prepended to the first user turn.
  */
 export async function convertToGeminiMessages(
-  messages: readonly ChatMessage[],
+  input: readonly ChatMessage[],
   options: ConvertToGeminiMessagesOptions,
 ): Promise<GeminiMessages> {
+  const portable = toPortableMessages(input, 'google');
+  const messages = portable.messages;
   const names = new Map<string, string>();
   for (const message of messages) {
     if (message.role === 'assistant')
@@ -181,7 +191,7 @@ export async function convertToGeminiMessages(
     previousWasTool = isTool;
   }
 
-  const warnings: Warning[] = [];
+  const warnings: Warning[] = [...portable.warnings];
   if (unsignedCalls.length > 0) {
     warnings.push({
       type: 'other',

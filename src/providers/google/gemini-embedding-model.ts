@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { BadRequestError, ProviderAPIError } from '../../spec/errors.js';
@@ -93,7 +94,7 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
       const counts = parsed.data.predictions.map((prediction) => prediction.embeddings.statistics?.token_count);
       if (counts.every((count): count is number => typeof count === 'number')) {
         const total = counts.reduce((sum, count) => sum + count, 0);
-        result.usage = { promptTokens: total, totalTokens: total };
+        result.usage = checkUsage({ promptTokens: total, totalTokens: total });
       }
     } else {
       const parsed = geminiBatchEmbedResponseSchema.safeParse(response.value);

@@ -1,5 +1,6 @@
 import { loadApiKey, loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { modelPathSegment, modelResourcePath } from '../../provider-utils/model-path.js';
 import type { CallOptions, LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
 import type { ModelInfo, Provider, ProviderSettings } from '../../spec/provider.js';
@@ -23,8 +24,8 @@ export interface GeminiProviderSettings extends ProviderSettings {
 }
 
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; full resource names (`tunedModels/…`) are kept. */
-export function geminiModelPath(modelId: string): string {
-  return modelId.includes('/') ? modelId : `models/${modelId}`;
+export function geminiModelPath(modelId: string, provider = 'gemini'): string {
+  return modelId.includes('/') ? modelResourcePath(modelId, provider) : `models/${modelPathSegment(modelId, provider)}`;
 }
 
 function methodSuffix(action: GeminiAction): string {
@@ -61,7 +62,7 @@ export function createGemini(settings: GeminiProviderSettings = {}): Provider {
         provider: name,
         endpoint: async (model, action) => ({
           headers: headers(),
-          url: `${baseURL()}/${geminiModelPath(model)}${methodSuffix(action)}`,
+          url: `${baseURL()}/${geminiModelPath(model, name)}${methodSuffix(action)}`,
         }),
         dispatcher: settings.dispatcher,
         imageFetch: settings.imageFetch,
@@ -74,9 +75,9 @@ export function createGemini(settings: GeminiProviderSettings = {}): Provider {
         provider: name,
         endpoint: async (model) => ({
           headers: headers(),
-          url: `${baseURL()}/${geminiModelPath(model)}:batchEmbedContents`,
+          url: `${baseURL()}/${geminiModelPath(model, name)}:batchEmbedContents`,
         }),
-        modelResource: geminiModelPath,
+        modelResource: (model) => geminiModelPath(model, name),
         dispatcher: settings.dispatcher,
         vertex: false,
       });

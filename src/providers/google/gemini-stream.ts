@@ -1,6 +1,7 @@
 import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
 import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
+import { hasErrorField } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { promptBlockedError } from './convert-gemini-response.js';
@@ -101,10 +102,10 @@ export async function* geminiStreamParts(
   let usage: Usage | undefined;
   let sentMetadata = false;
   let finished = false;
-  for await (const event of parseSse(upstream.body)) {
+  for await (const event of parseSse(upstream.body, { provider: provider })) {
     if (event.data.length === 0) continue;
     const json = parseEventJson(event.data, { provider, model, url });
-    if (geminiErrorSchema.safeParse(json).success) {
+    if (hasErrorField(json) && geminiErrorSchema.safeParse(json).success) {
       yield { type: 'error', error: errorFromStreamEvent(json, { provider, model, url }) };
       return;
     }

@@ -1,4 +1,10 @@
-import { type ProviderCreateOptions, type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { z } from 'zod';
+import {
+  type ProviderCreateOptions,
+  type ProviderDefinition,
+  stringOption,
+  stringSettings,
+} from '../provider-definition.js';
 import { createGemini, GEMINI_API_KEY_VARIABLES } from './gemini-provider.js';
 import type { GoogleCredentials } from './google-auth.js';
 import { createVertex, VERTEX_CREDENTIAL_VARIABLES } from './vertex-provider.js';
@@ -12,6 +18,19 @@ export {
 export { clearGoogleTokenCache, type GoogleCredentials } from './google-auth.js';
 export { ThoughtSignatureCache } from './thought-signature-cache.js';
 export { createVertex, type VertexProviderSettings } from './vertex-provider.js';
+
+/** Gemini and Vertex share a `google` backend type, so both accept the Vertex keys. */
+const googleSettingsSchema = stringSettings(
+  'projectId',
+  'project',
+  'project_id',
+  'location',
+  'region',
+  'accessToken',
+).extend({
+  credentials: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  serviceAccount: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+});
 
 function credentialsOption(
   options: Readonly<Record<string, unknown>> | undefined,
@@ -40,6 +59,7 @@ function createVertexFromOptions(options: ProviderCreateOptions, name: string) {
  */
 export const geminiDefinition: ProviderDefinition = {
   id: 'gemini',
+  settingsSchema: googleSettingsSchema,
   types: ['google', 'gemini', 'google-ai-studio'],
   bareModels: [/^gemini-/],
   credentialVariables: GEMINI_API_KEY_VARIABLES,
@@ -54,6 +74,7 @@ export const geminiDefinition: ProviderDefinition = {
 /** Vertex AI (Gemini on Google Cloud): project, location, and an access token or service-account credentials. */
 export const vertexDefinition: ProviderDefinition = {
   id: 'vertex',
+  settingsSchema: googleSettingsSchema,
   types: ['vertex', 'vertex-ai', 'vertex_ai', 'google-vertex'],
   credentialVariables: VERTEX_CREDENTIAL_VARIABLES,
   create: (options) => createVertexFromOptions(options, 'vertex'),

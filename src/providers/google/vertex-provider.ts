@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
+import { modelPathSegment } from '../../provider-utils/model-path.js';
 import type { LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
 import { AuthenticationError } from '../../spec/errors.js';
@@ -147,8 +148,9 @@ export function createVertex(settings: VertexProviderSettings = {}): Provider {
   };
 
   const endpoint = async (modelId: string, method: string) => {
+    const segment = modelPathSegment(modelId, name);
     const source = await authSource();
-    const url = `${apiRoot(source)}/models/${modelId}${method}`;
+    const url = `${apiRoot(source)}/models/${segment}${method}`;
     return { url, headers: { ...(await authHeaders(source)), ...settings.headers } };
   };
   const methodSuffix = (action: GeminiAction) =>

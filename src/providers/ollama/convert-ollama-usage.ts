@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 
 /** Ollama counts prompt tokens in `prompt_eval_count` and output tokens in `eval_count`; absent stays undefined. */
@@ -8,5 +9,5 @@ export function convertOllamaUsage(response: { prompt_eval_count?: number | null
   if (prompt !== undefined) usage.promptTokens = prompt;
   if (completion !== undefined) usage.completionTokens = completion;
   if (prompt !== undefined && completion !== undefined) usage.totalTokens = prompt + completion;
-  return usage;
+  return checkUsage(usage);
 }

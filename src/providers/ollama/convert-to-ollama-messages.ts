@@ -1,4 +1,5 @@
 import { resolveImage } from '../../provider-utils/image-fetch.js';
+import { toPortableMessages } from '../../provider-utils/portable-messages.js';
 import type { ChatMessage, TextContentPart, Warning } from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
@@ -52,10 +53,10 @@ export interface ConvertMessagesOptions {
  * resolver; tool results get `tool_name` from the assistant call they answer (Ollama has no call ids).
  */
 export async function convertToOllamaMessages(
-  messages: readonly ChatMessage[],
+  input: readonly ChatMessage[],
   options: ConvertMessagesOptions = {},
 ): Promise<{ messages: OllamaMessage[]; warnings: Warning[] }> {
-  const warnings: Warning[] = [];
+  const { messages, warnings } = toPortableMessages(input, 'ollama');
   const toolNames = new Map<string, string>();
   let warnedName = false;
   let warnedDetail = false;

@@ -3,7 +3,7 @@ import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseNdjson } from '../../provider-utils/ndjson-parser.js';
-import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
+import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
   ChatChoice,
@@ -89,12 +89,13 @@ export class OllamaChatModel implements LanguageModel {
       throw refineOllamaError(error);
     });
     const parsed = ollamaChatResponseSchema.safeParse(response.value);
-    const failure = ollamaErrorSchema.safeParse(response.value);
-    if (failure.success || !parsed.success) {
+    const failure = hasErrorField(response.value) ? ollamaErrorSchema.safeParse(response.value) : undefined;
+    if (failure?.success === true || !parsed.success) {
       throw new ProviderAPIError({
-        message: failure.success
-          ? `${this.provider} error: ${failure.data.error}`
-          : `${this.provider} returned an unexpected chat response: ${parsed.error?.issues[0]?.message ?? 'invalid shape'}`,
+        message:
+          failure?.success === true
+            ? `${this.provider} error: ${failure.data.error}`
+            : `${this.provider} returned an unexpected chat response: ${parsed.error?.issues[0]?.message ?? 'invalid shape'}`,
         provider: this.provider,
         model: this.modelId,
         upstream: { url: this.url, status: response.status, headers: response.headers, body: response.value },
@@ -152,8 +153,8 @@ export class OllamaChatModel implements LanguageModel {
       let toolCallCount = 0;
       let finished = false;
       for await (const line of parseNdjson(upstream.body, provider)) {
-        const streamError = ollamaErrorSchema.safeParse(line);
-        if (streamError.success) {
+        const streamError = hasErrorField(line) ? ollamaErrorSchema.safeParse(line) : undefined;
+        if (streamError?.success === true) {
           yield {
             type: 'error',
             error: errorFromUpstream({

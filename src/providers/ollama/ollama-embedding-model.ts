@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { callJson } from '../../provider-utils/http-client.js';
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -86,6 +87,7 @@ export class OllamaEmbeddingModel implements EmbeddingModel {
       result.usage.promptTokens = promptTokens;
       result.usage.totalTokens = promptTokens;
     }
+    result.usage = checkUsage(result.usage);
     return result;
   }
 }

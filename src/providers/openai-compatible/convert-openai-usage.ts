@@ -1,3 +1,4 @@
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { Usage } from '../../spec/chat.js';
 import type { OpenAIUsage } from './openai-api.js';
 
@@ -17,5 +18,5 @@ export function convertOpenAIUsage(usage: OpenAIUsage): Usage {
   if (total !== undefined) result.totalTokens = total;
   if (cached !== undefined) result.cachedTokens = cached;
   if (reasoning !== undefined) result.reasoningTokens = reasoning;
-  return result;
+  return checkUsage(result);
 }

@@ -1,3 +1,4 @@
+import { toPortableMessages, toPortableTools } from '../../provider-utils/portable-messages.js';
 import type { CallPassthrough, ChatRequest, Warning } from '../../spec/chat.js';
 
 /** The wire format an OpenAI-compatible adapter forwards as it is. */
@@ -17,8 +18,10 @@ export function convertToOpenAIRequest(
     /** The caller will change the body: never hand back the client's object. */
     mutable?: boolean;
     passthrough?: CallPassthrough | undefined;
+    /** The provider's name, for warnings. */
+    provider?: string;
   },
-): { body: Record<string, unknown>; modified: boolean } {
+): { body: Record<string, unknown>; modified: boolean; warnings: Warning[] } {
   const passthrough = options.passthrough;
   if (passthrough !== undefined && passthrough.format === OPENAI_CHAT_FORMAT) {
     const original = passthrough.body;
@@ -47,10 +50,15 @@ export function convertToOpenAIRequest(
       modified = true;
     }
     // Nothing to change and nobody will: the client's own object, no copy (the common pass-through).
-    if (!modified && options.mutable !== true) return { body: original as Record<string, unknown>, modified };
-    return { body: { ...original, ...changes }, modified };
+    if (!modified && options.mutable !== true) {
+      return { body: original as Record<string, unknown>, modified, warnings: [] };
+    }
+    return { body: { ...original, ...changes }, modified, warnings: [] };
   }
-  const body: Record<string, unknown> = { model: modelId, messages: request.messages };
+  const provider = options.provider ?? 'this provider';
+  const portable = toPortableMessages(request.messages, provider);
+  const warnings = portable.warnings;
+  const body: Record<string, unknown> = { model: modelId, messages: portable.messages };
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -59,7 +67,13 @@ export function convertToOpenAIRequest(
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
   if (request.n !== undefined) body.n = request.n;
-  if (request.tools !== undefined) body.tools = request.tools;
+  if (request.tools !== undefined) {
+    const portableTools = toPortableTools(request.tools, provider);
+    body.tools = portableTools.tools;
+    for (const warning of portableTools.warnings) {
+      if (!warnings.some((known) => known.setting === warning.setting)) warnings.push(warning);
+    }
+  }
   if (request.toolChoice !== undefined) body.tool_choice = request.toolChoice;
   if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
   if (request.responseFormat !== undefined) body.response_format = request.responseFormat;
@@ -71,7 +85,7 @@ export function convertToOpenAIRequest(
     body.stream = true;
     if (options.streamUsage) body.stream_options = { include_usage: true };
   }
-  return { body, modified: true };
+  return { body, modified: true, warnings };
 }
 
 /** Removes a field the vendor rejects, with a warning the server reports in `x-llamagate-warnings`. */

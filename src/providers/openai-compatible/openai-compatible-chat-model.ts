@@ -3,7 +3,7 @@ import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, type JsonResponse, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
-import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
+import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
   ChatChoice,
@@ -82,17 +82,23 @@ export class OpenAICompatibleChatModel implements LanguageModel {
   private prepare(request: ChatRequest, stream: boolean, options: CallOptions): PreparedBody | Promise<PreparedBody> {
     const prepareBody = this.config.prepareBody;
     const passthrough = options.passthrough?.format === OPENAI_CHAT_FORMAT ? options.passthrough : undefined;
-    const { body, modified } = convertToOpenAIRequest(request, this.modelId, stream, {
+    const converted = convertToOpenAIRequest(request, this.modelId, stream, {
       streamUsage: this.config.streamUsage,
       mutable: prepareBody !== undefined,
       passthrough,
+      provider: this.provider,
     });
+    const { body, modified } = converted;
     if (prepareBody === undefined) {
       const raw = passthrough?.bytes;
-      return { body: !modified && raw !== undefined ? raw : body, warnings: [] };
+      return { body: !modified && raw !== undefined ? raw : body, warnings: converted.warnings };
     }
     const warnings = prepareBody(body, request, stream);
-    return warnings instanceof Promise ? warnings.then((list) => ({ body, warnings: list })) : { body, warnings };
+    const withNarrowing = (list: Warning[]) =>
+      converted.warnings.length === 0 ? list : [...converted.warnings, ...list];
+    return warnings instanceof Promise
+      ? warnings.then((list) => ({ body, warnings: withNarrowing(list) }))
+      : { body, warnings: withNarrowing(warnings) };
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
@@ -184,12 +190,18 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     async function* translate(): AsyncGenerator<ChatStreamPart> {
       const toolCallIds = new Map<string, string>();
       let sentMetadata = false;
-      for await (const event of parseSse(upstream.body)) {
-        if (event.data === '[DONE]') break;
+      let ended = false;
+      let events = 0;
+      for await (const event of parseSse(upstream.body, { provider })) {
+        events++;
+        if (event.data === '[DONE]') {
+          ended = true;
+          break;
+        }
         if (event.data.length === 0) continue;
         const json = parseEventJson(event.data, { provider, model, url });
-        const streamError = openaiStreamErrorSchema.safeParse(json);
-        if (streamError.success) {
+        const streamError = hasErrorField(json) ? openaiStreamErrorSchema.safeParse(json) : undefined;
+        if (streamError?.success === true) {
           const code = streamError.data.error.code;
           const status = typeof code === 'number' && code >= 400 ? code : 500;
           yield {
@@ -250,6 +262,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
             }
           }
           if (choice.finish_reason) {
+            ended = true;
             yield {
               type: 'finish',
               choiceIndex,
@@ -260,6 +273,8 @@ export class OpenAICompatibleChatModel implements LanguageModel {
         }
         if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
       }
+      // A stream cut before any finish_reason or [DONE] is a failure, never a completion that "stopped".
+      if (!ended) throw unfinishedStream(provider, model, url, upstream.headers, events);
     }
     return {
       provider,
@@ -269,4 +284,21 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       parts: guardStream(translate(), upstream, { provider, model }),
     };
   }
+}
+
+function unfinishedStream(
+  provider: string,
+  model: string,
+  url: string,
+  headers: Record<string, string>,
+  events: number,
+): ProviderAPIError {
+  const contentType = headers['content-type'] ?? '';
+  const message =
+    events > 0
+      ? `${provider} ended the stream without a finish_reason or [DONE]`
+      : contentType.includes('text/event-stream')
+        ? `${provider} sent an empty event stream`
+        : `${provider} answered a stream request with ${contentType === '' ? 'no content type' : contentType}, not an event stream`;
+  return new ProviderAPIError({ message, provider, model, isRetryable: true, upstream: { url, headers } });
 }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { callJson } from '../../provider-utils/http-client.js';
+import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -86,6 +87,7 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
     if (usage?.prompt_tokens !== undefined && usage.prompt_tokens !== null)
       result.usage.promptTokens = usage.prompt_tokens;
     if (usage?.total_tokens !== undefined && usage.total_tokens !== null) result.usage.totalTokens = usage.total_tokens;
+    result.usage = checkUsage(result.usage);
     return result;
   }
 }

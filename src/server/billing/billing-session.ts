@@ -19,7 +19,7 @@ import type { Admission, Answer, ExchangeObserver } from '../exchange/exchange-e
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';
 import type { KeyCache } from './key-cache.js';
-import { priceTableFor } from './price-lookup.js';
+import { billedPrice, priceTableFor, refusesUnpriced } from './price-lookup.js';
 import {
   chatPromptShape,
   countPromptTokens,
@@ -79,6 +79,8 @@ export class BillingSession implements ExchangeObserver {
   /** The usage the upstream reported, as the exchange's `usage` event told it. */
   #usage: Usage | undefined;
   #model: string | undefined;
+  /** The name the price table knows the model by (the client's name, else `<backend type>/<model>`). */
+  #priceKey: string | undefined;
   #shape: PromptShape | undefined;
   #chat = false;
   #reservation: Reservation | undefined;
@@ -220,11 +222,13 @@ export class BillingSession implements ExchangeObserver {
       });
     }
     const bound = promptTokenBound(shape);
-    const maximum = priceTableFor(this.#context.config).maxCost(model, { promptTokens: bound, maxOutputTokens });
-    if (!maximum.priced && this.#context.config.billing.unpricedModels === 'reject') {
+    const priced = billedPrice(this.#context, model, { promptTokens: bound, maxOutputTokens });
+    const maximum = priced.maximum;
+    this.#priceKey = priced.key;
+    if (!maximum.priced && refusesUnpriced(this.#context.config.billing.unpricedModels, priced.backendType)) {
       throw new PermissionDeniedError({
         code: 'model_not_allowed',
-        message: `The model ${model} has no price on this gateway, so virtual keys cannot use it`,
+        message: `The model ${model} has no price on this gateway, so virtual keys cannot use it (billing.unpricedModels)`,
         param: 'model',
       });
     }
@@ -282,7 +286,9 @@ export class BillingSession implements ExchangeObserver {
   async #settle(): Promise<{ cost: Micros; balance?: Micros | undefined }> {
     const usage = await this.#meter();
     const model = this.#model ?? '';
-    const cost = priceTableFor(this.#context.config).cost(model, usage, { cacheHit: this.#state.cache === 'HIT' }).cost;
+    const cost = priceTableFor(this.#context.config).cost(this.#priceKey ?? model, usage, {
+      cacheHit: this.#state.cache === 'HIT',
+    }).cost;
     this.#metered = { usage, cost };
     if (this.#reservation === undefined) return { cost };
     const settled = await this.#services.keys.settle(this.#reservation.id, cost, { reason: model });

@@ -14,7 +14,12 @@ interface ListedModel {
   backend?: string;
   /** `<backend>/<model>` of each deployment (model aliases). */
   deployments?: string[];
+  /** What the model can do, where the provider says (the LlamaGate-hosted catalogue does). */
+  capabilities?: Readonly<Record<string, boolean>>;
 }
+
+/** Backend models are priced as `<backend type>/<model>`, so prices follow the provider, not a shared name. */
+const priceKeys = new WeakMap<ListedModel, string>();
 
 /** The `models:` aliases, first, as the names clients should prefer. */
 function listAliases(context: GatewayContext): ListedModel[] {
@@ -47,13 +52,21 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
         return [];
       try {
         const models: ModelInfo[] = await backend.provider.listModels({ signal, timeoutMs: 5_000 });
-        return models.map<ListedModel>((model) => ({
-          id: backend.name === context.resolver.defaultBackendName ? model.id : `${backend.name}/${model.id}`,
-          object: 'model',
-          created: model.created ?? 0,
-          owned_by: model.ownedBy ?? backend.type,
-          backend: backend.name,
-        }));
+        return models.map<ListedModel>((model) => {
+          const listed: ListedModel = {
+            id: backend.name === context.resolver.defaultBackendName ? model.id : `${backend.name}/${model.id}`,
+            object: 'model',
+            created: model.created ?? 0,
+            owned_by: model.ownedBy ?? backend.type,
+            backend: backend.name,
+          };
+          const capabilities = model.details?.capabilities;
+          if (typeof capabilities === 'object' && capabilities !== null) {
+            listed.capabilities = capabilities as Record<string, boolean>;
+          }
+          priceKeys.set(listed, `${backend.type}/${model.id}`);
+          return listed;
+        });
       } catch (error) {
         context.logger.warn(
           { backend: backend.name, message: (error as Error).message },
@@ -63,16 +76,49 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
       }
     }),
   );
-  return withPricing(context.config, [...listAliases(context), ...lists.flat()]);
+  return withPricing(context.config, [...listAliases(context), ...lists.flat()], (model) => priceKeys.get(model));
+}
+
+/** Anthropic's model object (`GET /v1/models` for a client that sends `anthropic-version`). */
+function anthropicModel(model: ListedModel): Record<string, unknown> {
+  return {
+    type: 'model',
+    id: model.id,
+    display_name: model.id,
+    created_at: new Date(model.created * 1000).toISOString(),
+  };
+}
+
+/** Anthropic clients (Claude Code, the Anthropic SDK) send `anthropic-version` and read Anthropic's shapes. */
+function wantsAnthropicShape(request: IncomingMessage): boolean {
+  return typeof request.headers['anthropic-version'] === 'string';
 }
 
 export async function handleListModels(
   context: GatewayContext,
-  _request: IncomingMessage,
+  request: IncomingMessage,
   response: ServerResponse,
   state: RequestState,
 ): Promise<void> {
-  sendJson(response, 200, { object: 'list', data: await listAllModels(context, state.signal) });
+  const models = await listAllModels(context, state.signal);
+  if (!wantsAnthropicShape(request)) {
+    sendJson(response, 200, { object: 'list', data: models });
+    return;
+  }
+  sendJson(response, 200, {
+    data: models.map(anthropicModel),
+    has_more: false,
+    first_id: models[0]?.id ?? null,
+    last_id: models.at(-1)?.id ?? null,
+  });
+}
+
+/** Ollama's rule: a name without a tag means its `:latest` (`llama3.2` is `llama3.2:latest`). */
+function findUntagged(models: readonly ListedModel[], id: string): ListedModel | undefined {
+  const name = id.slice(id.lastIndexOf('/') + 1);
+  if (name === '' || name.includes(':')) return undefined;
+  const tagged = `${id}:latest`;
+  return models.find((model) => model.id === tagged);
 }
 
 export async function handleGetModel(
@@ -84,8 +130,8 @@ export async function handleGetModel(
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const id = decodeURIComponent(path.slice('/v1/models/'.length));
   const models = await listAllModels(context, state.signal);
-  const found = models.find((model) => model.id === id);
+  const found = models.find((model) => model.id === id) ?? findUntagged(models, id);
   if (found === undefined)
     throw new ModelNotFoundError({ message: `The model \`${id}\` does not exist`, param: 'model' });
-  sendJson(response, 200, found);
+  sendJson(response, 200, wantsAnthropicShape(request) ? anthropicModel(found) : found);
 }

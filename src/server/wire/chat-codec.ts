@@ -29,6 +29,8 @@ export interface WirePassthrough {
   body: Readonly<Record<string, unknown>>;
   /** The exact request bytes. */
   bytes: Uint8Array;
+  /** Client headers of this format that an adapter of the same format forwards unchanged. */
+  headers?: Record<string, string>;
 }
 
 /** What `decode` returns: the neutral request plus the facts the exchange and the encoder need. */

@@ -228,7 +228,7 @@ describe('anthropic without credentials', () => {
         bare.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }], stream: true }),
       );
       expect(error.status).toBe(401);
-      expect(errorBody(error)).toMatchObject({ type: 'authentication_error', code: 'missing_credentials' });
+      expect(errorBody(error)).toMatchObject({ type: 'invalid_request_error', code: 'missing_credentials' });
       expect(error.message).toContain('ANTHROPIC_API_KEY');
       expect(upstream.requests).toHaveLength(0);
     } finally {

@@ -208,7 +208,7 @@ describe('bedrock without credentials', () => {
         bare.client().chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }),
       );
       expect(error.status).toBe(401);
-      expect(errorBody(error)).toMatchObject({ type: 'authentication_error', code: 'missing_credentials' });
+      expect(errorBody(error)).toMatchObject({ type: 'invalid_request_error', code: 'missing_credentials' });
       expect(error.message).toContain('AWS_ACCESS_KEY_ID');
       expect(error.message).toContain('AWS_BEARER_TOKEN_BEDROCK');
       expect(upstream.requests).toHaveLength(0);

@@ -263,7 +263,7 @@ describe('gemini without credentials', () => {
         }),
       );
       expect(error.status).toBe(401);
-      expect(errorBody(error)).toMatchObject({ type: 'authentication_error', code: 'missing_credentials' });
+      expect(errorBody(error)).toMatchObject({ type: 'invalid_request_error', code: 'missing_credentials' });
       expect(error.message).toContain('GEMINI_API_KEY');
       expect(mock('gemini').requests).toHaveLength(0);
     } finally {

@@ -142,6 +142,8 @@ export class ChatChunkEncoder {
       case 'usage':
         this.usage = { ...this.usage, ...part.usage };
         return [];
+      case 'reasoning-signature':
+      case 'redacted-reasoning':
       case 'error':
         return [];
     }

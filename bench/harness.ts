@@ -1,0 +1,229 @@
+/**
+ * The measuring parts of `npm run bench`: starting servers as child processes, and latency, throughput, CPU
+ * and first-chunk measurements that alternate between targets so a slower minute of this shared machine weighs
+ * on every target alike.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+/** A server measured with one kind of request: the path, headers and bodies it is sent. */
+export interface Target {
+  name: string;
+  server: Server;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  streamBody: string;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Reads the port from a line of the child's output; by default the line is `{"port": N}`. */
+  portFrom?: (line: string) => number | undefined;
+  /** A port chosen before the start, for servers that take one on the command line. */
+  port?: number;
+}
+
+export async function startProcess(name: string, args: string[], options: StartOptions = {}): Promise<Server> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const portFrom = options.portFrom ?? ((line: string) => (JSON.parse(line) as { port: number }).port);
+  for await (const line of lines) {
+    let port: number | undefined;
+    try {
+      port = portFrom(line);
+    } catch {
+      port = undefined;
+    }
+    if (port !== undefined) {
+      // From here on the output (request log lines) is drained unread, as a process manager's pipe would be.
+      lines.close();
+      child.stdout?.resume();
+      return { name, url: `http://127.0.0.1:${port}`, child };
+    }
+  }
+  throw new Error(`${name} exited before listening`);
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+async function send(pool: Pool, target: Target, payload: string): Promise<void> {
+  const response = await pool.request({
+    path: target.path,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: payload,
+  });
+  if (response.statusCode !== 200)
+    throw new Error(`${target.name}: HTTP ${response.statusCode} ${await response.body.text()}`);
+  await response.body.dump();
+}
+
+/** Latency at concurrency 1, interleaved: each round sends one request to every target in turn. */
+export async function latencies(
+  targets: readonly Target[],
+  count: number,
+  warmup = 200,
+): Promise<{ p50: number; p99: number }[]> {
+  const pools = targets.map((target) => new Pool(target.server.url, { connections: 1 }));
+  const samples: number[][] = targets.map(() => []);
+  for (let round = 0; round < warmup + count; round++) {
+    for (const [index, target] of targets.entries()) {
+      const started = performance.now();
+      await send(pools[index] as Pool, target, target.body);
+      if (round >= warmup) samples[index]?.push(performance.now() - started);
+    }
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
+  return samples.map((list) => {
+    list.sort((a, b) => a - b);
+    return { p50: percentile(list, 50), p99: percentile(list, 99) };
+  });
+}
+
+/** Requests completed in `seconds` by `concurrency` clients, each sending its next request when one returns. */
+export async function load(
+  target: Target,
+  seconds: number,
+  concurrency: number,
+  pool?: Pool,
+): Promise<{ completed: number; seconds: number }> {
+  const clients = pool ?? new Pool(target.server.url, { connections: concurrency });
+  const deadline = performance.now() + seconds * 1000;
+  let completed = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      await send(clients, target, target.body);
+      completed++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  if (pool === undefined) await clients.close();
+  return { completed, seconds: elapsed };
+}
+
+/** CPU time (user + system) the process has used so far, in µs (from /proc, clock ticks of 10 ms). */
+export function cpuMicros(child: ChildProcess): number {
+  const fields = (readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+export function rssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+export interface ThroughputOptions {
+  rounds: number;
+  roundSeconds: number;
+  roundWarmupSeconds: number;
+  concurrency: number;
+}
+
+/**
+ * Requests/s in rounds, each loading every target in turn: the median round per target, and the server's CPU
+ * time per request over all rounds (targets sharing a server are told apart by their own rounds).
+ */
+export async function throughputs(
+  targets: readonly Target[],
+  options: ThroughputOptions,
+): Promise<{ rps: number; cpuPerRequest: number }[]> {
+  const rates: number[][] = targets.map(() => []);
+  const cpu = targets.map(() => ({ micros: 0, requests: 0 }));
+  // Each target keeps its connections across rounds, as a steady client would.
+  const pools = targets.map((target) => new Pool(target.server.url, { connections: options.concurrency }));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [index, target] of targets.entries()) {
+      // Back to steady state after idling through the other targets' rounds (V8 shrinks an idle young generation).
+      await load(target, options.roundWarmupSeconds, options.concurrency, pools[index]);
+      const cpuBefore = cpuMicros(target.server.child);
+      const { completed, seconds } = await load(target, options.roundSeconds, options.concurrency, pools[index]);
+      rates[index]?.push(completed / seconds);
+      const used = cpu[index] as { micros: number; requests: number };
+      used.micros += cpuMicros(target.server.child) - cpuBefore;
+      used.requests += completed;
+    }
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
+  return rates.map((list, index) => {
+    const used = cpu[index] as { micros: number; requests: number };
+    return { rps: median(list), cpuPerRequest: used.micros / used.requests };
+  });
+}
+
+/**
+ * Streams interleaved like {@link latencies}: time to the first chunk and to the end, p50 of each. A target
+ * whose stream fails is reported as failed (NaN) and left out of the later rounds.
+ */
+export async function streams(
+  targets: readonly Target[],
+  count: number,
+  warmup = 20,
+): Promise<{ firstChunk: number; complete: number; failure?: string }[]> {
+  const pools = targets.map((target) => new Pool(target.server.url, { connections: 1 }));
+  const firsts: number[][] = targets.map(() => []);
+  const completes: number[][] = targets.map(() => []);
+  const failures: (string | undefined)[] = targets.map(() => undefined);
+  for (let round = 0; round < count + warmup; round++) {
+    for (const [index, target] of targets.entries()) {
+      if (failures[index] !== undefined) continue;
+      const started = performance.now();
+      const response = await (pools[index] as Pool).request({
+        path: target.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body: target.streamBody,
+      });
+      if (response.statusCode !== 200) {
+        failures[index] = `HTTP ${response.statusCode} ${(await response.body.text()).slice(0, 200)}`;
+        continue;
+      }
+      let first: number | undefined;
+      for await (const _chunk of response.body) first ??= performance.now() - started;
+      if (round >= warmup && first !== undefined) {
+        firsts[index]?.push(first);
+        completes[index]?.push(performance.now() - started);
+      }
+    }
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
+  return targets.map((_target, index) => {
+    const failure = failures[index];
+    if (failure !== undefined) return { firstChunk: Number.NaN, complete: Number.NaN, failure };
+    return { firstChunk: median(firsts[index] ?? []), complete: median(completes[index] ?? []) };
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:memory`: the default configuration's RSS right after start, then under steady load at
+ * concurrency 50 (Ollama mock, SQLite ledger on): RSS after MEMORY_FIRST requests and after MEMORY_TOTAL, and
+ * the drift between the two (target: within 10 %).
+ */
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { load, root, rssMb, type Server, startProcess, type Target } from './harness.js';
+
+const FIRST = Number(process.env.MEMORY_FIRST ?? 100_000);
+const TOTAL = Number(process.env.MEMORY_TOTAL ?? 1_000_000);
+const CONCURRENCY = 50;
+const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say something short.' }] });
+
+async function loadUntil(target: Target, pool: Pool, total: number, done: { count: number }): Promise<void> {
+  while (done.count < total) {
+    const { completed } = await load(target, 2, CONCURRENCY, pool);
+    done.count += completed;
+  }
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'llamagate-memory-'));
+  const servers: Server[] = [];
+  try {
+    const mock = await startProcess('mock upstream', [
+      '--import',
+      'tsx',
+      join(root, 'bench', 'mock-upstream-server.ts'),
+    ]);
+    servers.push(mock);
+    const gateway = await startProcess(
+      'LlamaGate default',
+      ['--max-semi-space-size=32', 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'],
+      {
+        env: {
+          OLLAMA_HOST: mock.url,
+          LLAMAGATE_DATA_DIR: scratch,
+          RATE_LIMIT_RPS: '1000000',
+          DATABASE_URL: undefined,
+          REDIS_URL: undefined,
+          API_KEY: undefined,
+          LLAMAGATE_CONFIG: undefined,
+        },
+        portFrom: (line) => {
+          const entry = JSON.parse(line) as { msg?: string; port?: number };
+          return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
+        },
+      },
+    );
+    servers.push(gateway);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const startRss = rssMb(gateway.child);
+    const target: Target = {
+      name: 'gateway',
+      server: gateway,
+      path: '/v1/chat/completions',
+      headers: {},
+      body,
+      streamBody: body,
+    };
+    const pool = new Pool(gateway.url, { connections: CONCURRENCY });
+    const done = { count: 0 };
+    const started = performance.now();
+    await loadUntil(target, pool, FIRST, done);
+    const firstRss = rssMb(gateway.child);
+    const firstCount = done.count;
+    await loadUntil(target, pool, TOTAL, done);
+    const lastRss = rssMb(gateway.child);
+    await pool.close();
+    const seconds = (performance.now() - started) / 1000;
+    const lines = [
+      `| RSS after start (MB) | RSS after ${firstCount} requests (MB) | RSS after ${done.count} requests (MB) | drift | time (s) |`,
+      '|---|---|---|---|---|',
+      `| ${startRss.toFixed(1)} | ${firstRss.toFixed(1)} | ${lastRss.toFixed(1)} | ${(((lastRss - firstRss) / firstRss) * 100).toFixed(1)} % | ${seconds.toFixed(0)} |`,
+    ];
+    process.stdout.write(
+      `\n${lines.join('\n')}\n(default configuration, Ollama mock, concurrency ${CONCURRENCY}; node ${process.version})\n`,
+    );
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(
+      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
+    );
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:streams`: many concurrent open streams through the gateway's default configuration against a
+ * slow-drip Ollama upstream (STREAMS_CHUNKS chunks, one every STREAMS_INTERVAL_MS: about 30 s a stream).
+ * Reports how many streams were flowing at once (first chunk received while all were open), the spread of
+ * their first chunks, the gateway's memory per open stream, and `/health/live` latency throughout.
+ * Needs about 2.2 file descriptors per stream in the gateway (`ulimit -n 65536`; the npm script sets it).
+ */
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { percentile, root, rssMb, type Server, startProcess } from './harness.js';
+
+const COUNT = Number(process.env.STREAMS_COUNT ?? 10_000);
+const INTERVAL_MS = Number(process.env.STREAMS_INTERVAL_MS ?? 1500);
+const CHUNKS = Number(process.env.STREAMS_CHUNKS ?? 20);
+/** How fast the streams are opened (per second); all are open well before the first one ends. */
+const OPEN_RATE = Number(process.env.STREAMS_OPEN_RATE ?? 2000);
+const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Stream.' }], stream: true });
+
+interface StreamOutcome {
+  firstChunkMs?: number;
+  /** The stream ended with `data: [DONE]`. */
+  done: boolean;
+  error?: string;
+}
+
+async function openStream(url: string, dispatcher: Agent, outcome: StreamOutcome): Promise<void> {
+  const started = performance.now();
+  try {
+    const response = await request(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      dispatcher,
+      bodyTimeout: 0,
+      headersTimeout: 0,
+    });
+    if (response.statusCode !== 200) {
+      outcome.error = `HTTP ${response.statusCode}`;
+      await response.body.dump();
+      return;
+    }
+    let last = '';
+    for await (const chunk of response.body) {
+      outcome.firstChunkMs ??= performance.now() - started;
+      last = (last + (chunk as Buffer).toString('latin1')).slice(-64);
+    }
+    outcome.done = last.includes('[DONE]');
+  } catch (error) {
+    outcome.error = (error as Error).message;
+  }
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'llamagate-streams-'));
+  const servers: Server[] = [];
+  try {
+    const mock = await startProcess(
+      'mock upstream',
+      ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')],
+      {
+        env: { STREAM_INTERVAL_MS: String(INTERVAL_MS), STREAM_CHUNKS: String(CHUNKS) },
+      },
+    );
+    servers.push(mock);
+    const gateway = await startProcess(
+      'LlamaGate default',
+      ['--max-semi-space-size=32', 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'],
+      {
+        env: {
+          OLLAMA_HOST: mock.url,
+          LLAMAGATE_DATA_DIR: scratch,
+          RATE_LIMIT_RPS: '1000000',
+          RATE_LIMIT_BURST: '1000000',
+          DATABASE_URL: undefined,
+          REDIS_URL: undefined,
+          API_KEY: undefined,
+          LLAMAGATE_CONFIG: undefined,
+        },
+        portFrom: (line) => {
+          const entry = JSON.parse(line) as { msg?: string; port?: number };
+          return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
+        },
+      },
+    );
+    servers.push(gateway);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const idleRss = rssMb(gateway.child);
+
+    const health = new Agent({ connections: 1 });
+    const healthLatencies: number[] = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        const started = performance.now();
+        const response = await request(`${gateway.url}/health/live`, { dispatcher: health });
+        await response.body.dump();
+        healthLatencies.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+
+    const clients = new Agent({ connections: COUNT + 10, pipelining: 0, keepAliveTimeout: 120_000 });
+    const outcomes: StreamOutcome[] = Array.from({ length: COUNT }, () => ({ done: false }));
+    const openedAt = performance.now();
+    const running: Promise<void>[] = [];
+    for (let index = 0; index < COUNT; index++) {
+      running.push(openStream(gateway.url, clients, outcomes[index] as StreamOutcome));
+      if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, (100 / OPEN_RATE) * 1000));
+    }
+    const allOpenMs = performance.now() - openedAt;
+    // Half-way through the streams' lives every stream has had its first chunk if nothing queues.
+    const lifetimeMs = INTERVAL_MS * CHUNKS;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lifetimeMs / 2 - allOpenMs)));
+    const flowing = outcomes.filter((outcome) => outcome.firstChunkMs !== undefined).length;
+    const peakRss = rssMb(gateway.child);
+    await Promise.all(running);
+    probing = false;
+    await probe;
+    await clients.close();
+    await health.close();
+
+    const firsts = outcomes
+      .map((outcome) => outcome.firstChunkMs)
+      .filter((value): value is number => value !== undefined)
+      .sort((a, b) => a - b);
+    const failed = outcomes.filter((outcome) => outcome.error !== undefined);
+    const complete = outcomes.filter((outcome) => outcome.done).length;
+    healthLatencies.sort((a, b) => a - b);
+    const perStreamKb = ((peakRss - idleRss) * 1024) / COUNT;
+    const lines = [
+      `| streams | opened in (s) | flowing at once | completed | failed | first chunk p50 / p99 (ms) | gateway RSS idle → with all open (MB) | memory per open stream (KB) | /health/live p50 / p99 (ms) |`,
+      '|---|---|---|---|---|---|---|---|---|',
+      `| ${COUNT} | ${(allOpenMs / 1000).toFixed(1)} | ${flowing} | ${complete} | ${failed.length} | ${percentile(firsts, 50).toFixed(1)} / ${percentile(firsts, 99).toFixed(1)} | ${idleRss.toFixed(0)} → ${peakRss.toFixed(0)} | ${perStreamKb.toFixed(1)} | ${percentile(healthLatencies, 50).toFixed(1)} / ${percentile(healthLatencies, 99).toFixed(1)} |`,
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+    if (failed.length > 0) process.stdout.write(`first failure: ${failed[0]?.error}\n`);
+    process.stdout.write(
+      `(default configuration, Ollama mock dripping ${CHUNKS} chunks every ${INTERVAL_MS} ms; streams opened at ${OPEN_RATE}/s; node ${process.version})\n`,
+    );
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(
+      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
+    );
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,88 @@
+/**
+ * The wire codec of Anthropic's Messages API (`POST /v1/messages`): decode into the neutral call, encode
+ * results, streams and errors in Anthropic's shapes. Anthropic's request format needs no repair, so decoding
+ * never changes the meaning of the bytes: they are always kept for an Anthropic backend to forward.
+ */
+import type { ChatResult, ChatStreamPart } from '../../../spec/chat.js';
+import type { LlamaGateError } from '../../../spec/errors.js';
+import type {
+  ChatCodec,
+  DecodedChatCall,
+  EncodedBody,
+  EncodedError,
+  ResponseMeta,
+  WirePassthrough,
+} from '../chat-codec.js';
+import { decodeAnthropicRequest } from './decode-anthropic-request.js';
+import {
+  anthropicErrorBody,
+  anthropicErrorType,
+  anthropicId,
+  encodeAnthropicMessage,
+} from './encode-anthropic-response.js';
+import { encodeAnthropicStream } from './encode-anthropic-stream.js';
+
+const JSON_CONTENT_TYPE = 'application/json';
+
+/** The version and beta headers an Anthropic client sent, forwarded unchanged to an Anthropic backend. */
+export function anthropicHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> | undefined {
+  let forwarded: Record<string, string> | undefined;
+  for (const name of ['anthropic-version', 'anthropic-beta']) {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value.join(',') : value;
+    if (text !== undefined && text !== '') {
+      forwarded ??= {};
+      forwarded[name] = text;
+    }
+  }
+  return forwarded;
+}
+
+/** The response body as the upstream sent it, when the upstream spoke this format (an Anthropic backend). */
+function upstreamBytes(result: ChatResult): Uint8Array | undefined {
+  const response = result.response;
+  return response?.format === 'anthropic-messages' ? response.body : undefined;
+}
+
+export const anthropicMessagesCodec: ChatCodec = {
+  format: 'anthropic-messages',
+  streamContentType: 'text/event-stream; charset=utf-8',
+
+  decode(body, bytes, headers): DecodedChatCall {
+    const decoded = decodeAnthropicRequest(body);
+    const { stream: _stream, ...material } = body as Record<string, unknown>;
+    const passthrough: WirePassthrough = {
+      format: 'anthropic-messages',
+      body: body as Readonly<Record<string, unknown>>,
+      bytes,
+    };
+    const forwarded = anthropicHeaders(headers);
+    if (forwarded !== undefined) passthrough.headers = forwarded;
+    return {
+      model: decoded.model,
+      stream: decoded.stream,
+      request: decoded.request,
+      passthrough,
+      cacheMaterial: { format: 'anthropic-messages', body: material },
+    };
+  },
+
+  encodeResult(result: ChatResult, _call: DecodedChatCall, meta: ResponseMeta): EncodedBody {
+    const bytes = upstreamBytes(result);
+    if (bytes !== undefined) return { kind: 'bytes', bytes, contentType: JSON_CONTENT_TYPE };
+    return { kind: 'json', json: encodeAnthropicMessage(result, meta.model, anthropicId('msg', result.id)) };
+  },
+
+  encodeStream(parts: AsyncIterable<ChatStreamPart>, _call: DecodedChatCall, meta: ResponseMeta) {
+    return encodeAnthropicStream(parts, { model: meta.model });
+  },
+
+  encodeError(error: LlamaGateError, requestId: string): EncodedError {
+    const { status } = anthropicErrorType(error);
+    const headers: Record<string, string> = { 'request-id': requestId };
+    if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+    return { status, body: anthropicErrorBody(error, requestId), headers };
+  },
+};
