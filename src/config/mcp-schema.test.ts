@@ -99,6 +99,13 @@ describe('mcp configuration', () => {
     ]);
   });
 
+  it('accepts servers as a map keyed by name', () => {
+    expect(load('mcp: { servers: { fs: { command: node } } }').servers).toMatchObject([
+      { name: 'fs', command: 'node' },
+    ]);
+    expect(load('mcp: { servers: {} }').servers).toEqual([]);
+  });
+
   it('stops start-up with a message naming a bad setting', () => {
     expect(() => load('', { MCP_MAX_TOOL_ROUNDS: 'many' })).toThrow(/MCP_MAX_TOOL_ROUNDS \(mcp\.maxToolRounds\)/);
     expect(() => load('mcp: { servers: [{ name: a, transport: http }] }')).toThrow(

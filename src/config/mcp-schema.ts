@@ -105,12 +105,18 @@ export const mcpSchema = z
     resourceFetchTimeout: duration('MCP_RESOURCE_FETCH_TIMEOUT').default(30_000),
     /** `all`: every allowed tool is offered on chat requests; `requested`: only the tools a request names. */
     exposeTools: z.enum(['all', 'requested']).default('all'),
-    servers: z.array(z.unknown()).default([]),
+    /** A list of servers, or a map keyed by server name. */
+    servers: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).default([]),
     mcpServers: mcpServersMapSchema.optional(),
   })
   .prefault({})
   .transform((mcp, context) => {
-    const raw = [...mcp.servers, ...(mcp.mcpServers === undefined ? [] : fromServersMap(mcp.mcpServers))];
+    const listed = Array.isArray(mcp.servers)
+      ? mcp.servers
+      : Object.entries(mcp.servers).map(([name, entry]) =>
+          typeof entry === 'object' && entry !== null ? { name, ...entry } : entry,
+        );
+    const raw = [...listed, ...(mcp.mcpServers === undefined ? [] : fromServersMap(mcp.mcpServers))];
     const servers: McpServerConfig[] = [];
     const names = new Set<string>();
     raw.forEach((entry, index) => {
