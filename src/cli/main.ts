@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
+import { configImportCommand } from './config-import-command.js';
 import { creditsCommand } from './credits-command.js';
 import { keysCommand } from './keys-command.js';
 import { reloadCommand } from './reload-command.js';
@@ -12,6 +13,7 @@ const HELP = `LlamaGate ${VERSION} — an OpenAI-compatible LLM gateway
 Usage:
   llamagate serve [options]     Run the gateway (the default command)
   llamagate reload [options]    Make a running gateway reload its configuration
+  llamagate config import <file>  Print a LiteLLM config.yaml as LlamaGate YAML (unmapped settings on stderr)
   llamagate keys <command>      Create, list, update, rotate, revoke virtual keys (keys --help)
   llamagate credits <command>   Add or set a key's credits, show its ledger (credits --help)
   llamagate usage [filters]     Usage totals or records (usage --help)
@@ -98,6 +100,9 @@ export async function main(argv: string[]): Promise<number> {
       url: values.url as string | undefined,
       key: values.key as string | undefined,
     });
+  }
+  if (command === 'config' && positionals[1] === 'import' && positionals[2] !== undefined) {
+    return configImportCommand(positionals[2]);
   }
   process.stderr.write(`llamagate: unknown command "${command}"\n\n${HELP}`);
   return 2;

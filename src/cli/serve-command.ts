@@ -75,6 +75,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       'LlamaGate listening',
     );
     logger.debug({ config: redactConfig(loaded.config) }, 'effective configuration');
+    for (const line of loaded.importReport ?? [])
+      logger.warn({ configFile: loaded.configFile }, `LiteLLM config: ${line}`);
     if (usesOllama(loaded.config))
       void checkOllamaAtStartup({ ollamaHost: loaded.config.ollamaHost, env: loaded.env, logger });
   } catch (error) {

@@ -9,6 +9,7 @@ import {
   ENVIRONMENT_VARIABLES,
   type GatewayConfig,
 } from './config-schema.js';
+import { importLiteLlmConfig, isLiteLlmConfig } from './litellm-import.js';
 import { withTopLevelMcpServers } from './mcp-schema.js';
 import { findUnknownKeys } from './unknown-keys.js';
 
@@ -33,6 +34,8 @@ export interface LoadedConfig {
   /** Environment seen by the gateway (.env under the process environment), for provider credentials. */
   env: Readonly<Record<string, string | undefined>>;
   configFile: string | undefined;
+  /** For a LiteLLM config loaded directly: what could not be mapped. */
+  importReport?: string[];
 }
 
 type Tree = Record<string, unknown>;
@@ -126,7 +129,7 @@ function normaliseYaml(document: Tree): Tree {
   return renamed;
 }
 
-function readYaml(file: string, env: Readonly<Record<string, string | undefined>>): Tree {
+function readYaml(file: string, env: Readonly<Record<string, string | undefined>>, report: string[] = []): Tree {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -142,6 +145,11 @@ function readYaml(file: string, env: Readonly<Record<string, string | undefined>
   if (document === null || document === undefined) return {};
   if (typeof document !== 'object' || Array.isArray(document))
     throw new ConfigError(`Config file ${file} must hold a mapping at the top level`);
+  if (isLiteLlmConfig(document)) {
+    const imported = importLiteLlmConfig(document);
+    report.push(...imported.report);
+    document = imported.config;
+  }
   return normaliseYaml(interpolate(document, env) as Tree);
 }
 
@@ -163,7 +171,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       : existsSync(implicitFile)
         ? implicitFile
         : undefined;
-  const yaml = configFile === undefined ? {} : readYaml(configFile, env);
+  const importReport: string[] = [];
+  const yaml = configFile === undefined ? {} : readYaml(configFile, env, importReport);
   // zod drops keys it does not know: a misspelt key would silently fall back to its default.
   const unknown = findUnknownKeys(yaml, configSchema, [], KNOWN_ELSEWHERE);
   if (unknown.length > 0)
@@ -205,7 +214,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       throw new ConfigError(`Invalid configuration:\n  - backends: the name "${backend.name}" is used twice`);
     names.add(backend.name);
   }
-  return { config: deepFreeze(config), env: Object.freeze(env), configFile };
+  const loaded: LoadedConfig = { config: deepFreeze(config), env: Object.freeze(env), configFile };
+  if (importReport.length > 0) loaded.importReport = importReport;
+  return loaded;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,5 +1,5 @@
 import { type Dispatcher, Pool, request } from 'undici';
-import { LlamaGateError, ProviderAPIError, TimeoutError } from '../spec/errors.js';
+import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
 import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
 import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
 import { RecentResults } from './recent-results.js';
@@ -8,10 +8,59 @@ import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 const POOL_OPTIONS = {
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 600_000,
-  connections: 256,
   headersTimeout: 0,
   bodyTimeout: 0,
 } as const;
+
+/** Connections per upstream origin unless its backend sets `maxConnections` (256 queued streams for a minute). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Requests waiting for a connection per origin, unless `maxQueuedRequests` says otherwise. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 4096;
+
+export interface OriginLimits {
+  maxConnections: number;
+  maxQueuedRequests: number;
+}
+
+const originLimits = new Map<string, OriginLimits>();
+
+/**
+ * Sets the connection cap and wait-queue bound of one upstream origin (from a backend's `maxConnections` and
+ * `maxQueuedRequests`). A pool already open keeps its connection count until the process restarts.
+ */
+export function configureOriginLimits(origin: string, limits: Partial<OriginLimits>): void {
+  const current = originLimits.get(origin) ?? {
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    maxQueuedRequests: DEFAULT_MAX_QUEUED_REQUESTS,
+  };
+  originLimits.set(origin, { ...current, ...limits });
+}
+
+function limitsFor(origin: string): OriginLimits {
+  return (
+    originLimits.get(origin) ?? {
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
+      maxQueuedRequests: DEFAULT_MAX_QUEUED_REQUESTS,
+    }
+  );
+}
+
+/**
+ * Refuses at once, with 503 and Retry-After, a call whose origin already has its full wait queue: waiting
+ * behind thousands of others would only burn the client's deadline.
+ */
+function admit(pool: Pool, origin: string, call: { provider: string; model?: string }): void {
+  const { maxQueuedRequests } = limitsFor(origin);
+  if (pool.stats.pending < maxQueuedRequests) return;
+  throw new ServiceUnavailableError({
+    code: 'upstream_queue_full',
+    message: `${call.provider} at ${origin} has ${maxQueuedRequests} requests waiting for a connection already; retry shortly`,
+    provider: call.provider,
+    model: call.model,
+    retryAfter: 1,
+    isRetryable: true,
+  });
+}
 
 /**
  * One keep-alive Pool per upstream origin (cheaper per call than resolving the origin through an Agent).
@@ -23,9 +72,15 @@ const pools = new Map<string, Pool>();
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (pool === undefined) {
-    pool = new Pool(origin, POOL_OPTIONS);
+    pool = new Pool(origin, { ...POOL_OPTIONS, connections: limitsFor(origin).maxConnections });
     pools.set(origin, pool);
   }
+  return pool;
+}
+
+function admitted(origin: string, call: { provider: string; model?: string }): Pool {
+  const pool = poolFor(origin);
+  admit(pool, origin, call);
   return pool;
 }
 
@@ -47,7 +102,9 @@ function send(
 ): Promise<Dispatcher.ResponseData> {
   if (call.dispatcher !== undefined) return request(call.url, { ...options, dispatcher: call.dispatcher });
   const url = new URL(call.url);
-  return poolFor(url.origin).request({ ...options, path: `${url.pathname}${url.search}` });
+  const pool = poolFor(url.origin);
+  admit(pool, url.origin, call);
+  return pool.request({ ...options, path: `${url.pathname}${url.search}` });
 }
 
 export interface UpstreamCall {
@@ -259,10 +316,11 @@ export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
   if (body !== undefined && headers['content-type'] === undefined)
     headers = { ...headers, 'content-type': 'application/json' };
   const { origin, path } = splitUrl(call.url);
+  const dispatcher = call.dispatcher ?? admitted(origin, call);
   let response: BufferedResponse;
   try {
     response = await bufferedCall({
-      dispatcher: call.dispatcher ?? poolFor(origin),
+      dispatcher,
       origin,
       path,
       method: call.method ?? (body === undefined ? 'GET' : 'POST'),

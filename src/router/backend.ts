@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { unknownKeyMessage } from '../config/closest-name.js';
 import type { BackendConfig } from '../config/config-schema.js';
 import { parseDuration } from '../config/durations.js';
+import { configureOriginLimits } from '../provider-utils/http-client.js';
 import { findProviderDefinition } from '../providers/registry.js';
 import type { ImageFetchSettings, Provider } from '../spec/provider.js';
 
@@ -69,6 +70,14 @@ function checkSettings(name: string, settings: Record<string, unknown>, provider
   if (problems.length > 0) throw new BackendConfigError(`backend "${name}": ${problems.join('; ')}`);
 }
 
+function positiveSetting(backend: string, key: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new BackendConfigError(`backend "${backend}": ${key} must be a whole number ≥ 1`);
+  return number;
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -115,6 +124,14 @@ export function createBackend(config: BackendConfig, context: BackendContext, im
   const maxRetries = settings.maxRetries === undefined ? undefined : Number(settings.maxRetries);
   if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) {
     throw new BackendConfigError(`backend "${config.name}": maxRetries must be a whole number ≥ 0`);
+  }
+  const maxConnections = positiveSetting(config.name, 'maxConnections', settings.maxConnections);
+  const maxQueuedRequests = positiveSetting(config.name, 'maxQueuedRequests', settings.maxQueuedRequests);
+  if (endpoint !== undefined && (maxConnections !== undefined || maxQueuedRequests !== undefined)) {
+    configureOriginLimits(new URL(endpoint).origin, {
+      ...(maxConnections === undefined ? {} : { maxConnections }),
+      ...(maxQueuedRequests === undefined ? {} : { maxQueuedRequests }),
+    });
   }
   let provider: Provider;
   try {

@@ -65,6 +65,7 @@ export const ERROR_CATALOGUE = {
   upstream_line_too_long: [502, 'api_error'],
   all_providers_failed: [502, 'api_error'],
   service_unavailable: [503, 'service_unavailable_error'],
+  upstream_queue_full: [503, 'service_unavailable_error'],
   upstream_timeout: [504, 'timeout_error'],
 } as const satisfies Record<string, readonly [number, OpenAIErrorType]>;
 

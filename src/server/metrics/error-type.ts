@@ -61,6 +61,7 @@ const BY_CODE: Record<ErrorCode, readonly [ErrorType, ErrorType]> = {
   all_providers_failed: ['provider_error', 'provider_error'],
   service_unavailable: ['provider_unavailable', 'provider_unavailable'],
   upstream_line_too_long: ['provider_error', 'provider_error'],
+  upstream_queue_full: ['provider_unavailable', 'provider_unavailable'],
   too_many_tool_calls_per_round: ['policy_tool_limit', 'policy_tool_limit'],
   max_total_tool_calls_exceeded: ['policy_tool_limit', 'policy_tool_limit'],
   max_tool_rounds_exceeded: ['policy_tool_limit', 'policy_tool_limit'],

@@ -1,0 +1,45 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { callJson, configureOriginLimits, DEFAULT_MAX_CONNECTIONS } from './http-client.js';
+
+describe('upstream connections per origin (issue 18, item 17)', () => {
+  it('the default is above 256 connections', () => {
+    expect(DEFAULT_MAX_CONNECTIONS).toBeGreaterThan(256);
+  });
+
+  it('a full wait queue answers an early 503 with Retry-After instead of waiting out the deadline', async () => {
+    const held: (() => void)[] = [];
+    let arrived = 0;
+    const server = createServer((request, response) => {
+      arrived++;
+      request.resume();
+      held.push(() => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"ok":true}');
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    configureOriginLimits(origin, { maxConnections: 1, maxQueuedRequests: 1 });
+    try {
+      const call = () => callJson({ provider: 'slow', url: `${origin}/v1/x`, body: {}, timeoutMs: 30_000 });
+      const first = call();
+      while (arrived < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const second = call();
+      const started = performance.now();
+      const third = await call().catch((error: unknown) => error);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(third).toMatchObject({ code: 'upstream_queue_full', status: 503, retryAfter: 1, isRetryable: true });
+      held.shift()?.();
+      while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      held.shift()?.();
+      expect((await first).value).toEqual({ ok: true });
+      expect((await second).value).toEqual({ ok: true });
+    } finally {
+      server.close();
+    }
+  });
+});
