@@ -7,10 +7,11 @@ const facts = (definition: ProviderDefinition) => ({
   types: [...(definition.types ?? [])],
   bareModels: (definition.bareModels ?? []).map((pattern) => pattern.source),
   credentialVariables: [...(definition.credentialVariables ?? [])],
+  settingsSchema: definition.settingsSchema,
 });
 
 describe('the provider registry', () => {
-  it("lists what each adapter's own definition says (id, types, bare models, credential variables)", async () => {
+  it("lists what each adapter's own definition says (id, types, bare models, credential variables, settings schema)", async () => {
     const loaded = await loadProviderDefinitions();
     expect(providerDefinitions.map(facts)).toEqual(loaded.map(facts));
   });

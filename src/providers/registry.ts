@@ -5,7 +5,15 @@
 
 import { lazyProvider } from '../provider-utils/lazy-provider.js';
 import { RecentResults } from '../provider-utils/recent-results.js';
-import type { ProviderCreateOptions, ProviderDefinition } from './provider-definition.js';
+import { type ProviderCreateOptions, type ProviderDefinition, stringOption } from './provider-definition.js';
+import {
+  anthropicSettingsSchema,
+  azureSettingsSchema,
+  bedrockSettingsSchema,
+  googleSettingsSchema,
+  metaSettingsSchema,
+  openaiSettingsSchema,
+} from './provider-settings.js';
 
 /**
  * What finding a provider needs (id, YAML types, bare model names, credential variables), kept here so the
@@ -56,6 +64,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'gemini',
+    settingsSchema: googleSettingsSchema,
     types: ['google', 'gemini', 'google-ai-studio'],
     bareModels: [/^gemini-/],
     credentialVariables: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
@@ -64,18 +73,23 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'vertex',
+    settingsSchema: googleSettingsSchema,
     types: ['vertex', 'vertex-ai', 'vertex_ai', 'google-vertex'],
     credentialVariables: ['GOOGLE_VERTEX_ACCESS_TOKEN', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_VERTEX_API_KEY'],
     load: async () => (await import('./google/index.js')).vertexDefinition,
   },
   {
     id: 'openai',
+    settingsSchema: openaiSettingsSchema,
     bareModels: [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-)/],
     credentialVariables: ['OPENAI_API_KEY'],
     load: async () => (await import('./openai/index.js')).openaiDefinition,
   },
   {
     id: 'azure',
+    settingsSchema: azureSettingsSchema,
+    // A request that names the backend (`my-azure`) is served by its configured deployment.
+    implicitDefaultModel: (options) => stringOption(options, 'deploymentName', 'deployment_name', 'deployment'),
     types: ['azure-openai'],
     credentialVariables: ['AZURE_OPENAI_API_KEY'],
     load: async () => (await import('./azure/index.js')).azureDefinition,
@@ -94,6 +108,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'meta',
+    settingsSchema: metaSettingsSchema,
     types: ['llama-api', 'meta-llama'],
     credentialVariables: ['META_API_KEY', 'LLAMA_API_KEY'],
     load: async () => (await import('./meta/index.js')).metaDefinition,
@@ -110,6 +125,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'anthropic',
+    settingsSchema: anthropicSettingsSchema,
     types: ['claude'],
     bareModels: [/^claude-/],
     credentialVariables: ['ANTHROPIC_API_KEY'],
@@ -117,6 +133,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'bedrock',
+    settingsSchema: bedrockSettingsSchema,
     types: ['aws-bedrock', 'amazon-bedrock'],
     credentialVariables: ['AWS_ACCESS_KEY_ID', 'AWS_BEARER_TOKEN_BEDROCK'],
     load: async () => (await import('./bedrock/index.js')).bedrockDefinition,

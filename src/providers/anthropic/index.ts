@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { type ProviderDefinition, stringOption, stringSettings } from '../provider-definition.js';
+import { type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { anthropicSettingsSchema } from '../provider-settings.js';
 import { createAnthropic } from './anthropic-provider.js';
 
 export { AnthropicChatModel } from './anthropic-chat-model.js';
@@ -13,10 +13,7 @@ function positiveInteger(value: unknown): number | undefined {
 /** Anthropic's Messages API; bare `claude-…` model names route here. */
 export const anthropicDefinition: ProviderDefinition = {
   id: 'anthropic',
-  settingsSchema: stringSettings('anthropicVersion', 'anthropic_version').extend({
-    maxTokens: z.union([z.number(), z.string()]).optional(),
-    max_tokens: z.union([z.number(), z.string()]).optional(),
-  }),
+  settingsSchema: anthropicSettingsSchema,
   types: ['claude'],
   bareModels: [/^claude-/],
   credentialVariables: ['ANTHROPIC_API_KEY'],

@@ -1,4 +1,5 @@
-import { type ProviderDefinition, stringOption, stringSettings } from '../provider-definition.js';
+import { type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { bedrockSettingsSchema } from '../provider-settings.js';
 import { type BedrockProviderSettings, createBedrock } from './bedrock-provider.js';
 
 export { type BedrockProviderSettings, createBedrock } from './bedrock-provider.js';
@@ -9,17 +10,7 @@ export { type BedrockProviderSettings, createBedrock } from './bedrock-provider.
  */
 export const bedrockDefinition: ProviderDefinition = {
   id: 'bedrock',
-  settingsSchema: stringSettings(
-    'region',
-    'endpoint',
-    'baseURL',
-    'accessKeyId',
-    'access_key_id',
-    'secretAccessKey',
-    'secret_access_key',
-    'sessionToken',
-    'session_token',
-  ),
+  settingsSchema: bedrockSettingsSchema,
   types: ['aws-bedrock', 'amazon-bedrock'],
   credentialVariables: ['AWS_ACCESS_KEY_ID', 'AWS_BEARER_TOKEN_BEDROCK'],
   create: (options) => {

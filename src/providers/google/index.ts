@@ -1,10 +1,5 @@
-import { z } from 'zod';
-import {
-  type ProviderCreateOptions,
-  type ProviderDefinition,
-  stringOption,
-  stringSettings,
-} from '../provider-definition.js';
+import { type ProviderCreateOptions, type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { googleSettingsSchema } from '../provider-settings.js';
 import { createGemini, GEMINI_API_KEY_VARIABLES } from './gemini-provider.js';
 import type { GoogleCredentials } from './google-auth.js';
 import { createVertex, VERTEX_CREDENTIAL_VARIABLES } from './vertex-provider.js';
@@ -18,19 +13,6 @@ export {
 export { clearGoogleTokenCache, type GoogleCredentials } from './google-auth.js';
 export { ThoughtSignatureCache } from './thought-signature-cache.js';
 export { createVertex, type VertexProviderSettings } from './vertex-provider.js';
-
-/** Gemini and Vertex share a `google` backend type, so both accept the Vertex keys. */
-const googleSettingsSchema = stringSettings(
-  'projectId',
-  'project',
-  'project_id',
-  'location',
-  'region',
-  'accessToken',
-).extend({
-  credentials: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-  serviceAccount: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-});
 
 function credentialsOption(
   options: Readonly<Record<string, unknown>> | undefined,

@@ -1,4 +1,5 @@
-import { type ProviderDefinition, stringOption, stringSettings } from '../provider-definition.js';
+import { type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { metaSettingsSchema } from '../provider-settings.js';
 import { createMeta } from './meta-provider.js';
 
 export { createMeta, META_DEFAULT_BASE_URL, type MetaProviderSettings } from './meta-provider.js';
@@ -6,7 +7,7 @@ export { createMeta, META_DEFAULT_BASE_URL, type MetaProviderSettings } from './
 /** A Meta Llama host: YAML `type: meta` (or `llama-api`) with an `endpoint` and `apiKey`. */
 export const metaDefinition: ProviderDefinition = {
   id: 'meta',
-  settingsSchema: stringSettings('apiBase', 'api_base'),
+  settingsSchema: metaSettingsSchema,
   types: ['llama-api', 'meta-llama'],
   credentialVariables: ['META_API_KEY', 'LLAMA_API_KEY'],
   create: ({ options, ...settings }) =>

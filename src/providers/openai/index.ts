@@ -1,4 +1,5 @@
-import { type ProviderDefinition, stringOption, stringSettings } from '../provider-definition.js';
+import { type ProviderDefinition, stringOption } from '../provider-definition.js';
+import { openaiSettingsSchema } from '../provider-settings.js';
 import { createOpenAI } from './openai-provider.js';
 
 export { createOpenAI, OPENAI_DEFAULT_BASE_URL, type OpenAIProviderSettings } from './openai-provider.js';
@@ -7,7 +8,7 @@ export { isOpenAIReasoningModel, prepareOpenAIBody } from './prepare-openai-body
 /** OpenAI: `openai/<model>` or a bare `gpt-…`, `o3…`, `text-embedding-…` name. */
 export const openaiDefinition: ProviderDefinition = {
   id: 'openai',
-  settingsSchema: stringSettings('organization', 'organizationId', 'orgId', 'project', 'projectId'),
+  settingsSchema: openaiSettingsSchema,
   bareModels: [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-)/],
   credentialVariables: ['OPENAI_API_KEY'],
   create: ({ options, ...settings }) =>
