@@ -27,7 +27,7 @@ const ANTHROPIC_STOP_REASONS: ReadonlySet<string> = new Set<AnthropicStopReason>
 
 /** An id in Anthropic's style (`msg_` + 24 base62-ish characters), unless the upstream already issued one. */
 export function anthropicId(prefix: 'msg' | 'toolu', upstreamId?: string): string {
-  if (upstreamId !== undefined && upstreamId.startsWith(`${prefix}_`)) return upstreamId;
+  if (upstreamId?.startsWith(`${prefix}_`)) return upstreamId;
   return `${prefix}_01${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x').slice(0, 22)}`;
 }
 
@@ -145,7 +145,7 @@ export function anthropicErrorType(error: LlamaGateError): { type: AnthropicErro
   if (status === 503 || status === 529) return { type: 'overloaded_error', status };
   if (status === 504 || status === 408) return { type: 'timeout_error', status };
   if (status >= 500) return { type: 'api_error', status };
-  return { type: 'invalid_request_error', status: status >= 400 ? status : 400 };
+  return { type: 'invalid_request_error', status: Math.max(status, 400) };
 }
 
 export interface AnthropicErrorBody {
