@@ -8,6 +8,8 @@
  * - OpenAI-compatible pass-through: the mock speaking OpenAI's API, a bare piping proxy, LlamaGate core.
  * Prints markdown tables: added latency at concurrency 1, requests/s and CPU per request at concurrency 50,
  * added time to first chunk and per-chunk time of streams, RSS.
+ * BENCH_BASELINE=<another checkout, built> adds its gateway core as targets beside ours (an A/B in one run);
+ * BENCH_TARGETS=<regex> keeps only the matching LlamaGate/Portkey targets (the mock and bare proxies stay).
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -65,8 +67,8 @@ function gatewayPort(line: string): number | undefined {
 }
 
 /** `llamagate serve` as `npm start` runs it, with only the given settings (no inherited service URLs). */
-function startGateway(name: string, env: Record<string, string>): Promise<Server> {
-  return startProcess(name, [...NODE_FLAGS, 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
+function startGateway(name: string, env: Record<string, string>, main = 'dist/cli/main.js'): Promise<Server> {
+  return startProcess(name, [...NODE_FLAGS, main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
     portFrom: gatewayPort,
   });
@@ -228,6 +230,16 @@ async function main(): Promise<void> {
       BENCH_UPSTREAM: `${mock.url}/v1`,
     };
     const passthrough = await started(startGateway('LlamaGate core, pass-through', passthroughEnv));
+    const baselineRoot = process.env.BENCH_BASELINE;
+    const baselineMain = baselineRoot === undefined ? undefined : join(baselineRoot, 'dist', 'cli', 'main.js');
+    const baselineCore =
+      baselineMain === undefined
+        ? undefined
+        : await started(startGateway('baseline core', { ...common, API_KEY, BILLING_ENABLED: 'false' }, baselineMain));
+    const baselinePassthrough =
+      baselineMain === undefined
+        ? undefined
+        : await started(startGateway('baseline core, pass-through', passthroughEnv, baselineMain));
 
     const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
     const ollamaGroup: Target[] = [
@@ -256,11 +268,28 @@ async function main(): Promise<void> {
           'x-portkey-custom-host': mock.url,
         }),
       );
+    if (baselineCore !== undefined)
+      ollamaGroup.push(
+        chat(`baseline core (${process.env.BENCH_BASELINE_NAME ?? 'BENCH_BASELINE'})`, baselineCore, bearer(API_KEY)),
+      );
     const openaiGroup: Target[] = [
       { ...chat('mock upstream, OpenAI API (direct)', mock) },
       chat('bare piping proxy', barePipe),
       chat('LlamaGate core, OpenAI-compatible pass-through', passthrough, bearer(API_KEY)),
     ];
+    if (baselinePassthrough !== undefined)
+      openaiGroup.push(
+        chat(
+          `baseline core, pass-through (${process.env.BENCH_BASELINE_NAME ?? 'BENCH_BASELINE'})`,
+          baselinePassthrough,
+          bearer(API_KEY),
+        ),
+      );
+    const only = process.env.BENCH_TARGETS === undefined ? undefined : new RegExp(process.env.BENCH_TARGETS);
+    const keep = (group: Target[]) =>
+      group.filter((target, index) => index < 2 || only === undefined || only.test(target.name));
+    ollamaGroup.splice(0, ollamaGroup.length, ...keep(ollamaGroup));
+    openaiGroup.splice(0, openaiGroup.length, ...keep(openaiGroup));
     const targets = [...ollamaGroup, ...openaiGroup];
 
     for (const target of targets) await load(target, WARMUP_SECONDS, CONCURRENCY);
