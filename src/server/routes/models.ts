@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { ModelNotFoundError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
 import { withPricing } from '../billing/price-lookup.js';
@@ -128,7 +129,7 @@ export async function handleGetModel(
   state: RequestState,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const id = decodeURIComponent(path.slice('/v1/models/'.length));
+  const id = decodeUriComponentSafely(path.slice('/v1/models/'.length), 'model');
   const models = await listAllModels(context, state.signal);
   const found = models.find((model) => model.id === id) ?? findUntagged(models, id);
   if (found === undefined)
