@@ -74,6 +74,8 @@ export interface RequestState {
   role?: CallerRole;
   /** The virtual key that called, when one did. */
   keyId?: string;
+  /** That key's model allow-list (globs; absent or null: every model). */
+  allowedModels?: readonly string[] | null;
   /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
   observers?: ExchangeObserver[];
   /** What billing metered and charged (set when it settles). */

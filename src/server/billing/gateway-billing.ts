@@ -164,7 +164,10 @@ export class GatewayBilling implements BillingServices {
   ): void {
     if (credential !== undefined) state.credential = credential;
     state.role = role;
-    if (key !== undefined) state.keyId = key.id;
+    if (key !== undefined) {
+      state.keyId = key.id;
+      state.allowedModels = key.models;
+    }
     const session = new BillingSession(this, context, state, response, role, key);
     if (state.observers === undefined) state.observers = [session];
     else state.observers.push(session);
