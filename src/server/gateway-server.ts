@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
 import { uuidV7 } from '../provider-utils/ids.js';
 import { MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
+import { handleClientError } from './client-error.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
 import type { GatewayObservability } from './observability/gateway-observability.js';
@@ -158,6 +159,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
+  server.on('clientError', (error: Error & { code?: string }, socket) =>
+    handleClientError(context.logger, error, socket),
+  );
 
   return {
     server,
