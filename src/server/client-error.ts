@@ -19,7 +19,13 @@ function describe(code: string | undefined): { status: number; message: string }
 
 export function handleClientError(logger: Logger, error: Error & { code?: string }, socket: Duplex): void {
   // A connection that reset or was already answered has nobody to tell.
-  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+  const answering = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  // A request timed out mid-body still has its handler waiting: it gets the 408, unless its answer had begun.
+  const started =
+    answering !== undefined &&
+    answering !== null &&
+    (error.code !== 'ERR_HTTP_REQUEST_TIMEOUT' || answering.headersSent === true);
+  if (error.code === 'ECONNRESET' || !socket.writable || started) {
     socket.destroy();
     return;
   }
