@@ -22,6 +22,7 @@ const STREAM_HEADERS: Readonly<Record<string, string>> = {
 /** The handler of a chat endpoint speaking `codec`'s format. */
 export function chatHandler<Call extends DecodedChatCall>(codec: ChatCodec<Call>): RouteHandler {
   return async (context, request, response, state) => {
+    state.modelRoute = true;
     const bytes = await readBody(request, context.config.maxBodySize);
     const call = codec.decode(parseJsonBody(bytes), bytes, request.headers);
     const outcome = await runChatExchange(context, request, response, state, call);
