@@ -74,6 +74,12 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       },
       'LlamaGate listening',
     );
+    if (listensBeyondLoopback(address.address) && !loaded.config.apiKey && !loaded.config.masterKey) {
+      logger.warn(
+        { host: address.address },
+        'No API_KEY or LLAMAGATE_MASTER_KEY is set and the gateway listens beyond loopback: anyone who can reach it may call models',
+      );
+    }
     logger.debug({ config: redactConfig(loaded.config) }, 'effective configuration');
     for (const line of loaded.importReport ?? [])
       logger.warn({ configFile: loaded.configFile }, `LiteLLM config: ${line}`);
@@ -115,4 +121,14 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** Whether a listening address accepts connections from other machines (a wildcard or a routable address). */
+export function listensBeyondLoopback(address: string): boolean {
+  return !(
+    address === '::1' ||
+    address.startsWith('127.') ||
+    address === '::ffff:127.0.0.1' ||
+    address === 'localhost'
+  );
 }

@@ -67,6 +67,16 @@ export const configSchema = z.object({
   timeoutMs: duration('TIMEOUT', 30 * 60_000),
   shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT'),
   maxBodySize: byteSize('MAX_BODY_SIZE'),
+  /** Client connections: how long a request may take to arrive, how long an idle socket stays, and how many per address. */
+  connections: z.object({
+    requestTimeoutMs: duration('REQUEST_TIMEOUT'),
+    headersTimeoutMs: duration('HEADERS_TIMEOUT'),
+    keepAliveTimeoutMs: duration('KEEP_ALIVE_TIMEOUT'),
+    idleTimeoutMs: duration('IDLE_TIMEOUT'),
+    maxPerIp: numberLike('MAX_CONNECTIONS_PER_IP').pipe(
+      z.number().int('MAX_CONNECTIONS_PER_IP must be an integer').min(0),
+    ),
+  }),
   cache: z.object({
     enabled: booleanLike('CACHE_ENABLED'),
     ttlMs: duration('CACHE_TTL'),
@@ -123,6 +133,13 @@ export const DEFAULTS = {
   timeoutMs: '5m',
   shutdownTimeoutMs: '30s',
   maxBodySize: '10mb',
+  connections: {
+    requestTimeoutMs: '2m',
+    headersTimeoutMs: '30s',
+    keepAliveTimeoutMs: '65s',
+    idleTimeoutMs: '2m',
+    maxPerIp: 256,
+  },
   cache: { enabled: true, ttlMs: '5m', maxEntries: 1000 },
   images: { allowPrivateAddresses: false, maxBytes: '20mb', timeoutMs: '15s' },
   dataDir: './data',
@@ -151,6 +168,11 @@ export const ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   TIMEOUT: 'timeoutMs',
   SHUTDOWN_TIMEOUT: 'shutdownTimeoutMs',
   MAX_BODY_SIZE: 'maxBodySize',
+  REQUEST_TIMEOUT: 'connections.requestTimeoutMs',
+  HEADERS_TIMEOUT: 'connections.headersTimeoutMs',
+  KEEP_ALIVE_TIMEOUT: 'connections.keepAliveTimeoutMs',
+  IDLE_TIMEOUT: 'connections.idleTimeoutMs',
+  MAX_CONNECTIONS_PER_IP: 'connections.maxPerIp',
   CACHE_ENABLED: 'cache.enabled',
   CACHE_TTL: 'cache.ttlMs',
   CACHE_MAX_ENTRIES: 'cache.maxEntries',

@@ -5,6 +5,7 @@ import { BadRequestError, LlamaGateError } from '../spec/errors.js';
 import type { ImageFetchSettings } from '../spec/provider.js';
 import { createDeadline } from './deadline.js';
 import { discardBody } from './http-client.js';
+import { decodeUriComponentSafely } from './json-limits.js';
 
 export interface ImageData {
   mediaType: string;
@@ -97,7 +98,10 @@ export function parseDataUrl(url: string): ImageData | undefined {
   if (match === null) return undefined;
   const mediaType = match[1] ?? 'application/octet-stream';
   const payload = match[4] ?? '';
-  const data = match[3] !== undefined ? payload : Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
+  const data =
+    match[3] !== undefined
+      ? payload
+      : Buffer.from(decodeUriComponentSafely(payload, 'image_url'), 'utf8').toString('base64');
   return { mediaType, data };
 }
 

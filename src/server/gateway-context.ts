@@ -77,6 +77,10 @@ export interface RequestState {
   role?: CallerRole;
   /** The virtual key that called, when one did. */
   keyId?: string;
+  /** Set by the model routes (chat, embeddings) before the body is read: a refusal still gets a ledger row. */
+  modelRoute?: boolean;
+  /** That key's model allow-list (globs; absent or null: every model). */
+  allowedModels?: readonly string[] | null;
   /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
   observers?: ExchangeObserver[];
   /** What billing metered and charged (set when it settles). */

@@ -5,6 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
 import { uuidV7 } from '../provider-utils/ids.js';
 import { MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
+import { handleClientError } from './client-error.js';
+import { checkingIntervalMs, guardConnections } from './connection-guard.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
 import { addResponseHeaders, sendError } from './http-io.js';
 import type { GatewayObservability } from './observability/gateway-observability.js';
@@ -157,15 +159,21 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
     });
   };
   const tls = initial.config.tls;
+  const limits = initial.config.connections;
   const server: Server = tls.enabled
     ? createHttpsServer(
-        { cert: readFileSync(tls.certFile as string), key: readFileSync(tls.keyFile as string) },
+        {
+          cert: readFileSync(tls.certFile as string),
+          key: readFileSync(tls.keyFile as string),
+          connectionsCheckingInterval: checkingIntervalMs(limits),
+        },
         listener,
       )
-    : createHttpServer(listener);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
+    : createHttpServer({ connectionsCheckingInterval: checkingIntervalMs(limits) }, listener);
+  guardConnections(server, limits, () => context.logger);
+  server.on('clientError', (error: Error & { code?: string }, socket) =>
+    handleClientError(context.logger, error, socket),
+  );
 
   return {
     server,

@@ -9,7 +9,8 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     new PayloadTooLargeError({ message: `Request body is larger than the ${limit} byte limit`, param: 'body' });
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    request.resume();
+    // Left unread: the error response closes the connection rather than reading a body it will refuse.
+    request.pause();
     return Promise.reject(tooLarge());
   }
   // Plain events rather than an async iterator: this runs on every request.
@@ -25,7 +26,7 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
       size += chunk.byteLength;
       if (size > limit) {
         cleanup();
-        request.resume();
+        request.pause();
         reject(tooLarge());
         return;
       }

@@ -64,12 +64,20 @@ const NON_SEMANTIC = new Set(['stream', 'stream_options', 'user', 'timeout', 'me
 
 /**
  * The cache key of a chat request: the resolved backend and model plus every field of the body that can
- * change the answer (messages, temperature, max tokens, tools, tool_choice, response_format, seed, …).
+ * change the answer (messages, temperature, max tokens, tools, tool_choice, response_format, seed, …), within a
+ * `scope` (the calling virtual key) so one tenant never receives, or can probe, another's answers.
  */
-export function chatCacheKey(backend: string, modelId: string, body: Readonly<Record<string, unknown>>): string {
+export function chatCacheKey(
+  backend: string,
+  modelId: string,
+  body: Readonly<Record<string, unknown>>,
+  scope = '',
+): string {
   const semantic: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) if (key !== 'model' && !NON_SEMANTIC.has(key)) semantic[key] = value;
   return createHash('sha256')
+    .update(scope)
+    .update('\0')
     .update(backend)
     .update('\0')
     .update(modelId)

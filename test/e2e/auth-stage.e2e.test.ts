@@ -17,6 +17,17 @@ async function get(path: string, key?: string): Promise<Response> {
 }
 
 describe('auth stage', () => {
+  it('an open gateway without billing refuses a virtual key (it cannot honour its limits) and serves other callers', async () => {
+    harness = await startGateway({ env: { OLLAMA_HOST: 'http://127.0.0.1:9' } });
+    const refused = await get('/v1/models', 'sk-lg-revokedOrMistyped0123456789');
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({
+      message: 'Invalid API key: virtual keys (sk-lg-…) need billing, which this gateway has off',
+    });
+    expect((await get('/v1/models', 'anything')).status).not.toBe(401);
+    expect((await get('/v1/models')).status).not.toBe(401);
+  });
+
   it('admin routes take the master key, not the shared API key', async () => {
     harness = await startGateway({
       env: { API_KEY: 'shared-key', LLAMAGATE_MASTER_KEY: 'master-key', OLLAMA_HOST: 'http://127.0.0.1:9' },

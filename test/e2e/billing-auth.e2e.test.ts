@@ -87,7 +87,19 @@ describe('who may call when billing is on (SQLite)', () => {
       configFile,
     });
     try {
-      await ask(gateway.client('anything'));
+      // Anonymous callers are served; a presented key that is not valid never is, sk-lg- shaped or not.
+      const anonymous = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(anonymous.status).toBe(200);
+      const before = upstream.requests.length;
+      for (const madeUp of ['anything', 'sk-lg-mistyped', 'sk-lg-0000000000000000000000000000000000000000']) {
+        const refused = await failure(ask(gateway.client(madeUp)));
+        expect(refused.status, madeUp).toBe(401);
+      }
+      expect(upstream.requests.length).toBe(before);
       const created = await fetch(`${gateway.url}/admin/keys`, {
         method: 'POST',
         body: JSON.stringify({ name: 'local', credits: 1 }),

@@ -13,6 +13,7 @@
  *   GET    /admin/usage/records           raw ledger rows, newest first (`?…&limit=&before=<time>,<request id>`)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../../spec/errors.js';
 import type { UsageGroupBy } from '../../storage/usage-ledger.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
@@ -125,7 +126,10 @@ async function handleKeyPath(
   _state: RequestState,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/\/$/, '');
-  const [id, action, ...rest] = path.slice('/admin/keys/'.length).split('/').map(decodeURIComponent);
+  const [id, action, ...rest] = path
+    .slice('/admin/keys/'.length)
+    .split('/')
+    .map((segment) => decodeUriComponentSafely(segment, 'path'));
   const method = request.method ?? 'GET';
   if (id === undefined || id === '' || rest.length > 0) throw new NotFoundError({ message: `Unknown path ${path}` });
   const allow = (methods: string[]) => {

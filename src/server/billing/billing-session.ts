@@ -200,7 +200,8 @@ export class BillingSession implements ExchangeObserver {
           : this.#metered.usage.promptTokens + (this.#metered.usage.completionTokens ?? 0);
       if (used !== this.#countedTokens) await counters.addTokens(key.id, used - this.#countedTokens).catch(() => {});
     }
-    if (this.#model === undefined) return;
+    // A model request refused before its model was read (bad JSON, invalid messages) is still one row, model ''.
+    if (this.#model === undefined && this.#state.modelRoute !== true) return;
     try {
       usageWriter.write(this.#record(response));
     } catch (error) {

@@ -109,7 +109,8 @@ export class GatewayBilling implements BillingServices {
         if (unusable !== null) throw reserveFailureError(unusable, key.id);
         return this.#begin(context, state, response, 'key', credential, key);
       }
-      if (master !== undefined) throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
+      // Even an open gateway refuses a key it cannot honour, so a mistyped key is never served unbilled.
+      throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
     } else if (master !== undefined) {
       throw new AuthenticationError({
         message: 'Missing API key: send it as X-API-Key or Authorization: Bearer <key>',
@@ -163,7 +164,10 @@ export class GatewayBilling implements BillingServices {
   ): void {
     if (credential !== undefined) state.credential = credential;
     state.role = role;
-    if (key !== undefined) state.keyId = key.id;
+    if (key !== undefined) {
+      state.keyId = key.id;
+      state.allowedModels = key.models;
+    }
     const session = new BillingSession(this, context, state, response, role, key);
     if (state.observers === undefined) state.observers = [session];
     else state.observers.push(session);

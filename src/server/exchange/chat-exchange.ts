@@ -182,7 +182,12 @@ async function generateChat(
     if (wantsNoCache(request)) {
       state.cache = 'BYPASS';
     } else {
-      key = chatCacheKey(plan.target, plan.model ?? '', call.cacheMaterial as Readonly<Record<string, unknown>>);
+      key = chatCacheKey(
+        plan.target,
+        plan.model ?? '',
+        call.cacheMaterial as Readonly<Record<string, unknown>>,
+        state.keyId === undefined ? '' : `key:${state.keyId}`,
+      );
       const hit = cache.get(key);
       if (hit !== undefined) {
         state.cache = 'HIT';

@@ -36,6 +36,7 @@ export function chatHandler<Call extends DecodedChatCall>(
   prepare?: PrepareCall<Call>,
 ): RouteHandler {
   return async (context, request, response, state) => {
+    state.modelRoute = true;
     const bytes = await readBody(request, context.config.maxBodySize);
     const call = codec.decode(parseJsonBody(bytes), bytes, request.headers);
     if (prepare !== undefined && (await prepare(call, context, response, state)) === true) return;

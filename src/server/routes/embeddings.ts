@@ -33,6 +33,7 @@ async function embedInBatches(
 }
 
 export const handleEmbeddings: RouteHandler = async (context, request, response, state) => {
+  state.modelRoute = true;
   const raw = await readBody(request, context.config.maxBodySize);
   const decoded = decodeOpenAIEmbeddingRequest(parseJsonBody(raw));
   state.model = decoded.model;

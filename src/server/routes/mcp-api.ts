@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpManager } from '../../mcp/mcp-manager.js';
+import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { BadRequestError, McpError, NotFoundError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
@@ -117,7 +118,7 @@ async function serverRoute(
     return { server: connection.name, tools, count: tools.length };
   }
   if (method === 'GET' && section === 'resources') {
-    const uri = tail.length > 0 ? decodeURIComponent(tail.join('/')) : query.get('uri');
+    const uri = tail.length > 0 ? decodeUriComponentSafely(tail.join('/'), 'uri') : query.get('uri');
     if (uri === null) {
       return {
         server: connection.name,
@@ -144,7 +145,7 @@ async function serverRoute(
     return { server: connection.name, prompts: connection.prompts, count: connection.prompts.length };
   }
   if (method === 'POST' && section === 'prompts' && tail.length > 0) {
-    const prompt = decodeURIComponent(tail.join('/'));
+    const prompt = decodeUriComponentSafely(tail.join('/'), 'prompt');
     const body = await readObject(request, context);
     const args = Object.fromEntries(
       Object.entries(optionalRecord(body.arguments, 'arguments')).map(([key, value]) => [
@@ -200,7 +201,7 @@ async function handleMcpApi(
   } else if (method === 'POST' && path === '/v1/mcp/execute') {
     body = await execute(context, manager, request, state);
   } else if (parts[0] === 'servers' && parts[1] !== undefined && parts[1] !== '') {
-    const connection = manager.requireServer(decodeURIComponent(parts[1]));
+    const connection = manager.requireServer(decodeUriComponentSafely(parts[1], 'server'));
     body = await serverRoute(manager, connection, parts.slice(2), method, request, context, state, url.searchParams);
   }
   if (body === undefined) throw new NotFoundError({ message: `No MCP API route for ${method} ${path}` });

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isModelAllowed } from '../../pricing/glob.js';
+import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { ModelNotFoundError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
 import { withPricing } from '../billing/price-lookup.js';
@@ -100,7 +102,10 @@ export async function handleListModels(
   response: ServerResponse,
   state: RequestState,
 ): Promise<void> {
-  const models = await listAllModels(context, state.signal);
+  // A key limited to some models sees only those, so a listing reveals nothing the key could not call.
+  const models = (await listAllModels(context, state.signal)).filter((model) =>
+    isModelAllowed(state.allowedModels, model.id),
+  );
   if (!wantsAnthropicShape(request)) {
     sendJson(response, 200, { object: 'list', data: models });
     return;
@@ -128,10 +133,10 @@ export async function handleGetModel(
   state: RequestState,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const id = decodeURIComponent(path.slice('/v1/models/'.length));
+  const id = decodeUriComponentSafely(path.slice('/v1/models/'.length), 'model');
   const models = await listAllModels(context, state.signal);
   const found = models.find((model) => model.id === id) ?? findUntagged(models, id);
-  if (found === undefined)
+  if (found === undefined || !isModelAllowed(state.allowedModels, found.id))
     throw new ModelNotFoundError({ message: `The model \`${id}\` does not exist`, param: 'model' });
   sendJson(response, 200, wantsAnthropicShape(request) ? anthropicModel(found) : found);
 }

@@ -3,8 +3,8 @@
  * counted per client address; past the limit the address gets 429 with `Retry-After` before any key is checked.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LlamaGateError, PermissionDeniedError, RateLimitError } from '../../spec/errors.js';
-import { requireApiKey } from '../auth.js';
+import { AuthenticationError, LlamaGateError, PermissionDeniedError, RateLimitError } from '../../spec/errors.js';
+import { extractCredential, requireApiKey } from '../auth.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { Stage } from './stage.js';
@@ -46,7 +46,18 @@ function noteFailure(failures: AuthFailureLimiter, context: GatewayContext, stat
 /** `API_KEY`, when one is configured (the gateway without billing). */
 function checkApiKey(context: GatewayContext, request: IncomingMessage, state: RequestState): void {
   const apiKey = context.config.apiKey;
-  if (apiKey !== undefined && apiKey !== '') state.credential = requireApiKey(request.headers, apiKey);
+  if (apiKey !== undefined && apiKey !== '') {
+    state.credential = requireApiKey(request.headers, apiKey);
+    return;
+  }
+  // Without billing there are no virtual keys: serving one anonymously would hide its limits from its owner.
+  const credential = extractCredential(request.headers);
+  if (credential?.startsWith('sk-lg-')) {
+    throw new AuthenticationError({
+      message: 'Invalid API key: virtual keys (sk-lg-…) need billing, which this gateway has off',
+      isRetryable: false,
+    });
+  }
 }
 
 /** `key` routes: billing's authenticator when billing is on, else the shared `API_KEY` (if any). */

@@ -14,6 +14,8 @@ export function errorResponseStage(encode: (error: LlamaGateError, requestId: st
       if (failure.status >= 500 && failure.code === 'internal_error') {
         context.logger.error({ requestId: state.id, err: error }, 'unexpected error');
       }
+      // A refused body still arriving (a 413 on a chunked upload) is not read to its end: the connection closes.
+      if (failure.status === 413 && !request.complete && !response.headersSent) response.shouldKeepAlive = false;
       if (!response.headersSent) sendError(response, failure, state.id, encode);
       else if (!response.writableEnded) response.end();
     }

@@ -1,0 +1,44 @@
+/** The response cache is scoped by virtual key: a second key never gets, or can probe, a first key's answer (issue 18, item 6). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
+import { answerWith, type BillingGateway, startBillingGateway, writeGatewayConfig } from './billing-harness.js';
+
+let upstream: MockUpstream;
+let gateway: BillingGateway;
+
+beforeAll(async () => {
+  upstream = await startMockUpstream(answerWith());
+  gateway = await startBillingGateway({
+    env: { LLAMAGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'lg-cache-scope-')), CACHE_ENABLED: 'true' },
+    configFile: writeGatewayConfig(upstream.url),
+  });
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+describe('response cache scope', () => {
+  it('the same request from a second key is a MISS that reaches the upstream and is billed; the first key hits', async () => {
+    const first = await gateway.createKey({ name: 'tenant-a', credits: 1 });
+    const second = await gateway.createKey({ name: 'tenant-b', credits: 1 });
+    const ask = (key: string) =>
+      gateway
+        .client(key)
+        .chat.completions.create({ model: 'mock-1', messages: [{ role: 'user', content: 'what did the others ask?' }] })
+        .withResponse();
+    const before = upstream.requests.length;
+    const cacheOf = async (key: string) => {
+      const { response } = await ask(key);
+      return [response.headers.get('x-cache'), response.headers.get('x-llamagate-cost')];
+    };
+    expect(await cacheOf(first.key)).toEqual(['MISS', '0.002500']);
+    expect(await cacheOf(second.key)).toEqual(['MISS', '0.002500']);
+    expect(await cacheOf(first.key)).toEqual(['HIT', '0.000000']);
+    expect(await cacheOf(second.key)).toEqual(['HIT', '0.000000']);
+    expect(upstream.requests.length - before).toBe(2);
+  });
+});
