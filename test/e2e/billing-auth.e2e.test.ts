@@ -87,15 +87,17 @@ describe('who may call when billing is on (SQLite)', () => {
       configFile,
     });
     try {
-      // Anonymous callers are served; a presented key that is not valid never is, sk-lg- shaped or not.
+      // Anonymous callers are served, and so is a placeholder key that is not a virtual key (SDKs insist on one);
+      // a virtual key the gateway cannot honour never is.
       const anonymous = await fetch(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'hi' }] }),
       });
       expect(anonymous.status).toBe(200);
+      await ask(gateway.client('ollama'));
       const before = upstream.requests.length;
-      for (const madeUp of ['anything', 'sk-lg-mistyped', 'sk-lg-0000000000000000000000000000000000000000']) {
+      for (const madeUp of ['sk-lg-mistyped', 'sk-lg-0000000000000000000000000000000000000000']) {
         const refused = await failure(ask(gateway.client(madeUp)));
         expect(refused.status, madeUp).toBe(401);
       }

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError } from '../../spec/errors.js';
-import { hashApiKey, isApiKeyFormat } from '../../storage/api-keys.js';
+import { API_KEY_PREFIX, hashApiKey, isApiKeyFormat } from '../../storage/api-keys.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
 import type { CounterStore } from '../../storage/counter-store.js';
 import type { Storage } from '../../storage/index.js';
@@ -109,8 +109,10 @@ export class GatewayBilling implements BillingServices {
         if (unusable !== null) throw reserveFailureError(unusable, key.id);
         return this.#begin(context, state, response, 'key', credential, key);
       }
-      // Even an open gateway refuses a key it cannot honour, so a mistyped key is never served unbilled.
-      throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
+      // An open gateway still refuses a virtual key it cannot honour (mistyped, revoked, made up), so none is
+      // served unbilled; other placeholders (SDKs insist on some key, e.g. `apiKey: 'ollama'`) stay anonymous.
+      if (master !== undefined || credential.startsWith(API_KEY_PREFIX))
+        throw new AuthenticationError({ message: 'Invalid API key', isRetryable: false });
     } else if (master !== undefined) {
       throw new AuthenticationError({
         message: 'Missing API key: send it as X-API-Key or Authorization: Bearer <key>',
