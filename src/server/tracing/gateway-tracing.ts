@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
-import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { AttemptEnd, AttemptStart } from '../../router/router.js';
 import { VERSION } from '../../version.js';
 
@@ -76,20 +76,20 @@ export async function startTracing(env: Env): Promise<GatewayTracing | undefined
   const [api, core, sdk, exporterModule, resources] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/core'),
-    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
   ]);
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${base}/v1/traces`;
   const exporter = new exporterModule.OTLPTraceExporter({ url });
-  const provider: TracerProvider = new sdk.TracerProvider({
+  const provider: BasicTracerProvider = new sdk.BasicTracerProvider({
     resource: resources.resourceFromAttributes({
       'service.name': env.OTEL_SERVICE_NAME || 'llamagate',
       'service.version': VERSION,
     }),
     spanProcessors: [
-      new sdk.BatchSpanProcessor({ exporter, scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000 }),
+      new sdk.BatchSpanProcessor(exporter, { scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || 1000 }),
     ],
   });
   const tracer: Tracer = provider.getTracer('llamagate', VERSION);
