@@ -61,6 +61,22 @@ export async function startProcess(name: string, args: string[], options: StartO
   throw new Error(`${name} exited before listening`);
 }
 
+function gatewayPort(line: string): number | undefined {
+  const entry = JSON.parse(line) as { msg?: string; port?: number };
+  return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
+}
+
+/**
+ * `llamagate serve` as `npm start` runs it (its V8 flag), with only the given settings: no service URL, key or
+ * config file is inherited from the benchmark's own environment.
+ */
+export function startGateway(name: string, env: Record<string, string>, main = 'dist/cli/main.js'): Promise<Server> {
+  return startProcess(name, ['--max-semi-space-size=32', main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
+    portFrom: gatewayPort,
+  });
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

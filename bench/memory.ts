@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { load, root, rssMb, type Server, startProcess, type Target } from './harness.js';
+import { load, root, rssMb, type Server, startGateway, startProcess, type Target } from './harness.js';
 
 const FIRST = Number(process.env.MEMORY_FIRST ?? 100_000);
 const TOTAL = Number(process.env.MEMORY_TOTAL ?? 1_000_000);
@@ -32,25 +32,11 @@ async function main(): Promise<void> {
       join(root, 'bench', 'mock-upstream-server.ts'),
     ]);
     servers.push(mock);
-    const gateway = await startProcess(
-      'LlamaGate default',
-      ['--max-semi-space-size=32', 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'],
-      {
-        env: {
-          OLLAMA_HOST: mock.url,
-          LLAMAGATE_DATA_DIR: scratch,
-          RATE_LIMIT_RPS: '1000000',
-          DATABASE_URL: undefined,
-          REDIS_URL: undefined,
-          API_KEY: undefined,
-          LLAMAGATE_CONFIG: undefined,
-        },
-        portFrom: (line) => {
-          const entry = JSON.parse(line) as { msg?: string; port?: number };
-          return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
-        },
-      },
-    );
+    const gateway = await startGateway('LlamaGate default', {
+      OLLAMA_HOST: mock.url,
+      LLAMAGATE_DATA_DIR: scratch,
+      RATE_LIMIT_RPS: '1000000',
+    });
     servers.push(gateway);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const startRss = rssMb(gateway.child);

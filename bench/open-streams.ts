@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { percentile, root, rssMb, type Server, startProcess } from './harness.js';
+import { percentile, root, rssMb, type Server, startGateway, startProcess } from './harness.js';
 
 const COUNT = Number(process.env.STREAMS_COUNT ?? 10_000);
 const INTERVAL_MS = Number(process.env.STREAMS_INTERVAL_MS ?? 1500);
@@ -65,26 +65,12 @@ async function main(): Promise<void> {
       },
     );
     servers.push(mock);
-    const gateway = await startProcess(
-      'LlamaGate default',
-      ['--max-semi-space-size=32', 'dist/cli/main.js', 'serve', '--port', '0', '--host', '127.0.0.1'],
-      {
-        env: {
-          OLLAMA_HOST: mock.url,
-          LLAMAGATE_DATA_DIR: scratch,
-          RATE_LIMIT_RPS: '1000000',
-          RATE_LIMIT_BURST: '1000000',
-          DATABASE_URL: undefined,
-          REDIS_URL: undefined,
-          API_KEY: undefined,
-          LLAMAGATE_CONFIG: undefined,
-        },
-        portFrom: (line) => {
-          const entry = JSON.parse(line) as { msg?: string; port?: number };
-          return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
-        },
-      },
-    );
+    const gateway = await startGateway('LlamaGate default', {
+      OLLAMA_HOST: mock.url,
+      LLAMAGATE_DATA_DIR: scratch,
+      RATE_LIMIT_RPS: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+    });
     servers.push(gateway);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const idleRss = rssMb(gateway.child);

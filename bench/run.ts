@@ -24,6 +24,7 @@ import {
   root,
   rssMb,
   type Server,
+  startGateway,
   startProcess,
   streams,
   type Target,
@@ -60,19 +61,6 @@ const chat = (name: string, server: Server, headers: Record<string, string> = {}
   body: openaiBody,
   streamBody: openaiStreamBody,
 });
-
-function gatewayPort(line: string): number | undefined {
-  const entry = JSON.parse(line) as { msg?: string; port?: number };
-  return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
-}
-
-/** `llamagate serve` as `npm start` runs it, with only the given settings (no inherited service URLs). */
-function startGateway(name: string, env: Record<string, string>, main = 'dist/cli/main.js'): Promise<Server> {
-  return startProcess(name, [...NODE_FLAGS, main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
-    portFrom: gatewayPort,
-  });
-}
 
 async function createBilledKey(server: Server): Promise<string> {
   const response = await fetch(`${server.url}/admin/keys`, {
