@@ -51,7 +51,7 @@ export interface BillingGateway extends Harness {
   ): Promise<{ status: number; body: T }>;
   /** A fresh key through the admin API; returns the secret and the listed view. */
   createKey(body: Record<string, unknown>): Promise<{ key: string; id: string }>;
-  /** Flushes the usage writer so ledger queries see every finished request. */
+  /** Flushes the usage and request-log writers so ledger and log queries see every finished request. */
   flush(): Promise<void>;
 }
 
@@ -91,7 +91,9 @@ export async function startBillingGateway(options: {
       if (created.status !== 201) throw new Error(`create key failed: ${JSON.stringify(created.body)}`);
       return { key: created.body.key, id: created.body.id };
     },
-    flush: () => billing.usageWriter.flush(),
+    flush: async () => {
+      await Promise.all([billing.usageWriter.flush(), billing.storage.requestLogWriter.flush()]);
+    },
   };
 }
 

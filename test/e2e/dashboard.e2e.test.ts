@@ -69,11 +69,19 @@ function nav(name: string) {
 }
 
 /** Whether the observability request log is on this gateway (its branch may not be merged yet). */
-async function hasRequestLog(): Promise<boolean> {
-  const answer = await fetch(`${gateway.url}/admin/requests?limit=1`, {
-    headers: { authorization: `Bearer ${MASTER_KEY}` },
-  });
-  return answer.status !== 404;
+/** Waits until the request log holds `count` records: the record is queued when the response closes, which can come after the client read the last chunk. */
+async function requestLogHolds(count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await gateway.flush();
+    const answer = await fetch(`${gateway.url}/admin/requests?limit=${count}`, {
+      headers: { authorization: `Bearer ${MASTER_KEY}` },
+    });
+    const body = (await answer.json()) as { data?: unknown[] };
+    if ((body.data?.length ?? 0) >= count) return;
+    if (Date.now() > deadline) throw new Error(`the request log never held ${count} records: ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
@@ -188,14 +196,11 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     await screenshot(page, 'usage-virtual-key');
 
     // The request in the request log, with its attempt waterfall (once the request-log API is on this gateway).
+    await requestLogHolds(1);
     await nav('Requests').click();
-    if (await hasRequestLog()) {
-      await page.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();
-      await page.getByRole('list', { name: 'Attempts' }).getByText('ollama').waitFor();
-      await page.getByText('$0.0025').first().waitFor();
-    } else {
-      await page.getByText('This gateway has no request log API yet').waitFor();
-    }
+    await page.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();
+    await page.getByRole('list', { name: 'Attempts' }).getByText('ollama').waitFor();
+    await page.getByText('$0.0025').first().waitFor();
 
     // The operator sees the key's spend in Usage, then revokes the key.
     await signOut();
@@ -221,11 +226,9 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
       .first()
       .waitFor();
     await screenshot(page, 'requests');
-    if (await hasRequestLog()) {
-      await page.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();
-      await page.getByRole('list', { name: 'Attempts' }).getByText('ollama').waitFor();
-      await screenshot(page, 'request-detail');
-    }
+    await page.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();
+    await page.getByRole('list', { name: 'Attempts' }).getByText('ollama').waitFor();
+    await screenshot(page, 'request-detail');
 
     await page.goto(`${gateway.url}${keyPath}`);
     await page.getByRole('button', { name: 'Revoke key' }).click();
