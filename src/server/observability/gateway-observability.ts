@@ -214,8 +214,10 @@ export class GatewayObservability {
           : observation.upstreamTo - observation.upstreamFrom;
       overheadMs = Math.max(0, (state.stream && ttfc !== undefined ? ttfc : durationMs) - waited);
     }
-    const retries = Math.max(0, observation.attempts.length - 1);
-    const backends = new Set(observation.attempts.map((attempt: RequestAttempt) => attempt.backend));
+    const attempts = observation.attempts;
+    const retries = Math.max(0, attempts.length - 1);
+    const firstBackend = attempts[0]?.backend;
+    const fellBack = attempts.some((attempt) => attempt.backend !== firstBackend);
     this.metrics?.observeRequest({
       route: observation.route,
       format: observation.format ?? 'none',
@@ -238,7 +240,7 @@ export class GatewayObservability {
       costMicros: metered?.cost,
       cache: state.cache,
       retries,
-      fallbacks: backends.size > 1 ? 1 : 0,
+      fallbacks: fellBack ? 1 : 0,
     });
     observation.trace?.end({
       status,
