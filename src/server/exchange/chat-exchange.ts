@@ -19,8 +19,8 @@ import {
   recordServed,
   requestTiming,
   responseScopedSignal,
+  routedCallOptions,
   routingHeaders,
-  upstreamHeaders,
   warningsHeader,
 } from './route-call.js';
 
@@ -141,16 +141,13 @@ export async function runChatExchange(
   });
   const timing = requestTiming(context, request, call.timeoutMs);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
-  const options: RouteCallOptions = {
-    signal: call.stream ? responseScopedSignal(state, response) : state.signal,
-    deadlineMs: timing.deadlineMs,
-    requestTimeoutMs: timing.requestTimeoutMs,
-    headers: upstreamHeaders(state),
-    requestId: state.id,
+  const options: RouteCallOptions = routedCallOptions(
+    state,
+    timing,
     trace,
-    passthrough: call.passthrough,
-    onAttempt: state.observation?.onAttempt,
-  };
+    call.stream ? responseScopedSignal(state, response) : state.signal,
+  );
+  options.passthrough = call.passthrough;
   const routed = new RoutedChatCall(context.router, plan, call.request, options, state);
   if (state.observers !== undefined) options.observer = routed;
   const wrappers = context.chatWrappers;

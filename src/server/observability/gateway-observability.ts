@@ -31,6 +31,7 @@ const FORMAT_BY_ROUTE: Readonly<Record<string, string>> = {
   '/api/chat': 'ollama-chat',
   '/api/generate': 'ollama-generate',
   '/api/embed': 'ollama-embed',
+  '/api/embeddings': 'ollama-embed',
 };
 
 const OPERATION_BY_FORMAT: Readonly<Record<string, string>> = {
