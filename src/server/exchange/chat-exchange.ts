@@ -241,7 +241,11 @@ async function* observeParts(
       for await (const part of parts) {
         emitPart(state, part);
         if (part.type === 'usage') usage = { ...usage, ...part.usage };
-        else if (part.type === 'error') {
+        else if (part.type === 'finish' && state.observation !== undefined) {
+          // One per finished choice, as a plain answer's `choices` give them (for traces).
+          if (state.finishReasons === undefined) state.finishReasons = [part.finishReason];
+          else state.finishReasons.push(part.finishReason);
+        } else if (part.type === 'error') {
           failed = part.error;
           break;
         }

@@ -20,6 +20,7 @@ import { requestLogRoutes } from '../routes/request-log.js';
 import type { Stage } from '../stages/stage.js';
 import type { GatewayTracing, RequestTrace } from '../tracing/gateway-tracing.js';
 import { BodyRedactor, type CapturedBodies, captureBodies } from './body-capture.js';
+import { MessageCapture } from './message-capture.js';
 
 /** Inbound API format per model route (routes may also name their own). */
 const FORMAT_BY_ROUTE: Readonly<Record<string, string>> = {
@@ -174,6 +175,8 @@ export class GatewayObservability {
     state.observation = observation;
     if (state.observers === undefined) state.observers = [observation];
     else state.observers.push(observation);
+    if (trace !== undefined && this.tracing?.captureMessageContent === true)
+      state.observers.push(new MessageCapture(trace, this.#redactor));
     this.#active.add(state);
     return observation;
   }
