@@ -127,14 +127,20 @@ export interface GatewayObservabilityOptions {
   config: ObservabilityConfig;
   metrics?: GatewayMetrics | undefined;
   tracing?: GatewayTracing | undefined;
-  /** Where request-log rows go (the storage's batching writer) and where the API reads them. */
-  requestLog?: { writer: BatchingWriter<RequestLogRecord>; log: RequestLog } | undefined;
+  /**
+   * Where request-log rows go (the storage's batching writer) and where the API reads them; `close` when the
+   * log's storage is the stage's own (billing off).
+   */
+  requestLog?:
+    | { writer: BatchingWriter<RequestLogRecord>; log: RequestLog; close?: (() => Promise<void>) | undefined }
+    | undefined;
 }
 
 export class GatewayObservability {
   readonly metrics: GatewayMetrics | undefined;
   readonly tracing: GatewayTracing | undefined;
   readonly #requestLog: BatchingWriter<RequestLogRecord> | undefined;
+  readonly #closeRequestLog: (() => Promise<void>) | undefined;
   readonly #bodies: ObservabilityConfig['logBodies'];
   readonly #redactor: BodyRedactor;
   readonly #active = new Set<RequestState>();
@@ -147,6 +153,7 @@ export class GatewayObservability {
     this.metrics = options.metrics;
     this.tracing = options.tracing;
     this.#requestLog = options.requestLog?.writer;
+    this.#closeRequestLog = options.requestLog?.close;
     this.#metricsPort = options.config.metricsPort;
     this.routes = [
       ...(options.metrics === undefined ? [] : metricsRoutes(options.metrics, options.config.metricsToken)),
@@ -344,6 +351,7 @@ export class GatewayObservability {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }
+    await this.#closeRequestLog?.();
     await this.tracing?.shutdown();
   }
 }
