@@ -52,6 +52,7 @@ describe('dashboard data helpers', () => {
       'llamagate_gateway_overhead_seconds_bucket{route="/v1/embeddings",le="0.005"} 10',
       'llamagate_gateway_overhead_seconds_bucket{route="/v1/embeddings",le="+Inf"} 10',
       'llamagate_request_duration_seconds_bucket{le="0.001"} 999',
+      'llamagate_mcp_overhead_seconds_bucket{le="0.001"} 999',
     ].join('\n');
     expect(overheadFromMetrics(text)).toEqual({ p50: 1, p99: 5 });
     expect(overheadFromMetrics('llamagate_requests_total 3')).toBeUndefined();

@@ -19,8 +19,8 @@ import {
   recordServed,
   requestTiming,
   responseScopedSignal,
+  routedCallOptions,
   routingHeaders,
-  upstreamHeaders,
   warningsHeader,
 } from './route-call.js';
 
@@ -141,16 +141,13 @@ export async function runChatExchange(
   });
   const timing = requestTiming(context, request, call.timeoutMs);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
-  const options: RouteCallOptions = {
-    signal: call.stream ? responseScopedSignal(state, response) : state.signal,
-    deadlineMs: timing.deadlineMs,
-    requestTimeoutMs: timing.requestTimeoutMs,
-    headers: upstreamHeaders(state),
-    requestId: state.id,
+  const options: RouteCallOptions = routedCallOptions(
+    state,
+    timing,
     trace,
-    passthrough: call.passthrough,
-    onAttempt: state.observation?.onAttempt,
-  };
+    call.stream ? responseScopedSignal(state, response) : state.signal,
+  );
+  options.passthrough = call.passthrough;
   const routed = new RoutedChatCall(context.router, plan, call.request, options, state);
   if (state.observers !== undefined) options.observer = routed;
   const wrappers = context.chatWrappers;
@@ -244,7 +241,11 @@ async function* observeParts(
       for await (const part of parts) {
         emitPart(state, part);
         if (part.type === 'usage') usage = { ...usage, ...part.usage };
-        else if (part.type === 'error') {
+        else if (part.type === 'finish' && state.observation !== undefined) {
+          // One per finished choice, as a plain answer's `choices` give them (for traces).
+          if (state.finishReasons === undefined) state.finishReasons = [part.finishReason];
+          else state.finishReasons.push(part.finishReason);
+        } else if (part.type === 'error') {
           failed = part.error;
           break;
         }

@@ -17,7 +17,7 @@ import {
 } from '../../spec/errors.js';
 import { requireApiKey } from '../auth.js';
 import { emitAdmit, emitAnswer, emitUsage } from '../exchange/emit.js';
-import { addTriedHeaders, recordServed, requestTiming, upstreamHeaders } from '../exchange/route-call.js';
+import { addTriedHeaders, recordServed, requestTiming, routedCallOptions } from '../exchange/route-call.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson, writeResponseHead } from '../http-io.js';
 import type { Route, RouteHandler } from '../route.js';
@@ -92,14 +92,7 @@ async function embed(
     .execute(
       plan,
       (target, call) => target.backend.provider.embeddingModel(target.modelId).embed(embeddingRequest, call),
-      {
-        signal: state.signal,
-        deadlineMs: timing.deadlineMs,
-        requestTimeoutMs: timing.requestTimeoutMs,
-        headers: upstreamHeaders(state),
-        requestId: state.id,
-        trace,
-      },
+      routedCallOptions(state, timing, trace),
     )
     .catch((error: unknown) => {
       addTriedHeaders(response, trace);
