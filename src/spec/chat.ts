@@ -268,6 +268,12 @@ export type ChatStreamPart =
     }
   | { type: 'finish'; choiceIndex: number; finishReason: FinishReason; rawFinishReason?: string }
   | { type: 'usage'; usage: Usage }
+  /**
+   * One frame of the upstream's own stream (an NDJSON line with its newline), sent before the parts read from
+   * it, only for a same-format passthrough: the codec of `format` writes these bytes instead of encoding the
+   * parts; everyone else ignores them, and whoever changes a stream must drop them.
+   */
+  | { type: 'upstream-frame'; format: string; bytes: Uint8Array }
   /** A failure after the stream started (HTTP 200 already sent): the stream ends after it. */
   | { type: 'error'; error: LlamaGateError };
 

@@ -222,23 +222,31 @@ async function streamChat(
   const headers = routed.headers();
   const warnings = warningsHeader(stream.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger), headers };
+  // A wrapper's own stream cannot carry the upstream's frames: they describe a different answer.
+  const frames = stream === routed.served?.value;
+  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger, frames), headers };
 }
 
 /**
  * The stream's parts as the encoder pulls them, each told to the observers; a thrown failure becomes the
- * final `error` part, and the usage is recorded when the stream ends or is abandoned.
+ * final `error` part, and the usage is recorded when the stream ends or is abandoned. The upstream's own
+ * frames go to the encoder only (and only when `frames`): observers read the parts.
  */
 async function* observeParts(
   parts: AsyncIterable<ChatStreamPart>,
   state: RequestState,
   logger: GatewayContext['logger'],
+  frames: boolean,
 ): AsyncGenerator<ChatStreamPart> {
   let usage: Usage | undefined;
   let failed: LlamaGateError | undefined;
   try {
     try {
       for await (const part of parts) {
+        if (part.type === 'upstream-frame') {
+          if (frames) yield part;
+          continue;
+        }
         emitPart(state, part);
         if (part.type === 'usage') usage = { ...usage, ...part.usage };
         else if (part.type === 'finish' && state.observation !== undefined) {

@@ -42,6 +42,11 @@ export interface DecodedChatCall {
   timeoutMs?: number;
   request: ChatRequest;
   passthrough?: WirePassthrough;
+  /**
+   * A parameter only backends of one provider honour (`suffix` through Ollama's `/api/generate`): the route
+   * answers a 400 naming it, before any call, unless every backend the model routes to is of that provider.
+   */
+  providerOnly?: { provider: string; param: string; message: string };
   /** What the response cache hashes (with the routing target); the same for requests that must answer alike. */
   cacheMaterial: unknown;
 }
@@ -80,9 +85,14 @@ export interface ChatCodec<Call extends DecodedChatCall = DecodedChatCall> {
   /**
    * Typed parts → framed text (SSE events with their blank lines, or NDJSON lines), the final frames included
    * (`[DONE]`, `message_stop`, `done: true`). An `error` part is the last part: encode it in the format's
-   * in-stream error shape and end.
+   * in-stream error shape and end. `upstream-frame` parts of this format are the upstream's own bytes, to send
+   * as they are (the upstream already spoke this format).
    */
-  encodeStream(parts: AsyncIterable<ChatStreamPart>, call: Call, meta: ResponseMeta): AsyncIterable<string>;
+  encodeStream(
+    parts: AsyncIterable<ChatStreamPart>,
+    call: Call,
+    meta: ResponseMeta,
+  ): AsyncIterable<string | Uint8Array>;
   /** A failure before the response started → status and body in this format's error shape. */
   encodeError(error: LlamaGateError, requestId: string): EncodedError;
 }

@@ -3,9 +3,9 @@
  * exchange. Streams are NDJSON (on by default, as in Ollama); errors are `{"error": "message"}`.
  */
 import type { LlamaGateError } from '../../../spec/errors.js';
-import type { ChatCodec, EncodedError } from '../chat-codec.js';
+import type { ChatCodec, EncodedError, WireFormat } from '../chat-codec.js';
 import { decodeOllamaChat, decodeOllamaGenerate, type OllamaCall } from './decode-ollama-request.js';
-import { encodeOllamaResult, encodeOllamaStream } from './encode-ollama-response.js';
+import { encodeOllamaResult, encodeOllamaStream, type OllamaEndpoint } from './encode-ollama-response.js';
 
 /** Ollama's error shape: a plain message the `ollama` client prints as it is. */
 export function encodeOllamaError(error: LlamaGateError): EncodedError {
@@ -16,17 +16,21 @@ export function encodeOllamaError(error: LlamaGateError): EncodedError {
   return encoded;
 }
 
+/** An Ollama upstream's own answer to the client's own body: sent on byte for byte, else encoded. */
+function encodeResult(endpoint: OllamaEndpoint, format: WireFormat): ChatCodec<OllamaCall>['encodeResult'] {
+  return (result, call, meta) => {
+    const response = result.response;
+    if (response?.format === format && response.body !== undefined)
+      return { kind: 'bytes', bytes: response.body, contentType: 'application/json; charset=utf-8' };
+    return { kind: 'json', json: encodeOllamaResult(endpoint, result, call, meta) };
+  };
+}
+
 export const ollamaChatCodec: ChatCodec<OllamaCall> = {
   format: 'ollama-chat',
   streamContentType: 'application/x-ndjson',
   decode: (body, bytes) => decodeOllamaChat(body, bytes),
-  encodeResult(result, call, meta) {
-    // An Ollama upstream's own answer to the client's own body: sent on byte for byte.
-    const response = result.response;
-    if (response?.format === 'ollama-chat' && response.body !== undefined)
-      return { kind: 'bytes', bytes: response.body, contentType: 'application/json; charset=utf-8' };
-    return { kind: 'json', json: encodeOllamaResult('chat', result, call, meta) };
-  },
+  encodeResult: encodeResult('chat', 'ollama-chat'),
   encodeStream: (parts, call, meta) => encodeOllamaStream('chat', parts, call, meta),
   encodeError: (error) => encodeOllamaError(error),
 };
@@ -34,8 +38,8 @@ export const ollamaChatCodec: ChatCodec<OllamaCall> = {
 export const ollamaGenerateCodec: ChatCodec<OllamaCall> = {
   format: 'ollama-generate',
   streamContentType: 'application/x-ndjson',
-  decode: (body) => decodeOllamaGenerate(body),
-  encodeResult: (result, call, meta) => ({ kind: 'json', json: encodeOllamaResult('generate', result, call, meta) }),
+  decode: (body, bytes) => decodeOllamaGenerate(body, bytes),
+  encodeResult: encodeResult('generate', 'ollama-generate'),
   encodeStream: (parts, call, meta) => encodeOllamaStream('generate', parts, call, meta),
   encodeError: (error) => encodeOllamaError(error),
 };

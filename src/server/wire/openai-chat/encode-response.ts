@@ -144,6 +144,7 @@ export class ChatChunkEncoder {
         return [];
       case 'reasoning-signature':
       case 'redacted-reasoning':
+      case 'upstream-frame':
       case 'error':
         return [];
     }
