@@ -66,6 +66,18 @@ describe('a configuration cannot be silently misspelt (issue 18, item 19)', () =
     expect(
       problem(router('backends:\n  - { name: o, type: openai, config: { endpoint: "not a url" } }\n')),
     ).toMatchInlineSnapshot(`"backend "o": config.endpoint: must be an http(s) URL (got "not a url")"`);
+    // A known key with a value of the wrong type stops start-up too, naming it.
+    expect(
+      problem(router('backends:\n  - { name: c, type: anthropic, config: { apiKey: k, maxTokens: lots } }\n')),
+    ).toMatchInlineSnapshot(`"backend "c": config.maxTokens: must be a positive integer"`);
+    expect(
+      problem(router('backends:\n  - { name: b, type: bedrock, config: { region: [us-east-1, eu-west-1] } }\n')),
+    ).toMatchInlineSnapshot(`"backend "b": config.region: Invalid input: expected string, received array"`);
+    expect(
+      problem(
+        router('backends:\n  - { name: g, type: google, config: { projectId: p, location: l, credentials: 5 } }\n'),
+      ),
+    ).toMatchInlineSnapshot(`"backend "g": config.credentials: must be a key file path or the key JSON object"`);
     // Documented aliases still work.
     expect(
       problem(
