@@ -1,7 +1,7 @@
 import type { BackendConfig } from '../config/config-schema.js';
 import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
 import type { CallOptions, CallPassthrough, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
-import { type LlamaGateError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
+import { type LlamaGateError, ModelNotFoundError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
 import type { BackoffOptions } from './backoff.js';
@@ -15,7 +15,7 @@ import {
 import { HealthChecker } from './health-checker.js';
 import { ModelResolver, missingModel } from './model-resolver.js';
 import { createRandom } from './random.js';
-import { type PlannedTarget, planTargets } from './route-plan.js';
+import { type PlanContext, type PlannedTarget, planTargets } from './route-plan.js';
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
 
 export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
@@ -318,12 +318,12 @@ export class Router {
   plan(request: RouteRequest): RoutePlan {
     const { node, model } = this.resolveNode(request);
     const stream = request.stream === true;
-    const context = {
+    const context: PlanContext = {
       random: this.#random,
       stream,
       explore: this.settings.latency.explore,
       price: this.#price ?? unpriced,
-      blockedUntil: [] as number[],
+      blockedUntil: [],
       missingModel: false,
     };
     let candidates = planTargets(node, model, context);
@@ -344,6 +344,11 @@ export class Router {
         });
       }
       if (context.missingModel) throw missingModel();
+      if (context.unservedModel !== undefined)
+        throw new ModelNotFoundError({
+          message: `No backend of "${node.name}" serves \`${context.unservedModel}\` and none has a defaultModel to use instead`,
+          param: 'model',
+        });
       throw new ServiceUnavailableError({ message: `No backend of "${node.name}" can take this request` });
     }
     return { target: node.name, model, candidates, stream };
