@@ -40,6 +40,20 @@ describe('a configuration cannot be silently misspelt (issue 18, item 19)', () =
     expect(load('model_list: []\nfoo: 1\n').importReport).toContain('foo is not mapped');
   });
 
+  it('cache groups: a key belongs to one group at most, and group names are plain', () => {
+    expect(load('cache:\n  groups:\n    team: [key_a, key_b]\n').config.cache.groups).toEqual({
+      team: ['key_a', 'key_b'],
+    });
+    expect(problem(() => load('cache:\n  groups:\n    one: [key_a]\n    two: [key_a]\n'))).toMatchInlineSnapshot(`
+      "Invalid configuration (file):
+        - cache.groups.two: key "key_a" is in cache groups "one" and "two"; a key shares its cache with one group"
+    `);
+    expect(problem(() => load('cache:\n  groups:\n    "a b": [key_a]\n'))).toMatchInlineSnapshot(`
+      "Invalid configuration (file):
+        - cache.groups.a b: cache group names use letters, digits, ".", "_" and "-""
+    `);
+  });
+
   it('accepts mcp and mcpServers as sections owned by the MCP feature', () => {
     expect(() => load('mcp:\n  servers: {}\nmcpServers: {}\n')).not.toThrow();
   });
