@@ -1,5 +1,7 @@
 import { findProviderDefinition, providerForBareModel } from '../providers/registry.js';
+import { type LlamaGateError, ModelNotFoundError, ServiceUnavailableError } from '../spec/errors.js';
 import type { Backend } from './backend.js';
+import { missingModel } from './model-resolver.js';
 import { type MemberView, orderMembers } from './pool-strategies.js';
 import type { BackendNode, GroupMember, RouteNode } from './routing-table.js';
 
@@ -159,4 +161,23 @@ function expand(
   }
   path.delete(node);
   return targets;
+}
+
+/** Why planning left no candidate: all cooling down (503 with Retry-After), no model to ask for, or none serves it. */
+export function noCandidateError(target: string, context: PlanContext): LlamaGateError {
+  if (context.blockedUntil.length > 0) {
+    const seconds = Math.max(1, Math.ceil((Math.min(...context.blockedUntil) - Date.now()) / 1000));
+    return new ServiceUnavailableError({
+      message: `Every backend of "${target}" is cooling down after repeated failures; retry after ${seconds}s`,
+      retryAfter: seconds,
+      isRetryable: true,
+    });
+  }
+  if (context.missingModel) return missingModel();
+  if (context.unservedModel !== undefined)
+    return new ModelNotFoundError({
+      message: `No backend of "${target}" serves \`${context.unservedModel}\` and none has a defaultModel to use instead`,
+      param: 'model',
+    });
+  return new ServiceUnavailableError({ message: `No backend of "${target}" can take this request` });
 }

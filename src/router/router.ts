@@ -1,7 +1,7 @@
 import type { BackendConfig } from '../config/config-schema.js';
 import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
 import type { CallOptions, CallPassthrough, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
-import { type LlamaGateError, ModelNotFoundError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
+import { type LlamaGateError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
 import type { BackoffOptions } from './backoff.js';
@@ -13,9 +13,9 @@ import {
   runWithFallback,
 } from './fallback-runner.js';
 import { HealthChecker } from './health-checker.js';
-import { ModelResolver, missingModel } from './model-resolver.js';
+import { ModelResolver } from './model-resolver.js';
 import { createRandom } from './random.js';
-import { type PlanContext, type PlannedTarget, planTargets } from './route-plan.js';
+import { noCandidateError, type PlanContext, type PlannedTarget, planTargets } from './route-plan.js';
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
 
 export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
@@ -334,23 +334,7 @@ export class Router {
         candidates = planTargets(node, model, context);
       }
     }
-    if (candidates.length === 0) {
-      if (context.blockedUntil.length > 0) {
-        const seconds = Math.max(1, Math.ceil((Math.min(...context.blockedUntil) - Date.now()) / 1000));
-        throw new ServiceUnavailableError({
-          message: `Every backend of "${node.name}" is cooling down after repeated failures; retry after ${seconds}s`,
-          retryAfter: seconds,
-          isRetryable: true,
-        });
-      }
-      if (context.missingModel) throw missingModel();
-      if (context.unservedModel !== undefined)
-        throw new ModelNotFoundError({
-          message: `No backend of "${node.name}" serves \`${context.unservedModel}\` and none has a defaultModel to use instead`,
-          param: 'model',
-        });
-      throw new ServiceUnavailableError({ message: `No backend of "${node.name}" can take this request` });
-    }
+    if (candidates.length === 0) throw noCandidateError(node.name, context);
     return { target: node.name, model, candidates, stream };
   }
 
