@@ -92,6 +92,12 @@ describe('a configuration cannot be silently misspelt (issue 18, item 19)', () =
         router('backends:\n  - { name: g, type: google, config: { projectId: p, location: l, credentials: 5 } }\n'),
       ),
     ).toMatchInlineSnapshot(`"backend "g": config.credentials: must be a key file path or the key JSON object"`);
+    // Connection limits apply to an upstream origin: without an endpoint they would be ignored.
+    expect(
+      problem(router('backends:\n  - { name: o, type: openai, config: { apiKey: k, maxConnections: 8 } }\n')),
+    ).toMatchInlineSnapshot(
+      `"backend "o": maxConnections and maxQueuedRequests need an explicit endpoint (the upstream origin they limit)"`,
+    );
     // Documented aliases still work.
     expect(
       problem(

@@ -128,6 +128,12 @@ export function createBackend(config: BackendConfig, context: BackendContext, im
   const maxConnections = wholeSetting(config.name, 'maxConnections', settings.maxConnections, 1);
   // 0 is allowed: no call waits for a connection, the next one past the cap is refused at once.
   const maxQueuedRequests = wholeSetting(config.name, 'maxQueuedRequests', settings.maxQueuedRequests, 0);
+  if (endpoint === undefined && (maxConnections !== undefined || maxQueuedRequests !== undefined)) {
+    // The limits are per upstream origin, which only an explicit endpoint names here; never ignore them silently.
+    throw new BackendConfigError(
+      `backend "${config.name}": maxConnections and maxQueuedRequests need an explicit endpoint (the upstream origin they limit)`,
+    );
+  }
   if (endpoint !== undefined && (maxConnections !== undefined || maxQueuedRequests !== undefined)) {
     configureOriginLimits(new URL(endpoint).origin, {
       ...(maxConnections === undefined ? {} : { maxConnections }),
