@@ -11,7 +11,7 @@ import type { CallOptions, ChatRequest, ChatResult, ChatStreamPart, ChatStreamRe
 import type { ChatCall, ChatCallWrapper } from '../../spec/chat-call.js';
 import { type LlamaGateError, toLlamaGateError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
-import { chatCacheKey } from '../response-cache.js';
+import { cacheScope, chatCacheKey } from '../response-cache.js';
 import type { DecodedChatCall } from '../wire/chat-codec.js';
 import { emitAdmit, emitAnswer, emitAttemptEnd, emitAttemptStart, emitError, emitPart, emitUsage } from './emit.js';
 import {
@@ -183,7 +183,7 @@ async function generateChat(
         plan.target,
         plan.model ?? '',
         call.cacheMaterial as Readonly<Record<string, unknown>>,
-        state.keyId === undefined ? '' : `key:${state.keyId}`,
+        cacheScope(state.keyId, context.cacheGroups),
       );
       const hit = cache.get(key);
       if (hit !== undefined) {

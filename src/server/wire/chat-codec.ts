@@ -71,6 +71,12 @@ export interface EncodedError {
   headers?: Record<string, string>;
 }
 
+/** `Retry-After` for an error that carries one, in whole seconds (at least 1), the same in every inbound API. */
+export function retryAfterHeader(error: LlamaGateError): Record<string, string> | undefined {
+  if (error.retryAfter === undefined) return undefined;
+  return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
+}
+
 export interface ChatCodec<Call extends DecodedChatCall = DecodedChatCall> {
   readonly format: WireFormat;
   /** The stream's content type: `text/event-stream; charset=utf-8` or `application/x-ndjson`. */

@@ -3,7 +3,7 @@
  * exchange. Streams are NDJSON (on by default, as in Ollama); errors are `{"error": "message"}`.
  */
 import type { LlamaGateError } from '../../../spec/errors.js';
-import type { ChatCodec, EncodedError, WireFormat } from '../chat-codec.js';
+import { type ChatCodec, type EncodedError, retryAfterHeader, type WireFormat } from '../chat-codec.js';
 import { decodeOllamaChat, decodeOllamaGenerate, type OllamaCall } from './decode-ollama-request.js';
 import { encodeOllamaResult, encodeOllamaStream, type OllamaEndpoint } from './encode-ollama-response.js';
 
@@ -11,8 +11,8 @@ import { encodeOllamaResult, encodeOllamaStream, type OllamaEndpoint } from './e
 export function encodeOllamaError(error: LlamaGateError): EncodedError {
   const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
   const encoded: EncodedError = { status: status === 499 ? 400 : status, body: { error: error.message } };
-  if (error.retryAfter !== undefined)
-    encoded.headers = { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
+  const headers = retryAfterHeader(error);
+  if (headers !== undefined) encoded.headers = headers;
   return encoded;
 }
 
