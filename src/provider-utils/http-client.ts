@@ -1,4 +1,5 @@
-import { type Dispatcher, Pool, request } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { undici } from './undici.js';
 import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
 import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
 import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
@@ -78,7 +79,7 @@ function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (pool === undefined) {
     const { maxConnections } = limitsFor(origin);
-    pool = new Pool(origin, { ...POOL_OPTIONS, connections: maxConnections });
+    pool = new (undici().Pool)(origin, { ...POOL_OPTIONS, connections: maxConnections });
     poolConnections.set(pool, maxConnections);
     pools.set(origin, pool);
   }
@@ -107,7 +108,7 @@ function send(
     signal: AbortSignal;
   },
 ): Promise<Dispatcher.ResponseData> {
-  if (call.dispatcher !== undefined) return request(call.url, { ...options, dispatcher: call.dispatcher });
+  if (call.dispatcher !== undefined) return undici().request(call.url, { ...options, dispatcher: call.dispatcher });
   const url = new URL(call.url);
   const pool = poolFor(url.origin);
   admit(pool, url.origin, call);
