@@ -144,4 +144,27 @@ prices:
     expect(spanNames).toContain('POST /v1/chat/completions');
     expect(spanNames).toContain('chat mock-1');
   });
+
+  it('rejects when a port is taken, leaving nothing listening', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'lg-start-taken-'));
+    const taken = (receiver.address() as AddressInfo).port;
+    const options = {
+      env: { LLAMAGATE_DATA_DIR: directory, LLAMAGATE_MASTER_KEY: 'lg-master' },
+      dotenvFile: false,
+      host: '127.0.0.1',
+      logger: createLogger({ debug: false, silent: true }),
+    };
+    await expect(startGateway({ ...options, port: taken })).rejects.toThrow(
+      `Port ${taken} is already in use on 127.0.0.1`,
+    );
+    // The gateway's own port opens, then METRICS_PORT cannot: the listening server is closed again.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const free = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    await expect(
+      startGateway({ ...options, port: free, env: { ...options.env, METRICS_PORT: String(taken) } }),
+    ).rejects.toThrow('EADDRINUSE');
+    await expect(fetch(`http://127.0.0.1:${free}/health`)).rejects.toThrow();
+  });
 });
