@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, startGateway } from '../../src/server/index.js';
+import { createLogger, type StartGatewayOptions, startGateway } from '../../src/server/index.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith } from './billing-harness.js';
 
@@ -148,7 +148,7 @@ prices:
   it('rejects when a port is taken, leaving nothing listening', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'lg-start-taken-'));
     const taken = (receiver.address() as AddressInfo).port;
-    const options = {
+    const options: StartGatewayOptions = {
       env: { LLAMAGATE_DATA_DIR: directory, LLAMAGATE_MASTER_KEY: 'lg-master' },
       dotenvFile: false,
       host: '127.0.0.1',
