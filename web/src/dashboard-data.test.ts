@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDollars, quantile, toCsv } from './format.js';
+import { formatBody, formatDollars, quantile, toCsv } from './format.js';
 import { bucketCalls, overheadFromMetrics } from './overview-data.js';
 import type { UsageRecord } from './types.js';
 import { addDollars, byBackend, fromMicros, toMicros } from './usage-data.js';
@@ -27,6 +27,27 @@ describe('dashboard data helpers', () => {
       "'=HYPERLINK(""http://evil"")",-0.50
       "a, ""quoted"" name",1.00"
     `);
+  });
+
+  it('indents captured JSON bodies without changing a token, and leaves other bodies as stored', () => {
+    expect(
+      formatBody('{"model":"m","n":12345678901234567890,"s":"a,{\\"b\\":[1]}","e":{},"l":[ ],"x":[1,2.50]}'),
+    ).toMatchInlineSnapshot(`
+        "{
+          "model": "m",
+          "n": 12345678901234567890,
+          "s": "a,{\\"b\\":[1]}",
+          "e": {},
+          "l": [],
+          "x": [
+            1,
+            2.50
+          ]
+        }"
+      `);
+    expect(formatBody('data: {"a":1}\n\ndata: [DONE]\n\n')).toBe('data: {"a":1}\n\ndata: [DONE]\n\n');
+    expect(formatBody('{"model":"m","messa…[truncated 20 bytes]')).toBe('{"model":"m","messa…[truncated 20 bytes]');
+    expect(formatBody({ usage: { input_tokens: 1 } })).toBe('{\n  "usage": {\n    "input_tokens": 1\n  }\n}');
   });
 
   it('takes nearest-rank quantiles', () => {
