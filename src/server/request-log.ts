@@ -46,6 +46,8 @@ function jsonString(text: string): string {
  */
 export function formatRequestFields(state: RequestState, request: RequestLineFields, now: number): string {
   let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${hundredths(now - state.startedAt)},"clientIp":"${state.clientIp}"`;
+  // The client's id matched `[\w.:@-]`, so it needs no escaping either.
+  if (state.clientRequestId !== undefined) fields += `,"clientRequestId":"${state.clientRequestId}"`;
   if (state.model !== undefined) fields += `,"model":${jsonString(state.model)}`;
   const keyId = state.keyId;
   if (keyId !== undefined) fields += `,"keyId":${jsonString(keyId)}`;

@@ -28,7 +28,7 @@ export interface RequestLogUsage {
 }
 
 export interface RequestLogRecord {
-  /** The request id (`x-request-id`). */
+  /** The gateway's request id (a client's `X-Request-ID` is only echoed). */
   id: string;
   /** When the request started, epoch ms. */
   time: number;

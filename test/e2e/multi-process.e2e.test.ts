@@ -161,7 +161,7 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
       return listed.length >= 40 ? listed : undefined;
     });
     expect(rows).toHaveLength(40);
-    expect(new Set(rows.map((row) => row.requestId))).toEqual(new Set(ids));
+    expect(new Set(rows.map((row) => row.clientRequestId))).toEqual(new Set(ids));
     expect(
       rows
         .filter((row) => row.cost > 0)
@@ -189,7 +189,7 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
       return listed.length >= 40 ? listed : undefined;
     });
     expect(rows).toHaveLength(40);
-    expect(new Set(rows.map((row) => row.requestId)).size).toBe(40);
+    expect(new Set(rows.map((row) => row.clientRequestId)).size).toBe(40);
   }, 60_000);
 
   it('a revoke through one process takes effect in the other within a second', async () => {
@@ -219,6 +219,6 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
     // Stopped right away: the rows are still in each process's batch (flushed every second otherwise).
     expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
     const rows = await storage.usage.list({ keyId: id });
-    expect(new Set(rows.map((row) => row.requestId))).toEqual(new Set(ids));
+    expect(new Set(rows.map((row) => row.clientRequestId))).toEqual(new Set(ids));
   }, 30_000);
 }

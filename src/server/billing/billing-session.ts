@@ -341,6 +341,7 @@ export class BillingSession implements ExchangeObserver {
     return {
       time: this.#startedAtEpoch,
       requestId: state.id,
+      clientRequestId: state.clientRequestId,
       keyId: this.key?.id ?? null,
       model: this.#model ?? '',
       backend: state.backend ?? '',
