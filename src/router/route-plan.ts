@@ -62,7 +62,8 @@ function view(member: GroupMember, index: number, model: string | undefined, con
   };
 }
 
-function collectLeaves(
+/** Every backend under a node with the model it would be asked for (undefined: neither names one). */
+export function collectLeaves(
   node: RouteNode,
   model: string | undefined,
   seen = new Set<RouteNode>(),
