@@ -14,6 +14,7 @@ import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js
 import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
 import { reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
+import type { LeaseKeeper } from '../../storage/lease-keeper.js';
 import type { UsageRecord } from '../../storage/usage-ledger.js';
 import type { Admission, Answer, ExchangeObserver } from '../exchange/exchange-events.js';
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
@@ -55,6 +56,8 @@ export interface BillingServices {
   keys: KeyStore;
   counters: CounterStore;
   usageWriter: BatchingUsageWriter;
+  /** Renews this request's hold and slot while it lives (their TTL is short, so a crash frees them). */
+  leases: LeaseKeeper;
   cache: KeyCache;
   logger: Pick<Logger, 'error' | 'warn'>;
 }
@@ -189,7 +192,7 @@ export class BillingSession implements ExchangeObserver {
   async finish(response: ServerResponse): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    const { counters, keys, usageWriter, logger } = this.#services;
+    const { counters, keys, usageWriter, logger, leases } = this.#services;
     try {
       if (this.#metered === undefined && this.#model !== undefined) {
         if (this.#producedOutput()) await this.#settle();
@@ -198,7 +201,11 @@ export class BillingSession implements ExchangeObserver {
     } catch (error) {
       logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
     }
-    if (this.#lease !== undefined) await counters.releaseSlot(this.#lease).catch(() => {});
+    if (this.#reservation !== undefined) leases.dropReservation(this.#reservation.id);
+    if (this.#lease !== undefined) {
+      leases.dropSlot(this.#lease);
+      await counters.releaseSlot(this.#lease).catch(() => {});
+    }
     const key = this.key;
     if (key?.tpm != null && this.#countedTokens > 0) {
       const used =
@@ -259,9 +266,11 @@ export class BillingSession implements ExchangeObserver {
       }
       this.#countedTokens = bound;
     }
+    const leases = this.#services.leases;
     if (key.maxParallel !== null) {
-      this.#lease = (await counters.acquireSlot(key.id, key.maxParallel)) ?? undefined;
-      if (this.#lease === undefined) {
+      this.#lease = (await counters.acquireSlot(key.id, key.maxParallel, { ttlMs: leases.ttlMs })) ?? undefined;
+      if (this.#lease !== undefined) leases.holdSlot(this.#lease);
+      else {
         throw new RateLimitError({
           message: `API key ${key.id} already has ${key.maxParallel} requests in flight; retry when one finishes`,
           retryAfter: 1,
@@ -271,13 +280,15 @@ export class BillingSession implements ExchangeObserver {
     }
     // A key with nothing left is refused even for a model that costs nothing: the hold is at least 1 µ$.
     const amount = key.unlimitedCredits ? maximum.cost : Math.max(maximum.cost, 1);
-    // The hold outlives the longest request the gateway allows, so a long stream is still settled, not swept.
-    const ttlMs = this.#context.config.timeoutMs + 60_000;
-    const held = await keys.reserve(key.id, amount, { requestId: this.#state.id, ttlMs }).catch((error: unknown) => {
-      throw storageUnavailable(error);
-    });
+    // A short hold renewed while the request lives (however long a stream runs); a crashed process's expires.
+    const held = await keys
+      .reserve(key.id, amount, { requestId: this.#state.id, ttlMs: leases.ttlMs })
+      .catch((error: unknown) => {
+        throw storageUnavailable(error);
+      });
     if (!held.ok) throw reserveFailureError(held.reason, key.id);
     this.#reservation = held.reservation;
+    leases.holdReservation(held.reservation.id);
     this.#hold = amount;
     if (stream) {
       // A stream's headers leave before its cost is known: they carry the hold and what is left beyond it.

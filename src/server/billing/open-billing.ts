@@ -21,6 +21,7 @@ export function openConfiguredStorage(config: Readonly<GatewayConfig>, logger?: 
     ...(billing.databaseSchema ? { schema: billing.databaseSchema } : {}),
     ...(billing.redisKeyPrefix ? { redisKeyPrefix: billing.redisKeyPrefix } : {}),
     requestLog: { retentionMs: config.observability.logRetentionMs },
+    leaseTtlMs: billing.leaseTtl,
   });
 }
 
