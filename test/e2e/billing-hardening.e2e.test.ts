@@ -184,6 +184,17 @@ function hardeningSuite(makeSetup: () => StorageSetup) {
       'mock-1',
     ]);
     expect(await balanceOf(id)).toBe(1_000_000 - 4 * 2_500 - 150);
+    const listed = await gateway.admin<{ data: { id: string; pricing?: { input: string; output: string } }[] }>(
+      'GET',
+      '/v1/models',
+    );
+    const pricing = Object.fromEntries(
+      listed.body.data.filter((model) => ['fast', 'vip'].includes(model.id)).map((model) => [model.id, model.pricing]),
+    );
+    expect(pricing).toEqual({
+      fast: { input: '10.00', output: '30.00', unit: 'USD per 1M tokens' },
+      vip: { input: '1.00', output: '1.00', unit: 'USD per 1M tokens' },
+    });
   });
 
   it('keys the ledger by its own id: five requests sharing an X-Request-ID are five rows and five charges', async () => {

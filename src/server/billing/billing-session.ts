@@ -355,7 +355,7 @@ export class BillingSession implements ExchangeObserver {
     const node = name === undefined ? undefined : this.#context.router.backendNode(name);
     if (node !== undefined) {
       const served = servedPriceKey(table, { backend: node.backend, modelId: this.#state.upstreamModel });
-      if (served !== undefined) return served;
+      if (served !== undefined && (table.lookup(served) !== undefined || price === undefined)) return served;
     }
     return price?.key;
   }

@@ -92,7 +92,15 @@ export function admissionPrice(
     else if (best === undefined || maximum.cost > best.maximum.cost) best = { key: key as string, maximum };
   }
   if (best !== undefined) return { groupKey: undefined, key: best.key, maximum: best.maximum, unpriced };
-  return { groupKey: undefined, key: model, maximum: table.maxCost(model, tokens), unpriced };
+  // Nothing served is priced: a model name may still be (as the client wrote it); a group name never is.
+  const maximum = serving.group ? { cost: 0, priced: false } : table.maxCost(model, tokens);
+  return { groupKey: undefined, key: model, maximum, unpriced };
+}
+
+/** The price-table name `GET /v1/models` lists an alias with: its own price, else its first priced deployment's. */
+export function aliasPriceKey(context: Pick<GatewayContext, 'config' | 'router'>, alias: string): string | undefined {
+  const priced = admissionPrice(context, alias, undefined, { promptTokens: 0, maxOutputTokens: 0 });
+  return priced.maximum.priced ? priced.key : undefined;
 }
 
 /** A model's price as listed: dollar strings (exact), per 1M tokens. */
@@ -125,15 +133,17 @@ export function modelPricing(config: Readonly<GatewayConfig>, model: string): Li
 
 /**
  * Adds `pricing` to each listed model that has a price (unpriced models are listed unchanged). `priceKey` names
- * a model for the price table when its listed id does not (`<backend type>/<model>` for backend models).
+ * a model for the price table when its listed id does not (`<backend type>/<model>` for backend models); null
+ * lists it without a price.
  */
 export function withPricing<T extends { id: string }>(
   config: Readonly<GatewayConfig>,
   models: T[],
-  priceKey: (model: T) => string | undefined = () => undefined,
+  priceKey: (model: T) => string | null | undefined = () => undefined,
 ): (T & { pricing?: ListedPricing })[] {
   return models.map((model) => {
     const key = priceKey(model);
+    if (key === null) return model;
     const pricing = (key === undefined ? undefined : modelPricing(config, key)) ?? modelPricing(config, model.id);
     return pricing === undefined ? model : { ...model, pricing };
   });

@@ -3,7 +3,7 @@ import { isModelAllowed } from '../../pricing/glob.js';
 import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { ModelNotFoundError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
-import { withPricing } from '../billing/price-lookup.js';
+import { aliasPriceKey, withPricing } from '../billing/price-lookup.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
 
@@ -21,7 +21,7 @@ interface ListedModel {
 }
 
 /** Backend models are priced as `<backend type>/<model>`, so prices follow the provider, not a shared name. */
-const priceKeys = new WeakMap<ListedModel, string>();
+const priceKeys = new WeakMap<ListedModel, string | null>();
 
 /** The `models:` aliases, first, as the names clients should prefer. */
 function listAliases(context: GatewayContext): ListedModel[] {
@@ -78,7 +78,13 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
       }
     }),
   );
-  return withPricing(context.config, [...listAliases(context), ...lists.flat()], (model) => priceKeys.get(model));
+  const aliases = listAliases(context);
+  for (const alias of aliases) {
+    const key = aliasPriceKey(context, alias.id);
+    // An alias with no priced deployment is listed without a price (never one its name happens to match).
+    priceKeys.set(alias, key ?? null);
+  }
+  return withPricing(context.config, [...aliases, ...lists.flat()], (model) => priceKeys.get(model));
 }
 
 /** Anthropic's model object (`GET /v1/models` for a client that sends `anthropic-version`). */
