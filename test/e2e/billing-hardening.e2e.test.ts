@@ -143,6 +143,17 @@ function hardeningSuite(makeSetup: () => StorageSetup) {
       completionTokens: 1_000_000,
       allowedCompletionTokens: 10,
     });
+    const warning = gateway.billingLogs.find((line) => String(line.msg).startsWith('upstream reported more usage'));
+    expect(warning).toMatchObject({
+      backend: 'local',
+      keyId: id,
+      hold: 380,
+      charged: 760,
+      reportedCost: 30_000_050,
+      completionTokens: 1_000_000,
+      allowedCompletionTokens: 10,
+    });
+    expect(warning?.requestId).toBe(records.body.data[1]?.request_id);
     expect(String(local?.lastUsageAnomaly && (local.lastUsageAnomaly as { requestId: string }).requestId)).toBe(
       records.body.data[0]?.request_id,
     );
