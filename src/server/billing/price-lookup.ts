@@ -97,9 +97,9 @@ export function admissionPrice(
   return { groupKey: undefined, key: model, maximum, unpriced };
 }
 
-/** The price-table name `GET /v1/models` lists an alias with: its own price, else its first priced deployment's. */
+/** The price-table name `GET /v1/models` lists an alias with: its own price, else its costliest deployment's. */
 export function aliasPriceKey(context: Pick<GatewayContext, 'config' | 'router'>, alias: string): string | undefined {
-  const priced = admissionPrice(context, alias, undefined, { promptTokens: 0, maxOutputTokens: 0 });
+  const priced = admissionPrice(context, alias, undefined, { promptTokens: 1_000_000, maxOutputTokens: 1_000_000 });
   return priced.maximum.priced ? priced.key : undefined;
 }
 
