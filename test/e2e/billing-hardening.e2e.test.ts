@@ -150,6 +150,7 @@ function hardeningSuite(makeSetup: () => StorageSetup) {
       hold: 380,
       charged: 760,
       reportedCost: 30_000_050,
+      capped: true,
       completionTokens: 1_000_000,
       allowedCompletionTokens: 10,
     });
@@ -157,6 +158,27 @@ function hardeningSuite(makeSetup: () => StorageSetup) {
     expect(String(local?.lastUsageAnomaly && (local.lastUsageAnomaly as { requestId: string }).requestId)).toBe(
       records.body.data[0]?.request_id,
     );
+  });
+
+  it('charges in full what stays within the bound, and still flags more completion tokens than max_tokens', async () => {
+    upstream.handle(answerWith({ usage: { prompt_tokens: 5, completion_tokens: 150, total_tokens: 155 } }));
+    const anomalies = async () =>
+      (await gateway.admin<{ backends: Record<string, unknown>[] }>('GET', '/admin/backends')).body.backends.find(
+        (backend) => backend.name === 'local',
+      )?.usageAnomalies as number;
+    const before = await anomalies();
+    const { key, id } = await gateway.createKey({ name: 'over-max-tokens', credits: 1 });
+    const answer = await gateway
+      .client(key)
+      .chat.completions.create({ model: 'mock-1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 })
+      .withResponse();
+    // Hold $0.00308; 5 × $10/1M + 150 × $30/1M = $0.00455 is within twice the hold, so it is charged in full.
+    expect(answer.response.headers.get('x-llamagate-cost')).toBe('0.004550');
+    expect(await balanceOf(id)).toBe(1_000_000 - 4_550);
+    expect(await anomalies()).toBe(before + 1);
+    await gateway.flush();
+    const rows = await gateway.admin<{ data: Record<string, unknown>[] }>('GET', `/admin/usage/records?key_id=${id}`);
+    expect(rows.body.data[0]).toMatchObject({ completion_tokens: 150, cost: '0.00455', reported_cost: null });
   });
 
   it('charges in full what stays within the hold', async () => {

@@ -370,9 +370,18 @@ export class BillingSession implements ExchangeObserver {
       completionTokens: usage.completionTokens,
       allowedCompletionTokens: this.#allowedOutput,
     };
+    const capped = charged < reported;
     this.#services.logger.warn(
-      { ...facts, backend: state.backend, keyId: this.key?.id, hold: this.#hold, charged, reportedCost: reported },
-      'upstream reported more usage than the request allowed; the charge is capped and the backend flagged',
+      {
+        ...facts,
+        backend: state.backend,
+        keyId: this.key?.id,
+        hold: this.#hold,
+        charged,
+        reportedCost: reported,
+        capped,
+      },
+      'upstream reported more usage than the request allowed; backend flagged',
     );
     if (state.backend !== undefined) this.#context.router.backendNode(state.backend)?.stats.recordUsageAnomaly(facts);
   }
