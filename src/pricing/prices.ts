@@ -61,6 +61,8 @@ interface Layer {
   prefixes: PriceMatch[];
 }
 
+const MEMO_LIMIT = 1024;
+
 // A dated snapshot or tag continues its family's name after one of these (`gpt-4o-2024-08-06`, `qwen3:8b`).
 const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
 
@@ -80,6 +82,7 @@ export class PriceTable {
   readonly #configured: Layer | undefined;
   readonly #fallback: PriceMatch | undefined;
   readonly #cacheHit: CacheHitPricing;
+  readonly #memo = new Map<string, PriceMatch | null>();
 
   private constructor(layers: Layer[], fallback: PriceMatch | undefined, cacheHit: CacheHitPricing) {
     this.#layers = layers;
@@ -104,6 +107,16 @@ export class PriceTable {
   }
 
   lookup(model: string): PriceMatch | undefined {
+    // Billing looks the same few names up several times per request: remembered (bounded; the table is immutable).
+    const known = this.#memo.get(model);
+    if (known !== undefined) return known ?? undefined;
+    const found = this.#lookup(model);
+    if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
+    this.#memo.set(model, found ?? null);
+    return found;
+  }
+
+  #lookup(model: string): PriceMatch | undefined {
     const candidates = modelNameCandidates(model.toLowerCase());
     // Family prefixes are a guess, so every layer's exact names and globs are tried before any layer's prefixes.
     for (const phase of [exactOrGlob, familyPrefix]) {
