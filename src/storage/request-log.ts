@@ -30,6 +30,8 @@ export interface RequestLogUsage {
 export interface RequestLogRecord {
   /** The gateway's request id (a client's `X-Request-ID` is only echoed). */
   id: string;
+  /** The `X-Request-ID` the client sent, if any (not unique). */
+  clientRequestId?: string | undefined;
   /** When the request started, epoch ms. */
   time: number;
   keyId: string | null;
