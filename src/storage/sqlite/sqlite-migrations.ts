@@ -116,6 +116,14 @@ export function sqliteMigrations(t: TableNames, prefix: string): Migration[] {
         ...requestLogIndexes(t.requestLog, prefix),
       ],
     },
+    {
+      version: 3,
+      name: 'usage: client request id beside the gateway id, reported cost of capped charges',
+      statements: [
+        `ALTER TABLE ${t.usage} ADD COLUMN client_request_id TEXT`,
+        `ALTER TABLE ${t.usage} ADD COLUMN reported_cost INTEGER`,
+      ],
+    },
   ];
 }
 
