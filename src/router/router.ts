@@ -1,22 +1,24 @@
-import type { BackendConfig } from '../config/config-schema.js';
-import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
-import type { CallOptions, CallPassthrough, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
+import type { RoutingSettings } from '../config/routing-schema.js';
+import type { CallOptions, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
 import { type LlamaGateError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
-import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
+import { BackendStats, countsAgainstBackend } from './backend-stats.js';
 import type { BackoffOptions } from './backoff.js';
-import {
-  type AttemptInfo,
-  type Candidate,
-  defaultShouldFallback,
-  type FallbackTrace,
-  runWithFallback,
-} from './fallback-runner.js';
+import { type AttemptInfo, type Candidate, defaultShouldFallback, runWithFallback } from './fallback-runner.js';
 import { HealthChecker } from './health-checker.js';
 import { ModelResolver } from './model-resolver.js';
 import { createRandom } from './random.js';
 import { noCandidateError, type PlanContext, type PlannedTarget, planTargets, servingLeaves } from './route-plan.js';
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
+import type {
+  AttemptControl,
+  AttemptEnd,
+  RouteCallOptions,
+  RouteOutcome,
+  RoutePlan,
+  RouteRequest,
+  RouterConfig,
+} from './router-types.js';
 
 export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
 
@@ -45,17 +47,17 @@ import {
 import { peekFirstOutput } from './stream-peek.js';
 import { trackStreamParts } from './tracked-stream.js';
 
-export interface RouterConfig {
-  backends: readonly BackendConfig[];
-  defaultBackend: string;
-  ollamaHost?: string;
-  routes?: readonly RouteConfig[];
-  models?: Readonly<Record<string, ModelAliasConfig>>;
-  routing: RoutingSettings;
-  /** The gateway-wide timeout (TIMEOUT): the longest any request may take. */
-  timeoutMs?: number;
-  healthCheckIntervalMs?: number;
-}
+export type {
+  AttemptControl,
+  AttemptEnd,
+  AttemptObserver,
+  AttemptStart,
+  RouteCallOptions,
+  RouteOutcome,
+  RoutePlan,
+  RouteRequest,
+  RouterConfig,
+} from './router-types.js';
 
 export interface RouterOptions extends BackendContext {
   config: RouterConfig;
@@ -64,82 +66,6 @@ export interface RouterOptions extends BackendContext {
   /** The router this one replaces (reload): backends with unchanged settings keep their health and latency. */
   previous?: Router;
   logger?: { warn(object: object, message: string): void; info(object: object, message: string): void };
-}
-
-export interface RouteRequest {
-  model: string | undefined;
-  /** The gateway path (`/v1/chat/completions`), matched against `routes`. */
-  path?: string;
-  method?: string;
-  stream?: boolean;
-}
-
-export interface RoutePlan {
-  /** What the request named: a model alias, pool or backend name (the cache key's first half). */
-  target: string;
-  /** The model passed down (undefined: aliases' own models or backends' defaults). */
-  model: string | undefined;
-  candidates: readonly PlannedTarget[];
-  stream: boolean;
-}
-
-export interface RouteCallOptions {
-  signal?: AbortSignal;
-  /** Deadline across all attempts and backoff waits, in ms from now. */
-  deadlineMs?: number;
-  /** A timeout the client asked for: it bounds each attempt instead of the backend's own timeout. */
-  requestTimeoutMs?: number;
-  headers?: Record<string, string>;
-  requestId?: string;
-  /** Attempts and fallbacks so far, readable after a failure too. */
-  trace?: FallbackTrace;
-  /**
-   * Told as each upstream attempt starts (it may add headers to that attempt's call, e.g. trace context); the
-   * function it returns is called when the attempt ends (for a stream: when its first output part arrived).
-   */
-  onAttempt?: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
-  /** Handed to every attempt's model call (a same-format passthrough only the matching adapter reads). */
-  passthrough?: CallPassthrough;
-  /** Told when each attempt starts and ends (metrics, request logs); must not throw. */
-  observer?: AttemptObserver;
-}
-
-export interface AttemptStart {
-  backend: string;
-  /** The backend's provider type (`openai`, `anthropic`, `ollama`…). */
-  provider: string;
-  /** The model id the backend is asked for. */
-  model: string;
-  /** `performance.now()` when the attempt started. */
-  startedAt: number;
-  /** Headers to add to this attempt's upstream call; starts empty. */
-  headers: Record<string, string>;
-}
-
-export interface AttemptEnd {
-  endedAt: number;
-  /** undefined for a success. */
-  error: LlamaGateError | undefined;
-}
-
-/** What an attempt observer hears: the target tried, how long it took, and the failure when it failed. */
-export interface AttemptObserver {
-  attemptStart?(target: PlannedTarget): void;
-  attemptEnd?(target: PlannedTarget, latencyMs: number, error: LlamaGateError | undefined): void;
-}
-
-export interface RouteOutcome<T> {
-  value: T;
-  target: PlannedTarget;
-  attempts: number;
-  fallbacks: number;
-}
-
-/** Handed to an attempt: the ticket, and `defer()` for results (streams) whose bookkeeping ends later. */
-export interface AttemptControl {
-  ticket: AttemptTicket;
-  startedAt: number;
-  defer(): void;
 }
 
 interface RoutedCandidate<T> extends Candidate<T> {
