@@ -75,9 +75,10 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
       };
     }
   });
+  const reachable = (name: string) => manager.requireServerFor(name, caller.keyGlobs);
   server.setRequestHandler('resources/list', async () => ({
     resources: manager
-      .servers()
+      .servers(caller.keyGlobs)
       .filter((connection) => connection.status === 'connected')
       .flatMap((connection) =>
         connection.resources.map((resource) => ({
@@ -89,10 +90,8 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
   }));
   server.setRequestHandler('resources/read', async (request) => {
     const parsed = parseResourceUri(request.params.uri);
-    const connection = parsed === undefined ? undefined : manager.server(parsed.server);
-    if (parsed === undefined || connection === undefined) {
-      throw new Error(`Unknown resource ${request.params.uri}: use mcp://<server>/<uri>`);
-    }
+    if (parsed === undefined) throw new Error(`Unknown resource ${request.params.uri}: use mcp://<server>/<uri>`);
+    const connection = reachable(parsed.server);
     const result = await connection.readResource(parsed.uri, {
       requestId: caller.requestId,
       timeoutMs: manager.settings.resourceFetchTimeout,
@@ -103,7 +102,7 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
   });
   server.setRequestHandler('prompts/list', async () => ({
     prompts: manager
-      .servers()
+      .servers(caller.keyGlobs)
       .filter((connection) => connection.status === 'connected')
       .flatMap((connection) =>
         connection.prompts.map((prompt) => ({ ...prompt, name: `${connection.name}__${prompt.name}` })),
@@ -111,8 +110,8 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
   }));
   server.setRequestHandler('prompts/get', async (request) => {
     const cut = request.params.name.indexOf('__');
-    const connection = cut <= 0 ? undefined : manager.server(request.params.name.slice(0, cut));
-    if (connection === undefined) throw new Error(`Unknown prompt ${request.params.name}: use <server>__<prompt>`);
+    if (cut <= 0) throw new Error(`Unknown prompt ${request.params.name}: use <server>__<prompt>`);
+    const connection = reachable(request.params.name.slice(0, cut));
     return connection.getPrompt(request.params.name.slice(cut + 2), request.params.arguments ?? {}, {
       requestId: caller.requestId,
     });

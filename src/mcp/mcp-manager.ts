@@ -11,7 +11,7 @@ import type { McpConfig, McpServerConfig } from '../config/mcp-schema.js';
 import { McpError } from '../spec/errors.js';
 import { McpConnection, type McpConnectionSettings, McpUnavailable } from './mcp-connection.js';
 import { qualifiedToolName } from './tool-names.js';
-import { isToolAllowedForKey, type ToolPolicy, toolRefusal } from './tool-policy.js';
+import { isServerAllowedForKey, isToolAllowedForKey, type ToolPolicy, toolRefusal } from './tool-policy.js';
 import { capText, toolResultText } from './tool-result.js';
 
 export interface McpToolEntry {
@@ -138,8 +138,10 @@ export class McpManager {
     await Promise.all([...this.connections.values()].map((connection) => connection.waitReady(timeoutMs)));
   }
 
-  servers(): McpConnection[] {
-    return [...this.connections.values()];
+  /** Every server, or those a key's MCP restriction reaches. */
+  servers(keyGlobs?: readonly string[]): McpConnection[] {
+    const all = [...this.connections.values()];
+    return keyGlobs === undefined ? all : all.filter((connection) => isServerAllowedForKey(keyGlobs, connection.name));
   }
 
   server(name: string): McpConnection | undefined {
@@ -151,6 +153,21 @@ export class McpManager {
     const connection = this.connections.get(name);
     if (connection === undefined) {
       throw new McpError({ code: 'mcp_server_not_found', message: `No MCP server is named "${name}"` });
+    }
+    return connection;
+  }
+
+  /**
+   * The server for a caller whose key may reach it (its resources and prompts): a 404 for an unknown name, a
+   * 403 when the key's MCP restriction names none of its tools.
+   */
+  requireServerFor(name: string, keyGlobs: readonly string[] | undefined): McpConnection {
+    const connection = this.requireServer(name);
+    if (!isServerAllowedForKey(keyGlobs, name)) {
+      throw new McpError({
+        code: 'mcp_tool_not_allowed',
+        message: `The MCP server "${name}" is not allowed for this API key`,
+      });
     }
     return connection;
   }

@@ -19,6 +19,7 @@ import { BadRequestError, McpError, ToolLoopLimitError } from '../spec/errors.js
 import type { McpManager, McpToolEntry } from './mcp-manager.js';
 import { resolveResourceReferences } from './resource-references.js';
 import { parseQualifiedToolName, ToolNameMap } from './tool-names.js';
+import { isServerAllowedForKey } from './tool-policy.js';
 
 export interface ToolLoopPlan {
   names: ToolNameMap;
@@ -92,6 +93,13 @@ export function planTools(
     if (connection === undefined) {
       throw new BadRequestError({
         message: `No MCP server is named "${selection.serverLabel}"`,
+        param: `tools[${index}]`,
+      });
+    }
+    if (!isServerAllowedForKey(context.mcpToolGlobs, selection.serverLabel)) {
+      throw new McpError({
+        code: 'mcp_tool_not_allowed',
+        message: `Refused: the MCP server "${selection.serverLabel}" is not allowed for this API key`,
         param: `tools[${index}]`,
       });
     }
@@ -274,6 +282,7 @@ export async function prepareLoop(
   const messages = await resolveResourceReferences(manager, request.messages, {
     requestId: context.requestId,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(context.mcpToolGlobs === undefined ? {} : { keyGlobs: context.mcpToolGlobs }),
   });
   return { plan, messages, changed: plan !== undefined || messages !== request.messages };
 }

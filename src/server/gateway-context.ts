@@ -81,6 +81,8 @@ export interface RequestState {
   modelRoute?: boolean;
   /** That key's model allow-list (globs; absent or null: every model). */
   allowedModels?: readonly string[] | null;
+  /** That key's MCP tool restriction (`<server>.<tool>` globs; absent or null: no restriction). */
+  mcpTools?: readonly string[] | null;
   /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
   observers?: ExchangeObserver[];
   /** What billing metered and charged (set when it settles). */

@@ -169,6 +169,7 @@ export class GatewayBilling implements BillingServices {
     if (key !== undefined) {
       state.keyId = key.id;
       state.allowedModels = key.models;
+      state.mcpTools = key.mcpTools;
     }
     const session = new BillingSession(this, context, state, response, role, key);
     if (state.observers === undefined) state.observers = [session];

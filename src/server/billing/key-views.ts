@@ -26,6 +26,8 @@ export interface KeyView {
   owner: string | null;
   metadata: Record<string, unknown>;
   models: string[] | null;
+  /** MCP tools the key may use (`<server>.<tool>` globs); null: every tool the gateway allows. */
+  mcp_tools: string[] | null;
   rpm: number | null;
   tpm: number | null;
   max_parallel: number | null;
@@ -52,6 +54,7 @@ export function keyView(key: ApiKeyRecord): KeyView {
     owner: typeof owner === 'string' ? owner : null,
     metadata: key.metadata,
     models: key.models,
+    mcp_tools: key.mcpTools,
     rpm: key.rpm,
     tpm: key.tpm,
     max_parallel: key.maxParallel,
@@ -212,6 +215,7 @@ const keySettings = {
   owner: z.string().max(200),
   metadata: z.record(z.string(), z.unknown()),
   models: z.array(z.string().min(1)).nullable(),
+  mcp_tools: z.array(z.string().min(1).max(300)).max(1000).nullable(),
   rpm: limit,
   tpm: limit,
   max_parallel: limit,
@@ -251,6 +255,7 @@ function toPatch(settings: Settings, currentMetadata?: Record<string, unknown>):
     };
   }
   if (settings.models !== undefined) patch.models = settings.models;
+  if (settings.mcp_tools !== undefined) patch.mcpTools = settings.mcp_tools;
   if (settings.rpm !== undefined) patch.rpm = settings.rpm;
   if (settings.tpm !== undefined) patch.tpm = settings.tpm;
   if (settings.max_parallel !== undefined) patch.maxParallel = settings.max_parallel;

@@ -8,7 +8,7 @@ import type { FallbackTrace } from '../../router/fallback-runner.js';
 import type { PlannedTarget } from '../../router/route-plan.js';
 import type { AttemptObserver, RouteCallOptions, RouteOutcome, RoutePlan, Router } from '../../router/router.js';
 import type { CallOptions, ChatRequest, ChatResult, ChatStreamPart, ChatStreamResult, Usage } from '../../spec/chat.js';
-import type { ChatCall, ChatCallWrapper } from '../../spec/chat-call.js';
+import type { ChatCall, ChatCallContext, ChatCallWrapper } from '../../spec/chat-call.js';
 import { type LlamaGateError, toLlamaGateError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { chatCacheKey } from '../response-cache.js';
@@ -107,7 +107,13 @@ class RoutedChatCall implements ChatCall, AttemptObserver {
 
 /** The wrappers applied around the routed call, the first listed outermost. */
 function wrap(inner: ChatCall, wrappers: readonly ChatCallWrapper[], state: RequestState, call: DecodedChatCall) {
-  const context = { requestId: state.id, model: call.model, stream: call.stream, ...optionalKey(state.keyId) };
+  const context: ChatCallContext = {
+    requestId: state.id,
+    model: call.model,
+    stream: call.stream,
+    ...optionalKey(state.keyId),
+    ...(state.mcpTools == null ? {} : { mcpToolGlobs: state.mcpTools }),
+  };
   let wrapped = inner;
   for (let index = wrappers.length - 1; index >= 0; index--)
     wrapped = (wrappers[index] as ChatCallWrapper)(wrapped, context);

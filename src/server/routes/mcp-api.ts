@@ -50,9 +50,9 @@ function toolView(manager: McpManager, connection: McpConnection, state: Request
     }));
 }
 
-/** A virtual key's MCP restriction globs (not stored on keys yet: every key sees what allow/deny permits). */
-function keyGlobs(_state: RequestState): readonly string[] | undefined {
-  return undefined;
+/** The calling virtual key's MCP restriction globs (`mcp_tools`); undefined when it has none. */
+function keyGlobs(state: RequestState): readonly string[] | undefined {
+  return state.mcpTools ?? undefined;
 }
 
 async function readObject(request: IncomingMessage, context: GatewayContext): Promise<Record<string, unknown>> {
@@ -191,17 +191,19 @@ async function handleMcpApi(
   const method = request.method === 'HEAD' ? 'GET' : (request.method ?? 'GET');
   let body: unknown;
   if (method === 'GET' && path === '/v1/mcp/servers') {
-    const servers = manager.servers().map(summary);
+    const servers = manager.servers(keyGlobs(state)).map(summary);
     body = { servers, count: servers.length };
   } else if (method === 'GET' && path === '/v1/mcp/servers/health') {
     const servers = await Promise.all(
-      manager.servers().map(async (connection) => ({ name: connection.name, ...(await connection.checkHealth()) })),
+      manager
+        .servers(keyGlobs(state))
+        .map(async (connection) => ({ name: connection.name, ...(await connection.checkHealth()) })),
     );
     body = { servers, healthy: servers.every((server) => server.healthy), count: servers.length };
   } else if (method === 'POST' && path === '/v1/mcp/execute') {
     body = await execute(context, manager, request, state);
   } else if (parts[0] === 'servers' && parts[1] !== undefined && parts[1] !== '') {
-    const connection = manager.requireServer(decodeUriComponentSafely(parts[1], 'server'));
+    const connection = manager.requireServerFor(decodeUriComponentSafely(parts[1], 'server'), keyGlobs(state));
     body = await serverRoute(manager, connection, parts.slice(2), method, request, context, state, url.searchParams);
   }
   if (body === undefined) throw new NotFoundError({ message: `No MCP API route for ${method} ${path}` });

@@ -21,6 +21,7 @@ async function handleMcpHub(
   await hubFor(manager).handle(request, response, {
     requestId: state.id,
     ...(state.keyId === undefined ? {} : { keyId: state.keyId }),
+    ...(state.mcpTools == null ? {} : { keyGlobs: state.mcpTools }),
   });
 }
 

@@ -118,6 +118,11 @@ function postgresMigrations(t: TableNames, prefix: string): Migration[] {
         ...requestLogIndexes(t.requestLog, prefix),
       ],
     },
+    {
+      version: 3,
+      name: 'key MCP tool restrictions',
+      statements: [`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS mcp_tools JSONB`],
+    },
   ];
 }
 

@@ -119,8 +119,25 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     const { rows } = await databases[0]!.pool.query(
       `SELECT version FROM ${schema}.boot_schema_migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     await Promise.all(databases.map((database) => database.retain().release()));
+  });
+
+  it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {
+    const database = await open('upgrade_');
+    const keys = database.tables.keys;
+    // Back to the version 2 schema, with a key written then.
+    await database.pool.query(`ALTER TABLE ${keys} DROP COLUMN mcp_tools`);
+    await database.pool.query(`DELETE FROM ${database.tables.migrations} WHERE version >= 3`);
+    await database.pool.query(
+      `INSERT INTO ${keys} (id, name, key_hash, display_prefix, created_at, updated_at) VALUES ('key_old', 'old', 'h', 'sk-lg-x', 1, 1)`,
+    );
+    await database.retain().release();
+    const store = new PostgresKeyStore(await open('upgrade_'));
+    expect((await store.getById('key_old'))?.mcpTools).toBeNull();
+    expect((await store.update('key_old', { mcpTools: ['fs.*'] })).mcpTools).toEqual(['fs.*']);
+    expect((await store.getById('key_old'))?.mcpTools).toEqual(['fs.*']);
+    await store.close();
   });
 
   it('rejects unsafe schema and prefix names before touching SQL', async () => {

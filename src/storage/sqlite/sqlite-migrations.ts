@@ -116,6 +116,11 @@ export function sqliteMigrations(t: TableNames, prefix: string): Migration[] {
         ...requestLogIndexes(t.requestLog, prefix),
       ],
     },
+    {
+      version: 3,
+      name: 'key MCP tool restrictions',
+      statements: [`ALTER TABLE ${t.keys} ADD COLUMN mcp_tools TEXT`],
+    },
   ];
 }
 
