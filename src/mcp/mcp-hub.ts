@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { type AuthInfo, type CallToolResult, createMcpHandler, Server } from '@modelcontextprotocol/server';
+import type { ToolCallCharges } from '../spec/chat-call.js';
 import type { McpManager } from './mcp-manager.js';
 import { ToolNameMap } from './tool-names.js';
 
@@ -14,6 +15,7 @@ export interface HubCaller {
   requestId: string;
   keyId?: string;
   keyGlobs?: readonly string[];
+  charges?: ToolCallCharges;
 }
 
 const HUB_PREFIX = '';
@@ -66,6 +68,7 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
         requestId: caller.requestId,
         ...(caller.keyId === undefined ? {} : { keyId: caller.keyId }),
         ...(caller.keyGlobs === undefined ? {} : { keyGlobs: caller.keyGlobs }),
+        ...(caller.charges === undefined ? {} : { charges: caller.charges }),
       });
       return execution.result;
     } catch (error) {

@@ -234,6 +234,7 @@ export async function runRound(
           requestId: context.requestId,
           ...(context.keyId === undefined ? {} : { keyId: context.keyId }),
           ...(context.mcpToolGlobs === undefined ? {} : { keyGlobs: context.mcpToolGlobs }),
+          ...(context.toolCharges === undefined ? {} : { charges: context.toolCharges }),
           ...(signal === undefined ? {} : { signal }),
         });
         return execution.isError

@@ -7,6 +7,12 @@ import { formatDollars, type Micros, parseDollars } from '../../pricing/money.js
 import { BadRequestError } from '../../spec/errors.js';
 import type { CreditLedgerEntry } from '../../storage/credit-ledger.js';
 import type { ApiKeyRecord, CreateKeyInput, KeyPatch } from '../../storage/key-store.js';
+import {
+  type ToolCallSummaryRow,
+  type ToolCallTotals,
+  type ToolCallUsageRecord,
+  totalOf,
+} from '../../storage/tool-call-ledger.js';
 import type { KeyUsageReport, UsageRecord, UsageSummaryRow, UsageTotals } from '../../storage/usage-ledger.js';
 
 export function dollars(micros: Micros): string {
@@ -141,7 +147,47 @@ export function summaryRowView(row: UsageSummaryRow): UsageSummaryView {
   };
 }
 
-export function usageReportView(report: KeyUsageReport, keyId: string | null, range: TimeRange) {
+export function toolTotalsView(totals: ToolCallTotals) {
+  return {
+    calls: totals.calls,
+    errors: totals.errors,
+    cost: dollars(totals.cost),
+    duration_ms: totals.durationMs,
+    bytes: totals.bytes,
+  };
+}
+
+/** The MCP tool calls of a usage report: totals and one row per server and tool. */
+export function toolCallsView(rows: readonly ToolCallSummaryRow[]) {
+  return {
+    total: toolTotalsView(totalOf(rows)),
+    by_tool: rows.map((row) => ({ server: row.server, tool: row.tool, ...toolTotalsView(row) })),
+  };
+}
+
+export function toolCallRecordView(record: ToolCallUsageRecord) {
+  return {
+    object: 'tool_call',
+    id: record.id,
+    time: new Date(record.time).toISOString(),
+    request_id: record.requestId,
+    key_id: record.keyId,
+    server: record.server,
+    tool: record.tool,
+    source: record.source,
+    duration_ms: record.durationMs,
+    outcome: record.outcome,
+    bytes: record.bytes,
+    cost: dollars(record.cost),
+  };
+}
+
+export function usageReportView(
+  report: KeyUsageReport,
+  keyId: string | null,
+  range: TimeRange,
+  toolCalls: readonly ToolCallSummaryRow[] = [],
+) {
   return {
     object: 'usage',
     key_id: keyId,
@@ -150,6 +196,7 @@ export function usageReportView(report: KeyUsageReport, keyId: string | null, ra
     total: totalsView(report.total),
     by_model: report.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),
     by_day: report.byDay.map((row) => ({ day: row.day, ...totalsView(row) })),
+    tool_calls: toolCallsView(toolCalls),
   };
 }
 

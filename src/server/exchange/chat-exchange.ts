@@ -113,6 +113,7 @@ function wrap(inner: ChatCall, wrappers: readonly ChatCallWrapper[], state: Requ
     stream: call.stream,
     ...optionalKey(state.keyId),
     ...(state.mcpTools == null ? {} : { mcpToolGlobs: state.mcpTools }),
+    ...(state.toolCharges === undefined ? {} : { toolCharges: state.toolCharges }),
   };
   let wrapped = inner;
   for (let index = wrappers.length - 1; index >= 0; index--)

@@ -84,6 +84,7 @@ async function execute(context: GatewayContext, manager: McpManager, request: In
     signal: state.signal,
     ...(state.keyId === undefined ? {} : { keyId: state.keyId }),
     ...(globs === undefined ? {} : { keyGlobs: globs }),
+    ...(state.toolCharges === undefined ? {} : { charges: state.toolCharges }),
   });
   return {
     server: execution.server,

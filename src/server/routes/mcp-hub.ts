@@ -22,6 +22,7 @@ async function handleMcpHub(
     requestId: state.id,
     ...(state.keyId === undefined ? {} : { keyId: state.keyId }),
     ...(state.mcpTools == null ? {} : { keyGlobs: state.mcpTools }),
+    ...(state.toolCharges === undefined ? {} : { charges: state.toolCharges }),
   });
 }
 

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { describeWithService } from '../testing/service-env.js';
+import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-contract.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
 import { PostgresRequestLog } from './postgres-request-log.js';
+import { PostgresToolCallLedger } from './postgres-tool-call-ledger.js';
 import { PostgresUsageLedger } from './postgres-usage-ledger.js';
 
 describeWithService('DATABASE_URL', 'postgres storage', (url) => {
@@ -31,6 +33,11 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
 
   describeUsageLedgerContract('postgres', async () => {
     const ledger = new PostgresUsageLedger(await open());
+    return { ledger, cleanup: () => ledger.close() };
+  });
+
+  describeToolCallLedgerContract('postgres', async () => {
+    const ledger = new PostgresToolCallLedger(await open());
     return { ledger, cleanup: () => ledger.close() };
   });
 
@@ -119,7 +126,7 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     const { rows } = await databases[0]!.pool.query(
       `SELECT version FROM ${schema}.boot_schema_migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     await Promise.all(databases.map((database) => database.retain().release()));
   });
 

@@ -7,11 +7,13 @@ import { tableNames } from '../sql/sql-identifiers.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { TestClock } from '../testing/service-env.js';
+import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-contract.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteRequestLog } from './sqlite-request-log.js';
+import { SqliteToolCallLedger } from './sqlite-tool-call-ledger.js';
 import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
 
 function tempDir(): { dir: string; remove: () => void } {
@@ -154,7 +156,7 @@ describe('sqlite storage files', () => {
     first.release();
     const second = SqliteDatabase.open({ file }).retain();
     const versions = second.db.prepare('SELECT version FROM lg_schema_migrations ORDER BY version').all();
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
     second.release();
   });
@@ -211,6 +213,18 @@ describe('sqlite storage files', () => {
     await one.close();
     await two.close();
   });
+});
+
+describeToolCallLedgerContract('sqlite', async () => {
+  const temp = tempDir();
+  const ledger = new SqliteToolCallLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));
+  return {
+    ledger,
+    cleanup: async () => {
+      await ledger.close();
+      temp.remove();
+    },
+  };
 });
 
 describeRequestLogContract('sqlite', async () => {
