@@ -24,6 +24,7 @@ describe('mcp configuration', () => {
       healthCheckInterval: 60_000,
       resourceFetchTimeout: 30_000,
       exposeTools: 'all',
+      toolProgress: false,
       servers: [],
     });
   });

@@ -121,6 +121,11 @@ export const mcpSchema = z
     resourceFetchTimeout: duration('MCP_RESOURCE_FETCH_TIMEOUT').default(30_000),
     /** `all`: every allowed tool is offered on chat requests; `requested`: only the tools a request names. */
     exposeTools: z.enum(['all', 'requested']).default('all'),
+    /**
+     * Streams show the loop's tool calls (started, the server's progress notifications, ended) as an extension
+     * field; a request's `X-LlamaGate-Tool-Progress: true|false` header overrides it.
+     */
+    toolProgress: booleanLike('MCP_TOOL_PROGRESS').default(false),
     /** A list of servers, or a map keyed by server name. */
     servers: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).default([]),
     mcpServers: mcpServersMapSchema.optional(),
@@ -181,4 +186,5 @@ export const MCP_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   MCP_HEALTH_CHECK_INTERVAL: 'mcp.healthCheckInterval',
   MCP_RESOURCE_FETCH_TIMEOUT: 'mcp.resourceFetchTimeout',
   MCP_EXPOSE_TOOLS: 'mcp.exposeTools',
+  MCP_TOOL_PROGRESS: 'mcp.toolProgress',
 };

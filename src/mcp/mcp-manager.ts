@@ -12,7 +12,7 @@ import type { McpConfig, McpServerConfig } from '../config/mcp-schema.js';
 import { matchesGlob } from '../pricing/glob.js';
 import type { ToolCallCharges, ToolCallHold } from '../spec/chat-call.js';
 import { McpError } from '../spec/errors.js';
-import { McpConnection, type McpConnectionSettings, McpUnavailable } from './mcp-connection.js';
+import { type McpCallOptions, McpConnection, type McpConnectionSettings, McpUnavailable } from './mcp-connection.js';
 import { qualifiedToolName } from './tool-names.js';
 import { isServerAllowedForKey, isToolAllowedForKey, type ToolPolicy, toolRefusal } from './tool-policy.js';
 import { capText, toolResultText } from './tool-result.js';
@@ -55,6 +55,8 @@ export interface ExecuteOptions {
   source?: ToolCallRecord['source'];
   /** Charges the tool's price (`toolPrices`) to the caller; unbilled callers pass none. */
   charges?: ToolCallCharges;
+  /** Receives the server's `notifications/progress` for this call. */
+  onProgress?: McpCallOptions['onProgress'];
 }
 
 export interface ToolExecution {

@@ -12,6 +12,7 @@ import type {
   JsonSchema,
   ToolCall,
   ToolChoice,
+  ToolProgress,
   Usage,
 } from '../spec/chat.js';
 import type { ChatCallContext } from '../spec/chat-call.js';
@@ -188,13 +189,6 @@ export function checkLimits(manager: McpManager, counters: LoopCounters, count: 
   }
 }
 
-export interface ToolProgress {
-  name: string;
-  callId: string;
-  status: 'started' | 'ok' | 'error';
-  durationMs?: number;
-}
-
 /** Runs one round's MCP calls in parallel; each answer (or failure, told to the model) becomes a tool message. */
 export async function runRound(
   manager: McpManager,
@@ -235,6 +229,19 @@ export async function runRound(
           ...(context.keyId === undefined ? {} : { keyId: context.keyId }),
           ...(context.mcpToolGlobs === undefined ? {} : { keyGlobs: context.mcpToolGlobs }),
           ...(context.toolCharges === undefined ? {} : { charges: context.toolCharges }),
+          ...(onProgress === undefined
+            ? {}
+            : {
+                onProgress: (step: { progress: number; total?: number; message?: string }) =>
+                  onProgress({
+                    name,
+                    callId: call.id,
+                    status: 'progress',
+                    progress: step.progress,
+                    ...(step.total === undefined ? {} : { total: step.total }),
+                    ...(step.message === undefined ? {} : { message: step.message }),
+                  }),
+              }),
           ...(signal === undefined ? {} : { signal }),
         });
         return execution.isError

@@ -23,6 +23,8 @@ export interface ChatCallContext {
   stream: boolean;
   /** The virtual key's MCP restriction globs (`<server>.<tool>`); absent when the key has none. */
   mcpToolGlobs?: readonly string[];
+  /** The request's choice of tool-progress parts in streams (absent: the gateway's setting). */
+  toolProgress?: boolean;
   /** Charges priced tool calls to the caller; absent for unbilled callers. */
   toolCharges?: ToolCallCharges;
 }

@@ -106,7 +106,14 @@ class RoutedChatCall implements ChatCall, AttemptObserver {
 }
 
 /** The wrappers applied around the routed call, the first listed outermost. */
-function wrap(inner: ChatCall, wrappers: readonly ChatCallWrapper[], state: RequestState, call: DecodedChatCall) {
+function wrap(
+  inner: ChatCall,
+  wrappers: readonly ChatCallWrapper[],
+  state: RequestState,
+  call: DecodedChatCall,
+  request: IncomingMessage,
+) {
+  const progress = request.headers['x-llamagate-tool-progress'];
   const context: ChatCallContext = {
     requestId: state.id,
     model: call.model,
@@ -114,6 +121,7 @@ function wrap(inner: ChatCall, wrappers: readonly ChatCallWrapper[], state: Requ
     ...optionalKey(state.keyId),
     ...(state.mcpTools == null ? {} : { mcpToolGlobs: state.mcpTools }),
     ...(state.toolCharges === undefined ? {} : { toolCharges: state.toolCharges }),
+    ...(progress === 'true' || progress === 'false' ? { toolProgress: progress === 'true' } : {}),
   };
   let wrapped = inner;
   for (let index = wrappers.length - 1; index >= 0; index--)
@@ -162,7 +170,7 @@ export async function runChatExchange(
   if (state.observers !== undefined) options.observer = routed;
   const wrappers = context.chatWrappers;
   const model: ChatCall =
-    wrappers === undefined || wrappers.length === 0 ? routed : wrap(routed, wrappers, state, call);
+    wrappers === undefined || wrappers.length === 0 ? routed : wrap(routed, wrappers, state, call, request);
   try {
     return call.stream
       ? await streamChat(context.logger, state, call, model, routed)
