@@ -157,6 +157,19 @@ describe('/v1/mcp/* for a restricted key', () => {
     });
   });
 
+  it('shows a key only its own recent calls in a server’s stats', async () => {
+    await call(keys.all, '/v1/mcp/execute', {
+      method: 'POST',
+      body: JSON.stringify({ server: 'fault', tool: 'echo', arguments: { text: 'another key' } }),
+    });
+    const stats = (await (await call(keys.echoOnly, '/v1/mcp/servers/fault/stats')).json()) as {
+      recent_calls: { key_id: string; cost: string }[];
+    };
+    expect(stats.recent_calls.length).toBeGreaterThan(0);
+    expect(stats.recent_calls.every((recent) => recent.key_id === echoOnlyId)).toBe(true);
+    expect(stats.recent_calls[0]?.cost).toBe('0.00');
+  });
+
   it('hides every server from a key with an empty list', async () => {
     expect(await (await call(keys.none, '/v1/mcp/servers')).json()).toEqual({ servers: [], count: 0 });
     const resources = await call(keys.none, '/v1/mcp/servers/fault/resources');

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpManager } from '../../mcp/mcp-manager.js';
+import { formatDollars } from '../../pricing/money.js';
 import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { BadRequestError, McpError, NotFoundError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
@@ -173,8 +174,16 @@ async function serverRoute(
     return { ...summary(connection), refreshed: true };
   }
   if (method === 'GET' && section === 'stats' && tail.length === 0) {
-    const calls = manager.records().filter((record) => record.server === connection.name);
-    return { server: connection.name, ...connection.stats, recent_calls: calls.slice(-20).reverse() };
+    // A virtual key sees only its own recent calls: other keys' request ids and timings are theirs.
+    const own = state.role === 'key' ? state.keyId : undefined;
+    const calls = manager
+      .records()
+      .filter((record) => record.server === connection.name && (own === undefined || record.key_id === own));
+    const recent = calls
+      .slice(-20)
+      .reverse()
+      .map(({ cost_micros, ...record }) => ({ ...record, cost: formatDollars(cost_micros, { minDecimals: 2 }) }));
+    return { server: connection.name, ...connection.stats, recent_calls: recent };
   }
   return undefined;
 }
