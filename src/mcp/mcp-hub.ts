@@ -30,6 +30,25 @@ function parseResourceUri(uri: string): { server: string; uri: string } | undefi
   return match === null ? undefined : { server: match[1] ?? '', uri: match[2] ?? '' };
 }
 
+/** When the hub's client asked for progress, the upstream server's notifications are passed on to it. */
+function progressRelay(
+  token: string | number | undefined,
+  notify: (notification: { method: string; params?: Record<string, unknown> }) => Promise<void>,
+): { onProgress?: (step: { progress: number; total?: number; message?: string }) => void } {
+  if (token === undefined) return {};
+  return {
+    onProgress: (step) => {
+      const params = {
+        progressToken: token,
+        progress: step.progress,
+        ...(step.total === undefined ? {} : { total: step.total }),
+        ...(step.message === undefined ? {} : { message: step.message }),
+      };
+      notify({ method: 'notifications/progress', params }).catch(() => {});
+    },
+  };
+}
+
 function buildServer(manager: McpManager, caller: HubCaller): Server {
   const server = new Server(
     { name: 'llamagate', version: '0.1.0' },
@@ -54,7 +73,7 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
       })),
     };
   });
-  server.setRequestHandler('tools/call', async (request): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (request, context): Promise<CallToolResult> => {
     const target = names().resolve(request.params.name);
     if (target === undefined) {
       return {
@@ -69,6 +88,7 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
         ...(caller.keyId === undefined ? {} : { keyId: caller.keyId }),
         ...(caller.keyGlobs === undefined ? {} : { keyGlobs: caller.keyGlobs }),
         ...(caller.charges === undefined ? {} : { charges: caller.charges }),
+        ...progressRelay(context.mcpReq._meta?.progressToken, context.mcpReq.notify),
       });
       return execution.result;
     } catch (error) {

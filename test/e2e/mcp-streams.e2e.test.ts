@@ -5,6 +5,7 @@
  * exact event sequence (one text block across rounds, no leaked tool turn, one `message_stop`).
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { everythingStdio, faultStdio } from '../mcp/mcp-test-servers.js';
 import { startToolCallingUpstream, type ToolCallingUpstream } from '../mcp/tool-calling-upstream.js';
@@ -181,6 +182,40 @@ describe('the tool-progress extension in the Responses API', () => {
     expect(events.filter((event) => event === 'response.completed')).toHaveLength(1);
     expect(events.lastIndexOf('llamagate.tool_progress')).toBeLessThan(events.indexOf('response.completed'));
   });
+});
+
+describe('progress through the /mcp hub (MCP SDK client)', () => {
+  it.each(['legacy', 'auto'] as const)(
+    'passes the server’s progress notifications on (%s negotiation)',
+    async (mode) => {
+      const client = new Client({ name: 'progress-test', version: '1.0.0' }, { versionNegotiation: { mode } });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${KEY}` } },
+        }),
+      );
+      try {
+        const steps: { progress: number; total?: number }[] = [];
+        const result = await client.callTool(
+          { name: 'everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } },
+          {
+            onprogress: (step) =>
+              steps.push({ progress: step.progress, ...(step.total === undefined ? {} : { total: step.total }) }),
+          },
+        );
+        expect(result.content).toEqual([
+          { type: 'text', text: 'Long running operation completed. Duration: 0.3 seconds, Steps: 3.' },
+        ]);
+        // The last step races the result upstream (see above): the first two are certain.
+        expect(steps.slice(0, 2)).toEqual([
+          { progress: 1, total: 3 },
+          { progress: 2, total: 3 },
+        ]);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 });
 
 describe('the tool loop through /v1/messages (@anthropic-ai/sdk)', () => {
