@@ -166,12 +166,15 @@ async function main(): Promise<void> {
     const defaults = await started(
       startGateway('LlamaGate default', { ...common, LLAMAGATE_DATA_DIR: join(scratch, 'default') }),
     );
-    const core = await started(startGateway('LlamaGate core', { ...common, API_KEY, BILLING_ENABLED: 'false' }));
+    const core = await started(
+      startGateway('LlamaGate core', { ...common, API_KEY, BILLING_ENABLED: 'false', REQUEST_LOG_ENABLED: 'false' }),
+    );
     const coreNoMetrics = await started(
       startGateway('LlamaGate core, metrics off', {
         ...common,
         API_KEY,
         BILLING_ENABLED: 'false',
+        REQUEST_LOG_ENABLED: 'false',
         METRICS_ENABLED: 'false',
       }),
     );
@@ -213,6 +216,7 @@ async function main(): Promise<void> {
       ...common,
       API_KEY,
       BILLING_ENABLED: 'false',
+      REQUEST_LOG_ENABLED: 'false',
       DEFAULT_BACKEND: 'bench',
       LLAMAGATE_CONFIG: join(here, 'bench-gateway.yaml'),
       BENCH_UPSTREAM: `${mock.url}/v1`,
@@ -223,7 +227,13 @@ async function main(): Promise<void> {
     const baselineCore =
       baselineMain === undefined
         ? undefined
-        : await started(startGateway('baseline core', { ...common, API_KEY, BILLING_ENABLED: 'false' }, baselineMain));
+        : await started(
+            startGateway(
+              'baseline core',
+              { ...common, API_KEY, BILLING_ENABLED: 'false', REQUEST_LOG_ENABLED: 'false' },
+              baselineMain,
+            ),
+          );
     const baselinePassthrough =
       baselineMain === undefined
         ? undefined

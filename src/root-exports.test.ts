@@ -119,11 +119,12 @@ describe('the root entry (llamagate)', () => {
     expect(readFileSync(join(sourceRoot, 'index.ts'), 'utf8')).not.toMatch(/export \*/);
   });
 
-  it('loads no adapter and no AWS SDK package on import (adapters load on first use)', () => {
+  it('loads no adapter, no AWS SDK package and no undici on import (they load on first use)', () => {
     const { files, packages } = importClosure(join(sourceRoot, 'index.ts'));
     const adapters = files.filter((file) => /^providers\/[^/]+\//.test(file));
     expect(adapters).toEqual([]);
     expect(packages.filter((name) => name.startsWith('@smithy/') || name.startsWith('@aws'))).toEqual([]);
+    expect(packages).not.toContain('undici');
     expect(files.length).toBeLessThan(80);
   });
 });

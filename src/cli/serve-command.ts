@@ -49,7 +49,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   let gateway: ReturnType<typeof createGatewayServer>;
   try {
     // Metrics, the request log and (with OTEL_EXPORTER_OTLP_ENDPOINT) tracing; closed with the server.
-    const observability = await openGatewayObservability(loaded.config, loaded.env, billing);
+    const observability = await openGatewayObservability(loaded.config, loaded.env, billing, logger);
     gateway = createGatewayServer(reloader.build(loaded), {
       ...(billing === undefined ? {} : { billing }),
       ...(observability === undefined ? {} : { observability }),

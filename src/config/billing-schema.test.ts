@@ -16,6 +16,7 @@ describe('billing configuration', () => {
       unpricedModels: 'reject-hosted',
       defaultMaxTokens: 4096,
       keyCacheTtl: 5000,
+      redisCommandTimeout: 250,
     });
     expect(load({}).prices).toEqual({});
   });
@@ -30,6 +31,7 @@ describe('billing configuration', () => {
       LLAMAGATE_KEY_HASH_SECRET: 'pepper',
       DATABASE_SCHEMA: 'billing',
       REDIS_KEY_PREFIX: 'lg:',
+      REDIS_COMMAND_TIMEOUT: '1s500ms',
     }).billing;
     expect(billing).toEqual({
       enabled: false,
@@ -40,6 +42,7 @@ describe('billing configuration', () => {
       keyHashSecret: 'pepper',
       databaseSchema: 'billing',
       redisKeyPrefix: 'lg:',
+      redisCommandTimeout: 1500,
     });
     expect(load({ BILLING_CACHE_HIT: 'full' }).billing.cacheHit).toBe('full');
   });

@@ -68,6 +68,8 @@ export const billingSchema = z
     databaseSchema: z.string().optional(),
     /** Prefix of the Redis keys and channel (default `llamagate:`). */
     redisKeyPrefix: z.string().optional(),
+    /** A Redis command slower than this counts as an outage for that call (it falls back to local limits). */
+    redisCommandTimeout: duration('REDIS_COMMAND_TIMEOUT').default(250),
   })
   .prefault({});
 
@@ -83,4 +85,5 @@ export const BILLING_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   LLAMAGATE_KEY_HASH_SECRET: 'billing.keyHashSecret',
   DATABASE_SCHEMA: 'billing.databaseSchema',
   REDIS_KEY_PREFIX: 'billing.redisKeyPrefix',
+  REDIS_COMMAND_TIMEOUT: 'billing.redisCommandTimeout',
 };

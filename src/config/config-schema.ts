@@ -43,6 +43,30 @@ export const backendSchema = z
 
 export type BackendConfig = z.infer<typeof backendSchema>;
 
+const cacheGroupsSchema = z
+  .record(z.string(), z.array(z.string().min(1, 'a cache group member is a virtual key id')))
+  .superRefine((groups, context) => {
+    const groupOf = new Map<string, string>();
+    for (const [group, keys] of Object.entries(groups)) {
+      if (!/^[A-Za-z0-9._-]+$/.test(group))
+        context.addIssue({
+          code: 'custom',
+          path: [group],
+          message: 'cache group names use letters, digits, ".", "_" and "-"',
+        });
+      for (const key of keys) {
+        const other = groupOf.get(key);
+        if (other !== undefined && other !== group)
+          context.addIssue({
+            code: 'custom',
+            path: [group],
+            message: `key "${key}" is in cache groups "${other}" and "${group}"; a key shares its cache with one group`,
+          });
+        groupOf.set(key, group);
+      }
+    }
+  });
+
 export const configSchema = z.object({
   port: numberLike('PORT').pipe(z.number().int('PORT must be an integer').min(0).max(65535, 'PORT must be 0-65535')),
   host: z.string().min(1),
@@ -83,6 +107,8 @@ export const configSchema = z.object({
     maxEntries: numberLike('CACHE_MAX_ENTRIES').pipe(
       z.number().int().positive('CACHE_MAX_ENTRIES must be greater than 0'),
     ),
+    /** Operator-chosen cache groups: group name → virtual key ids that share cached answers (else each key has its own). */
+    groups: cacheGroupsSchema.default({}),
   }),
   images: z.object({
     allowPrivateAddresses: booleanLike('ALLOW_PRIVATE_IMAGE_URLS'),

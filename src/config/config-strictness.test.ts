@@ -40,6 +40,20 @@ describe('a configuration cannot be silently misspelt (issue 18, item 19)', () =
     expect(load('model_list: []\nfoo: 1\n').importReport).toContain('foo is not mapped');
   });
 
+  it('cache groups: a key belongs to one group at most, and group names are plain', () => {
+    expect(load('cache:\n  groups:\n    team: [key_a, key_b]\n').config.cache.groups).toEqual({
+      team: ['key_a', 'key_b'],
+    });
+    expect(problem(() => load('cache:\n  groups:\n    one: [key_a]\n    two: [key_a]\n'))).toMatchInlineSnapshot(`
+      "Invalid configuration (file):
+        - cache.groups.two: key "key_a" is in cache groups "one" and "two"; a key shares its cache with one group"
+    `);
+    expect(problem(() => load('cache:\n  groups:\n    "a b": [key_a]\n'))).toMatchInlineSnapshot(`
+      "Invalid configuration (file):
+        - cache.groups.a b: cache group names use letters, digits, ".", "_" and "-""
+    `);
+  });
+
   it('accepts mcp and mcpServers as sections owned by the MCP feature', () => {
     expect(() => load('mcp:\n  servers: {}\nmcpServers: {}\n')).not.toThrow();
   });
@@ -66,6 +80,24 @@ describe('a configuration cannot be silently misspelt (issue 18, item 19)', () =
     expect(
       problem(router('backends:\n  - { name: o, type: openai, config: { endpoint: "not a url" } }\n')),
     ).toMatchInlineSnapshot(`"backend "o": config.endpoint: must be an http(s) URL (got "not a url")"`);
+    // A known key with a value of the wrong type stops start-up too, naming it.
+    expect(
+      problem(router('backends:\n  - { name: c, type: anthropic, config: { apiKey: k, maxTokens: lots } }\n')),
+    ).toMatchInlineSnapshot(`"backend "c": config.maxTokens: must be a positive integer"`);
+    expect(
+      problem(router('backends:\n  - { name: b, type: bedrock, config: { region: [us-east-1, eu-west-1] } }\n')),
+    ).toMatchInlineSnapshot(`"backend "b": config.region: Invalid input: expected string, received array"`);
+    expect(
+      problem(
+        router('backends:\n  - { name: g, type: google, config: { projectId: p, location: l, credentials: 5 } }\n'),
+      ),
+    ).toMatchInlineSnapshot(`"backend "g": config.credentials: must be a key file path or the key JSON object"`);
+    // Connection limits apply to an upstream origin: without an endpoint they would be ignored.
+    expect(
+      problem(router('backends:\n  - { name: o, type: openai, config: { apiKey: k, maxConnections: 8 } }\n')),
+    ).toMatchInlineSnapshot(
+      `"backend "o": maxConnections and maxQueuedRequests need an explicit endpoint (the upstream origin they limit)"`,
+    );
     // Documented aliases still work.
     expect(
       problem(

@@ -46,7 +46,7 @@ export const observabilitySchema = z
     metricsPerKey: booleanLike('METRICS_PER_KEY').default(false),
     /** Model label values kept before new client-chosen names collapse into `other`. */
     metricsMaxModels: numberLike('METRICS_MAX_MODELS').pipe(z.number().int().positive()).default(100),
-    /** Write a request-log row per model call (needs storage: billing on). */
+    /** Write a request-log row per model call (in the billing storage, or storage of its own without billing). */
     requestLogEnabled: booleanLike('REQUEST_LOG_ENABLED').default(true),
     /** Capture bodies: never, for failed requests only, or always. */
     logBodies: z.enum(['off', 'errors', 'all']).default('off'),

@@ -131,3 +131,23 @@ describe('default prices', () => {
     );
   });
 });
+
+describe('remembered lookups', () => {
+  it('answer the same as a fresh table, past the bound of remembered names and for long names', () => {
+    const config = { 'my-model': { input: '1', output: '2' }, 'fam-*': { input: '3' } };
+    const table = PriceTable.fromConfig(config);
+    const names = [
+      ...Array.from({ length: 1500 }, (_, index) => (index % 3 === 0 ? `my-model:${index}` : `other-${index}`)),
+      `fam-${'x'.repeat(300)}`,
+    ];
+    for (const round of [0, 1]) {
+      for (const name of names) {
+        expect({ round, name, match: table.lookup(name) }).toEqual({
+          round,
+          name,
+          match: PriceTable.fromConfig(config).lookup(name),
+        });
+      }
+    }
+  });
+});

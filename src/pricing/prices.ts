@@ -61,6 +61,9 @@ interface Layer {
   prefixes: PriceMatch[];
 }
 
+const MAX_REMEMBERED_NAMES = 1024;
+const MAX_REMEMBERED_NAME = 256;
+
 // A dated snapshot or tag continues its family's name after one of these (`gpt-4o-2024-08-06`, `qwen3:8b`).
 const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
 
@@ -79,6 +82,8 @@ export class PriceTable {
   readonly #layers: Layer[];
   readonly #fallback: PriceMatch | undefined;
   readonly #cacheHit: CacheHitPricing;
+  /** Lookups remembered per model name (the table never changes); bounded because names come from clients. */
+  readonly #found = new Map<string, PriceMatch | undefined>();
 
   private constructor(layers: Layer[], fallback: PriceMatch | undefined, cacheHit: CacheHitPricing) {
     this.#layers = layers;
@@ -97,6 +102,16 @@ export class PriceTable {
   }
 
   lookup(model: string): PriceMatch | undefined {
+    if (model.length > MAX_REMEMBERED_NAME) return this.#search(model);
+    const found = this.#found.get(model);
+    if (found !== undefined || this.#found.has(model)) return found;
+    const searched = this.#search(model);
+    if (this.#found.size >= MAX_REMEMBERED_NAMES) this.#found.clear();
+    this.#found.set(model, searched);
+    return searched;
+  }
+
+  #search(model: string): PriceMatch | undefined {
     const candidates = modelNameCandidates(model.toLowerCase());
     // Family prefixes are a guess, so every layer's exact names and globs are tried before any layer's prefixes.
     for (const phase of [exactOrGlob, familyPrefix]) {

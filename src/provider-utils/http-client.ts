@@ -1,4 +1,5 @@
-import { type Dispatcher, Pool, request } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { undici } from './undici.js';
 import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
 import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
 import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
@@ -14,7 +15,7 @@ const POOL_OPTIONS = {
 
 /** Connections per upstream origin unless its backend sets `maxConnections` (256 queued streams for a minute). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
-/** Requests waiting for a connection per origin, unless `maxQueuedRequests` says otherwise. */
+/** Requests waiting for a connection per origin beyond the open ones, unless `maxQueuedRequests` says otherwise (0: none wait). */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 4096;
 
 export interface OriginLimits {
@@ -51,10 +52,13 @@ function limitsFor(origin: string): OriginLimits {
  */
 function admit(pool: Pool, origin: string, call: { provider: string; model?: string }): void {
   const { maxQueuedRequests } = limitsFor(origin);
-  if (pool.stats.pending < maxQueuedRequests) return;
+  const connections = poolConnections.get(pool) ?? DEFAULT_MAX_CONNECTIONS;
+  // `size` counts calls in flight and waiting; calls dispatched while their connection opens count as waiting too.
+  if (pool.stats.size < connections + maxQueuedRequests) return;
+  // The message reaches clients: it names the provider, not the operator's upstream address.
   throw new ServiceUnavailableError({
     code: 'upstream_queue_full',
-    message: `${call.provider} at ${origin} has ${maxQueuedRequests} requests waiting for a connection already; retry shortly`,
+    message: `${call.provider} is at its connection limit (${connections} busy, ${maxQueuedRequests} waiting); retry shortly`,
     provider: call.provider,
     model: call.model,
     retryAfter: 1,
@@ -68,11 +72,15 @@ function admit(pool: Pool, origin: string, call: { provider: string; model?: str
  * 30 minutes for slow local models).
  */
 const pools = new Map<string, Pool>();
+/** The connection count each pool was opened with (a later `configureOriginLimits` does not resize it). */
+const poolConnections = new WeakMap<Pool, number>();
 
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
   if (pool === undefined) {
-    pool = new Pool(origin, { ...POOL_OPTIONS, connections: limitsFor(origin).maxConnections });
+    const { maxConnections } = limitsFor(origin);
+    pool = new (undici().Pool)(origin, { ...POOL_OPTIONS, connections: maxConnections });
+    poolConnections.set(pool, maxConnections);
     pools.set(origin, pool);
   }
   return pool;
@@ -100,7 +108,7 @@ function send(
     signal: AbortSignal;
   },
 ): Promise<Dispatcher.ResponseData> {
-  if (call.dispatcher !== undefined) return request(call.url, { ...options, dispatcher: call.dispatcher });
+  if (call.dispatcher !== undefined) return undici().request(call.url, { ...options, dispatcher: call.dispatcher });
   const url = new URL(call.url);
   const pool = poolFor(url.origin);
   admit(pool, url.origin, call);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uuidV7 } from './ids.js';
+import { generateId, generateToolCallId, uuidV7 } from './ids.js';
 
 describe('uuidV7', () => {
   it('is an RFC 9562 version-7 UUID carrying the millisecond timestamp', () => {
@@ -41,5 +41,18 @@ describe('uuidV7', () => {
     const randomPositions = [15, 16, 17, 20, 21, 22, ...Array.from({ length: 12 }, (_, i) => 24 + i)];
     for (const at of randomPositions) expect(seen[at]?.size, `position ${at}`).toBe(16);
     expect([...(seen[19] ?? [])].sort()).toEqual(['8', '9', 'a', 'b']);
+  });
+});
+
+describe('generateId', () => {
+  it('is the prefix, the separator and base62 characters, distinct across block refills', () => {
+    expect(generateId('chatcmpl')).toMatch(/^chatcmpl-[0-9A-Za-z]{24}$/);
+    expect(generateToolCallId()).toMatch(/^call_[0-9A-Za-z]{24}$/);
+    expect(generateId('', 8)).toMatch(/^[0-9A-Za-z]{8}$/);
+    // 1,000 ids of 24 characters span several 4 KiB blocks of randomness.
+    const ids = new Set(Array.from({ length: 1000 }, () => generateId('x', 24)));
+    expect(ids.size).toBe(1000);
+    expect(generateId('big', 4096)).toHaveLength(4100);
+    expect(() => generateId('huge', 4097)).toThrow(RangeError);
   });
 });

@@ -1,12 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/** Random bytes drawn from the OS a block at a time, as Node does for `randomUUID` (decision 0010). */
+const randomBlock = Buffer.alloc(4096);
+let randomOffset = randomBlock.length;
+
 /** A random base62 id, e.g. `generateId('chatcmpl')` → `chatcmpl-3fK…`. */
 export function generateId(prefix: string, length = 24, separator = '-'): string {
-  const bytes = randomBytes(length);
+  if (length > randomBlock.length) throw new RangeError(`an id is at most ${randomBlock.length} characters`);
+  if (randomOffset + length > randomBlock.length) {
+    randomFillSync(randomBlock);
+    randomOffset = 0;
+  }
   let id = '';
-  for (let i = 0; i < length; i++) id += ALPHABET[(bytes[i] as number) % 62];
+  for (let i = 0; i < length; i++) id += ALPHABET[(randomBlock[randomOffset + i] as number) % 62];
+  randomOffset += length;
   return prefix === '' ? id : `${prefix}${separator}${id}`;
 }
 

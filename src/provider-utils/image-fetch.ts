@@ -1,11 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { BadRequestError, LlamaGateError } from '../spec/errors.js';
 import type { ImageFetchSettings } from '../spec/provider.js';
 import { createDeadline } from './deadline.js';
 import { discardBody } from './http-client.js';
 import { decodeUriComponentSafely } from './json-limits.js';
+import { undici } from './undici.js';
 
 export interface ImageData {
   mediaType: string;
@@ -86,10 +87,10 @@ let anyAddressAgent: Agent | undefined;
 
 function dispatcherFor(allowPrivate: boolean): Dispatcher {
   if (allowPrivate) {
-    anyAddressAgent ??= new Agent({ connections: 16 });
+    anyAddressAgent ??= new (undici().Agent)({ connections: 16 });
     return anyAddressAgent;
   }
-  publicOnlyAgent ??= new Agent({ connections: 16, connect: { lookup: publicOnlyLookup } });
+  publicOnlyAgent ??= new (undici().Agent)({ connections: 16, connect: { lookup: publicOnlyLookup } });
   return publicOnlyAgent;
 }
 
@@ -146,7 +147,7 @@ export async function resolveImage(
       ) {
         throw unsafe(`Image URL points at a private address (${host})`);
       }
-      const response = await request(parsed, {
+      const response = await undici().request(parsed, {
         method: 'GET',
         signal: deadline.signal,
         dispatcher: dispatcher ?? dispatcherFor(allowPrivate),

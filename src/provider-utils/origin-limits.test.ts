@@ -33,11 +33,36 @@ describe('upstream connections per origin (issue 18, item 17)', () => {
       const third = await call().catch((error: unknown) => error);
       expect(performance.now() - started).toBeLessThan(1_000);
       expect(third).toMatchObject({ code: 'upstream_queue_full', status: 503, retryAfter: 1, isRetryable: true });
+      expect((third as Error).message).not.toContain(origin);
       held.shift()?.();
       while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       held.shift()?.();
       expect((await first).value).toEqual({ ok: true });
       expect((await second).value).toEqual({ ok: true });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('maxQueuedRequests 0 lets no call wait: past the open connections the next is refused', async () => {
+    const held: (() => void)[] = [];
+    const server = createServer((request, response) => {
+      request.resume();
+      held.push(() => response.end('{"ok":true}'));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    configureOriginLimits(origin, { maxConnections: 1, maxQueuedRequests: 0 });
+    try {
+      const call = () => callJson({ provider: 'slow', url: `${origin}/v1/x`, body: {}, timeoutMs: 30_000 });
+      // Dispatched back to back, before the connection opens: the second still counts against the cap.
+      const first = call();
+      const second = await call().catch((error: unknown) => error);
+      expect(second).toMatchObject({ code: 'upstream_queue_full', status: 503 });
+      while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      held.shift()?.();
+      expect((await first).value).toEqual({ ok: true });
     } finally {
       server.close();
     }

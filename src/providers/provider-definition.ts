@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Provider, ProviderSettings } from '../spec/provider.js';
 
 export interface ProviderCreateOptions extends ProviderSettings {
@@ -28,24 +28,4 @@ export interface ProviderDefinition {
   /** The model a backend of this provider serves when neither the request nor `defaultModel` names one. */
   implicitDefaultModel?: (options: Readonly<Record<string, unknown>>) => string | undefined;
   create(options: ProviderCreateOptions): Provider;
-}
-
-/** A string setting in a `config:` block. */
-export const settingString = z.string();
-
-/** Settings schema of the given string keys (a provider's option names with their documented aliases). */
-export function stringSettings(...names: string[]): z.ZodObject {
-  return z.object(Object.fromEntries(names.map((name) => [name, settingString.optional()])));
-}
-
-/** Reads a string option from a backend's `config:` block. */
-export function stringOption(
-  options: Readonly<Record<string, unknown>> | undefined,
-  ...names: string[]
-): string | undefined {
-  for (const name of names) {
-    const value = options?.[name];
-    if (typeof value === 'string' && value !== '') return value;
-  }
-  return undefined;
 }

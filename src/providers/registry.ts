@@ -5,14 +5,14 @@
 
 import { lazyProvider } from '../provider-utils/lazy-provider.js';
 import { RecentResults } from '../provider-utils/recent-results.js';
-import { type ProviderCreateOptions, type ProviderDefinition, stringOption } from './provider-definition.js';
+import type { ProviderCreateOptions, ProviderDefinition } from './provider-definition.js';
 import {
-  anthropicSettingsSchema,
-  azureSettingsSchema,
-  bedrockSettingsSchema,
-  googleSettingsSchema,
-  metaSettingsSchema,
-  openaiSettingsSchema,
+  anthropicSettings,
+  azureSettings,
+  bedrockSettings,
+  googleSettings,
+  metaSettings,
+  openaiSettings,
 } from './provider-settings.js';
 
 /**
@@ -27,9 +27,8 @@ interface LazyDefinition extends Omit<ProviderDefinition, 'create'> {
 }
 
 function hasVertexSettings(options: ProviderCreateOptions): boolean {
-  const config = options.options ?? {};
-  const set = (...names: string[]) => names.some((name) => typeof config[name] === 'string' && config[name] !== '');
-  return set('projectId', 'project') && set('location', 'region');
+  const { projectId, location } = googleSettings.read(options.options);
+  return projectId !== undefined && location !== undefined;
 }
 
 const lazyDefinitions: readonly LazyDefinition[] = [
@@ -64,7 +63,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'gemini',
-    settingsSchema: googleSettingsSchema,
+    settingsSchema: googleSettings.schema,
     types: ['google', 'gemini', 'google-ai-studio'],
     bareModels: [/^gemini-/],
     credentialVariables: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
@@ -73,23 +72,23 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'vertex',
-    settingsSchema: googleSettingsSchema,
+    settingsSchema: googleSettings.schema,
     types: ['vertex', 'vertex-ai', 'vertex_ai', 'google-vertex'],
     credentialVariables: ['GOOGLE_VERTEX_ACCESS_TOKEN', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_VERTEX_API_KEY'],
     load: async () => (await import('./google/index.js')).vertexDefinition,
   },
   {
     id: 'openai',
-    settingsSchema: openaiSettingsSchema,
+    settingsSchema: openaiSettings.schema,
     bareModels: [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-)/],
     credentialVariables: ['OPENAI_API_KEY'],
     load: async () => (await import('./openai/index.js')).openaiDefinition,
   },
   {
     id: 'azure',
-    settingsSchema: azureSettingsSchema,
+    settingsSchema: azureSettings.schema,
     // A request that names the backend (`my-azure`) is served by its configured deployment.
-    implicitDefaultModel: (options) => stringOption(options, 'deploymentName', 'deployment_name', 'deployment'),
+    implicitDefaultModel: (options) => azureSettings.read(options).deploymentName,
     types: ['azure-openai'],
     credentialVariables: ['AZURE_OPENAI_API_KEY'],
     load: async () => (await import('./azure/index.js')).azureDefinition,
@@ -108,7 +107,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'meta',
-    settingsSchema: metaSettingsSchema,
+    settingsSchema: metaSettings.schema,
     types: ['llama-api', 'meta-llama'],
     credentialVariables: ['META_API_KEY', 'LLAMA_API_KEY'],
     load: async () => (await import('./meta/index.js')).metaDefinition,
@@ -125,7 +124,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'anthropic',
-    settingsSchema: anthropicSettingsSchema,
+    settingsSchema: anthropicSettings.schema,
     types: ['claude'],
     bareModels: [/^claude-/],
     credentialVariables: ['ANTHROPIC_API_KEY'],
@@ -133,7 +132,7 @@ const lazyDefinitions: readonly LazyDefinition[] = [
   },
   {
     id: 'bedrock',
-    settingsSchema: bedrockSettingsSchema,
+    settingsSchema: bedrockSettings.schema,
     types: ['aws-bedrock', 'amazon-bedrock'],
     credentialVariables: ['AWS_ACCESS_KEY_ID', 'AWS_BEARER_TOKEN_BEDROCK'],
     load: async () => (await import('./bedrock/index.js')).bedrockDefinition,

@@ -176,7 +176,11 @@ export function countsAgainstBackend(error: LlamaGateError): boolean {
   return error.code === 'upstream_unreachable' || error.code === 'upstream_timeout';
 }
 
-/** A failed health check is about the backend whatever its status (nobody's request provoked it). */
+/**
+ * A failed health check is about the backend whatever its status (nobody's request provoked it), except when
+ * the check never left the gateway because this origin's connection queue was full.
+ */
 export function healthCheckCounts(error: LlamaGateError): boolean {
-  return error.code !== 'client_closed_request' && (error.isRetryable || error.status === 401 || error.status === 403);
+  if (error.code === 'client_closed_request' || error.code === 'upstream_queue_full') return false;
+  return error.isRetryable || error.status === 401 || error.status === 403;
 }

@@ -70,11 +70,11 @@ function checkSettings(name: string, settings: Record<string, unknown>, provider
   if (problems.length > 0) throw new BackendConfigError(`backend "${name}": ${problems.join('; ')}`);
 }
 
-function positiveSetting(backend: string, key: string, value: unknown): number | undefined {
+function wholeSetting(backend: string, key: string, value: unknown, minimum: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1)
-    throw new BackendConfigError(`backend "${backend}": ${key} must be a whole number ≥ 1`);
+  if (!Number.isInteger(number) || number < minimum)
+    throw new BackendConfigError(`backend "${backend}": ${key} must be a whole number ≥ ${minimum}`);
   return number;
 }
 
@@ -125,8 +125,15 @@ export function createBackend(config: BackendConfig, context: BackendContext, im
   if (maxRetries !== undefined && (!Number.isInteger(maxRetries) || maxRetries < 0)) {
     throw new BackendConfigError(`backend "${config.name}": maxRetries must be a whole number ≥ 0`);
   }
-  const maxConnections = positiveSetting(config.name, 'maxConnections', settings.maxConnections);
-  const maxQueuedRequests = positiveSetting(config.name, 'maxQueuedRequests', settings.maxQueuedRequests);
+  const maxConnections = wholeSetting(config.name, 'maxConnections', settings.maxConnections, 1);
+  // 0 is allowed: no call waits for a connection, the next one past the cap is refused at once.
+  const maxQueuedRequests = wholeSetting(config.name, 'maxQueuedRequests', settings.maxQueuedRequests, 0);
+  if (endpoint === undefined && (maxConnections !== undefined || maxQueuedRequests !== undefined)) {
+    // The limits are per upstream origin, which only an explicit endpoint names here; never ignore them silently.
+    throw new BackendConfigError(
+      `backend "${config.name}": maxConnections and maxQueuedRequests need an explicit endpoint (the upstream origin they limit)`,
+    );
+  }
   if (endpoint !== undefined && (maxConnections !== undefined || maxQueuedRequests !== undefined)) {
     configureOriginLimits(new URL(endpoint).origin, {
       ...(maxConnections === undefined ? {} : { maxConnections }),

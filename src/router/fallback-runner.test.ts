@@ -42,6 +42,16 @@ describe('runWithFallback', () => {
     expect(trace).toMatchObject({ attempts: 3, fallbacks: 1, current: 'b' });
   });
 
+  it('a full upstream queue is not retried on the same candidate but falls back at once', async () => {
+    const queueFull = () =>
+      new ServiceUnavailableError({ message: 'full', code: 'upstream_queue_full', retryAfter: 1, isRetryable: true });
+    const a = scripted('a', [queueFull(), 'retried'], 3);
+    const b = scripted('b', ['from b']);
+    const outcome = await runWithFallback([a.candidate, b.candidate], fast);
+    expect(outcome.value).toBe('from b');
+    expect(a.calls).toEqual([0]);
+  });
+
   it('never retries nor falls back on a 400: that error is the answer', async () => {
     const a = scripted('a', [badRequest()], 3);
     const b = scripted('b', ['from b']);

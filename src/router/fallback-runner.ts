@@ -116,7 +116,14 @@ export async function runWithFallback<T>(
         failures.push({ model: candidate.model, provider: candidate.provider ?? error.provider, error });
         options.onFailure?.(candidate as Candidate<unknown>, error, retry);
         if (error.code === 'client_closed_request') throw error;
-        if (retry < retries && isRetryableFailure(error) && (await waitToRetry(retry, error, candidate))) continue;
+        // A full connection queue is not retried on the same backend: the retry would join the same queue.
+        if (
+          retry < retries &&
+          error.code !== 'upstream_queue_full' &&
+          isRetryableFailure(error) &&
+          (await waitToRetry(retry, error, candidate))
+        )
+          continue;
         if (!shouldFallback(error)) throw error;
         break;
       }

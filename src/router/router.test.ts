@@ -190,4 +190,36 @@ backends:
     expect(stats(changed, 'a')).not.toBe(stats(first, 'a'));
     expect(stats(changed, 'b')).toBe(stats(first, 'b'));
   });
+
+  it("a pool member is never sent another provider's model family; names of no family, and deployments, go as written", () => {
+    const router = routerFor(`backends:
+  - { name: o, type: openai, config: { apiKey: k, defaultModel: gpt-4o-mini } }
+  - { name: a, type: anthropic, config: { apiKey: k } }
+  - { name: local, type: ollama, config: { endpoint: "http://127.0.0.1:1" } }
+  - { name: az, type: azure, config: { apiKey: k, endpoint: "https://r.example", deploymentName: prod } }
+  - { name: mixed, type: pool, strategy: priority, fallback: true, backends: [o, a, local, az] }
+  - { name: anthropic-only, type: pool, backends: [a] }
+models:
+  pinned: { strategy: priority, fallback: true, deployments: [{ backend: a, model: gpt-odd }, { backend: o, model: claude-odd }] }
+`);
+    const plan = (model: string) => names(router, { model });
+    // The Anthropic member has no defaultModel: it sits out rather than be sent gpt-4o.
+    expect(plan('mixed/gpt-4o')).toEqual(['o:gpt-4o', 'local:gpt-4o', 'az:gpt-4o']);
+    expect(plan('mixed/claude-3-5-haiku-latest')).toEqual([
+      'o:gpt-4o-mini',
+      'a:claude-3-5-haiku-latest',
+      'local:claude-3-5-haiku-latest',
+      'az:claude-3-5-haiku-latest',
+    ]);
+    expect(plan('mixed/ft:gpt-4o-mini:org::x')).toEqual([
+      'o:ft:gpt-4o-mini:org::x',
+      'a:ft:gpt-4o-mini:org::x',
+      'local:ft:gpt-4o-mini:org::x',
+      'az:ft:gpt-4o-mini:org::x',
+    ]);
+    expect(plan('pinned')).toEqual(['a:gpt-odd', 'o:claude-odd']);
+    expect(() => plan('anthropic-only/gpt-4o')).toThrowErrorMatchingInlineSnapshot(
+      `[ModelNotFoundError: No backend of "anthropic-only" serves \`gpt-4o\` and none has a defaultModel to use instead]`,
+    );
+  });
 });

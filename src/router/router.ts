@@ -1,7 +1,7 @@
 import type { BackendConfig } from '../config/config-schema.js';
 import type { ModelAliasConfig, RouteConfig, RoutingSettings } from '../config/routing-schema.js';
 import type { CallOptions, CallPassthrough, ChatRequest, ChatResult, ChatStreamResult } from '../spec/chat.js';
-import { type LlamaGateError, ServiceUnavailableError, toLlamaGateError } from '../spec/errors.js';
+import { type LlamaGateError, toLlamaGateError } from '../spec/errors.js';
 import type { Backend, BackendContext } from './backend.js';
 import { type AttemptTicket, BackendStats, countsAgainstBackend } from './backend-stats.js';
 import type { BackoffOptions } from './backoff.js';
@@ -13,9 +13,9 @@ import {
   runWithFallback,
 } from './fallback-runner.js';
 import { HealthChecker } from './health-checker.js';
-import { ModelResolver, missingModel } from './model-resolver.js';
+import { ModelResolver } from './model-resolver.js';
 import { createRandom } from './random.js';
-import { type PlannedTarget, planTargets } from './route-plan.js';
+import { noCandidateError, type PlanContext, type PlannedTarget, planTargets } from './route-plan.js';
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
 
 export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
@@ -318,12 +318,12 @@ export class Router {
   plan(request: RouteRequest): RoutePlan {
     const { node, model } = this.resolveNode(request);
     const stream = request.stream === true;
-    const context = {
+    const context: PlanContext = {
       random: this.#random,
       stream,
       explore: this.settings.latency.explore,
       price: this.#price ?? unpriced,
-      blockedUntil: [] as number[],
+      blockedUntil: [],
       missingModel: false,
     };
     let candidates = planTargets(node, model, context);
@@ -334,18 +334,7 @@ export class Router {
         candidates = planTargets(node, model, context);
       }
     }
-    if (candidates.length === 0) {
-      if (context.blockedUntil.length > 0) {
-        const seconds = Math.max(1, Math.ceil((Math.min(...context.blockedUntil) - Date.now()) / 1000));
-        throw new ServiceUnavailableError({
-          message: `Every backend of "${node.name}" is cooling down after repeated failures; retry after ${seconds}s`,
-          retryAfter: seconds,
-          isRetryable: true,
-        });
-      }
-      if (context.missingModel) throw missingModel();
-      throw new ServiceUnavailableError({ message: `No backend of "${node.name}" can take this request` });
-    }
+    if (candidates.length === 0) throw noCandidateError(node.name, context);
     return { target: node.name, model, candidates, stream };
   }
 

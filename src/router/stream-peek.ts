@@ -26,7 +26,8 @@ export async function peekFirstOutput(stream: ChatStreamResult): Promise<ChatStr
       throw part.error as LlamaGateError;
     }
     buffered.push(part);
-    if (part.type !== 'response-metadata') break;
+    // The upstream's own frames come before the parts read from them: an error line must still fall back.
+    if (part.type !== 'response-metadata' && part.type !== 'upstream-frame') break;
   }
   async function* replay(): AsyncGenerator<ChatStreamPart> {
     try {

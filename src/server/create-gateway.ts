@@ -10,7 +10,7 @@ import type { ConfigReloader } from './config-reloader.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
-import { LruCache } from './response-cache.js';
+import { cacheGroupsByKey, LruCache } from './response-cache.js';
 import { ResponsesState } from './responses-state.js';
 
 export interface BuildContextOptions {
@@ -58,6 +58,7 @@ export function buildGatewayContext(
     router,
     reloader: options.reloader,
     cache: config.cache.enabled ? new LruCache<ChatResult>(config.cache.maxEntries, config.cache.ttlMs) : undefined,
+    cacheGroups: cacheGroupsByKey(config.cache.groups),
     limiter: new TokenBucketLimiter(
       config.rateLimitRps,
       config.rateLimitBurst ?? Math.max(1, Math.ceil(config.rateLimitRps * 2)),

@@ -32,6 +32,8 @@ export interface GatewayContext {
   /** Reloads the configuration (SIGHUP, `POST /admin/reload`); absent when the gateway was built without one. */
   readonly reloader?: ConfigurationReload;
   readonly cache: LruCache<ChatResult> | undefined;
+  /** Virtual key id → its cache group (`cache.groups`): keys of one group share cached answers. */
+  readonly cacheGroups: ReadonlyMap<string, string>;
   readonly limiter: TokenBucketLimiter;
   readonly version: string;
   /** Stored Responses API responses (opened on first use; kept across reloads). */

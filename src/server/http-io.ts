@@ -138,8 +138,8 @@ export function sendError(
 }
 
 /** Writes to a response and waits for drain when the socket is full, so slow clients apply backpressure. */
-export function writeWithBackpressure(response: ServerResponse, text: string): Promise<void> | undefined {
-  if (response.write(text)) return undefined;
+export function writeWithBackpressure(response: ServerResponse, chunk: string | Uint8Array): Promise<void> | undefined {
+  if (response.write(chunk)) return undefined;
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done);

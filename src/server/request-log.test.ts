@@ -17,7 +17,10 @@ function capture(): { stream: Writable; lines: string[] } {
 }
 
 const withoutTime = (line: string | undefined) =>
-  line?.replace(/"time":\d+/, '"time":0').replace(/"latencyMs":[\d.]+/, '"latencyMs":0');
+  line
+    ?.replace(/"time":\d+/, '"time":0')
+    .replace(/"latencyMs":[\d.]+/, '"latencyMs":0')
+    .replace(/"latency":[\d.]+/, '"latency":0');
 
 const states: [string, RequestState, { method: string; status: number }][] = [
   [
@@ -71,6 +74,8 @@ describe('request log line', () => {
     expect(withoutTime(direct.lines[0])).toBe(withoutTime(viaPino.lines[0]));
     const parsed = JSON.parse(direct.lines[0] as string) as Record<string, unknown>;
     expect(parsed).toMatchObject({ level: 30, service: 'llamagate', requestId: state.id, msg: 'request' });
+    // LlamaGate's field names, beside ours.
+    expect(parsed).toMatchObject({ request_id: state.id, ip: state.clientIp, latency: parsed.latencyMs });
     expect(parsed.model).toBe(state.model);
     expect(parsed.path).toBe(state.path);
   });

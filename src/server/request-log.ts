@@ -39,13 +39,17 @@ function jsonString(text: string): string {
 }
 
 /**
- * The request line's fields as JSON members (`"requestId":…,"method":…`), in the order the log documents.
+ * The request line's fields as JSON members (`"requestId":…,"method":…`), in the order the log documents, with
+ * LlamaGate's `request_id`, `latency` (ms) and `ip` beside their own names.
  * Text that came from outside (path, model, backend and key names, error codes) goes through
  * `JSON.stringify` (remembered for recurring texts); the request id is a UUID or matched `[\w.:@-]`, the
  * method is an HTTP token and the client address an IP address (or `unknown`).
  */
 export function formatRequestFields(state: RequestState, request: RequestLineFields, now: number): string {
-  let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${hundredths(now - state.startedAt)},"clientIp":"${state.clientIp}"`;
+  const latency = hundredths(now - state.startedAt);
+  let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${latency},"clientIp":"${state.clientIp}"`;
+  // LlamaGate's own names for the same facts, which its users' log queries expect.
+  fields += `,"request_id":"${state.id}","latency":${latency},"ip":"${state.clientIp}"`;
   if (state.model !== undefined) fields += `,"model":${jsonString(state.model)}`;
   const keyId = state.keyId;
   if (keyId !== undefined) fields += `,"keyId":${jsonString(keyId)}`;

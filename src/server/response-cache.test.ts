@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chatCacheKey, LruCache, stableStringify } from './response-cache.js';
+import { cacheGroupsByKey, cacheScope, chatCacheKey, LruCache, stableStringify } from './response-cache.js';
 
 describe('response cache', () => {
   it('expires entries after the TTL and evicts the least recently used past the bound', () => {
@@ -50,5 +50,15 @@ describe('response cache', () => {
 
   it('stringifies stably', () => {
     expect(stableStringify({ b: 1, a: [{ d: 2, c: 3 }], u: undefined })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+  });
+});
+
+describe('cache scope', () => {
+  it('a key in a cache group shares its scope with the group; any other key has its own; no key shares the empty one', () => {
+    const groups = cacheGroupsByKey({ team: ['key_a', 'key_b'] });
+    expect(cacheScope('key_a', groups)).toBe('group:team');
+    expect(cacheScope('key_b', groups)).toBe('group:team');
+    expect(cacheScope('key_c', groups)).toBe('key:key_c');
+    expect(cacheScope(undefined, groups)).toBe('');
   });
 });

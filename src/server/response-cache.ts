@@ -85,3 +85,20 @@ export function chatCacheKey(
     .update(stableStringify(semantic))
     .digest('hex');
 }
+
+/**
+ * The cache scope of a caller: its operator-chosen cache group when it has one (`cache.groups`), else its own
+ * virtual key; callers without a virtual key (master key, `API_KEY`, an open gateway) share the empty scope.
+ */
+export function cacheScope(keyId: string | undefined, groups: ReadonlyMap<string, string>): string {
+  if (keyId === undefined) return '';
+  const group = groups.get(keyId);
+  return group === undefined ? `key:${keyId}` : `group:${group}`;
+}
+
+/** `cache.groups` (group → key ids) as key id → group. */
+export function cacheGroupsByKey(groups: Readonly<Record<string, readonly string[]>>): Map<string, string> {
+  const byKey = new Map<string, string>();
+  for (const [group, keys] of Object.entries(groups)) for (const key of keys) byKey.set(key, group);
+  return byKey;
+}

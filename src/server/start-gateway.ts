@@ -1,6 +1,7 @@
 /**
- * The gateway embedded in another Node program: config loading (YAML, environment, `.env`), billing storage and
- * the HTTP server in one call, with `POST /admin/reload` re-reading the same sources.
+ * The gateway embedded in another Node program: config loading (YAML, environment, `.env`), billing storage,
+ * observability (metrics, request log, tracing) and the HTTP server in one call, with `POST /admin/reload`
+ * re-reading the same sources.
  */
 import { type LoadConfigOptions, type LoadedConfig, loadConfig } from '../config/load-config.js';
 import type { GatewayBilling } from './billing/gateway-billing.js';
@@ -9,6 +10,8 @@ import { ConfigReloader } from './config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from './create-gateway.js';
 import { createGatewayServer, type GatewayServer } from './gateway-server.js';
 import type { Logger } from './logger.js';
+import type { GatewayObservability } from './observability/gateway-observability.js';
+import { openGatewayObservability } from './observability/open-observability.js';
 
 export interface StartGatewayOptions extends LoadConfigOptions {
   /** Port to listen on (default: the configured `port`; 0 picks a free one). */
@@ -27,12 +30,15 @@ export interface RunningGateway {
   server: GatewayServer;
   /** The key/credit/usage storage, when billing is enabled. */
   billing: GatewayBilling | undefined;
-  /** Stops accepting, drains in-flight requests, then closes the billing storage. */
+  /** `/metrics`, the request log and tracing, unless all three are turned off. */
+  observability: GatewayObservability | undefined;
+  /** Stops accepting, drains in-flight requests, then closes the billing storage and observability. */
   close(): Promise<void>;
 }
 
 /**
- * Loads the configuration, opens billing, starts the server and resolves once it listens.
+ * Loads the configuration, opens billing and observability as `llamagate serve` does, starts the server and
+ * resolves once it listens.
  *
  * @example
  * const gateway = await startGateway({ configFile: 'llamagate.yaml', port: 0 });
@@ -53,28 +59,39 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
     logger,
   });
   const billing = await openGatewayBilling(loaded.config, logger);
-  let server: GatewayServer;
+  let observability: GatewayObservability | undefined;
+  let server: GatewayServer | undefined;
   try {
-    server = createGatewayServer(reloader.build(loaded), billing === undefined ? {} : { billing });
+    observability = await openGatewayObservability(loaded.config, loaded.env, billing, logger);
+    server = createGatewayServer(reloader.build(loaded), {
+      ...(billing === undefined ? {} : { billing }),
+      ...(observability === undefined ? {} : { observability }),
+    });
     reloader.attach(server);
     const address = await server.listen();
+    const running = server;
     const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
     const scheme = loaded.config.tls.enabled ? 'https' : 'http';
     return {
       url: `${scheme}://${shownHost}:${address.port}`,
       port: address.port,
       config: loaded,
-      server,
+      server: running,
       billing,
+      observability,
       async close() {
         try {
-          await server.close();
+          // Also closes billing and observability, after the requests in flight wrote their records.
+          await running.close();
         } finally {
           await billing?.close();
         }
       },
     };
   } catch (error) {
+    // A server that failed to listen (or to open METRICS_PORT) still holds the router, MCP and observability.
+    if (server !== undefined) await server.close();
+    else await observability?.close();
     await billing?.close();
     throw error;
   }

@@ -285,6 +285,12 @@ export type ChatStreamPart =
   | { type: 'usage'; usage: Usage }
   /** A tool the gateway runs for the model (the MCP tool loop) started, reported progress or ended. */
   | { type: 'tool-progress'; progress: ToolProgress }
+  /**
+   * One frame of the upstream's own stream (an NDJSON line with its newline), sent before the parts read from
+   * it, only for a same-format passthrough: the codec of `format` writes these bytes instead of encoding the
+   * parts; everyone else ignores them, and whoever changes a stream must drop them.
+   */
+  | { type: 'upstream-frame'; format: string; bytes: Uint8Array }
   /** A failure after the stream started (HTTP 200 already sent): the stream ends after it. */
   | { type: 'error'; error: LlamaGateError };
 

@@ -46,6 +46,8 @@ export interface OpenStorageOptions {
   schema?: string;
   /** Redis key prefix. Default 'llamagate:'. */
   redisKeyPrefix?: string;
+  /** A Redis command slower than this counts as an outage for that call. Default 250 ms. */
+  redisCommandTimeoutMs?: number;
   usageWriter?: Omit<BatchingUsageWriterOptions, 'logger'>;
   reservationTtlMs?: number;
   /** How often holds of crashed requests are released. Default 60 s; 0 turns the sweep off. */
@@ -135,6 +137,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
             url: options.redisUrl,
             logger,
             ...(options.redisKeyPrefix === undefined ? {} : { keyPrefix: options.redisKeyPrefix }),
+            ...(options.redisCommandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.redisCommandTimeoutMs }),
             ...(options.now === undefined ? {} : { now: options.now }),
           })
         : new MemoryCounterStore(options.now === undefined ? {} : { now: options.now });

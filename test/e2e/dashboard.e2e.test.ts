@@ -68,7 +68,6 @@ function nav(name: string) {
   return page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name, exact: true });
 }
 
-/** Whether the observability request log is on this gateway (its branch may not be merged yet). */
 /** Waits until the request log holds `count` records: the record is queued when the response closes, which can come after the client read the last chunk. */
 async function requestLogHolds(count: number): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -195,7 +194,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     expect(await usageRow.textContent()).toContain('$0.0025');
     await screenshot(page, 'usage-virtual-key');
 
-    // The request in the request log, with its attempt waterfall (once the request-log API is on this gateway).
+    // The request in the request log, with its attempt waterfall.
     await requestLogHolds(1);
     await nav('Requests').click();
     await page.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();

@@ -154,15 +154,16 @@ describe('llamagate serve: SIGHUP and reload --pid-file', () => {
       for (const line of parts) if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
     });
     const logged = (message: string) => lines.find((line) => line.msg === message);
-    await vi.waitFor(() => expect(logged('LlamaGate listening')).toBeDefined(), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(() => expect(logged('LlamaGate listening')).toBeDefined(), { timeout: 30_000, interval: 50 });
     const url = `http://127.0.0.1:${logged('LlamaGate listening')?.port}`;
     expect(existsSync(pidFile)).toBe(true);
     expect(await served(url)).toBe('a');
 
     writeConfig('routes: [{ path: /v1/chat/completions, backend: ghost }]\n', file);
     child.kill('SIGHUP');
-    await vi.waitFor(() =>
-      expect(logged('configuration reload rejected; the previous configuration stays in force')).toBeDefined(),
+    await vi.waitFor(
+      () => expect(logged('configuration reload rejected; the previous configuration stays in force')).toBeDefined(),
+      { timeout: 10_000, interval: 50 },
     );
     expect(String(logged('configuration reload rejected; the previous configuration stays in force')?.reason)).toMatch(
       /"ghost" is not a backend/,
@@ -171,12 +172,12 @@ describe('llamagate serve: SIGHUP and reload --pid-file', () => {
 
     writeConfig(config('b'), file);
     expect(await reloadCommand({ pidFile, write: () => {} })).toBe(0);
-    await vi.waitFor(() => expect(logged('configuration reloaded')).toBeDefined());
+    await vi.waitFor(() => expect(logged('configuration reloaded')).toBeDefined(), { timeout: 10_000, interval: 50 });
     expect(await served(url)).toBe('b');
 
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(pidFile)).toBe(false);
-  });
+  }, 90_000);
 });

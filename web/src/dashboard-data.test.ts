@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDollars, quantile, toCsv } from './format.js';
+import { formatBody, formatDollars, quantile, toCsv } from './format.js';
 import { bucketCalls, overheadFromMetrics } from './overview-data.js';
 import type { UsageRecord } from './types.js';
 import { addDollars, byBackend, fromMicros, toMicros } from './usage-data.js';
@@ -29,6 +29,27 @@ describe('dashboard data helpers', () => {
     `);
   });
 
+  it('indents captured JSON bodies without changing a token, and leaves other bodies as stored', () => {
+    expect(
+      formatBody('{"model":"m","n":12345678901234567890,"s":"a,{\\"b\\":[1]}","e":{},"l":[ ],"x":[1,2.50]}'),
+    ).toMatchInlineSnapshot(`
+        "{
+          "model": "m",
+          "n": 12345678901234567890,
+          "s": "a,{\\"b\\":[1]}",
+          "e": {},
+          "l": [],
+          "x": [
+            1,
+            2.50
+          ]
+        }"
+      `);
+    expect(formatBody('data: {"a":1}\n\ndata: [DONE]\n\n')).toBe('data: {"a":1}\n\ndata: [DONE]\n\n');
+    expect(formatBody('{"model":"m","messa…[truncated 20 bytes]')).toBe('{"model":"m","messa…[truncated 20 bytes]');
+    expect(formatBody({ usage: { input_tokens: 1 } })).toBe('{\n  "usage": {\n    "input_tokens": 1\n  }\n}');
+  });
+
   it('takes nearest-rank quantiles', () => {
     expect(quantile([5, 1, 3, 2, 4], 0.5)).toBe(3);
     expect(
@@ -52,6 +73,7 @@ describe('dashboard data helpers', () => {
       'llamagate_gateway_overhead_seconds_bucket{route="/v1/embeddings",le="0.005"} 10',
       'llamagate_gateway_overhead_seconds_bucket{route="/v1/embeddings",le="+Inf"} 10',
       'llamagate_request_duration_seconds_bucket{le="0.001"} 999',
+      'llamagate_mcp_overhead_seconds_bucket{le="0.001"} 999',
     ].join('\n');
     expect(overheadFromMetrics(text)).toEqual({ p50: 1, p99: 5 });
     expect(overheadFromMetrics('llamagate_requests_total 3')).toBeUndefined();

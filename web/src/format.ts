@@ -28,6 +28,49 @@ export function formatTime(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString('sv-SE');
 }
 
+/**
+ * A captured body for reading: JSON re-indented token by token (numbers and strings keep their exact text, which a
+ * parse-and-stringify round trip would not for big integers), anything else (SSE, truncated bodies) as stored.
+ */
+export function formatBody(value: unknown): string {
+  if (typeof value !== 'string') return JSON.stringify(value, null, 2);
+  try {
+    JSON.parse(value);
+  } catch {
+    return value;
+  }
+  let out = '';
+  let depth = 0;
+  const newline = () => `\n${'  '.repeat(depth)}`;
+  for (let index = 0; index < value.length; index++) {
+    const char = value.charAt(index);
+    if (char === '"') {
+      // A whole string literal, escapes included, copied as it is.
+      let end = index + 1;
+      while (value.charAt(end) !== '"') end += value.charAt(end) === '\\' ? 2 : 1;
+      out += value.slice(index, end + 1);
+      index = end;
+    } else if (char === '{' || char === '[') {
+      const close = char === '{' ? '}' : ']';
+      let next = index + 1;
+      while (/\s/.test(value.charAt(next))) next++;
+      if (value.charAt(next) === close) {
+        out += char + close;
+        index = next;
+      } else {
+        depth++;
+        out += char + newline();
+      }
+    } else if (char === '}' || char === ']') {
+      depth--;
+      out += newline() + char;
+    } else if (char === ',') out += `,${newline()}`;
+    else if (char === ':') out += ': ';
+    else if (!/\s/.test(char)) out += char;
+  }
+  return out;
+}
+
 export function percent(part: number, whole: number): string {
   return whole === 0 ? '–' : `${((part / whole) * 100).toFixed(1)}%`;
 }

@@ -81,13 +81,14 @@ function top(rows: UsageRow[]): UsageRow[] {
 }
 
 /**
- * Quantiles of a Prometheus histogram of the gateway's own time (`llamagate_…overhead…_seconds`), since the
- * process started: upper bucket bounds in ms, summed over every label set.
+ * Quantiles of the Prometheus histogram of the gateway's own time (`llamagate_gateway_overhead_seconds`, as
+ * src/server/metrics/gateway-metrics.ts names it), since the process started: upper bucket bounds in ms, summed
+ * over every label set.
  */
 export function overheadFromMetrics(text: string): { p50: number; p99: number } | undefined {
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
-    const match = /^llamagate_\w*overhead\w*_seconds_bucket\{([^}]*)\}\s+([\d.eE+-]+)/.exec(line);
+    const match = /^llamagate_gateway_overhead_seconds_bucket\{([^}]*)\}\s+([\d.eE+-]+)/.exec(line);
     if (match === null) continue;
     const le = /le="([^"]+)"/.exec(match[1] ?? '')?.[1];
     if (le === undefined) continue;

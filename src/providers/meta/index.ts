@@ -1,5 +1,5 @@
-import { type ProviderDefinition, stringOption } from '../provider-definition.js';
-import { metaSettingsSchema } from '../provider-settings.js';
+import type { ProviderDefinition } from '../provider-definition.js';
+import { metaSettings } from '../provider-settings.js';
 import { createMeta } from './meta-provider.js';
 
 export { createMeta, META_DEFAULT_BASE_URL, type MetaProviderSettings } from './meta-provider.js';
@@ -7,9 +7,8 @@ export { createMeta, META_DEFAULT_BASE_URL, type MetaProviderSettings } from './
 /** A Meta Llama host: YAML `type: meta` (or `llama-api`) with an `endpoint` and `apiKey`. */
 export const metaDefinition: ProviderDefinition = {
   id: 'meta',
-  settingsSchema: metaSettingsSchema,
+  settingsSchema: metaSettings.schema,
   types: ['llama-api', 'meta-llama'],
   credentialVariables: ['META_API_KEY', 'LLAMA_API_KEY'],
-  create: ({ options, ...settings }) =>
-    createMeta({ ...settings, endpoint: stringOption(options, 'endpoint', 'apiBase', 'api_base') }),
+  create: ({ options, ...settings }) => createMeta({ ...settings, endpoint: metaSettings.read(options).endpoint }),
 };

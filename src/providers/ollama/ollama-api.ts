@@ -92,3 +92,13 @@ export function parseOllamaTimestamp(value: string | null | undefined): number |
   const millis = Date.parse(value);
   return Number.isNaN(millis) ? undefined : Math.floor(millis / 1000);
 }
+
+/**
+ * An `/api/generate` answer or stream line in `/api/chat`'s shape (`response` and `thinking` as the message),
+ * so that one schema and one reader serve both endpoints. Error lines and other shapes are left as they are.
+ */
+export function generateAsChat(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('response' in value || 'thinking' in value)) return value;
+  const { response, thinking, ...rest } = value as Record<string, unknown>;
+  return { ...rest, message: { role: 'assistant', content: response, thinking } };
+}

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
-import { parseNdjson } from '../../provider-utils/ndjson-parser.js';
+import { parseNdjson, readNdjsonFrames } from '../../provider-utils/ndjson-parser.js';
 import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
@@ -17,19 +17,16 @@ import type {
 import { ProviderAPIError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 import { convertOllamaUsage } from './convert-ollama-usage.js';
-import { convertToOllamaRequest } from './convert-to-ollama-request.js';
-
-/** The wire format this adapter forwards as it is (the gateway's inbound `/api/chat`). */
-export const OLLAMA_CHAT_FORMAT = 'ollama-chat';
-
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.js';
 import {
+  generateAsChat,
   type OllamaChatResponse,
   type OllamaToolCall,
   ollamaChatResponseSchema,
   ollamaErrorSchema,
   parseOllamaTimestamp,
 } from './ollama-api.js';
+import { type OllamaEndpoint, planOllamaCall } from './ollama-call-plan.js';
 import { describeOllamaError, refineOllamaError } from './ollama-error.js';
 
 export interface OllamaChatConfig {
@@ -70,36 +67,19 @@ export class OllamaChatModel implements LanguageModel {
     this.provider = config.provider;
   }
 
-  private get url(): string {
-    return `${this.config.baseURL}/api/chat`;
-  }
-
-  /**
-   * The client's own `/api/chat` body (a same-format passthrough from the gateway's Ollama API): its bytes when
-   * the model and stream flag already match, else the body with those two set. Undefined otherwise.
-   */
-  private passthroughBody(options: CallOptions, stream: boolean): Uint8Array | Record<string, unknown> | undefined {
-    const passthrough = options.passthrough;
-    if (passthrough?.format !== OLLAMA_CHAT_FORMAT) return undefined;
-    const original = passthrough.body;
-    const streams = original.stream !== false;
-    if (original.model === this.modelId && streams === stream && passthrough.bytes !== undefined)
-      return passthrough.bytes;
-    return { ...original, model: this.modelId, stream };
+  private url(endpoint: OllamaEndpoint): string {
+    return `${this.config.baseURL}/api/${endpoint}`;
   }
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
-    const own = this.passthroughBody(options, false);
-    const { body, warnings } =
-      own === undefined
-        ? await convertToOllamaRequest(request, this.modelId, { stream: false, imageFetch: this.config.imageFetch })
-        : { body: own, warnings: [] };
+    const plan = await planOllamaCall(request, this.modelId, options, false, this.config.imageFetch);
+    const url = this.url(plan.endpoint);
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,
-      url: this.url,
+      url,
       headers: { ...this.config.headers(), ...options.headers },
-      body,
+      body: plan.body,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       dispatcher: this.config.dispatcher,
@@ -107,7 +87,9 @@ export class OllamaChatModel implements LanguageModel {
     }).catch((error: unknown) => {
       throw refineOllamaError(error);
     });
-    const parsed = ollamaChatResponseSchema.safeParse(response.value);
+    const parsed = ollamaChatResponseSchema.safeParse(
+      plan.endpoint === 'generate' ? generateAsChat(response.value) : response.value,
+    );
     const failure = hasErrorField(response.value) ? ollamaErrorSchema.safeParse(response.value) : undefined;
     if (failure?.success === true || !parsed.success) {
       throw new ProviderAPIError({
@@ -117,7 +99,7 @@ export class OllamaChatModel implements LanguageModel {
             : `${this.provider} returned an unexpected chat response: ${parsed.error?.issues[0]?.message ?? 'invalid shape'}`,
         provider: this.provider,
         model: this.modelId,
-        upstream: { url: this.url, status: response.status, headers: response.headers, body: response.value },
+        upstream: { url, status: response.status, headers: response.headers, body: response.value },
       });
     }
     const value = parsed.data;
@@ -140,28 +122,29 @@ export class OllamaChatModel implements LanguageModel {
       provider: this.provider,
       choices: [choice],
       usage: convertOllamaUsage(value),
-      warnings,
+      warnings: plan.warnings,
       raw: response.value,
       response:
-        own === undefined
+        plan.passthroughFormat === undefined
           ? { status: response.status, headers: response.headers }
-          : { status: response.status, headers: response.headers, body: response.bytes, format: OLLAMA_CHAT_FORMAT },
+          : {
+              status: response.status,
+              headers: response.headers,
+              body: response.bytes,
+              format: plan.passthroughFormat,
+            },
     };
   }
 
   async stream(request: ChatRequest, options: CallOptions = {}): Promise<ChatStreamResult> {
-    const own = this.passthroughBody(options, true);
-    const { body, warnings } =
-      own === undefined
-        ? await convertToOllamaRequest(request, this.modelId, { stream: true, imageFetch: this.config.imageFetch })
-        : { body: own, warnings: [] };
-    const url = this.url;
+    const plan = await planOllamaCall(request, this.modelId, options, true, this.config.imageFetch);
+    const url = this.url(plan.endpoint);
     const upstream = await openUpstream({
       provider: this.provider,
       model: this.modelId,
       url,
       headers: { accept: 'application/x-ndjson', ...this.config.headers(), ...options.headers },
-      body,
+      body: plan.body,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       dispatcher: this.config.dispatcher,
@@ -169,92 +152,121 @@ export class OllamaChatModel implements LanguageModel {
     }).catch((error: unknown) => {
       throw refineOllamaError(error);
     });
-    const provider = this.provider;
-    const model = this.modelId;
+    const reader = new OllamaStreamReader(this.provider, this.modelId, url, plan.endpoint);
+    const format = plan.passthroughFormat;
     async function* translate(): AsyncGenerator<ChatStreamPart> {
-      let sentMetadata = false;
-      let toolCallCount = 0;
-      let finished = false;
-      for await (const line of parseNdjson(upstream.body, provider)) {
-        const streamError = hasErrorField(line) ? ollamaErrorSchema.safeParse(line) : undefined;
-        if (streamError?.success === true) {
-          yield {
-            type: 'error',
-            error: errorFromUpstream({
-              provider,
-              model,
-              url,
-              status: 500,
-              headers: {},
-              body: line,
-              message: streamError.data.error,
-            }),
-          };
-          return;
+      if (format === undefined) {
+        for await (const line of parseNdjson(upstream.body, reader.provider)) {
+          yield* reader.read(line);
+          if (reader.ended) return;
         }
-        const parsed = ollamaChatResponseSchema.safeParse(line);
-        if (!parsed.success) {
-          throw new ProviderAPIError({
-            message: `${provider} sent an unexpected stream line`,
-            provider,
-            model,
-            upstream: { url, body: line },
-          });
-        }
-        const chunk = parsed.data;
-        if (!sentMetadata) {
-          sentMetadata = true;
-          yield {
-            type: 'response-metadata',
-            id: generateId('chatcmpl'),
-            model: chunk.model ?? model,
-            created: parseOllamaTimestamp(chunk.created_at) ?? unixSeconds(),
-          };
-        }
-        const message = chunk.message;
-        if (message?.thinking) yield { type: 'reasoning-delta', choiceIndex: 0, delta: message.thinking };
-        if (message?.content) yield { type: 'text-delta', choiceIndex: 0, delta: message.content };
-        // Each Ollama tool call arrives whole in one line: one delta carries id, name and all arguments.
-        for (const call of message?.tool_calls ?? []) {
-          const toolCall = toToolCall(call);
-          yield {
-            type: 'tool-call-delta',
-            choiceIndex: 0,
-            toolCallIndex: toolCallCount++,
-            id: toolCall.id,
-            name: toolCall.function.name,
-            argumentsDelta: toolCall.function.arguments,
-          };
-        }
-        if (chunk.done === true) {
-          finished = true;
-          const finish: ChatStreamPart = {
-            type: 'finish',
-            choiceIndex: 0,
-            finishReason: mapOllamaFinishReason(chunk.done_reason, toolCallCount > 0),
-          };
-          if (chunk.done_reason) finish.rawFinishReason = chunk.done_reason;
-          yield finish;
-          yield { type: 'usage', usage: convertOllamaUsage(chunk) };
-          break;
+      } else {
+        // A same-format passthrough: each line's own bytes go first, for the client; the parts read from it
+        // follow, for usage, metrics and logs.
+        for await (const frame of readNdjsonFrames(upstream.body, reader.provider)) {
+          yield { type: 'upstream-frame', format, bytes: frame.bytes };
+          if (frame.value === undefined) continue;
+          yield* reader.read(frame.value);
+          if (reader.ended) return;
         }
       }
-      if (!finished) {
-        throw new ProviderAPIError({
-          message: `${provider} ended the stream before its final message`,
-          provider,
-          model,
-          isRetryable: true,
-          upstream: { url },
-        });
-      }
+      throw new ProviderAPIError({
+        message: `${reader.provider} ended the stream before its final message`,
+        provider: reader.provider,
+        model: reader.model,
+        isRetryable: true,
+        upstream: { url },
+      });
     }
     return {
-      provider,
-      model,
-      warnings,
+      provider: this.provider,
+      model: this.modelId,
+      warnings: plan.warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: guardStream(translate(), upstream, { provider, model }),
+      parts: guardStream(translate(), upstream, { provider: this.provider, model: this.modelId }),
     };
+  }
+}
+
+/** Reads one Ollama stream's lines (`/api/chat`'s or `/api/generate`'s) into typed parts. */
+class OllamaStreamReader {
+  /** True after the final line or an error line: nothing after it is read. */
+  ended = false;
+  #sentMetadata = false;
+  #toolCallCount = 0;
+
+  constructor(
+    readonly provider: string,
+    readonly model: string,
+    private readonly url: string,
+    private readonly endpoint: OllamaEndpoint,
+  ) {}
+
+  *read(value: unknown): Generator<ChatStreamPart> {
+    const provider = this.provider;
+    const model = this.model;
+    const line = this.endpoint === 'generate' ? generateAsChat(value) : value;
+    const streamError = hasErrorField(line) ? ollamaErrorSchema.safeParse(line) : undefined;
+    if (streamError?.success === true) {
+      this.ended = true;
+      yield {
+        type: 'error',
+        error: errorFromUpstream({
+          provider,
+          model,
+          url: this.url,
+          status: 500,
+          headers: {},
+          body: value,
+          message: streamError.data.error,
+        }),
+      };
+      return;
+    }
+    const parsed = ollamaChatResponseSchema.safeParse(line);
+    if (!parsed.success) {
+      throw new ProviderAPIError({
+        message: `${provider} sent an unexpected stream line`,
+        provider,
+        model,
+        upstream: { url: this.url, body: value },
+      });
+    }
+    const chunk = parsed.data;
+    if (!this.#sentMetadata) {
+      this.#sentMetadata = true;
+      yield {
+        type: 'response-metadata',
+        id: generateId('chatcmpl'),
+        model: chunk.model ?? model,
+        created: parseOllamaTimestamp(chunk.created_at) ?? unixSeconds(),
+      };
+    }
+    const message = chunk.message;
+    if (message?.thinking) yield { type: 'reasoning-delta', choiceIndex: 0, delta: message.thinking };
+    if (message?.content) yield { type: 'text-delta', choiceIndex: 0, delta: message.content };
+    // Each Ollama tool call arrives whole in one line: one delta carries id, name and all arguments.
+    for (const call of message?.tool_calls ?? []) {
+      const toolCall = toToolCall(call);
+      yield {
+        type: 'tool-call-delta',
+        choiceIndex: 0,
+        toolCallIndex: this.#toolCallCount++,
+        id: toolCall.id,
+        name: toolCall.function.name,
+        argumentsDelta: toolCall.function.arguments,
+      };
+    }
+    if (chunk.done === true) {
+      this.ended = true;
+      const finish: ChatStreamPart = {
+        type: 'finish',
+        choiceIndex: 0,
+        finishReason: mapOllamaFinishReason(chunk.done_reason, this.#toolCallCount > 0),
+      };
+      if (chunk.done_reason) finish.rawFinishReason = chunk.done_reason;
+      yield finish;
+      yield { type: 'usage', usage: convertOllamaUsage(chunk) };
+    }
   }
 }

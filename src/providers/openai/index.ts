@@ -1,5 +1,5 @@
-import { type ProviderDefinition, stringOption } from '../provider-definition.js';
-import { openaiSettingsSchema } from '../provider-settings.js';
+import type { ProviderDefinition } from '../provider-definition.js';
+import { openaiSettings } from '../provider-settings.js';
 import { createOpenAI } from './openai-provider.js';
 
 export { createOpenAI, OPENAI_DEFAULT_BASE_URL, type OpenAIProviderSettings } from './openai-provider.js';
@@ -8,13 +8,11 @@ export { isOpenAIReasoningModel, prepareOpenAIBody } from './prepare-openai-body
 /** OpenAI: `openai/<model>` or a bare `gpt-…`, `o3…`, `text-embedding-…` name. */
 export const openaiDefinition: ProviderDefinition = {
   id: 'openai',
-  settingsSchema: openaiSettingsSchema,
+  settingsSchema: openaiSettings.schema,
   bareModels: [/^(gpt-|o1|o3|o4|chatgpt-|text-embedding-)/],
   credentialVariables: ['OPENAI_API_KEY'],
-  create: ({ options, ...settings }) =>
-    createOpenAI({
-      ...settings,
-      organization: stringOption(options, 'organization', 'organizationId', 'orgId'),
-      project: stringOption(options, 'project', 'projectId'),
-    }),
+  create: ({ options, ...settings }) => {
+    const { organization, project } = openaiSettings.read(options);
+    return createOpenAI({ ...settings, organization, project });
+  },
 };

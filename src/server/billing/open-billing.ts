@@ -20,6 +20,7 @@ export function openConfiguredStorage(config: Readonly<GatewayConfig>, logger?: 
     ...(billing.keyHashSecret ? { keyPepper: billing.keyHashSecret } : {}),
     ...(billing.databaseSchema ? { schema: billing.databaseSchema } : {}),
     ...(billing.redisKeyPrefix ? { redisKeyPrefix: billing.redisKeyPrefix } : {}),
+    redisCommandTimeoutMs: billing.redisCommandTimeout,
     requestLog: { retentionMs: config.observability.logRetentionMs },
   });
 }

@@ -11,7 +11,7 @@ import type { CallOptions, ChatRequest, ChatResult, ChatStreamPart, ChatStreamRe
 import type { ChatCall, ChatCallContext, ChatCallWrapper } from '../../spec/chat-call.js';
 import { type LlamaGateError, toLlamaGateError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
-import { chatCacheKey } from '../response-cache.js';
+import { cacheScope, chatCacheKey } from '../response-cache.js';
 import type { DecodedChatCall } from '../wire/chat-codec.js';
 import { emitAdmit, emitAnswer, emitAttemptEnd, emitAttemptStart, emitError, emitPart, emitUsage } from './emit.js';
 import {
@@ -19,8 +19,8 @@ import {
   recordServed,
   requestTiming,
   responseScopedSignal,
+  routedCallOptions,
   routingHeaders,
-  upstreamHeaders,
   warningsHeader,
 } from './route-call.js';
 
@@ -156,16 +156,13 @@ export async function runChatExchange(
   });
   const timing = requestTiming(context, request, call.timeoutMs);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
-  const options: RouteCallOptions = {
-    signal: call.stream ? responseScopedSignal(state, response) : state.signal,
-    deadlineMs: timing.deadlineMs,
-    requestTimeoutMs: timing.requestTimeoutMs,
-    headers: upstreamHeaders(state),
-    requestId: state.id,
+  const options: RouteCallOptions = routedCallOptions(
+    state,
+    timing,
     trace,
-    passthrough: call.passthrough,
-    onAttempt: state.observation?.onAttempt,
-  };
+    call.stream ? responseScopedSignal(state, response) : state.signal,
+  );
+  options.passthrough = call.passthrough;
   const routed = new RoutedChatCall(context.router, plan, call.request, options, state);
   if (state.observers !== undefined) options.observer = routed;
   const wrappers = context.chatWrappers;
@@ -201,7 +198,7 @@ async function generateChat(
         plan.target,
         plan.model ?? '',
         call.cacheMaterial as Readonly<Record<string, unknown>>,
-        state.keyId === undefined ? '' : `key:${state.keyId}`,
+        cacheScope(state.keyId, context.cacheGroups),
       );
       const hit = cache.get(key);
       if (hit !== undefined) {
@@ -240,26 +237,38 @@ async function streamChat(
   const headers = routed.headers();
   const warnings = warningsHeader(stream.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger), headers };
+  // A wrapper's own stream cannot carry the upstream's frames: they describe a different answer.
+  const frames = stream === routed.served?.value;
+  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger, frames), headers };
 }
 
 /**
  * The stream's parts as the encoder pulls them, each told to the observers; a thrown failure becomes the
- * final `error` part, and the usage is recorded when the stream ends or is abandoned.
+ * final `error` part, and the usage is recorded when the stream ends or is abandoned. The upstream's own
+ * frames go to the encoder only (and only when `frames`): observers read the parts.
  */
 async function* observeParts(
   parts: AsyncIterable<ChatStreamPart>,
   state: RequestState,
   logger: GatewayContext['logger'],
+  frames: boolean,
 ): AsyncGenerator<ChatStreamPart> {
   let usage: Usage | undefined;
   let failed: LlamaGateError | undefined;
   try {
     try {
       for await (const part of parts) {
+        if (part.type === 'upstream-frame') {
+          if (frames) yield part;
+          continue;
+        }
         emitPart(state, part);
         if (part.type === 'usage') usage = { ...usage, ...part.usage };
-        else if (part.type === 'error') {
+        else if (part.type === 'finish' && state.observation !== undefined) {
+          // One per finished choice, as a plain answer's `choices` give them (for traces).
+          if (state.finishReasons === undefined) state.finishReasons = [part.finishReason];
+          else state.finishReasons.push(part.finishReason);
+        } else if (part.type === 'error') {
           failed = part.error;
           break;
         }

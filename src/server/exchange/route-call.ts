@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FallbackTrace } from '../../router/fallback-runner.js';
-import type { RouteOutcome } from '../../router/router.js';
+import type { RouteCallOptions, RouteOutcome } from '../../router/router.js';
 import type { Warning } from '../../spec/chat.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 
@@ -72,6 +72,28 @@ export function warningsHeader(warnings: readonly Warning[]): string | undefined
 /** Headers the gateway sends upstream with every call. */
 export function upstreamHeaders(state: RequestState): Record<string, string> {
   return { 'x-request-id': state.id };
+}
+
+/**
+ * The options every routed call of a request passes to the router: timing, upstream headers, the attempt trace
+ * and the observability stage's attempt listener (the request log's attempt trail, metrics, trace spans) — one
+ * place, so no model route can forget one of them.
+ */
+export function routedCallOptions(
+  state: RequestState,
+  timing: RequestTiming,
+  trace: FallbackTrace,
+  signal: AbortSignal = state.signal,
+): RouteCallOptions {
+  return {
+    signal,
+    deadlineMs: timing.deadlineMs,
+    requestTimeoutMs: timing.requestTimeoutMs,
+    headers: upstreamHeaders(state),
+    requestId: state.id,
+    trace,
+    onAttempt: state.observation?.onAttempt,
+  };
 }
 
 /**

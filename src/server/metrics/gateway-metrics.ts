@@ -4,8 +4,15 @@
  * unknown client-chosen model names collapse into `other`, and per-key labels exist only when enabled.
  * The hot path touches cached label children only; gauges that mirror live state are read at scrape time.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ErrorType } from './error-type.js';
+import {
+  CounterFamily,
+  type CounterSeries,
+  HistogramFamily,
+  type HistogramSeries,
+  type MetricFamily,
+} from './metric-series.js';
 
 /** Sub-millisecond gateway overhead up to a second. */
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -14,6 +21,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const TOKEN_GAP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1];
 
 export const OTHER_MODEL = 'other';
+
+const CACHE_RESULT = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass' } as const;
 
 export interface GatewayMetricsOptions {
   /** Adds a `key_id` label to requests, tokens and cost (`METRICS_PER_KEY`). Default false. */
@@ -73,38 +82,53 @@ export interface MetricsSources {
   redisFallbacks?: () => number;
 }
 
-interface RequestChildren {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
+/** The series one kind of request updates, resolved once per label combination (unused ones are not rendered). */
+interface RequestSeries {
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  overhead: HistogramSeries;
+  ttft: HistogramSeries;
+  interToken: HistogramSeries;
+  input: CounterSeries;
+  output: CounterSeries;
+  cachedInput: CounterSeries;
+  reasoning: CounterSeries;
+  cost: CounterSeries;
+  retries: CounterSeries;
+  fallbacks: CounterSeries;
+  rateLimited: CounterSeries;
 }
 
 const BREAKER_VALUE = { healthy: 0, 'half-open': 1, 'cooling-down': 2 } as const;
 
 export class GatewayMetrics {
+  /** prom-client's registry: Node's process metrics and the gauges read at scrape time. */
   readonly registry = new Registry();
   readonly #perKey: boolean;
   readonly #maxModels: number;
   readonly #models = new Set<string>();
   readonly #known: Set<string>;
-  readonly #children = new Map<string, RequestChildren>();
+  readonly #bySeriesKey = new Map<string, RequestSeries>();
   readonly #sources: MetricsSources = {};
-  readonly #requests: Counter;
-  readonly #duration: Histogram;
-  readonly #overhead: Histogram;
-  readonly #attempt: Histogram;
-  readonly #ttft: Histogram;
-  readonly #interToken: Histogram;
-  readonly #tokens: Counter;
-  readonly #cost: Counter;
-  readonly #cache: Counter;
-  readonly #retries: Counter;
-  readonly #fallbacks: Counter;
-  readonly #rateLimited: Counter;
-  readonly #usageFlush: Histogram;
+  /** The families updated per request, per attempt or per flush, rendered before the registry's. */
+  readonly #families: MetricFamily[];
+  readonly #requests: CounterFamily;
+  readonly #duration: HistogramFamily;
+  readonly #overhead: HistogramFamily;
+  readonly #attempt: HistogramFamily;
+  readonly #ttft: HistogramFamily;
+  readonly #interToken: HistogramFamily;
+  readonly #tokens: CounterFamily;
+  readonly #cost: CounterFamily;
+  readonly #cache: CounterFamily;
+  readonly #retries: CounterFamily;
+  readonly #fallbacks: CounterFamily;
+  readonly #rateLimited: CounterFamily;
+  readonly #usageFlush: HistogramFamily;
+  readonly #toolCalls: CounterFamily;
+  readonly #toolDuration: HistogramFamily;
   readonly #usageDropped: Counter;
   readonly #redisFallbacks: Counter;
-  readonly #toolCalls: Counter;
-  readonly #toolDuration: Histogram;
   #droppedSeen = 0;
   #redisSeen = 0;
 
@@ -114,90 +138,103 @@ export class GatewayMetrics {
     this.#known = new Set(options.knownModels ?? []);
     const registers = [this.registry];
     const keyLabel = this.#perKey ? ['key_id'] : [];
-    this.#requests = new Counter({
-      name: 'llamagate_requests_total',
-      help: 'Requests answered, by route, inbound API format, model, backend, status class and error type',
-      labelNames: ['route', 'format', 'model', 'backend', 'status_class', 'error_type', ...keyLabel],
-      registers,
-    });
-    this.#duration = new Histogram({
-      name: 'llamagate_request_duration_seconds',
-      help: 'Whole request duration as the client saw it',
-      labelNames: ['route', 'format', 'status_class'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.#overhead = new Histogram({
-      name: 'llamagate_gateway_overhead_seconds',
-      help: 'Time the gateway itself added: total (to the first chunk for streams) minus time waiting for upstreams',
-      labelNames: ['route'],
-      buckets: OVERHEAD_BUCKETS,
-      registers,
-    });
-    this.#attempt = new Histogram({
-      name: 'llamagate_upstream_attempt_duration_seconds',
-      help: 'Each upstream attempt (to the first output part for streams), by backend and outcome',
-      labelNames: ['backend', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.#ttft = new Histogram({
-      name: 'llamagate_time_to_first_token_seconds',
-      help: 'Time from the request to the first streamed chunk',
-      labelNames: ['model', 'backend'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.#interToken = new Histogram({
-      name: 'llamagate_inter_token_latency_seconds',
-      help: "A stream's mean gap between output tokens after the first",
-      labelNames: ['model', 'backend'],
-      buckets: TOKEN_GAP_BUCKETS,
-      registers,
-    });
-    this.#tokens = new Counter({
-      name: 'llamagate_tokens_total',
-      help: 'Tokens by direction: input, output, cached_input (part of input), reasoning (part of output)',
-      labelNames: ['model', 'backend', 'direction', ...keyLabel],
-      registers,
-    });
-    this.#cost = new Counter({
-      name: 'llamagate_cost_microdollars_total',
-      help: 'What requests cost, in micro-dollars (1 USD = 1e6)',
-      labelNames: ['model', 'backend', ...keyLabel],
-      registers,
-    });
-    this.#cache = new Counter({
-      name: 'llamagate_cache_requests_total',
-      help: 'Response-cache lookups by result (hit, miss, bypass)',
-      labelNames: ['result'],
-      registers,
-    });
-    this.#retries = new Counter({
-      name: 'llamagate_upstream_retries_total',
-      help: 'Upstream attempts beyond the first of each request',
-      labelNames: ['route'],
-      registers,
-    });
-    this.#fallbacks = new Counter({
-      name: 'llamagate_fallbacks_total',
-      help: 'Requests that moved on to another backend',
-      labelNames: ['route'],
-      registers,
-    });
-    this.#rateLimited = new Counter({
-      name: 'llamagate_rate_limit_rejections_total',
-      help: "Requests refused by the gateway's own rate limits (per key or per client)",
-      labelNames: ['route'],
-      registers,
-    });
-    this.#usageFlush = new Histogram({
-      name: 'llamagate_usage_flush_duration_seconds',
-      help: 'Time to append one batch to the usage ledger or request log',
-      labelNames: ['sink', 'outcome'],
-      buckets: OVERHEAD_BUCKETS,
-      registers,
-    });
+    this.#requests = new CounterFamily(
+      'llamagate_requests_total',
+      'Requests answered, by route, inbound API format, model, backend, status class and error type',
+      ['route', 'format', 'model', 'backend', 'status_class', 'error_type', ...keyLabel],
+    );
+    this.#duration = new HistogramFamily(
+      'llamagate_request_duration_seconds',
+      'Whole request duration as the client saw it',
+      ['route', 'format', 'status_class'],
+      DURATION_BUCKETS,
+    );
+    this.#overhead = new HistogramFamily(
+      'llamagate_gateway_overhead_seconds',
+      'Time the gateway itself added: total (to the first chunk for streams) minus time waiting for upstreams',
+      ['route'],
+      OVERHEAD_BUCKETS,
+    );
+    this.#attempt = new HistogramFamily(
+      'llamagate_upstream_attempt_duration_seconds',
+      'Each upstream attempt (to the first output part for streams), by backend and outcome',
+      ['backend', 'outcome'],
+      DURATION_BUCKETS,
+    );
+    this.#ttft = new HistogramFamily(
+      'llamagate_time_to_first_token_seconds',
+      'Time from the request to the first streamed chunk',
+      ['model', 'backend'],
+      DURATION_BUCKETS,
+    );
+    this.#interToken = new HistogramFamily(
+      'llamagate_inter_token_latency_seconds',
+      "A stream's mean gap between output tokens after the first",
+      ['model', 'backend'],
+      TOKEN_GAP_BUCKETS,
+    );
+    this.#tokens = new CounterFamily(
+      'llamagate_tokens_total',
+      'Tokens by direction: input, output, cached_input (part of input), reasoning (part of output)',
+      ['model', 'backend', 'direction', ...keyLabel],
+    );
+    this.#cost = new CounterFamily(
+      'llamagate_cost_microdollars_total',
+      'What requests cost, in micro-dollars (1 USD = 1e6)',
+      ['model', 'backend', ...keyLabel],
+    );
+    this.#cache = new CounterFamily(
+      'llamagate_cache_requests_total',
+      'Response-cache lookups by result (hit, miss, bypass)',
+      ['result'],
+    );
+    this.#retries = new CounterFamily(
+      'llamagate_upstream_retries_total',
+      'Upstream attempts beyond the first of each request',
+      ['route'],
+    );
+    this.#fallbacks = new CounterFamily('llamagate_fallbacks_total', 'Requests that moved on to another backend', [
+      'route',
+    ]);
+    this.#rateLimited = new CounterFamily(
+      'llamagate_rate_limit_rejections_total',
+      "Requests refused by the gateway's own rate limits (per key or per client)",
+      ['route'],
+    );
+    this.#usageFlush = new HistogramFamily(
+      'llamagate_usage_flush_duration_seconds',
+      'Time to append one batch to the usage ledger or request log',
+      ['sink', 'outcome'],
+      OVERHEAD_BUCKETS,
+    );
+    this.#toolCalls = new CounterFamily(
+      'llamagate_mcp_tool_calls_total',
+      'MCP tool calls by server, tool and outcome',
+      ['server', 'tool', 'outcome'],
+    );
+    this.#toolDuration = new HistogramFamily(
+      'llamagate_mcp_tool_call_duration_seconds',
+      'MCP tool call duration',
+      ['server', 'tool'],
+      DURATION_BUCKETS,
+    );
+    this.#families = [
+      this.#requests,
+      this.#duration,
+      this.#overhead,
+      this.#attempt,
+      this.#ttft,
+      this.#interToken,
+      this.#tokens,
+      this.#cost,
+      this.#cache,
+      this.#retries,
+      this.#fallbacks,
+      this.#rateLimited,
+      this.#usageFlush,
+      this.#toolCalls,
+      this.#toolDuration,
+    ];
     this.#usageDropped = new Counter({
       name: 'llamagate_usage_records_dropped_total',
       help: 'Usage records dropped (buffer full while the database was down, or unsent at shutdown)',
@@ -217,19 +254,6 @@ export class GatewayMetrics {
         if (seen > this.#redisSeen) this.#redisFallbacks.inc(seen - this.#redisSeen);
         this.#redisSeen = seen;
       },
-    });
-    this.#toolCalls = new Counter({
-      name: 'llamagate_mcp_tool_calls_total',
-      help: 'MCP tool calls by server, tool and outcome',
-      labelNames: ['server', 'tool', 'outcome'],
-      registers,
-    });
-    this.#toolDuration = new Histogram({
-      name: 'llamagate_mcp_tool_call_duration_seconds',
-      help: 'MCP tool call duration',
-      labelNames: ['server', 'tool'],
-      buckets: DURATION_BUCKETS,
-      registers,
     });
     const sources = this.#sources;
     new Gauge({
@@ -310,58 +334,76 @@ export class GatewayMetrics {
     const statusClass = statusClassOf(facts.status);
     const errorType = facts.errorType ?? 'none';
     const keyId = this.#perKey ? (facts.keyId ?? '') : '';
-    const cacheKey = `${facts.route}\u0000${facts.format}\u0000${model}\u0000${backend}\u0000${statusClass}\u0000${errorType}\u0000${keyId}`;
-    let children = this.#children.get(cacheKey);
-    if (children === undefined) {
-      const labels = [facts.route, facts.format, model, backend, statusClass, errorType];
-      if (this.#perKey) labels.push(keyId);
-      children = {
-        requests: this.#requests.labels(...labels),
-        duration: this.#duration.labels(facts.route, facts.format, statusClass),
-      };
-      this.#children.set(cacheKey, children);
+    const route = facts.route;
+    const seriesKey = `${route}\u0000${facts.format}\u0000${model}\u0000${backend}\u0000${statusClass}\u0000${errorType}\u0000${keyId}`;
+    let series = this.#bySeriesKey.get(seriesKey);
+    if (series === undefined) {
+      series = this.#requestSeries(route, facts.format, model, backend, statusClass, errorType, keyId);
+      this.#bySeriesKey.set(seriesKey, series);
     }
-    children.requests.inc();
-    children.duration.observe(facts.durationSeconds);
-    if (facts.overheadSeconds !== undefined) this.#overhead.labels(facts.route).observe(facts.overheadSeconds);
-    if (facts.ttftSeconds !== undefined) this.#ttft.labels(model, backend).observe(facts.ttftSeconds);
-    if (facts.interTokenSeconds !== undefined) this.#interToken.labels(model, backend).observe(facts.interTokenSeconds);
-    if (facts.cache !== undefined) this.#cache.labels(facts.cache.toLowerCase()).inc();
-    if (facts.retries > 0) this.#retries.labels(facts.route).inc(facts.retries);
-    if (facts.fallbacks > 0) this.#fallbacks.labels(facts.route).inc();
-    if (errorType === 'policy_rate_limited') this.#rateLimited.labels(facts.route).inc();
-    const tokenLabels = (direction: string) =>
-      this.#perKey ? [model, backend, direction, keyId] : [model, backend, direction];
-    if (facts.inputTokens !== undefined && facts.inputTokens > 0)
-      this.#tokens.labels(...tokenLabels('input')).inc(facts.inputTokens);
-    if (facts.outputTokens !== undefined && facts.outputTokens > 0)
-      this.#tokens.labels(...tokenLabels('output')).inc(facts.outputTokens);
-    if (facts.cachedTokens !== undefined && facts.cachedTokens > 0)
-      this.#tokens.labels(...tokenLabels('cached_input')).inc(facts.cachedTokens);
-    if (facts.reasoningTokens !== undefined && facts.reasoningTokens > 0)
-      this.#tokens.labels(...tokenLabels('reasoning')).inc(facts.reasoningTokens);
-    if (facts.costMicros !== undefined && facts.costMicros > 0) {
-      this.#cost.labels(...(this.#perKey ? [model, backend, keyId] : [model, backend])).inc(facts.costMicros);
-    }
+    series.requests.inc();
+    series.duration.observe(facts.durationSeconds);
+    if (facts.overheadSeconds !== undefined) series.overhead.observe(facts.overheadSeconds);
+    if (facts.ttftSeconds !== undefined) series.ttft.observe(facts.ttftSeconds);
+    if (facts.interTokenSeconds !== undefined) series.interToken.observe(facts.interTokenSeconds);
+    if (facts.cache !== undefined) this.#cache.series(CACHE_RESULT[facts.cache]).inc();
+    if (facts.retries > 0) series.retries.inc(facts.retries);
+    if (facts.fallbacks > 0) series.fallbacks.inc();
+    if (errorType === 'policy_rate_limited') series.rateLimited.inc();
+    if (facts.inputTokens !== undefined && facts.inputTokens > 0) series.input.inc(facts.inputTokens);
+    if (facts.outputTokens !== undefined && facts.outputTokens > 0) series.output.inc(facts.outputTokens);
+    if (facts.cachedTokens !== undefined && facts.cachedTokens > 0) series.cachedInput.inc(facts.cachedTokens);
+    if (facts.reasoningTokens !== undefined && facts.reasoningTokens > 0) series.reasoning.inc(facts.reasoningTokens);
+    if (facts.costMicros !== undefined && facts.costMicros > 0) series.cost.inc(facts.costMicros);
+  }
+
+  #requestSeries(
+    route: string,
+    format: string,
+    model: string,
+    backend: string,
+    statusClass: string,
+    errorType: string,
+    keyId: string,
+  ): RequestSeries {
+    const perKey = this.#perKey ? [keyId] : [];
+    const tokens = (direction: string) => this.#tokens.series(model, backend, direction, ...perKey);
+    return {
+      requests: this.#requests.series(route, format, model, backend, statusClass, errorType, ...perKey),
+      duration: this.#duration.series(route, format, statusClass),
+      overhead: this.#overhead.series(route),
+      ttft: this.#ttft.series(model, backend),
+      interToken: this.#interToken.series(model, backend),
+      input: tokens('input'),
+      output: tokens('output'),
+      cachedInput: tokens('cached_input'),
+      reasoning: tokens('reasoning'),
+      cost: this.#cost.series(model, backend, ...perKey),
+      retries: this.#retries.series(route),
+      fallbacks: this.#fallbacks.series(route),
+      rateLimited: this.#rateLimited.series(route),
+    };
   }
 
   observeAttempt(attempt: AttemptObservation): void {
-    this.#attempt.labels(attempt.backend, attempt.errorType ?? 'success').observe(attempt.durationSeconds);
+    this.#attempt.series(attempt.backend, attempt.errorType ?? 'success').observe(attempt.durationSeconds);
   }
 
   observeFlush(sink: 'usage' | 'request_log', durationSeconds: number, ok: boolean): void {
-    this.#usageFlush.labels(sink, ok ? 'success' : 'error').observe(durationSeconds);
+    this.#usageFlush.series(sink, ok ? 'success' : 'error').observe(durationSeconds);
   }
 
   /** For the MCP tool loop: one call's outcome and duration. */
   recordToolCall(call: ToolCallObservation): void {
-    this.#toolCalls.labels(call.server, call.tool, call.outcome).inc();
-    this.#toolDuration.labels(call.server, call.tool).observe(call.durationSeconds);
+    this.#toolCalls.series(call.server, call.tool, call.outcome).inc();
+    this.#toolDuration.series(call.server, call.tool).observe(call.durationSeconds);
   }
 
-  /** The exposition text (`GET /metrics`). */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The exposition text (`GET /metrics`): the hot-path families, then the registry's. */
+  async text(): Promise<string> {
+    let text = '';
+    for (const family of this.#families) text += family.render();
+    return text + (await this.registry.metrics());
   }
 
   get contentType(): string {

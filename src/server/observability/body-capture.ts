@@ -36,11 +36,16 @@ export class BodyRedactor {
 
   /** Redacted text cut to the cap, noting how much was cut. */
   redact(bytes: Buffer, totalBytes: number): string {
-    let text = bytes.subarray(0, this.#maxBytes).toString('utf8');
-    text = text.replace(SECRET_MEMBER, `$1"${REDACTED}"`);
-    for (const pattern of this.#patterns) text = text.replace(pattern, REDACTED);
+    let text = this.redactText(bytes.subarray(0, this.#maxBytes).toString('utf8'));
     if (totalBytes > this.#maxBytes) text += `…[truncated ${totalBytes - this.#maxBytes} bytes]`;
     return text;
+  }
+
+  /** The same redaction, of text the caller already bounded (traced message content). */
+  redactText(text: string): string {
+    let redacted = text.replace(SECRET_MEMBER, `$1"${REDACTED}"`);
+    for (const pattern of this.#patterns) redacted = redacted.replace(pattern, REDACTED);
+    return redacted;
   }
 }
 

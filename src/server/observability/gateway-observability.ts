@@ -20,6 +20,7 @@ import { requestLogRoutes } from '../routes/request-log.js';
 import type { Stage } from '../stages/stage.js';
 import type { GatewayTracing, RequestTrace } from '../tracing/gateway-tracing.js';
 import { BodyRedactor, type CapturedBodies, captureBodies } from './body-capture.js';
+import { MessageCapture } from './message-capture.js';
 
 /** Inbound API format per model route (routes may also name their own). */
 const FORMAT_BY_ROUTE: Readonly<Record<string, string>> = {
@@ -31,6 +32,7 @@ const FORMAT_BY_ROUTE: Readonly<Record<string, string>> = {
   '/api/chat': 'ollama-chat',
   '/api/generate': 'ollama-generate',
   '/api/embed': 'ollama-embed',
+  '/api/embeddings': 'ollama-embed',
 };
 
 const OPERATION_BY_FORMAT: Readonly<Record<string, string>> = {
@@ -125,14 +127,20 @@ export interface GatewayObservabilityOptions {
   config: ObservabilityConfig;
   metrics?: GatewayMetrics | undefined;
   tracing?: GatewayTracing | undefined;
-  /** Where request-log rows go (the storage's batching writer) and where the API reads them. */
-  requestLog?: { writer: BatchingWriter<RequestLogRecord>; log: RequestLog } | undefined;
+  /**
+   * Where request-log rows go (the storage's batching writer) and where the API reads them; `close` when the
+   * log's storage is the stage's own (billing off).
+   */
+  requestLog?:
+    | { writer: BatchingWriter<RequestLogRecord>; log: RequestLog; close?: (() => Promise<void>) | undefined }
+    | undefined;
 }
 
 export class GatewayObservability {
   readonly metrics: GatewayMetrics | undefined;
   readonly tracing: GatewayTracing | undefined;
   readonly #requestLog: BatchingWriter<RequestLogRecord> | undefined;
+  readonly #closeRequestLog: (() => Promise<void>) | undefined;
   readonly #bodies: ObservabilityConfig['logBodies'];
   readonly #redactor: BodyRedactor;
   readonly #active = new Set<RequestState>();
@@ -145,6 +153,7 @@ export class GatewayObservability {
     this.metrics = options.metrics;
     this.tracing = options.tracing;
     this.#requestLog = options.requestLog?.writer;
+    this.#closeRequestLog = options.requestLog?.close;
     this.#metricsPort = options.config.metricsPort;
     this.routes = [
       ...(options.metrics === undefined ? [] : metricsRoutes(options.metrics, options.config.metricsToken)),
@@ -173,6 +182,8 @@ export class GatewayObservability {
     state.observation = observation;
     if (state.observers === undefined) state.observers = [observation];
     else state.observers.push(observation);
+    if (trace !== undefined && this.tracing?.captureMessageContent === true)
+      state.observers.push(new MessageCapture(trace, this.#redactor));
     this.#active.add(state);
     return observation;
   }
@@ -214,8 +225,10 @@ export class GatewayObservability {
           : observation.upstreamTo - observation.upstreamFrom;
       overheadMs = Math.max(0, (state.stream && ttfc !== undefined ? ttfc : durationMs) - waited);
     }
-    const retries = Math.max(0, observation.attempts.length - 1);
-    const backends = new Set(observation.attempts.map((attempt: RequestAttempt) => attempt.backend));
+    const attempts = observation.attempts;
+    const retries = Math.max(0, attempts.length - 1);
+    const firstBackend = attempts[0]?.backend;
+    const fellBack = attempts.some((attempt) => attempt.backend !== firstBackend);
     this.metrics?.observeRequest({
       route: observation.route,
       format: observation.format ?? 'none',
@@ -238,7 +251,7 @@ export class GatewayObservability {
       costMicros: metered?.cost,
       cache: state.cache,
       retries,
-      fallbacks: backends.size > 1 ? 1 : 0,
+      fallbacks: fellBack ? 1 : 0,
     });
     observation.trace?.end({
       status,
@@ -340,6 +353,7 @@ export class GatewayObservability {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }
+    await this.#closeRequestLog?.();
     await this.tracing?.shutdown();
   }
 }

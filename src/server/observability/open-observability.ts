@@ -1,19 +1,23 @@
 /**
  * Builds the observability stage a configuration asks for: the Prometheus registry (METRICS_ENABLED), the
- * request log over the billing storage (REQUEST_LOG_ENABLED, needs billing), and tracing when the standard
- * `OTEL_*` variables name an OTLP endpoint. Undefined when all three are off, so the server skips the stage.
+ * request log (REQUEST_LOG_ENABLED) over the billing storage — or, with billing off, over storage of its own in
+ * the same database — and tracing when the standard `OTEL_*` variables name an OTLP endpoint. Undefined when
+ * all three are off, so the server skips the stage.
  */
 import type { GatewayConfig } from '../../config/config-schema.js';
 import type { RedisCounterStore } from '../../storage/redis/redis-counter-store.js';
+import { openRequestLogStorage } from '../../storage/request-log-storage.js';
+import type { StorageLogger } from '../../storage/storage-logger.js';
 import type { GatewayBilling } from '../billing/gateway-billing.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { startTracing } from '../tracing/gateway-tracing.js';
-import { GatewayObservability } from './gateway-observability.js';
+import { GatewayObservability, type GatewayObservabilityOptions } from './gateway-observability.js';
 
 export async function openGatewayObservability(
   config: Readonly<GatewayConfig>,
   env: Readonly<Record<string, string | undefined>>,
   billing?: GatewayBilling,
+  logger?: StorageLogger,
 ): Promise<GatewayObservability | undefined> {
   const settings = config.observability;
   const storage = billing?.storage;
@@ -40,11 +44,29 @@ export async function openGatewayObservability(
     storage.requestLogWriter.onFlush = (event) =>
       metrics.observeFlush('request_log', event.durationMs / 1000, event.ok);
   }
-  const requestLog =
-    settings.requestLogEnabled && storage !== undefined
-      ? { writer: storage.requestLogWriter, log: storage.requestLog }
-      : undefined;
-  const tracing = await startTracing(env);
+  let requestLog: GatewayObservabilityOptions['requestLog'];
+  if (settings.requestLogEnabled && storage !== undefined) {
+    requestLog = { writer: storage.requestLogWriter, log: storage.requestLog };
+  } else if (settings.requestLogEnabled) {
+    // Without billing the request log opens its own storage (the same database), closed with the stage.
+    const own = await openRequestLogStorage({
+      dataDir: config.dataDir,
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      ...(config.billing.databaseSchema ? { schema: config.billing.databaseSchema } : {}),
+      ...(logger === undefined ? {} : { logger }),
+      requestLog: { retentionMs: settings.logRetentionMs },
+    });
+    if (metrics !== undefined)
+      own.writer.onFlush = (event) => metrics.observeFlush('request_log', event.durationMs / 1000, event.ok);
+    requestLog = { writer: own.writer, log: own.log, close: () => own.close() };
+  }
+  let tracing: Awaited<ReturnType<typeof startTracing>>;
+  try {
+    tracing = await startTracing(env);
+  } catch (error) {
+    await requestLog?.close?.();
+    throw error;
+  }
   if (metrics === undefined && requestLog === undefined && tracing === undefined) return undefined;
   return new GatewayObservability({ config: settings, metrics, tracing, requestLog });
 }

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { unixSeconds } from '../../provider-utils/ids.js';
+import { leavesOf } from '../../router/routing-table.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import { type ChatOutcome, runChatExchange } from '../exchange/chat-exchange.js';
 import { emitFirstChunk } from '../exchange/emit.js';
@@ -11,6 +12,7 @@ import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendEncoded, writeResponseHead, writeWithBackpressure } from '../http-io.js';
 import type { Route, RouteHandler } from '../route.js';
 import type { ChatCodec, DecodedChatCall } from '../wire/chat-codec.js';
+import { invalidField } from '../wire/wire-fields.js';
 
 /** Headers that keep proxies from buffering or caching an event stream. */
 const STREAM_HEADERS: Readonly<Record<string, string>> = {
@@ -39,6 +41,7 @@ export function chatHandler<Call extends DecodedChatCall>(
     state.modelRoute = true;
     const bytes = await readBody(request, context.config.maxBodySize);
     const call = codec.decode(parseJsonBody(bytes), bytes, request.headers);
+    if (call.providerOnly !== undefined) checkProviderOnly(context, call, state.path, request.method);
     if (prepare !== undefined && (await prepare(call, context, response, state)) === true) return;
     const outcome = await runChatExchange(context, request, response, state, call);
     if (outcome.kind === 'result') {
@@ -46,6 +49,15 @@ export function chatHandler<Call extends DecodedChatCall>(
       sendEncoded(response, codec.encodeResult(outcome.result, call, meta), outcome.headers);
     } else await sendStream(codec, call, outcome, response, state);
   };
+}
+
+/** A 400 naming the parameter unless every backend the call may reach is of the one provider that honours it. */
+function checkProviderOnly(context: GatewayContext, call: DecodedChatCall, path: string, method: string | undefined) {
+  const only = call.providerOnly;
+  if (only === undefined) return;
+  const { node } = context.router.resolveNode({ model: call.model, path, method });
+  if (leavesOf(node).every((leaf) => leaf.backend.type === only.provider)) return;
+  throw invalidField(only.message, only.param, 'invalid_request');
 }
 
 /** A chat route: `POST path` answered by `codec`'s format, its errors too. */

@@ -7,8 +7,8 @@ import {
   addTriedHeaders,
   recordServed,
   requestTiming,
+  routedCallOptions,
   routingHeaders,
-  upstreamHeaders,
   warningsHeader,
 } from '../exchange/route-call.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
@@ -46,16 +46,7 @@ export const handleEmbeddings: RouteHandler = async (context, request, response,
     .execute(
       plan,
       (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), decoded.request, call),
-      {
-        signal: state.signal,
-        deadlineMs: timing.deadlineMs,
-        requestTimeoutMs: timing.requestTimeoutMs,
-        headers: upstreamHeaders(state),
-        requestId: state.id,
-        trace,
-        passthrough: decoded.passthrough,
-        onAttempt: state.observation?.onAttempt,
-      },
+      { ...routedCallOptions(state, timing, trace), passthrough: decoded.passthrough },
     )
     .catch((error: unknown) => {
       addTriedHeaders(response, trace);

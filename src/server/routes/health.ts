@@ -1,25 +1,45 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Backend } from '../../router/backend.js';
 import type { BackendNode } from '../../router/routing-table.js';
+import { LlamaGateError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
+import { ollamaBaseURL } from './ollama-backend.js';
 
 const HEALTH_TIMEOUT_MS = 3_000;
 
-async function probe(backend: Backend): Promise<{ ok: boolean; error?: string; latencyMs: number }> {
+interface Probe {
+  ok: boolean;
+  error?: string;
+  /** The status the backend answered its health check with, when it answered at all. */
+  status?: number;
+  latencyMs: number;
+}
+
+async function probe(backend: Backend): Promise<Probe> {
   const started = performance.now();
   if (backend.provider.checkHealth === undefined) return { ok: true, latencyMs: 0 };
   try {
     await backend.provider.checkHealth({ timeoutMs: HEALTH_TIMEOUT_MS });
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, error: (error as Error).message, latencyMs: Math.round(performance.now() - started) };
+    const latencyMs = Math.round(performance.now() - started);
+    const status = LlamaGateError.isInstance(error) ? error.upstream?.status : undefined;
+    return { ok: false, error: (error as Error).message, ...(status === undefined ? {} : { status }), latencyMs };
   }
+}
+
+/** LlamaGate's short reason (`Ollama unreachable`, `Ollama returned status 500`); the detail goes beside it. */
+function summary(backend: Backend, result: Probe): string {
+  const name = backend.type === 'ollama' ? 'Ollama' : `Backend "${backend.name}"`;
+  return result.status === undefined ? `${name} unreachable` : `${name} returned status ${result.status}`;
 }
 
 /**
  * `GET /health`: 200 when the default backend answers (for a default pool: any of its backends), 503 with the
- * reason when none does. Asks the backends now, like LlamaGate always did.
+ * reason when none does. Asks the backends now, like LlamaGate always did, and answers in its shape:
+ * `ollama_host` when the default target has an Ollama backend, `"error":"Ollama unreachable"` with the upstream's
+ * own message in `detail`.
  */
 export async function handleHealth(
   context: GatewayContext,
@@ -31,21 +51,27 @@ export async function handleHealth(
   const results = await Promise.all(backends.map(probe));
   const first = backends[0] as Backend;
   const key = first.type === 'ollama' ? 'ollama' : first.name;
+  const ollama = backends.find((backend) => backend.type === 'ollama');
+  const host = ollama === undefined ? {} : { ollama_host: ollamaBaseURL(context.config, ollama) };
   const up = results.find((result) => result.ok);
   if (up !== undefined) {
     sendJson(response, 200, {
       status: 'healthy',
       [key]: 'connected',
+      ...host,
       backend: context.router.defaultNode.name,
       version: context.version,
       timestamp: new Date().toISOString(),
     });
   } else {
+    const reasons = new Set(results.map((result, index) => summary(backends[index] as Backend, result)));
     sendJson(response, 503, {
       status: 'unhealthy',
       [key]: 'disconnected',
+      ...host,
+      error: [...reasons].join('; '),
+      detail: results.map((result) => result.error).join('; '),
       backend: context.router.defaultNode.name,
-      error: results.map((result) => result.error).join('; '),
       timestamp: new Date().toISOString(),
     });
   }
@@ -82,15 +108,21 @@ export async function handleReady(
   sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', backends: report });
 }
 
+/**
+ * One backend in `/health/ready`. `status` and `state` never contradict each other: `up` only when the check
+ * passes and the backend takes requests; a failed check on a backend not yet cooling down reads `unhealthy`
+ * (the routing state `healthy` only says its circuit is closed).
+ */
 function describe(node: BackendNode): Record<string, unknown> {
   const stats = node.stats.snapshot();
   const check = stats.lastCheck;
+  const up = check?.ok === true && stats.state !== 'cooling-down';
   return {
-    status: check?.ok === true ? 'up' : 'down',
+    status: up ? 'up' : 'down',
     latencyMs: check?.latencyMs,
     ...(check?.error !== undefined ? { error: check.error } : {}),
     checkedAt: check?.at,
-    state: stats.state,
+    state: stats.state === 'healthy' && check?.ok !== true ? 'unhealthy' : stats.state,
     inFlight: stats.inFlight,
     ...(stats.latencyMs !== undefined ? { latencyEwmaMs: stats.latencyMs } : {}),
     ...(stats.timeToFirstTokenMs !== undefined ? { ttftEwmaMs: stats.timeToFirstTokenMs } : {}),

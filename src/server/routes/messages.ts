@@ -3,7 +3,7 @@
  * `POST /v1/messages/count_tokens` asks the routed backend to count when it can (Anthropic), else estimates.
  */
 import { chatPromptShape, countPromptTokens } from '../billing/token-estimate.js';
-import { requestTiming, upstreamHeaders } from '../exchange/route-call.js';
+import { requestTiming, routedCallOptions } from '../exchange/route-call.js';
 import { parseJsonBody, readBody, sendJson } from '../http-io.js';
 import type { Route, RouteHandler } from '../route.js';
 import { anthropicHeaders, anthropicMessagesCodec } from '../wire/anthropic-messages/anthropic-messages-codec.js';
@@ -35,13 +35,7 @@ const handleCountTokens: RouteHandler = async (context, request, response, state
       // The gateway's own estimate for backends that cannot count: the same tokenizer that fills in usage.
       return counted ?? countPromptTokens(chatPromptShape(decoded.request));
     },
-    {
-      signal: state.signal,
-      deadlineMs: timing.deadlineMs,
-      requestTimeoutMs: timing.requestTimeoutMs,
-      headers: upstreamHeaders(state),
-      requestId: state.id,
-    },
+    routedCallOptions(state, timing, { attempts: 0, fallbacks: 0 }),
   );
   state.backend = outcome.target.backend.name;
   sendJson(response, 200, { input_tokens: outcome.value });

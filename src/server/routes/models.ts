@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isModelAllowed } from '../../pricing/glob.js';
 import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
-import { ModelNotFoundError } from '../../spec/errors.js';
+import type { Backend } from '../../router/backend.js';
+import { ModelNotFoundError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
 import { withPricing } from '../billing/price-lookup.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
@@ -39,19 +40,27 @@ function listAliases(context: GatewayContext): ListedModel[] {
 /**
  * Model aliases, then the models of every configured backend, asked in parallel with a short timeout. The default backend's models
  * are listed bare (a bare name routes there); others as `<backend>/<model>`. A backend that does not answer
- * is left out (and logged) rather than failing the whole list.
+ * is left out (and logged) rather than failing the whole list; when none answers, the list is a 503 saying so
+ * (an empty 200 would read as "no models installed").
  */
 export async function listAllModels(context: GatewayContext, signal?: AbortSignal): Promise<ListedModel[]> {
   const backends = context.resolver.listBackends();
+  const down: { backend: Backend; reason: string }[] = [];
+  let asked = 0;
   const lists = await Promise.all(
     backends.map(async (backend) => {
       if (backend.provider.listModels === undefined) return [];
+      // The implicit Ollama nobody routes to by default does not decide whether the list works.
+      const counts = !backend.implicit || backend.name === context.resolver.defaultBackendName;
+      if (counts) asked++;
       // A backend cooling down would only make the whole list wait for its timeout.
       if (
         context.router.configuredBackendNodes().find((node) => node.backend === backend)?.stats.breaker.state ===
         'cooling-down'
-      )
+      ) {
+        if (counts) down.push({ backend, reason: 'cooling down after repeated failures' });
         return [];
+      }
       try {
         const models: ModelInfo[] = await backend.provider.listModels({ signal, timeoutMs: 5_000 });
         return models.map<ListedModel>((model) => {
@@ -74,11 +83,22 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
           { backend: backend.name, message: (error as Error).message },
           'could not list models of backend',
         );
+        if (counts) down.push({ backend, reason: (error as Error).message });
         return [];
       }
     }),
   );
+  if (asked > 0 && down.length === asked) throw noBackendAnswered(down);
   return withPricing(context.config, [...listAliases(context), ...lists.flat()], (model) => priceKeys.get(model));
+}
+
+function noBackendAnswered(down: readonly { backend: Backend; reason: string }[]): ServiceUnavailableError {
+  const only = down.length === 1 ? down[0] : undefined;
+  const message =
+    only === undefined
+      ? `No backend could list its models: ${down.map((entry) => `${entry.backend.name}: ${entry.reason}`).join('; ')}`
+      : `${only.backend.type === 'ollama' ? 'Ollama' : `Backend "${only.backend.name}"`} unreachable: ${only.reason}`;
+  return new ServiceUnavailableError({ message });
 }
 
 /** Anthropic's model object (`GET /v1/models` for a client that sends `anthropic-version`). */

@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as undiciRequest } from 'undici';
-import { resolveOllamaBaseURL } from '../../providers/ollama/ollama-host.js';
 import type { FallbackTrace } from '../../router/fallback-runner.js';
 import type { EmbeddingRequest } from '../../spec/embedding.js';
 import {
@@ -17,7 +16,7 @@ import {
 } from '../../spec/errors.js';
 import { requireApiKey } from '../auth.js';
 import { emitAdmit, emitAnswer, emitUsage } from '../exchange/emit.js';
-import { addTriedHeaders, recordServed, requestTiming, upstreamHeaders } from '../exchange/route-call.js';
+import { addTriedHeaders, recordServed, requestTiming, routedCallOptions } from '../exchange/route-call.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { parseJsonBody, readBody, sendJson, writeResponseHead } from '../http-io.js';
 import type { Route, RouteHandler } from '../route.js';
@@ -27,6 +26,7 @@ import { encodeOllamaError, ollamaChatCodec, ollamaGenerateCodec } from '../wire
 import { invalidField, readNumber, requireModel, requireObject } from '../wire/wire-fields.js';
 import { chatRoute } from './chat-route.js';
 import { listAllModels } from './models.js';
+import { defaultOllama } from './ollama-backend.js';
 
 /** Ollama's API on every route: its error shape, and the operator's default key for clients that send none. */
 export const OLLAMA_ROUTE: Pick<Route, 'encodeError' | 'defaultKey'> = {
@@ -92,14 +92,7 @@ async function embed(
     .execute(
       plan,
       (target, call) => target.backend.provider.embeddingModel(target.modelId).embed(embeddingRequest, call),
-      {
-        signal: state.signal,
-        deadlineMs: timing.deadlineMs,
-        requestTimeoutMs: timing.requestTimeoutMs,
-        headers: upstreamHeaders(state),
-        requestId: state.id,
-        trace,
-      },
+      routedCallOptions(state, timing, trace),
     )
     .catch((error: unknown) => {
       addTriedHeaders(response, trace);
@@ -219,16 +212,6 @@ export async function handleOllamaPs(
     return;
   }
   await proxyToOllama(context, request, response, state, '/api/ps');
-}
-
-/** The Ollama backend management calls go to: the default backend when it is Ollama, else the first one. */
-function defaultOllama(context: GatewayContext): { name: string; baseURL: string } | undefined {
-  const backends = context.resolver.listBackends().filter((backend) => backend.type === 'ollama');
-  const backend = backends.find((entry) => entry.name === context.resolver.defaultBackendName) ?? backends[0];
-  if (backend === undefined) return undefined;
-  const configured = context.config.backends.find((entry) => entry.name === backend.name)?.config;
-  const baseURL = typeof configured?.baseURL === 'string' ? configured.baseURL : undefined;
-  return { name: backend.name, baseURL: resolveOllamaBaseURL(baseURL, { OLLAMA_HOST: context.config.ollamaHost }) };
 }
 
 async function proxyToOllama(

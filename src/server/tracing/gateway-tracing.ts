@@ -29,6 +29,8 @@ export interface RequestTrace {
   ): (error?: { type: string; message?: string }) => void;
   /** `traceparent`/`tracestate` of this request's span, for MCP `_meta` and other outbound calls. */
   carrier(): Record<string, string>;
+  /** Message content (opt-in): its attributes are read once, when the answering attempt's span ends. */
+  attachContent(attributes: () => Record<string, string>): void;
   /** Ends the attempt span still open (the one that answered) and the server span. */
   end(facts: {
     status: number;
@@ -41,6 +43,8 @@ export interface RequestTrace {
 }
 
 export interface GatewayTracing {
+  /** `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`: spans carry the messages (redacted). */
+  readonly captureMessageContent: boolean;
   startRequest(headers: IncomingHttpHeaders, method: string, path: string): RequestTrace;
   /** Exports what is buffered and stops. */
   shutdown(): Promise<void>;
@@ -98,6 +102,7 @@ export async function startTracing(env: Env): Promise<GatewayTracing | undefined
   const toTime = (performanceMs: number) => performance.timeOrigin + performanceMs;
 
   return {
+    captureMessageContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.toLowerCase() === 'true',
     startRequest(headers, method, path) {
       const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
       const server = tracer.startSpan(
@@ -110,6 +115,7 @@ export async function startTracing(env: Env): Promise<GatewayTracing | undefined
       );
       const serverContext: Context = trace.setSpan(parent, server);
       let answered: { span: Span; endedAt: number } | undefined;
+      let content: (() => Record<string, string>) | undefined;
       return {
         startAttempt(start, operation) {
           const span = tracer.startSpan(
@@ -161,6 +167,9 @@ export async function startTracing(env: Env): Promise<GatewayTracing | undefined
             span.end();
           };
         },
+        attachContent(attributes) {
+          content = attributes;
+        },
         carrier() {
           const carrier: Record<string, string> = {};
           propagator.inject(serverContext, carrier, defaultTextMapSetter);
@@ -179,6 +188,7 @@ export async function startTracing(env: Env): Promise<GatewayTracing | undefined
             if (response?.finishReasons !== undefined && response.finishReasons.length > 0) {
               span.setAttribute('gen_ai.response.finish_reasons', [...response.finishReasons]);
             }
+            if (content !== undefined) span.setAttributes(content());
             if (facts.errorType !== undefined) {
               span.setAttribute('error.type', facts.errorType);
               span.setStatus({ code: SpanStatusCode.ERROR });

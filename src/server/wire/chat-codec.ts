@@ -42,6 +42,11 @@ export interface DecodedChatCall {
   timeoutMs?: number;
   request: ChatRequest;
   passthrough?: WirePassthrough;
+  /**
+   * A parameter only backends of one provider honour (`suffix` through Ollama's `/api/generate`): the route
+   * answers a 400 naming it, before any call, unless every backend the model routes to is of that provider.
+   */
+  providerOnly?: { provider: string; param: string; message: string };
   /** What the response cache hashes (with the routing target); the same for requests that must answer alike. */
   cacheMaterial: unknown;
 }
@@ -66,6 +71,12 @@ export interface EncodedError {
   headers?: Record<string, string>;
 }
 
+/** `Retry-After` for an error that carries one, in whole seconds (at least 1), the same in every inbound API. */
+export function retryAfterHeader(error: LlamaGateError): Record<string, string> | undefined {
+  if (error.retryAfter === undefined) return undefined;
+  return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
+}
+
 export interface ChatCodec<Call extends DecodedChatCall = DecodedChatCall> {
   readonly format: WireFormat;
   /** The stream's content type: `text/event-stream; charset=utf-8` or `application/x-ndjson`. */
@@ -80,9 +91,14 @@ export interface ChatCodec<Call extends DecodedChatCall = DecodedChatCall> {
   /**
    * Typed parts → framed text (SSE events with their blank lines, or NDJSON lines), the final frames included
    * (`[DONE]`, `message_stop`, `done: true`). An `error` part is the last part: encode it in the format's
-   * in-stream error shape and end.
+   * in-stream error shape and end. `upstream-frame` parts of this format are the upstream's own bytes, to send
+   * as they are (the upstream already spoke this format).
    */
-  encodeStream(parts: AsyncIterable<ChatStreamPart>, call: Call, meta: ResponseMeta): AsyncIterable<string>;
+  encodeStream(
+    parts: AsyncIterable<ChatStreamPart>,
+    call: Call,
+    meta: ResponseMeta,
+  ): AsyncIterable<string | Uint8Array>;
   /** A failure before the response started → status and body in this format's error shape. */
   encodeError(error: LlamaGateError, requestId: string): EncodedError;
 }

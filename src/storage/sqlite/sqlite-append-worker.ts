@@ -1,8 +1,10 @@
 /**
- * Usage-ledger inserts on a worker thread. better-sqlite3 is synchronous, and a batch of a thousand rows would
- * hold the event loop for tens of milliseconds; here the worker owns its own WAL connection to the same file
- * and the caller only awaits a message. Rows arrive as column values (converted by the caller), so the worker
- * just runs the prepared insert inside one `BEGIN IMMEDIATE` transaction.
+ * Appends (usage-ledger and request-log inserts) on a worker thread. better-sqlite3 is synchronous, and a batch
+ * of a thousand rows would hold the event loop for tens of milliseconds; here the worker owns its own WAL
+ * connection to the same file and the caller only awaits a message. One worker serves every appender of a
+ * database file (one thread, one writer connection); each message names its INSERT, which the worker prepares
+ * once, and carries rows as column values (converted by the caller) inserted in one `BEGIN IMMEDIATE`
+ * transaction.
  */
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -17,12 +19,20 @@ const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-const insert = db.prepare(workerData.sql);
-const insertAll = db.transaction((rows) => {
-  let inserted = 0;
-  for (const row of rows) inserted += insert.run(row).changes;
-  return inserted;
-});
+const inserts = new Map();
+function insertAll(sql) {
+  let run = inserts.get(sql);
+  if (run === undefined) {
+    const insert = db.prepare(sql);
+    run = db.transaction((rows) => {
+      let inserted = 0;
+      for (const row of rows) inserted += insert.run(row).changes;
+      return inserted;
+    });
+    inserts.set(sql, run);
+  }
+  return run;
+}
 parentPort.on('message', (message) => {
   if (message.type === 'close') {
     db.close();
@@ -30,7 +40,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: message.id, inserted: insertAll.immediate(message.rows) });
+    parentPort.postMessage({ id: message.id, inserted: insertAll(message.sql).immediate(message.rows) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
   }
@@ -44,8 +54,6 @@ interface Pending {
 
 export interface SqliteAppendWorkerOptions {
   file: string;
-  /** The INSERT statement, with one `?` per column. */
-  sql: string;
   busyTimeoutMs: number;
 }
 
@@ -66,7 +74,7 @@ export class SqliteAppendWorker {
       const pending = this.#pending.get(message.id);
       if (pending === undefined) return;
       this.#settle(message.id);
-      if (message.error !== undefined) pending.reject(new Error(`usage ledger insert failed: ${message.error}`));
+      if (message.error !== undefined) pending.reject(new Error(`append failed: ${message.error}`));
       else pending.resolve(message.inserted ?? 0);
     });
     const failAll = (error: Error) => {
@@ -76,7 +84,7 @@ export class SqliteAppendWorker {
       }
     };
     this.#worker.on('error', (error) => failAll(error));
-    this.#worker.on('exit', (code) => failAll(new Error(`usage ledger worker exited (code ${code})`)));
+    this.#worker.on('exit', (code) => failAll(new Error(`append worker exited (code ${code})`)));
   }
 
   #settle(id: number): void {
@@ -84,9 +92,12 @@ export class SqliteAppendWorker {
     if (this.#pending.size === 0) this.#worker.unref();
   }
 
-  /** Inserts rows (column values in statement order) in one transaction; resolves with the rows inserted. */
-  append(rows: readonly unknown[][]): Promise<number> {
-    if (this.#closed) return Promise.reject(new Error('usage ledger worker is closed'));
+  /**
+   * Inserts rows (column values in the order of `sql`, an INSERT with one `?` per column) in one transaction;
+   * resolves with the rows inserted.
+   */
+  append(sql: string, rows: readonly unknown[][]): Promise<number> {
+    if (this.#closed) return Promise.reject(new Error('append worker is closed'));
     if (rows.length === 0) return Promise.resolve(0);
     const id = this.#nextId++;
     const result = new Promise<number>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
@@ -94,8 +105,13 @@ export class SqliteAppendWorker {
     result.then(forget, forget);
     this.#inflight.add(result);
     this.#worker.ref();
-    this.#worker.postMessage({ id, rows });
+    this.#worker.postMessage({ id, sql, rows });
     return result;
+  }
+
+  /** Resolves once the appends sent so far have finished (whatever their outcome). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#inflight]);
   }
 
   /** Lets pending appends finish, then closes the worker's connection. */

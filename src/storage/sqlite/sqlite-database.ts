@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteAppendWorker } from './sqlite-append-worker.js';
 import { assertTablePrefix, DEFAULT_TABLE_PREFIX, type TableNames, tableNames } from '../sql/sql-identifiers.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 
@@ -24,6 +25,7 @@ export class SqliteDatabase {
   readonly tables: TableNames;
   readonly prefix: string;
   #users = 0;
+  #appendWorker: SqliteAppendWorker | undefined;
 
   private constructor(db: Database.Database, prefix: string) {
     this.db = db;
@@ -56,8 +58,22 @@ export class SqliteDatabase {
     return this;
   }
 
-  release(): void {
+  /** The worker thread every appender of this file shares, started on first use (file databases only). */
+  appendWorker(): SqliteAppendWorker {
+    this.#appendWorker ??= new SqliteAppendWorker({
+      file: this.db.name,
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+    });
+    return this.#appendWorker;
+  }
+
+  /** The last user's release closes the append worker (after its pending appends) and the connection. */
+  async release(): Promise<void> {
     this.#users--;
-    if (this.#users <= 0 && this.db.open) this.db.close();
+    if (this.#users > 0) return;
+    const worker = this.#appendWorker;
+    this.#appendWorker = undefined;
+    await worker?.close();
+    if (this.db.open) this.db.close();
   }
 }

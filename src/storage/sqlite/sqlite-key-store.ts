@@ -239,7 +239,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async close(): Promise<void> {
-    this.#database.release();
+    await this.#database.release();
   }
 
   #releaseOne(reservationId: string): boolean {

@@ -17,7 +17,7 @@ import {
   requestLogRecordFromRow,
   requestLogRowValues,
 } from '../sql/request-log-sql.js';
-import { SqliteAppendWorker } from './sqlite-append-worker.js';
+import type { SqliteAppendWorker } from './sqlite-append-worker.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteRequestLog implements RequestLog {
@@ -25,6 +25,7 @@ export class SqliteRequestLog implements RequestLog {
   readonly #db: Database.Database;
   readonly #table: string;
   readonly #insert: Database.Statement;
+  readonly #sql: string;
   readonly #worker: SqliteAppendWorker | undefined;
 
   constructor(database: SqliteDatabase, options: { appendOnWorker?: boolean } = {}) {
@@ -35,19 +36,14 @@ export class SqliteRequestLog implements RequestLog {
        ON CONFLICT (id) DO NOTHING`;
     this.#insert = this.#db.prepare(sql);
     const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
-    this.#worker = onWorker
-      ? new SqliteAppendWorker({
-          file: this.#db.name,
-          sql,
-          busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
-        })
-      : undefined;
+    this.#sql = sql;
+    this.#worker = onWorker ? database.appendWorker() : undefined;
   }
 
   async append(records: readonly RequestLogRecord[]): Promise<number> {
     for (const record of records) validateRequestLogRecord(record);
     const rows = records.map((record) => requestLogRowValues(record, 'sqlite'));
-    if (this.#worker !== undefined) return this.#worker.append(rows);
+    if (this.#worker !== undefined) return this.#worker.append(this.#sql, rows);
     const insertAll = this.#db.transaction(() => {
       let inserted = 0;
       for (const row of rows) inserted += this.#insert.run(row).changes;
@@ -74,7 +70,7 @@ export class SqliteRequestLog implements RequestLog {
   }
 
   async close(): Promise<void> {
-    await this.#worker?.close();
-    this.#database.release();
+    await this.#worker?.settled();
+    await this.#database.release();
   }
 }

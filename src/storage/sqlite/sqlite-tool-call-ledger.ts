@@ -16,7 +16,7 @@ import {
   type ToolCallUsageRecord,
   validateToolCallRecord,
 } from '../tool-call-ledger.js';
-import { SqliteAppendWorker } from './sqlite-append-worker.js';
+import type { SqliteAppendWorker } from './sqlite-append-worker.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteToolCallLedger implements ToolCallLedger {
@@ -24,6 +24,7 @@ export class SqliteToolCallLedger implements ToolCallLedger {
   readonly #db: Database.Database;
   readonly #table: string;
   readonly #insert: Database.Statement;
+  readonly #sql: string;
   readonly #worker: SqliteAppendWorker | undefined;
 
   constructor(database: SqliteDatabase, options: { appendOnWorker?: boolean } = {}) {
@@ -34,19 +35,14 @@ export class SqliteToolCallLedger implements ToolCallLedger {
        ON CONFLICT (id) DO NOTHING`;
     this.#insert = this.#db.prepare(sql);
     const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
-    this.#worker = onWorker
-      ? new SqliteAppendWorker({
-          file: this.#db.name,
-          sql,
-          busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
-        })
-      : undefined;
+    this.#sql = sql;
+    this.#worker = onWorker ? database.appendWorker() : undefined;
   }
 
   async append(records: readonly ToolCallUsageRecord[]): Promise<number> {
     for (const record of records) validateToolCallRecord(record);
     const rows = records.map(toolCallRowValues);
-    if (this.#worker !== undefined) return this.#worker.append(rows);
+    if (this.#worker !== undefined) return this.#worker.append(this.#sql, rows);
     const insertAll = this.#db.transaction(() => {
       let inserted = 0;
       for (const row of rows) inserted += this.#insert.run(row).changes;
@@ -66,7 +62,7 @@ export class SqliteToolCallLedger implements ToolCallLedger {
   }
 
   async close(): Promise<void> {
-    await this.#worker?.close();
-    this.#database.release();
+    await this.#worker?.settled();
+    await this.#database.release();
   }
 }

@@ -17,7 +17,7 @@ import {
   type UsageSummaryRow,
   validateUsageRecord,
 } from '../usage-ledger.js';
-import { SqliteAppendWorker } from './sqlite-append-worker.js';
+import type { SqliteAppendWorker } from './sqlite-append-worker.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteUsageLedger implements UsageLedger {
@@ -25,6 +25,7 @@ export class SqliteUsageLedger implements UsageLedger {
   readonly #db: Database.Database;
   readonly #table: string;
   readonly #insert: Database.Statement;
+  readonly #sql: string;
   /** Appends to a file database run on a worker thread (see SqliteAppendWorker); `:memory:` stays in-thread. */
   readonly #worker: SqliteAppendWorker | undefined;
 
@@ -36,19 +37,14 @@ export class SqliteUsageLedger implements UsageLedger {
        ON CONFLICT (request_id) DO NOTHING`;
     this.#insert = this.#db.prepare(sql);
     const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
-    this.#worker = onWorker
-      ? new SqliteAppendWorker({
-          file: this.#db.name,
-          sql,
-          busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
-        })
-      : undefined;
+    this.#sql = sql;
+    this.#worker = onWorker ? database.appendWorker() : undefined;
   }
 
   async append(records: readonly UsageRecord[]): Promise<number> {
     for (const record of records) validateUsageRecord(record);
     if (this.#worker !== undefined)
-      return this.#worker.append(records.map((record) => usageRowValues(record, 'sqlite')));
+      return this.#worker.append(this.#sql, records.map((record) => usageRowValues(record, 'sqlite')));
     const insertAll = this.#db.transaction(() => {
       let inserted = 0;
       for (const record of records) inserted += this.#insert.run(usageRowValues(record, 'sqlite')).changes;
@@ -70,7 +66,7 @@ export class SqliteUsageLedger implements UsageLedger {
   }
 
   async close(): Promise<void> {
-    await this.#worker?.close();
-    this.#database.release();
+    await this.#worker?.settled();
+    await this.#database.release();
   }
 }

@@ -28,7 +28,10 @@ function count(value: number | unknown[] | undefined): string {
 function healthText(health: unknown): string {
   if (health === undefined || health === null) return '–';
   if (typeof health === 'string') return health;
-  if (typeof health === 'object' && 'status' in health) return String((health as { status: unknown }).status);
+  if (typeof health === 'object' && 'status' in health) {
+    const { status, latency_ms } = health as { status: unknown; latency_ms?: unknown };
+    return typeof latency_ms === 'number' ? `${String(status)}, ping ${latency_ms} ms` : String(status);
+  }
   if (typeof health === 'object' && 'ok' in health) return (health as { ok: unknown }).ok ? 'ok' : 'failing';
   return JSON.stringify(health);
 }

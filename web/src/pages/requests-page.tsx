@@ -3,7 +3,7 @@ import { ApiError, api, query, type Session } from '../api.js';
 import { Link } from '../components/link.js';
 import { ErrorNotice, Notice, StatCard, TableBox } from '../components/notice.js';
 import { useLoad } from '../components/use-load.js';
-import { formatDollars, formatMs, formatNumber, formatTime } from '../format.js';
+import { formatBody, formatDollars, formatMs, formatNumber, formatTime } from '../format.js';
 import type { RequestDetail, RequestSummary } from '../types.js';
 import { usageRecords } from '../usage-data.js';
 
@@ -250,11 +250,10 @@ function Waterfall(props: { detail: RequestDetail }) {
 
 function Body(props: { title: string; value: unknown }) {
   if (props.value === null || props.value === undefined) return null;
-  const text = typeof props.value === 'string' ? props.value : JSON.stringify(props.value, null, 2);
   return (
     <details className="card">
       <summary>{props.title}</summary>
-      <pre>{text}</pre>
+      <pre>{formatBody(props.value)}</pre>
     </details>
   );
 }

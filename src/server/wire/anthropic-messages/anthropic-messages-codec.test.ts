@@ -430,4 +430,9 @@ describe('anthropic-messages codec: encodeError', () => {
     expect(encoded.status).toBe(status);
     expect(encoded.body).toEqual({ type: 'error', error: { type, message: error.message }, request_id: 'req-9' });
   });
+
+  it('sends Retry-After in whole seconds, like the other inbound APIs', () => {
+    const encoded = codec.encodeError(new RateLimitError({ message: 'slow', retryAfter: 0.15 }), 'req-9');
+    expect(encoded.headers).toEqual({ 'request-id': 'req-9', 'retry-after': '1' });
+  });
 });

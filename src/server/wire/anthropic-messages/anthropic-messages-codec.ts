@@ -5,13 +5,14 @@
  */
 import type { ChatResult, ChatStreamPart } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
-import type {
-  ChatCodec,
-  DecodedChatCall,
-  EncodedBody,
-  EncodedError,
-  ResponseMeta,
-  WirePassthrough,
+import {
+  type ChatCodec,
+  type DecodedChatCall,
+  type EncodedBody,
+  type EncodedError,
+  type ResponseMeta,
+  retryAfterHeader,
+  type WirePassthrough,
 } from '../chat-codec.js';
 import { decodeAnthropicRequest } from './decode-anthropic-request.js';
 import {
@@ -81,8 +82,7 @@ export const anthropicMessagesCodec: ChatCodec = {
 
   encodeError(error: LlamaGateError, requestId: string): EncodedError {
     const { status } = anthropicErrorType(error);
-    const headers: Record<string, string> = { 'request-id': requestId };
-    if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+    const headers: Record<string, string> = { 'request-id': requestId, ...retryAfterHeader(error) };
     return { status, body: anthropicErrorBody(error, requestId), headers };
   },
 };

@@ -237,18 +237,13 @@ export function decodeOllamaChat(value: unknown, bytes: Uint8Array): OllamaCall 
 }
 
 /** `POST /api/generate`: `system` + `prompt` (+ `images`) as one chat turn; `raw` prompts go as they are. */
-export function decodeOllamaGenerate(value: unknown): OllamaCall {
+export function decodeOllamaGenerate(value: unknown, bytes: Uint8Array): OllamaCall {
   const body = requireObject(value);
   const model = requireModel(body);
   const prompt = readString(body, 'prompt') ?? '';
   const system = readString(body, 'system');
   const images = readImages(body.images, 'images');
-  if (readString(body, 'suffix'))
-    throw invalidField(
-      "'suffix' (fill-in-the-middle) is not supported by LlamaGate's /api/generate; send prompt only",
-      'suffix',
-      'invalid_request',
-    );
+  const suffix = readString(body, 'suffix');
   if (body.context !== undefined && body.context !== null && !Array.isArray(body.context))
     throw invalidField("'context' must be an array of numbers", 'context');
   readBoolean(body, 'raw');
@@ -259,5 +254,18 @@ export function decodeOllamaGenerate(value: unknown): OllamaCall {
   decodeSettings(body, request);
   const stream = readBoolean(body, 'stream') ?? true;
   const loadOnly = prompt === '' && images.length === 0;
-  return { model, stream, request, cacheMaterial: request, startedAt: performance.now(), loadOnly };
+  // Decoding never changes the body: an Ollama backend gets the client's own bytes (suffix, raw, context too).
+  const passthrough = { format: 'ollama-generate' as const, body, bytes };
+  const call: OllamaCall = { model, stream, request, cacheMaterial: request, startedAt: performance.now(), loadOnly };
+  call.passthrough = passthrough;
+  const extras = { suffix, raw: body.raw, context: body.context };
+  if (Object.values(extras).some((extra) => extra !== undefined && extra !== null))
+    call.cacheMaterial = { request, ...extras };
+  if (suffix !== undefined && suffix !== '')
+    call.providerOnly = {
+      provider: 'ollama',
+      param: 'suffix',
+      message: `'suffix' (fill-in-the-middle) needs an Ollama backend; "${model}" routes to a backend that cannot take it`,
+    };
+  return call;
 }

@@ -113,13 +113,30 @@ interface PendingCall {
   arguments: string;
 }
 
-/** NDJSON lines: one per delta, tool calls whole (Ollama sends them complete), then the done line. */
+/** Whether an upstream frame is Ollama's in-stream error line (which the client already got as it was). */
+function isErrorLine(frame: Uint8Array | undefined): boolean {
+  if (frame === undefined) return false;
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(frame));
+    return typeof value === 'object' && value !== null && typeof (value as { error?: unknown }).error === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * NDJSON lines: one per delta, tool calls whole (Ollama sends them complete), then the done line. When the
+ * parts carry an Ollama upstream's own frames of this endpoint (they come first), those bytes are the answer,
+ * with an error line of the gateway's only when the stream failed other than by the upstream's own error line.
+ */
 export async function* encodeOllamaStream(
   endpoint: OllamaEndpoint,
   parts: AsyncIterable<ChatStreamPart>,
   call: OllamaCall,
   meta: ResponseMeta,
-): AsyncIterable<string> {
+): AsyncIterable<string | Uint8Array> {
+  const format = endpoint === 'chat' ? 'ollama-chat' : 'ollama-generate';
+  let lastFrame: Uint8Array | undefined;
   const timing: Timing = { startedAt: call.startedAt };
   const pending = new Map<number, PendingCall>();
   let usage: Usage = {};
@@ -142,6 +159,17 @@ export async function* encodeOllamaStream(
     return delta({ tool_calls: calls });
   };
   for await (const part of parts) {
+    if (part.type === 'upstream-frame') {
+      if (part.format !== format) continue;
+      lastFrame = part.bytes;
+      yield part.bytes;
+      continue;
+    }
+    if (lastFrame !== undefined) {
+      if (part.type !== 'error') continue;
+      if (!isErrorLine(lastFrame)) yield `${JSON.stringify({ error: part.error.message })}\n`;
+      return;
+    }
     switch (part.type) {
       case 'response-metadata':
         if (part.model !== undefined) model = part.model;
@@ -174,6 +202,8 @@ export async function* encodeOllamaStream(
         return;
     }
   }
+  // The upstream's own done line was among its frames.
+  if (lastFrame !== undefined) return;
   const calls = flushCalls();
   if (calls !== undefined) yield calls;
   const done: Record<string, unknown> =

@@ -160,7 +160,10 @@ describe('ollama decode', () => {
     ]);
     expect(call.request.responseFormat).toEqual({ type: 'json_object' });
     expect(ollamaGenerateCodec.decode({ model: 'm', prompt: '' }, bytes, {}).loadOnly).toBe(true);
-    expect(() => ollamaGenerateCodec.decode({ model: 'm', prompt: 'a', suffix: 'b' }, bytes, {})).toThrow(
+    const fill = ollamaGenerateCodec.decode({ model: 'm', prompt: 'a', suffix: 'b' }, bytes, {});
+    expect(fill.providerOnly).toMatchObject({ provider: 'ollama', param: 'suffix' });
+    expect(fill.passthrough?.format).toBe('ollama-generate');
+    expect(() => ollamaGenerateCodec.decode({ model: 'm', prompt: 'a', suffix: 1 }, bytes, {})).toThrow(
       BadRequestError,
     );
     expect(() => ollamaChatCodec.decode({ model: 'm', messages: [{ role: 'bot', content: 'x' }] }, bytes, {})).toThrow(
@@ -311,6 +314,45 @@ describe('ollama encode', () => {
       { model: 'llama3.2', created_at: 'T', response: 'The', done: false },
       { error: 'upstream broke' },
     ]);
+  });
+
+  it("sends an Ollama upstream's own frames unchanged instead of the parts read from them", async () => {
+    const encoder = new TextEncoder();
+    const first = '{"model":"llama3.2","response":"Hi","done":false,"future":1}\n';
+    const done = '{"model":"llama3.2","response":"","done":true,"context":[1,2],"eval_count":3}\n';
+    const frame = (line: string, format = 'ollama-generate'): ChatStreamPart => ({
+      type: 'upstream-frame',
+      format,
+      bytes: encoder.encode(line),
+    });
+    async function* source(parts: ChatStreamPart[]) {
+      yield* parts;
+    }
+    const call = ollamaGenerateCodec.decode({ model: 'llama3.2', prompt: 'hi' }, bytes, {});
+    const encode = async (parts: ChatStreamPart[]) => {
+      const out: (string | Uint8Array)[] = [];
+      for await (const piece of ollamaGenerateCodec.encodeStream(source(parts), call, meta)) out.push(piece);
+      return out.map((piece) => (typeof piece === 'string' ? piece : new TextDecoder().decode(piece))).join('');
+    };
+    const answered = await encode([
+      frame(first),
+      { type: 'response-metadata', model: 'llama3.2' },
+      { type: 'text-delta', choiceIndex: 0, delta: 'Hi' },
+      frame(done),
+      { type: 'finish', choiceIndex: 0, finishReason: 'stop' },
+      { type: 'usage', usage: { completionTokens: 3 } },
+    ]);
+    expect(answered).toBe(first + done);
+    // The upstream's own error line is not repeated; a failure of the gateway's is added as Ollama's error line.
+    const upstreamError = '{"error":"model crashed"}\n';
+    const failed = [frame(first), frame(upstreamError)];
+    const error = { type: 'error' as const, error: new ProviderAPIError({ message: 'model crashed' }) };
+    expect(await encode([...failed, error])).toBe(first + upstreamError);
+    const cut = { type: 'error' as const, error: new ProviderAPIError({ message: 'ended early' }) };
+    expect(await encode([frame(first), cut])).toBe(`${first}{"error":"ended early"}\n`);
+    // Frames of another format are not this codec's: the parts are encoded.
+    const other = await encode([frame(first, 'ollama-chat'), { type: 'text-delta', choiceIndex: 0, delta: 'x' }]);
+    expect(other).toContain('"response":"x"');
   });
 
   it('encodes errors as a plain message with the status', () => {

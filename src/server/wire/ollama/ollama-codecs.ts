@@ -3,30 +3,34 @@
  * exchange. Streams are NDJSON (on by default, as in Ollama); errors are `{"error": "message"}`.
  */
 import type { LlamaGateError } from '../../../spec/errors.js';
-import type { ChatCodec, EncodedError } from '../chat-codec.js';
+import { type ChatCodec, type EncodedError, retryAfterHeader, type WireFormat } from '../chat-codec.js';
 import { decodeOllamaChat, decodeOllamaGenerate, type OllamaCall } from './decode-ollama-request.js';
-import { encodeOllamaResult, encodeOllamaStream } from './encode-ollama-response.js';
+import { encodeOllamaResult, encodeOllamaStream, type OllamaEndpoint } from './encode-ollama-response.js';
 
 /** Ollama's error shape: a plain message the `ollama` client prints as it is. */
 export function encodeOllamaError(error: LlamaGateError): EncodedError {
   const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
   const encoded: EncodedError = { status: status === 499 ? 400 : status, body: { error: error.message } };
-  if (error.retryAfter !== undefined)
-    encoded.headers = { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) };
+  const headers = retryAfterHeader(error);
+  if (headers !== undefined) encoded.headers = headers;
   return encoded;
+}
+
+/** An Ollama upstream's own answer to the client's own body: sent on byte for byte, else encoded. */
+function encodeResult(endpoint: OllamaEndpoint, format: WireFormat): ChatCodec<OllamaCall>['encodeResult'] {
+  return (result, call, meta) => {
+    const response = result.response;
+    if (response?.format === format && response.body !== undefined)
+      return { kind: 'bytes', bytes: response.body, contentType: 'application/json; charset=utf-8' };
+    return { kind: 'json', json: encodeOllamaResult(endpoint, result, call, meta) };
+  };
 }
 
 export const ollamaChatCodec: ChatCodec<OllamaCall> = {
   format: 'ollama-chat',
   streamContentType: 'application/x-ndjson',
   decode: (body, bytes) => decodeOllamaChat(body, bytes),
-  encodeResult(result, call, meta) {
-    // An Ollama upstream's own answer to the client's own body: sent on byte for byte.
-    const response = result.response;
-    if (response?.format === 'ollama-chat' && response.body !== undefined)
-      return { kind: 'bytes', bytes: response.body, contentType: 'application/json; charset=utf-8' };
-    return { kind: 'json', json: encodeOllamaResult('chat', result, call, meta) };
-  },
+  encodeResult: encodeResult('chat', 'ollama-chat'),
   encodeStream: (parts, call, meta) => encodeOllamaStream('chat', parts, call, meta),
   encodeError: (error) => encodeOllamaError(error),
 };
@@ -34,8 +38,8 @@ export const ollamaChatCodec: ChatCodec<OllamaCall> = {
 export const ollamaGenerateCodec: ChatCodec<OllamaCall> = {
   format: 'ollama-generate',
   streamContentType: 'application/x-ndjson',
-  decode: (body) => decodeOllamaGenerate(body),
-  encodeResult: (result, call, meta) => ({ kind: 'json', json: encodeOllamaResult('generate', result, call, meta) }),
+  decode: (body, bytes) => decodeOllamaGenerate(body, bytes),
+  encodeResult: encodeResult('generate', 'ollama-generate'),
   encodeStream: (parts, call, meta) => encodeOllamaStream('generate', parts, call, meta),
   encodeError: (error) => encodeOllamaError(error),
 };

@@ -151,6 +151,7 @@ export class ChatChunkEncoder {
       }
       case 'reasoning-signature':
       case 'redacted-reasoning':
+      case 'upstream-frame':
       case 'error':
         return [];
     }

@@ -1,6 +1,6 @@
 /** OpenAI's chat completions API (`/v1/chat/completions`) as a {@link ChatCodec}. */
 import { type LlamaGateError, toOpenAIErrorBody } from '../../../spec/errors.js';
-import type { ChatCodec, EncodedError } from '../chat-codec.js';
+import { type ChatCodec, type EncodedError, retryAfterHeader } from '../chat-codec.js';
 import { decodeOpenAIChatRequest, type OpenAIChatCall } from './decode-request.js';
 import { encodeChatCompletion } from './encode-response.js';
 import { encodeOpenAIChatStream } from './encode-stream.js';
@@ -27,6 +27,6 @@ export function encodeOpenAIError(error: LlamaGateError, requestId: string): Enc
   // 499 (client closed) is nginx's, not HTTP's: a client that is still listening gets a 400.
   const status = ranged === 499 ? 400 : ranged;
   const body = toOpenAIErrorBody(error, requestId);
-  if (error.retryAfter === undefined) return { status, body };
-  return { status, body, headers: { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))) } };
+  const headers = retryAfterHeader(error);
+  return headers === undefined ? { status, body } : { status, body, headers };
 }

@@ -32,11 +32,23 @@ describe('openai-completions codec', () => {
   it('answers what a chat call cannot reproduce with a 400 naming the field', () => {
     expect(rejected({ model: 'm', prompt: 'a', echo: true })).toBe('echo');
     expect(rejected({ model: 'm', prompt: 'a', logprobs: 2 })).toBe('logprobs');
-    expect(rejected({ model: 'm', prompt: 'a', suffix: 'z' })).toBe('suffix');
+    expect(rejected({ model: 'm', prompt: 'a', suffix: 'z', raw: true })).toBe('suffix');
+    expect(rejected({ model: 'm', prompt: 'a', suffix: 3 })).toBe('suffix');
     expect(rejected({ model: 'm', prompt: 'a', best_of: 3 })).toBe('best_of');
     expect(rejected({ model: 'm', prompt: ['a', 'b'] })).toBe('prompt');
     expect(rejected({ model: 'm', prompt: [1, 2] })).toBe('prompt');
     expect(rejected({ model: 'm', prompt: 'a', echo: false, logprobs: null, best_of: 1 })).toBe('accepted');
+  });
+
+  it('hands the body on for an Ollama backend and marks suffix and raw as Ollama-only, in the cache key too', () => {
+    const body = { model: 'm', prompt: 'def f(', suffix: '\n  return x' };
+    const call = decode(body);
+    expect(call.passthrough).toEqual({ format: 'openai-completions', body, bytes });
+    expect(call.providerOnly).toMatchObject({ provider: 'ollama', param: 'suffix' });
+    expect(call.cacheMaterial).toEqual({ request: call.request, suffix: '\n  return x', raw: undefined });
+    expect(decode({ model: 'm', prompt: 'x', raw: true }).providerOnly).toMatchObject({ param: 'raw' });
+    const plain = decode({ model: 'm', prompt: 'x', suffix: '' });
+    expect([plain.providerOnly, plain.cacheMaterial]).toEqual([undefined, plain.request]);
   });
 
   it('encodes text_completion objects and stream chunks', async () => {

@@ -1,7 +1,9 @@
 /**
  * OpenAI's legacy completions (`POST /v1/completions`) as a {@link ChatCodec}: the prompt becomes one user
- * turn of a chat call, and the answer is encoded as `text_completion` objects or SSE chunks. What a chat
- * call cannot reproduce (`echo`, `logprobs`, `best_of`, `suffix`, token-array prompts) is a clear 400.
+ * turn of a chat call (an Ollama backend answers it through `/api/generate` from the passthrough body, which is
+ * what makes `suffix` and Ollama's `raw` possible there), and the answer is encoded as `text_completion`
+ * objects or SSE chunks. What no backend reproduces (`echo`, `logprobs`, `best_of`, token-array prompts) is a
+ * clear 400; so are `suffix` and `raw` when the model routes to a backend other than Ollama.
  */
 import { generateId } from '../../../provider-utils/ids.js';
 import type { ChatRequest, ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
@@ -19,6 +21,7 @@ import {
   rejectField,
   requireModel,
   requireObject,
+  type WireBody,
 } from '../wire-fields.js';
 
 export interface CompletionsCall extends DecodedChatCall {
@@ -39,12 +42,37 @@ function decodePrompt(value: unknown): string {
   throw invalidField("'prompt' must be a string (token arrays are not supported by LlamaGate)", 'prompt');
 }
 
-export function decodeCompletions(value: unknown): CompletionsCall {
+/** `suffix` and Ollama's `raw`: only an Ollama backend takes them (through `/api/generate`). */
+function ollamaOnly(body: WireBody, model: string): CompletionsCall['providerOnly'] {
+  const suffix = readString(body, 'suffix');
+  const raw = readBoolean(body, 'raw');
+  if (suffix !== undefined && suffix !== '') {
+    if (raw === true)
+      throw invalidField(
+        "'suffix' needs the model's template, which 'raw: true' turns off; send one or the other",
+        'suffix',
+        'invalid_request',
+      );
+    return {
+      provider: 'ollama',
+      param: 'suffix',
+      message: `'suffix' (fill-in-the-middle) needs an Ollama backend; "${model}" routes to a backend that cannot take it (chat backends answer legacy completions as a chat turn)`,
+    };
+  }
+  if (raw !== true) return undefined;
+  return {
+    provider: 'ollama',
+    param: 'raw',
+    message: `'raw' (an Ollama extension) needs an Ollama backend; "${model}" routes to a backend that cannot take it`,
+  };
+}
+
+export function decodeCompletions(value: unknown, bytes: Uint8Array): CompletionsCall {
   const body = requireObject(value);
   const model = requireModel(body);
   const prompt = decodePrompt(body.prompt);
   rejectField(body, 'echo', 'the gateway answers through chat models, which do not return the prompt');
-  rejectField(body, 'suffix', 'fill-in-the-middle needs a completion model; chat backends cannot take a suffix');
+  const providerOnly = ollamaOnly(body, model);
   if (body.logprobs !== undefined && body.logprobs !== null)
     rejectField(body, 'logprobs', 'token log probabilities are not returned for legacy completions');
   if (body.best_of !== undefined && body.best_of !== null && body.best_of !== 1)
@@ -72,14 +100,18 @@ export function decodeCompletions(value: unknown): CompletionsCall {
   const stream = readBoolean(body, 'stream') ?? false;
   const options = body.stream_options;
   const includeUsage = isRecord(options) && options.include_usage === true;
-  return {
+  const call: CompletionsCall = {
     model,
     stream,
     request,
-    cacheMaterial: request,
+    // An Ollama backend reads prompt, suffix and raw from the client's body (decoding never changes it).
+    passthrough: { format: 'openai-completions', body, bytes },
+    cacheMaterial: providerOnly === undefined ? request : { request, suffix: body.suffix, raw: body.raw },
     includeUsage,
     completionId: generateId('cmpl', 29),
   };
+  if (providerOnly !== undefined) call.providerOnly = providerOnly;
+  return call;
 }
 
 function envelope(call: CompletionsCall, meta: ResponseMeta, model = meta.model) {
@@ -129,7 +161,7 @@ async function* encodeCompletionsStream(
 export const openaiCompletionsCodec: ChatCodec<CompletionsCall> = {
   format: 'openai-completions',
   streamContentType: 'text/event-stream; charset=utf-8',
-  decode: (body) => decodeCompletions(body),
+  decode: (body, bytes) => decodeCompletions(body, bytes),
   encodeResult(result, call, meta) {
     const body: Record<string, unknown> = {
       ...envelope(call, meta),

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { CounterFamily, HistogramFamily } from './metric-series.js';
+
+describe('metric series', () => {
+  it('renders counters in Prometheus text format, escaping label values and leaving unused series out', () => {
+    const family = new CounterFamily('demo_total', 'A demo\ncounter with a \\ in its help', ['model', 'route']);
+    family.series('a"b\\c\nd', '/x').inc(2);
+    family.series('a"b\\c\nd', '/x').inc();
+    family.series('unused', '/y');
+    expect(family.render()).toMatchInlineSnapshot(`
+      "# HELP demo_total A demo\\ncounter with a \\\\ in its help
+      # TYPE demo_total counter
+      demo_total{model="a\\"b\\\\c\\nd",route="/x"} 3
+      "
+    `);
+    expect(new CounterFamily('empty_total', 'Nothing', []).render()).toBe('');
+  });
+
+  it('renders histograms with cumulative buckets (le first), +Inf, sum and count', () => {
+    const family = new HistogramFamily('demo_seconds', 'Durations', ['route'], [0.1, 1]);
+    const series = family.series('/x');
+    for (const value of [0.05, 0.1, 0.5, 3, Number.NaN]) series.observe(value);
+    family.series('/never');
+    expect(family.render()).toMatchInlineSnapshot(`
+      "# HELP demo_seconds Durations
+      # TYPE demo_seconds histogram
+      demo_seconds_bucket{le="0.1",route="/x"} 2
+      demo_seconds_bucket{le="1",route="/x"} 3
+      demo_seconds_bucket{le="+Inf",route="/x"} 4
+      demo_seconds_sum{route="/x"} 3.65
+      demo_seconds_count{route="/x"} 4
+      "
+    `);
+  });
+
+  it('renders a family without labels without braces', () => {
+    const family = new HistogramFamily('bare_seconds', 'No labels', [], [1]);
+    family.series().observe(2);
+    expect(family.render()).toContain(
+      'bare_seconds_bucket{le="1"} 0\nbare_seconds_bucket{le="+Inf"} 1\nbare_seconds_sum 2\n',
+    );
+  });
+});
