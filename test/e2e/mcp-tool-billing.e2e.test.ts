@@ -128,6 +128,13 @@ describe('a tool-loop run on a billed key', () => {
     const usage = (await (
       await fetch(`${gateway.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })
     ).json()) as Record<string, unknown>;
+    const admin = await gateway.admin<Record<string, unknown>>('GET', `/admin/usage/tools?key_id=${id}`);
+    expect(admin.body).toEqual({ object: 'tool_usage', ...(usage.tool_calls as object) });
+    const echoOnly = await gateway.admin<{ by_tool: { tool: string }[] }>(
+      'GET',
+      `/admin/usage/tools?key_id=${id}&tool=echo`,
+    );
+    expect(echoOnly.body.by_tool.map((row) => row.tool)).toEqual(['echo']);
     expect(usage.tool_calls).toEqual({
       total: { calls: 3, errors: 1, cost: '0.02', duration_ms: expect.any(Number), bytes: 25 },
       by_tool: [

@@ -11,6 +11,7 @@
  *   GET    /admin/keys/:id/credits        credit ledger (`?limit=&before=`)
  *   GET    /admin/usage                   totals (`?key_id=&model=&from=&to=&group_by=key,model,day`)
  *   GET    /admin/usage/records           raw ledger rows, newest first (`?…&limit=&before=<time>,<request id>`)
+ *   GET    /admin/usage/tools             MCP tool-call totals, per server and tool (`?key_id=&server=&tool=&from=&to=`)
  *   GET    /admin/usage/tool-calls        MCP tool calls, newest first (`?key_id=&server=&tool=&from=&to=&limit=&before=<time>,<id>`)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -97,15 +98,21 @@ export function adminKeyRoutes(admin: KeyAdmin): Route[] {
     });
     sendJson(response, 200, { object: 'list', data });
   };
+  const toolFilter = (params: URLSearchParams) => {
+    const { model: _model, ...range } = usageQuery(params);
+    return {
+      ...range,
+      ...optional('server', params.get('server') || undefined),
+      ...optional('tool', params.get('tool') || undefined),
+    };
+  };
+  const toolUsage: RouteHandler = async (_context, request, response) => {
+    sendJson(response, 200, await admin.toolCallSummary(toolFilter(query(request))));
+  };
   const toolCalls: RouteHandler = async (_context, request, response) => {
     const params = query(request);
-    const { model: _model, ...range } = usageQuery(params);
-    const server = params.get('server');
-    const tool = params.get('tool');
     const data = await admin.toolCallRecords({
-      ...range,
-      ...optional('server', server || undefined),
-      ...optional('tool', tool || undefined),
+      ...toolFilter(params),
       ...optional('limit', positiveInteger(params, 'limit')),
       ...optional('before', cursorOf(params, 'id')),
     });
@@ -120,6 +127,7 @@ export function adminKeyRoutes(admin: KeyAdmin): Route[] {
     ...keyPath,
     { method: 'GET', path: '/admin/usage', auth: 'master', handler: usage },
     { method: 'GET', path: '/admin/usage/records', auth: 'master', handler: records },
+    { method: 'GET', path: '/admin/usage/tools', auth: 'master', handler: toolUsage },
     { method: 'GET', path: '/admin/usage/tool-calls', auth: 'master', handler: toolCalls },
   ];
 }

@@ -6,7 +6,7 @@
 import { NotFoundError } from '../../spec/errors.js';
 import type { Storage } from '../../storage/index.js';
 import type { ApiKeyRecord } from '../../storage/key-store.js';
-import type { ToolCallListOptions } from '../../storage/tool-call-ledger.js';
+import type { ToolCallFilter, ToolCallListOptions } from '../../storage/tool-call-ledger.js';
 import { emptyTotals, keyUsageReport, type UsageGroupBy } from '../../storage/usage-ledger.js';
 import {
   type CreditEntryView,
@@ -19,6 +19,7 @@ import {
   summaryRowView,
   type TimeRange,
   toolCallRecordView,
+  toolCallsView,
   usageRecordView,
   usageReportView,
 } from './key-views.js';
@@ -109,6 +110,11 @@ export class KeyAdmin {
     const options = { ...filterOf(query), ...(query.limit === undefined ? {} : { limit: query.limit }) };
     if (query.before !== undefined) Object.assign(options, { before: query.before });
     return (await this.storage.usage.list(options)).map(usageRecordView);
+  }
+
+  /** MCP tool-call totals and per server and tool, across keys (filters optional). */
+  async toolCallSummary(filter: ToolCallFilter) {
+    return { object: 'tool_usage', ...toolCallsView(await this.storage.toolCalls.summarize(filter)) };
   }
 
   /** MCP tool calls, newest first (`?key_id=&server=&tool=&from=&to=&limit=&before=`). */
