@@ -15,6 +15,8 @@ describe('billing configuration', () => {
       cacheHit: 'free',
       unpricedModels: 'reject-hosted',
       defaultMaxTokens: 4096,
+      maxOverdraft: 100,
+      leaseTtl: 15_000,
       keyCacheTtl: 5000,
       redisCommandTimeout: 250,
     });
@@ -27,6 +29,8 @@ describe('billing configuration', () => {
       BILLING_CACHE_HIT: '25%',
       BILLING_UNPRICED_MODELS: 'reject',
       BILLING_DEFAULT_MAX_TOKENS: '1000',
+      BILLING_MAX_OVERDRAFT: '0%',
+      BILLING_LEASE_TTL: '6s',
       KEY_CACHE_TTL: '2s',
       LLAMAGATE_KEY_HASH_SECRET: 'pepper',
       DATABASE_SCHEMA: 'billing',
@@ -38,6 +42,8 @@ describe('billing configuration', () => {
       cacheHit: { percent: 25 },
       unpricedModels: 'reject',
       defaultMaxTokens: 1000,
+      maxOverdraft: 0,
+      leaseTtl: 6000,
       keyCacheTtl: 2000,
       keyHashSecret: 'pepper',
       databaseSchema: 'billing',
@@ -52,6 +58,8 @@ describe('billing configuration', () => {
       /BILLING_CACHE_HIT \(billing.cacheHit\): .*free, full or a percentage/,
     );
     expect(() => load({ BILLING_UNPRICED_MODELS: 'maybe' })).toThrow(/billing.unpricedModels/);
+    expect(() => load({ BILLING_MAX_OVERDRAFT: 'lots' })).toThrow(/BILLING_MAX_OVERDRAFT .*percentage of the hold/);
+    expect(() => load({ BILLING_LEASE_TTL: '500ms' })).toThrow(/BILLING_LEASE_TTL must be at least 1s/);
   });
 
   it('reads prices from YAML and rejects amounts finer than a micro-dollar or unknown fields', () => {

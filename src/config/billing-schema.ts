@@ -45,6 +45,18 @@ const cacheHitSchema = z.union([z.string(), z.number()]).transform((value, conte
   return z.NEVER;
 });
 
+/** A percentage of the hold, `100`, `"100%"`: 0 to 10000. */
+const overdraftSchema = z.union([z.string(), z.number()]).transform((value, context): number => {
+  const text = String(value).trim();
+  const percent = Number(text.endsWith('%') ? text.slice(0, -1) : text);
+  if (text !== '' && Number.isInteger(percent) && percent >= 0 && percent <= 10_000) return percent;
+  context.addIssue({
+    code: 'custom',
+    message: `BILLING_MAX_OVERDRAFT must be a percentage of the hold, 0-10000 (got ${JSON.stringify(value)})`,
+  });
+  return z.NEVER;
+});
+
 export const billingSchema = z
   .object({
     /** Open the key/usage storage at start (SQLite under dataDir, or DATABASE_URL): virtual keys, credits, usage. */
@@ -60,6 +72,19 @@ export const billingSchema = z
     defaultMaxTokens: numberLike('BILLING_DEFAULT_MAX_TOKENS')
       .pipe(z.number().int().positive('BILLING_DEFAULT_MAX_TOKENS must be a positive integer'))
       .default(4096),
+    /**
+     * The most one request may be charged beyond its credit hold, as a percentage of the hold (`100%`: at most
+     * twice the hold; `0%`: never more than the hold, so balances never go below zero). Usage reported beyond
+     * it is recorded, not charged.
+     */
+    maxOverdraft: overdraftSchema.default(100),
+    /**
+     * Lifetime of a request's leases (its credit hold and max-parallel slot) unless renewed: each process renews
+     * its live leases every third of it, so those of a crashed process free within about this long.
+     */
+    leaseTtl: duration('BILLING_LEASE_TTL')
+      .pipe(z.number().min(1_000, 'BILLING_LEASE_TTL must be at least 1s'))
+      .default(15_000),
     /** How long a process trusts its cached copy of a key (revocations are pushed sooner through Redis). */
     keyCacheTtl: duration('KEY_CACHE_TTL').default(5_000),
     /** HMAC secret for key hashes (`LLAMAGATE_KEY_HASH_SECRET`); changing it invalidates every virtual key. */
@@ -81,6 +106,8 @@ export const BILLING_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   BILLING_CACHE_HIT: 'billing.cacheHit',
   BILLING_UNPRICED_MODELS: 'billing.unpricedModels',
   BILLING_DEFAULT_MAX_TOKENS: 'billing.defaultMaxTokens',
+  BILLING_MAX_OVERDRAFT: 'billing.maxOverdraft',
+  BILLING_LEASE_TTL: 'billing.leaseTtl',
   KEY_CACHE_TTL: 'billing.keyCacheTtl',
   LLAMAGATE_KEY_HASH_SECRET: 'billing.keyHashSecret',
   DATABASE_SCHEMA: 'billing.databaseSchema',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { parse as parseYaml } from 'yaml';
 import {
   type BackendConfig,
   configSchema,
@@ -127,6 +127,12 @@ function normaliseYaml(document: Tree): Tree {
     }
   }
   return renamed;
+}
+
+/** The YAML parser, loaded only when there is a file to read (most starts have none). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
 }
 
 function readYaml(file: string, env: Readonly<Record<string, string | undefined>>, report: string[] = []): Tree {

@@ -80,6 +80,7 @@ const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
  */
 export class PriceTable {
   readonly #layers: Layer[];
+  readonly #configured: Layer | undefined;
   readonly #fallback: PriceMatch | undefined;
   readonly #cacheHit: CacheHitPricing;
   /** Lookups remembered per model name (the table never changes); bounded because names come from clients. */
@@ -87,6 +88,7 @@ export class PriceTable {
 
   private constructor(layers: Layer[], fallback: PriceMatch | undefined, cacheHit: CacheHitPricing) {
     this.#layers = layers;
+    this.#configured = layers[0];
     this.#fallback = fallback;
     this.#cacheHit = cacheHit;
   }
@@ -99,6 +101,11 @@ export class PriceTable {
     const cacheHit = options.cacheHit ?? 'free';
     if (typeof cacheHit === 'object') percentOf(0, cacheHit.percent);
     return new PriceTable(layers, fallback, cacheHit);
+  }
+
+  /** The configured (not default) entry written exactly as `name`, case-insensitively; globs do not count. */
+  configuredExact(name: string): PriceMatch | undefined {
+    return this.#configured?.exact.get(name.toLowerCase());
   }
 
   lookup(model: string): PriceMatch | undefined {

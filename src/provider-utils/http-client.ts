@@ -1,9 +1,9 @@
 import type { Dispatcher, Pool } from 'undici';
-import { undici } from './undici.js';
 import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
 import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
 import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
 import { RecentResults } from './recent-results.js';
+import { undici } from './undici.js';
 import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 
 const POOL_OPTIONS = {

@@ -15,6 +15,17 @@ export interface HealthCheckRecord {
   error?: string;
 }
 
+/** An answer whose reported usage was more than its request allowed (billing capped the charge). */
+export interface UsageAnomalyRecord {
+  requestId: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number | undefined;
+  /** The output tokens the request allowed (`max_tokens` × `n`), when the client set a bound. */
+  allowedCompletionTokens: number | undefined;
+  at: string;
+}
+
 /** What `GET /admin/backends` and `/health/ready` show for one backend. */
 export interface BackendStatsSnapshot {
   state: BreakerState;
@@ -29,6 +40,9 @@ export interface BackendStatsSnapshot {
   failures: number;
   lastError: FailureRecord | undefined;
   lastCheck: HealthCheckRecord | undefined;
+  /** Answers that reported more usage than their request allowed: a misreporting (or misbehaving) upstream. */
+  usageAnomalies: number;
+  lastUsageAnomaly: UsageAnomalyRecord | undefined;
 }
 
 export interface StatsOptions {
@@ -51,6 +65,8 @@ export class BackendStats {
   failures = 0;
   lastError: FailureRecord | undefined;
   lastCheck: HealthCheckRecord | undefined;
+  usageAnomalies = 0;
+  lastUsageAnomaly: UsageAnomalyRecord | undefined;
   readonly #smoothing: number;
   readonly #now: () => number;
 
@@ -84,6 +100,12 @@ export class BackendStats {
     };
   }
 
+  /** Billing found the answer's reported usage beyond what its request allowed. */
+  recordUsageAnomaly(record: Omit<UsageAnomalyRecord, 'at'>): void {
+    this.usageAnomalies++;
+    this.lastUsageAnomaly = { ...record, at: new Date(this.#now()).toISOString() };
+  }
+
   /** A periodic check: a pass ends a cool-down early, a failure that marks the backend unwell counts like a request failure. */
   recordCheck(record: Omit<HealthCheckRecord, 'at'>, countsAsFailure: boolean): void {
     this.lastCheck = { ...record, at: new Date(this.#now()).toISOString() };
@@ -105,6 +127,8 @@ export class BackendStats {
       failures: this.failures,
       lastError: this.lastError,
       lastCheck: this.lastCheck,
+      usageAnomalies: this.usageAnomalies,
+      lastUsageAnomaly: this.lastUsageAnomaly,
     };
   }
 }

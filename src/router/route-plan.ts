@@ -101,7 +101,8 @@ function view(member: GroupMember, index: number, wanted: Wanted | undefined, co
   };
 }
 
-function collectLeaves(
+/** Every backend under a node with the model it would be asked for (undefined: neither names one). */
+export function collectLeaves(
   node: RouteNode,
   wanted: Wanted | undefined,
   seen = new Set<RouteNode>(),
@@ -116,6 +117,16 @@ function collectLeaves(
  * Expands a node into the ordered backends a request will try: each group orders its usable members by its
  * strategy, and with `fallback: false` offers only its pick. Cooling-down backends are left out.
  */
+/** Every backend and model a request for `model` may reach through `node`, whatever their health. */
+export function servingLeaves(
+  node: RouteNode,
+  model: string | undefined,
+): { node: BackendNode; model: string | undefined }[] {
+  // One backend gets the model as asked, as `planTargets` sends it.
+  if (node.kind === 'backend') return [{ node, model: model ?? node.backend.defaultModel }];
+  return collectLeaves(node, requested(model));
+}
+
 export function planTargets(node: RouteNode, model: string | undefined, context: PlanContext): PlannedTarget[] {
   // One backend (the common request): nothing to order or de-duplicate.
   if (node.kind === 'backend') {

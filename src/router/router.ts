@@ -15,7 +15,7 @@ import {
 import { HealthChecker } from './health-checker.js';
 import { ModelResolver } from './model-resolver.js';
 import { createRandom } from './random.js';
-import { noCandidateError, type PlanContext, type PlannedTarget, planTargets } from './route-plan.js';
+import { noCandidateError, type PlanContext, type PlannedTarget, planTargets, servingLeaves } from './route-plan.js';
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
 
 export type { GroupDescription, RouterSnapshot } from './router-snapshot.js';
@@ -257,6 +257,11 @@ export class Router {
     return [...this.#leaves.values()];
   }
 
+  /** A backend's node by name (configured, implicit, or used so far), for stats kept outside the router. */
+  backendNode(name: string): BackendNode | undefined {
+    return this.#leaves.get(name);
+  }
+
   /** Configured backends and the implicit Ollama one: what health checks and `/health/ready` cover. */
   configuredBackendNodes(): BackendNode[] {
     return this.resolver.listBackends().map((backend) => this.#leaf(backend));
@@ -312,6 +317,25 @@ export class Router {
     const bare = model === undefined ? undefined : this.resolver.resolveBareFamily(model);
     if (bare !== undefined) return { node: this.#leaf(bare.backend), model: bare.modelId };
     return { node: this.#table.defaultNode, model };
+  }
+
+  /**
+   * Every backend and model that may serve a request, whatever their health (what billing prices before the
+   * call), and whether the request named a `models:` alias, a pool or a route rather than a model.
+   */
+  servingTargets(request: RouteRequest): {
+    group: boolean;
+    targets: { backend: Backend; modelId: string | undefined }[];
+  } {
+    const { node, model } = this.resolveNode(request);
+    const name = request.model;
+    const group =
+      name !== undefined &&
+      (this.#table.aliases.has(name) ||
+        this.#table.pools.has(name) ||
+        this.#table.routes.some((route) => route.name === name));
+    const targets = servingLeaves(node, model).map((leaf) => ({ backend: leaf.node.backend, modelId: leaf.model }));
+    return { group, targets };
   }
 
   /** The ordered backends a request will try. Throws 503 (with Retry-After) when all are cooling down. */

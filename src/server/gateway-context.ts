@@ -52,7 +52,10 @@ export type CallerRole = 'key' | 'master' | 'api-key' | 'open';
 
 /** Per-request facts gathered by the stages and written in the one log line at the end. */
 export interface RequestState {
+  /** The gateway's own id (UUIDv7): the identity of the request's ledger row and request-log record. */
   readonly id: string;
+  /** The client's `X-Request-ID` when it sent a usable one: echoed, forwarded upstream, stored beside `id`. */
+  clientRequestId?: string;
   /** The request path without its query string. */
   readonly path: string;
   readonly startedAt: number;

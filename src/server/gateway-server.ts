@@ -135,7 +135,8 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   const handle = (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
     const sentId = request.headers['x-request-id'];
-    const id = typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId) ? sentId : uuidV7();
+    // The gateway's own id identifies the request (ledger, request log); a client's id is echoed and kept beside it.
+    const id = uuidV7();
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const state: RequestState = {
@@ -145,7 +146,10 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       clientIp: clientIp(request),
       signal: connectionSignal(request.socket),
     };
-    addResponseHeaders(response, 'x-request-id', id);
+    if (typeof sentId === 'string' && REQUEST_ID_PATTERN.test(sentId)) {
+      state.clientRequestId = sentId;
+      addResponseHeaders(response, 'x-request-id', sentId, 'x-llamagate-request-id', id);
+    } else addResponseHeaders(response, 'x-request-id', id);
     inFlight++;
     response.on('close', () => {
       inFlight--;

@@ -50,6 +50,8 @@ export function formatRequestFields(state: RequestState, request: RequestLineFie
   let fields = `"requestId":"${state.id}","method":"${request.method}","path":${jsonString(state.path)},"status":${request.status},"latencyMs":${latency},"clientIp":"${state.clientIp}"`;
   // LlamaGate's own names for the same facts, which its users' log queries expect.
   fields += `,"request_id":"${state.id}","latency":${latency},"ip":"${state.clientIp}"`;
+  // The client's id matched `[\w.:@-]`, so it needs no escaping either.
+  if (state.clientRequestId !== undefined) fields += `,"clientRequestId":"${state.clientRequestId}"`;
   if (state.model !== undefined) fields += `,"model":${jsonString(state.model)}`;
   const keyId = state.keyId;
   if (keyId !== undefined) fields += `,"keyId":${jsonString(keyId)}`;

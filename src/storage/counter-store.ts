@@ -40,7 +40,10 @@ export interface SlotLease {
 }
 
 export interface AcquireSlotOptions {
-  /** A lease is forgotten after this long even if never released (crashed process). Default 15 minutes. */
+  /**
+   * A lease is forgotten after this long unless released or renewed (`renewSlots`), so a crashed process's
+   * slots come back. Default 15 minutes; the gateway uses its short, renewed lease TTL.
+   */
   ttlMs?: number;
 }
 
@@ -62,6 +65,11 @@ export interface CounterStore {
   /** Takes one of `maxParallel` concurrent slots, or returns null when all are taken. */
   acquireSlot(subject: string, maxParallel: number, options?: AcquireSlotOptions): Promise<SlotLease | null>;
   releaseSlot(lease: SlotLease): Promise<void>;
+  /**
+   * Moves the expiry of live slots to `ttlMs` from now (one round trip for all of them): the heartbeat of the
+   * process holding them, so a crashed process's slots free within `ttlMs`. Released or expired slots stay gone.
+   */
+  renewSlots(leases: readonly SlotLease[], ttlMs: number): Promise<void>;
   /** Tells every gateway process (this one included) to drop its cached copy of the key. */
   publishInvalidation(keyId: string): Promise<void>;
   /** Listens for invalidations; resolves once listening. Returns the function that stops listening. */

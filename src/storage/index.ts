@@ -14,6 +14,7 @@ import { createApiKeyHasher } from './api-keys.js';
 import { BatchingUsageWriter, type BatchingUsageWriterOptions, BatchingWriter } from './batching-usage-writer.js';
 import type { CounterStore } from './counter-store.js';
 import type { KeyStore } from './key-store.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { MemoryCounterStore } from './memory/memory-counter-store.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { MemoryRequestLog } from './memory/memory-request-log.js';
@@ -50,7 +51,12 @@ export interface OpenStorageOptions {
   redisCommandTimeoutMs?: number;
   usageWriter?: Omit<BatchingUsageWriterOptions, 'logger'>;
   reservationTtlMs?: number;
-  /** How often holds of crashed requests are released. Default 60 s; 0 turns the sweep off. */
+  /**
+   * Lifetime of a request's credit hold and parallel slot unless renewed (the lease heartbeat renews live ones
+   * every third of it and releases expired holds). Default 15 s.
+   */
+  leaseTtlMs?: number;
+  /** 0 turns off releasing expired holds (the heartbeat still renews); any other value keeps it on. */
   reservationSweepMs?: number;
   /** Request-log retention (`LOG_RETENTION`, ms; 0 keeps everything) and pruning cadence. */
   requestLog?: { retentionMs?: number; pruneIntervalMs?: number; pruneBatchSize?: number };
@@ -68,6 +74,8 @@ export interface Storage {
   requestLog: RequestLog;
   /** Batched writer into `requestLog`; flushed by `close()`. */
   requestLogWriter: BatchingWriter<RequestLogRecord>;
+  /** Renews the live credit holds and parallel slots of this process's requests (one timer). */
+  leases: LeaseKeeper;
   /** One row per MCP tool call (see tool-call-ledger.ts). */
   toolCalls: ToolCallLedger;
   /** Batched writer into `toolCalls`; flushed by `close()`. */
@@ -166,19 +174,14 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     ...(options.requestLog?.pruneBatchSize === undefined ? {} : { batchSize: options.requestLog.pruneBatchSize }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  const sweepMs = options.reservationSweepMs ?? 60_000;
-  const sweep =
-    sweepMs > 0
-      ? setInterval(() => {
-          keys.releaseExpiredReservations().then(
-            (released) => {
-              if (released > 0) logger.warn({ released }, 'released expired credit reservations');
-            },
-            (error: unknown) => logger.warn({ err: error }, 'releasing expired reservations failed'),
-          );
-        }, sweepMs)
-      : undefined;
-  sweep?.unref();
+  const leases = new LeaseKeeper({
+    keys,
+    counters,
+    logger,
+    sweep: options.reservationSweepMs !== 0,
+    ...(options.leaseTtlMs === undefined ? {} : { ttlMs: options.leaseTtlMs }),
+  });
+  leases.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -189,12 +192,13 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     requestLog,
     requestLogWriter,
     requestLogRetention,
+    leases,
     toolCalls,
     toolCallWriter,
     backends: { database, counters: counters.kind },
     close() {
       closing ??= (async () => {
-        clearInterval(sweep);
+        await leases.stop();
         await requestLogRetention.stop();
         await Promise.all([usageWriter.close(), requestLogWriter.close(), toolCallWriter.close()]);
         await Promise.all([keys.close(), usage.close(), requestLog.close(), toolCalls.close(), counters.close()]);
@@ -248,6 +252,7 @@ export type {
   SettleOptions,
   SettleResult,
 } from './key-store.js';
+export { DEFAULT_LEASE_TTL_MS, LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
 export { MemoryCounterStore } from './memory/memory-counter-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { MemoryRequestLog } from './memory/memory-request-log.js';

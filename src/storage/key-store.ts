@@ -12,7 +12,8 @@
  *   ({@link PriceTable.maxCost}) to keep the balance at or above zero.
  * - `release(reservationId)` drops the hold without charging (the request failed before costing anything).
  * - Settling or releasing twice is a no-op (`settled: false`), so retries are safe.
- * - Reservations carry an expiry; `releaseExpiredReservations()` frees holds of crashed processes.
+ * - Reservations carry a short expiry their process keeps renewing (`renewReservations`, see LeaseKeeper);
+ *   `releaseExpiredReservations()` frees the holds of a crashed process once they stop being renewed.
  *
  * Budget periods are calendar periods in UTC: day from 00:00, week from Monday 00:00, month from the 1st.
  */
@@ -175,7 +176,12 @@ export interface KeyStore {
   settle(reservationId: string, actualCost: Micros, options?: SettleOptions): Promise<SettleResult>;
   /** Drops a hold without charging. Returns false if it no longer existed. */
   release(reservationId: string): Promise<boolean>;
-  /** Releases holds whose expiry has passed; returns how many. Run it periodically (e.g. every minute). */
+  /**
+   * Moves the expiry of live holds to `ttlMs` from now (one statement for all of them): the heartbeat of the
+   * process that owns them. Unknown (settled, released, swept) ids are skipped. Returns how many were renewed.
+   */
+  renewReservations(reservationIds: readonly string[], ttlMs: number): Promise<number>;
+  /** Releases holds whose expiry has passed; returns how many. Run it periodically (the lease heartbeat does). */
   releaseExpiredReservations(): Promise<number>;
   close(): Promise<void>;
 }

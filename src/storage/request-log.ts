@@ -28,8 +28,10 @@ export interface RequestLogUsage {
 }
 
 export interface RequestLogRecord {
-  /** The request id (`x-request-id`). */
+  /** The gateway's request id (a client's `X-Request-ID` is only echoed). */
   id: string;
+  /** The `X-Request-ID` the client sent, if any (not unique). */
+  clientRequestId?: string | undefined;
   /** When the request started, epoch ms. */
   time: number;
   keyId: string | null;

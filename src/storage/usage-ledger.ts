@@ -1,6 +1,6 @@
 /**
- * The usage ledger: one row per request (unique `requestId`, so appending the same record twice is a no-op and
- * retried batches are safe), queried per key, per model and per UTC day. Writes go through
+ * The usage ledger: one row per request (unique `requestId`, the gateway's own id, so appending the same record
+ * twice is a no-op and retried batches are safe; the client's `X-Request-ID` is only stored beside it), queried per key, per model and per UTC day. Writes go through
  * {@link BatchingUsageWriter} so they never sit on the request's hot path.
  */
 import type { Micros } from '../pricing/money.js';
@@ -8,7 +8,10 @@ import type { Micros } from '../pricing/money.js';
 export interface UsageRecord {
   /** When the request started, epoch ms. */
   time: number;
+  /** The gateway's id of the request (never the client's). */
   requestId: string;
+  /** The `X-Request-ID` the client sent, if any: not unique, several rows (and tenants) may share one. */
+  clientRequestId?: string | undefined;
   /** Null for requests made with the master key or without auth. */
   keyId: string | null;
   /** The model as the client asked for it. */
@@ -20,7 +23,13 @@ export interface UsageRecord {
   completionTokens?: number | undefined;
   cachedTokens?: number | undefined;
   reasoningTokens?: number | undefined;
+  /** What was charged. */
   cost: Micros;
+  /**
+   * What the reported usage would have cost, when it was more than a request may be charged (the charge was
+   * capped at the hold plus the allowed overdraft); undefined otherwise.
+   */
+  reportedCost?: Micros | undefined;
   latencyMs?: number | undefined;
   /** Time to first token of a stream. */
   ttftMs?: number | undefined;
@@ -35,6 +44,8 @@ export interface UsageRecord {
 
 export interface UsageFilter {
   keyId?: string;
+  /** Rows of requests sent with this `X-Request-ID`. */
+  clientRequestId?: string;
   model?: string;
   /** Inclusive, epoch ms. */
   from?: number;
@@ -154,6 +165,13 @@ export function validateUsageRecord(record: UsageRecord): void {
   if (!Number.isSafeInteger(record.time) || record.time < 0) fail('time must be epoch milliseconds');
   if (typeof record.model !== 'string' || typeof record.backend !== 'string') fail('model and backend are required');
   if (!Number.isSafeInteger(record.cost) || record.cost < 0) fail('cost must be non-negative micro-dollars');
+  const { clientRequestId, reportedCost } = record;
+  if (clientRequestId !== undefined && (typeof clientRequestId !== 'string' || clientRequestId.length > 200)) {
+    fail('clientRequestId must be a string of at most 200 characters');
+  }
+  if (reportedCost !== undefined && (!Number.isSafeInteger(reportedCost) || reportedCost < 0)) {
+    fail('reportedCost must be non-negative micro-dollars');
+  }
   if (!Number.isInteger(record.status)) fail('status must be an HTTP status');
   for (const field of [...OPTIONAL_COUNTS, 'latencyMs', 'ttftMs'] as const) {
     const value = record[field];

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { GatewayBilling } from '../../src/server/billing/gateway-billing.js';
 import { openGatewayBilling } from '../../src/server/billing/open-billing.js';
@@ -42,6 +43,8 @@ ${PRICES_YAML}${extra}`,
 
 export interface BillingGateway extends Harness {
   billing: GatewayBilling;
+  /** What the billing service logged (warnings about settling, storage…), parsed. */
+  billingLogs: Record<string, unknown>[];
   /** Metrics, request log and tracing, when started with `observe`. */
   observability: GatewayObservability | undefined;
   admin<T = Record<string, unknown>>(
@@ -65,7 +68,15 @@ export async function startBillingGateway(options: {
 }): Promise<BillingGateway> {
   const env = { RATE_LIMIT_RPS: '1000', LLAMAGATE_MASTER_KEY: MASTER_KEY, ...options.env };
   const loaded = loadConfig({ env, dotenvFile: false, configFile: options.configFile });
-  const billing = await openGatewayBilling(loaded.config, createLogger({ debug: false, silent: true }));
+  const billingLogs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') billingLogs.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const billing = await openGatewayBilling(loaded.config, createLogger({ debug: false, destination }));
   if (billing === undefined) throw new Error('billing is disabled in this configuration');
   const observability = options.observe ? await openGatewayObservability(loaded.config, env, billing) : undefined;
   const harness = await startGateway({
@@ -84,6 +95,7 @@ export async function startBillingGateway(options: {
   return {
     ...harness,
     billing,
+    billingLogs,
     observability,
     admin,
     async createKey(body) {

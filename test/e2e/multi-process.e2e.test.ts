@@ -5,75 +5,17 @@
  * and a graceful stop flushes the usage still buffered.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, MASTER_KEY, waitFor, writeGatewayConfig } from './billing-harness.js';
+import { type GatewayProcess, spawnGateway } from './gateway-process.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'two gateway processes sharing Postgres and Redis', (urls) =>
   multiProcessSuite(urls.DATABASE_URL, urls.REDIS_URL),
 );
-
-interface GatewayProcess {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<number | null>;
-}
-
-async function spawnGateway(configFile: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
-      join(root, 'src/cli/main.ts'),
-      'serve',
-      '-c',
-      configFile,
-    ],
-    {
-      cwd: mkdtempSync(join(tmpdir(), 'lg-proc-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'LlamaGate listening' && entry.port !== undefined) resolve(entry.port);
-      }
-    });
-    exited.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${stderr}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 /** Sends a chat completion with a chosen request id; resolves with the HTTP status. */
 async function post(url: string, key: string, requestId: string): Promise<number> {
@@ -164,7 +106,7 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
       return listed.length >= 40 ? listed : undefined;
     });
     expect(rows).toHaveLength(40);
-    expect(new Set(rows.map((row) => row.requestId))).toEqual(new Set(ids));
+    expect(new Set(rows.map((row) => row.clientRequestId))).toEqual(new Set(ids));
     expect(
       rows
         .filter((row) => row.cost > 0)
@@ -192,7 +134,7 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
       return listed.length >= 40 ? listed : undefined;
     });
     expect(rows).toHaveLength(40);
-    expect(new Set(rows.map((row) => row.requestId)).size).toBe(40);
+    expect(new Set(rows.map((row) => row.clientRequestId)).size).toBe(40);
   }, 60_000);
 
   it('a revoke through one process takes effect in the other within a second', async () => {
@@ -222,6 +164,6 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
     // Stopped right away: the rows are still in each process's batch (flushed every second otherwise).
     expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
     const rows = await storage.usage.list({ keyId: id });
-    expect(new Set(rows.map((row) => row.requestId))).toEqual(new Set(ids));
+    expect(new Set(rows.map((row) => row.clientRequestId))).toEqual(new Set(ids));
   }, 30_000);
 }

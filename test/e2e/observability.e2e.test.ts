@@ -185,6 +185,7 @@ function observabilitySuite(makeStorage: () => Storage) {
     const plain = rows[2] as Json;
     expect({ ...plain, time: 'T', latency_ms: 'L' }).toEqual({
       id: ids.plain,
+      client_request_id: null,
       time: 'T',
       key_id: alice.id,
       route: '/v1/chat/completions',

@@ -169,7 +169,7 @@ describe('auth, limits and request ids', () => {
     expect(JSON.stringify(gateway.logs)).not.toContain('gateway-secret');
   });
 
-  it('echoes a sent X-Request-ID, forwards it upstream, and puts it in error bodies and the log line', async () => {
+  it('echoes a sent X-Request-ID, forwards it upstream and logs it beside the gateway id', async () => {
     const response = await fetch(`${gateway.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'gateway-secret', 'x-request-id': 'trace-123' },
@@ -177,12 +177,15 @@ describe('auth, limits and request ids', () => {
     });
     expect(response.headers.get('x-request-id')).toBe('trace-123');
     expect(ollama.requests[0]?.headers['x-request-id']).toBe('trace-123');
+    const own = response.headers.get('x-llamagate-request-id');
+    expect(own).toMatch(/^[0-9a-f-]{36}$/);
     const generated = await fetch(`${gateway.baseURL}/nope`, { headers: { 'x-api-key': 'gateway-secret' } });
     const id = generated.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(((await generated.json()) as { error: { request_id: string } }).error.request_id).toBe(id);
-    const line = gateway.logs.find((entry) => entry.requestId === 'trace-123');
+    const line = gateway.logs.find((entry) => entry.clientRequestId === 'trace-123');
     expect(line).toMatchObject({
+      requestId: own,
       method: 'POST',
       path: '/v1/chat/completions',
       status: 200,

@@ -47,6 +47,8 @@ export function usageQuery(params: URLSearchParams): UsageQuery {
   if (keyId) result.keyId = keyId;
   const model = params.get('model');
   if (model) result.model = model;
+  const clientRequestId = params.get('client_request_id');
+  if (clientRequestId) result.clientRequestId = clientRequestId;
   const from = params.get('from');
   if (from) result.from = parseTime(from, 'from');
   const to = params.get('to');

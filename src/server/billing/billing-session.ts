@@ -15,12 +15,13 @@ import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js
 import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
 import { reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
+import type { LeaseKeeper } from '../../storage/lease-keeper.js';
 import type { UsageRecord } from '../../storage/usage-ledger.js';
 import type { Admission, Answer, ExchangeObserver } from '../exchange/exchange-events.js';
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';
 import type { KeyCache } from './key-cache.js';
-import { billedPrice, priceTableFor, refusesUnpriced } from './price-lookup.js';
+import { type AdmissionPrice, admissionPrice, priceTableFor, refusesUnpriced, servedPriceKey } from './price-lookup.js';
 import {
   chatPromptShape,
   countPromptTokens,
@@ -56,6 +57,8 @@ export interface BillingServices {
   keys: KeyStore;
   counters: CounterStore;
   usageWriter: BatchingUsageWriter;
+  /** Renews this request's hold and slot while it lives (their TTL is short, so a crash frees them). */
+  leases: LeaseKeeper;
   cache: KeyCache;
   logger: Pick<Logger, 'error' | 'warn'>;
 }
@@ -80,8 +83,14 @@ export class BillingSession implements ExchangeObserver {
   /** The usage the upstream reported, as the exchange's `usage` event told it. */
   #usage: Usage | undefined;
   #model: string | undefined;
-  /** The name the price table knows the model by (the client's name, else `<backend type>/<model>`). */
-  #priceKey: string | undefined;
+  /** How the request was priced at admission (the served target, once known, prices the charge). */
+  #price: AdmissionPrice | undefined;
+  /** The credit held; one request is charged at most this plus `billing.maxOverdraft` of it. */
+  #hold = 0;
+  /** The output tokens the client allowed (`max_tokens` × `n`), when it set a bound. */
+  #allowedOutput: number | undefined;
+  /** What the reported usage would have cost, when the charge was capped below it. */
+  #reportedCost: Micros | undefined;
   #shape: PromptShape | undefined;
   #chat = false;
   #reservation: Reservation | undefined;
@@ -142,6 +151,7 @@ export class BillingSession implements ExchangeObserver {
     this.#chat = true;
     const maxOutput =
       (request.maxTokens ?? this.#context.config.billing.defaultMaxTokens) * Math.max(1, request.n ?? 1);
+    if (request.maxTokens !== undefined) this.#allowedOutput = maxOutput;
     return this.#admit(response, model, chatPromptShape(request), maxOutput, stream);
   }
 
@@ -189,19 +199,21 @@ export class BillingSession implements ExchangeObserver {
   toolCharges(): ToolCallCharges | undefined {
     const key = this.key;
     if (key === undefined) return undefined;
-    const { keys, cache, logger } = this.#services;
+    const { keys, cache, logger, leases } = this.#services;
     return {
       hold: async (label, amount) => {
-        const ttlMs = this.#context.config.timeoutMs + 60_000;
+        // A short lease renewed while the call runs, like the request's own hold: a crash frees it within seconds.
         const held = await keys
-          .reserve(key.id, amount, { requestId: this.#state.id, ttlMs })
+          .reserve(key.id, amount, { requestId: this.#state.id, ttlMs: leases.ttlMs })
           .catch((error: unknown) => {
             throw storageUnavailable(error);
           });
         if (!held.ok) throw reserveFailureError(held.reason, key.id);
         const reservation = held.reservation.id;
+        leases.holdReservation(reservation);
         return {
           settle: async (charge) => {
+            leases.dropReservation(reservation);
             try {
               if (charge <= 0) {
                 await keys.release(reservation);
@@ -223,7 +235,7 @@ export class BillingSession implements ExchangeObserver {
   async finish(response: ServerResponse): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    const { counters, keys, usageWriter, logger } = this.#services;
+    const { counters, keys, usageWriter, logger, leases } = this.#services;
     try {
       if (this.#metered === undefined && this.#model !== undefined) {
         if (this.#producedOutput()) await this.#settle();
@@ -232,7 +244,11 @@ export class BillingSession implements ExchangeObserver {
     } catch (error) {
       logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
     }
-    if (this.#lease !== undefined) await counters.releaseSlot(this.#lease).catch(() => {});
+    if (this.#reservation !== undefined) leases.dropReservation(this.#reservation.id);
+    if (this.#lease !== undefined) {
+      leases.dropSlot(this.#lease);
+      await counters.releaseSlot(this.#lease).catch(() => {});
+    }
     const key = this.key;
     if (key?.tpm != null && this.#countedTokens > 0) {
       const used =
@@ -269,10 +285,11 @@ export class BillingSession implements ExchangeObserver {
       });
     }
     const bound = promptTokenBound(shape);
-    const priced = billedPrice(this.#context, model, { promptTokens: bound, maxOutputTokens });
+    const priced = admissionPrice(this.#context, model, this.#state.path, { promptTokens: bound, maxOutputTokens });
     const maximum = priced.maximum;
-    this.#priceKey = priced.key;
-    if (!maximum.priced && refusesUnpriced(this.#context.config.billing.unpricedModels, priced.backendType)) {
+    this.#price = priced;
+    const rule = this.#context.config.billing.unpricedModels;
+    if (priced.unpriced.some((backendType) => refusesUnpriced(rule, backendType))) {
       throw new PermissionDeniedError({
         code: 'model_not_allowed',
         message: `The model ${model} has no price on this gateway, so virtual keys cannot use it (billing.unpricedModels)`,
@@ -292,9 +309,11 @@ export class BillingSession implements ExchangeObserver {
       }
       this.#countedTokens = bound;
     }
+    const leases = this.#services.leases;
     if (key.maxParallel !== null) {
-      this.#lease = (await counters.acquireSlot(key.id, key.maxParallel)) ?? undefined;
-      if (this.#lease === undefined) {
+      this.#lease = (await counters.acquireSlot(key.id, key.maxParallel, { ttlMs: leases.ttlMs })) ?? undefined;
+      if (this.#lease !== undefined) leases.holdSlot(this.#lease);
+      else {
         throw new RateLimitError({
           message: `API key ${key.id} already has ${key.maxParallel} requests in flight; retry when one finishes`,
           retryAfter: 1,
@@ -304,13 +323,16 @@ export class BillingSession implements ExchangeObserver {
     }
     // A key with nothing left is refused even for a model that costs nothing: the hold is at least 1 µ$.
     const amount = key.unlimitedCredits ? maximum.cost : Math.max(maximum.cost, 1);
-    // The hold outlives the longest request the gateway allows, so a long stream is still settled, not swept.
-    const ttlMs = this.#context.config.timeoutMs + 60_000;
-    const held = await keys.reserve(key.id, amount, { requestId: this.#state.id, ttlMs }).catch((error: unknown) => {
-      throw storageUnavailable(error);
-    });
+    // A short hold renewed while the request lives (however long a stream runs); a crashed process's expires.
+    const held = await keys
+      .reserve(key.id, amount, { requestId: this.#state.id, ttlMs: leases.ttlMs })
+      .catch((error: unknown) => {
+        throw storageUnavailable(error);
+      });
     if (!held.ok) throw reserveFailureError(held.reason, key.id);
     this.#reservation = held.reservation;
+    leases.holdReservation(held.reservation.id);
+    this.#hold = amount;
     if (stream) {
       // A stream's headers leave before its cost is known: they carry the hold and what is left beyond it.
       response.setHeader(COST_RESERVED_HEADER, headerDollars(amount));
@@ -329,13 +351,29 @@ export class BillingSession implements ExchangeObserver {
     );
   }
 
-  /** Prices the usage and settles the hold; returns the cost and, when a hold was settled, the balance after. */
+  /**
+   * Prices the usage by the model served (an alias's own price wins) and settles the hold, charging at most the
+   * hold plus the allowed overdraft; returns the cost and, when a hold was settled, the balance after.
+   */
   async #settle(): Promise<{ cost: Micros; balance?: Micros | undefined }> {
     const usage = await this.#meter();
     const model = this.#model ?? '';
-    const cost = priceTableFor(this.#context.config).cost(this.#priceKey ?? model, usage, {
+    const table = priceTableFor(this.#context.config);
+    const reported = table.cost(this.#settledPriceKey(table) ?? model, usage, {
       cacheHit: this.#state.cache === 'HIT',
     }).cost;
+    let cost = reported;
+    if (this.#reservation !== undefined) {
+      const cap = this.#hold + Math.floor((this.#hold * this.#context.config.billing.maxOverdraft) / 100);
+      if (reported > cap) {
+        cost = cap;
+        this.#reportedCost = reported;
+      }
+    }
+    const completion = this.#usage?.completionTokens;
+    const beyondMaxTokens =
+      this.#allowedOutput !== undefined && completion !== undefined && completion > this.#allowedOutput;
+    if (this.#reportedCost !== undefined || beyondMaxTokens) this.#flagUsage(usage, cost, reported);
     this.#metered = { usage, cost };
     this.#state.metered = this.#metered;
     if (this.#reservation === undefined) return { cost };
@@ -350,6 +388,45 @@ export class BillingSession implements ExchangeObserver {
       this.#services.cache.noteBalance(this.key.id, settled.balance);
     }
     return { cost, balance: settled.balance };
+  }
+
+  /** The served backend and model's price key (after retries and fallbacks); the admission's key before routing. */
+  #settledPriceKey(table: ReturnType<typeof priceTableFor>): string | undefined {
+    const price = this.#price;
+    if (price?.groupKey !== undefined) return price.groupKey;
+    const name = this.#state.backend;
+    const node = name === undefined ? undefined : this.#context.router.backendNode(name);
+    if (node !== undefined) {
+      const served = servedPriceKey(table, { backend: node.backend, modelId: this.#state.upstreamModel });
+      if (served !== undefined && (table.lookup(served) !== undefined || price === undefined)) return served;
+    }
+    return price?.key;
+  }
+
+  /** The upstream reported more than the request allowed: a warning with the numbers, and a flag on the backend. */
+  #flagUsage(usage: MeteredUsage, charged: Micros, reported: Micros): void {
+    const state = this.#state;
+    const facts = {
+      requestId: state.id,
+      model: this.#model ?? '',
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      allowedCompletionTokens: this.#allowedOutput,
+    };
+    const capped = charged < reported;
+    this.#services.logger.warn(
+      {
+        ...facts,
+        backend: state.backend,
+        keyId: this.key?.id,
+        hold: this.#hold,
+        charged,
+        reportedCost: reported,
+        capped,
+      },
+      'upstream reported more usage than the request allowed; backend flagged',
+    );
+    if (state.backend !== undefined) this.#context.router.backendNode(state.backend)?.stats.recordUsageAnomaly(facts);
   }
 
   /** The provider's counts; what it left out is counted here and the result marked estimated. */
@@ -382,6 +459,7 @@ export class BillingSession implements ExchangeObserver {
     return {
       time: this.#startedAtEpoch,
       requestId: state.id,
+      clientRequestId: state.clientRequestId,
       keyId: this.key?.id ?? null,
       model: this.#model ?? '',
       backend: state.backend ?? '',
@@ -390,6 +468,7 @@ export class BillingSession implements ExchangeObserver {
       cachedTokens: usage?.cachedTokens,
       reasoningTokens: usage?.reasoningTokens,
       cost: this.#metered?.cost ?? 0,
+      reportedCost: this.#reportedCost,
       latencyMs: round(performance.now() - state.startedAt),
       ttftMs: round(state.timeToFirstChunkMs),
       status: response.writableFinished ? response.statusCode : 499,

@@ -18,6 +18,7 @@ import type { CounterStore } from '../../storage/counter-store.js';
 import type { Storage } from '../../storage/index.js';
 import { keyUnusableReason, reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore } from '../../storage/key-store.js';
+import type { LeaseKeeper } from '../../storage/lease-keeper.js';
 import { extractCredential, safeEqual } from '../auth.js';
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +45,7 @@ export class GatewayBilling implements BillingServices {
   readonly keys: KeyStore;
   readonly counters: CounterStore;
   readonly usageWriter: BatchingUsageWriter;
+  readonly leases: LeaseKeeper;
   readonly cache: KeyCache;
   readonly logger: Logger;
   readonly admin: KeyAdmin;
@@ -62,6 +64,7 @@ export class GatewayBilling implements BillingServices {
     this.keys = options.storage.keys;
     this.counters = options.storage.counters;
     this.usageWriter = options.storage.usageWriter;
+    this.leases = options.storage.leases;
     this.logger = options.logger;
     this.cache = new KeyCache(options.keyCacheTtlMs ?? 5_000);
     // This process forgets a changed key at once; the others hear of it on the invalidation channel.

@@ -32,6 +32,7 @@ export type CreatedKeyView = KeyView & {
 export interface UsageQuery extends TimeRange {
   keyId?: string;
   model?: string;
+  clientRequestId?: string;
 }
 
 export interface ListQuery {
@@ -164,6 +165,7 @@ function filterOf(query: UsageQuery) {
   return {
     ...(query.keyId === undefined ? {} : { keyId: query.keyId }),
     ...(query.model === undefined ? {} : { model: query.model }),
+    ...(query.clientRequestId === undefined ? {} : { clientRequestId: query.clientRequestId }),
     ...(query.from === undefined ? {} : { from: query.from }),
     ...(query.to === undefined ? {} : { to: query.to }),
   };

@@ -22,6 +22,7 @@ export function openConfiguredStorage(config: Readonly<GatewayConfig>, logger?: 
     ...(billing.redisKeyPrefix ? { redisKeyPrefix: billing.redisKeyPrefix } : {}),
     redisCommandTimeoutMs: billing.redisCommandTimeout,
     requestLog: { retentionMs: config.observability.logRetentionMs },
+    leaseTtlMs: billing.leaseTtl,
   });
 }
 

@@ -32,27 +32,75 @@ export function refusesUnpriced(rule: UnpricedModels, backendType: string | unde
   return backendType === undefined || !SELF_HOSTED_TYPES.has(backendType);
 }
 
+/** One backend and model a request may be served by, as `servedPriceKey` names it for the price table. */
+export interface ServedModel {
+  backend: { name: string; type: string };
+  modelId: string | undefined;
+}
+
 /**
- * A request's price bound as the client names the model, else as `<backend type>/<model>` of the backend it
- * resolves to (so `hosted/llama-3.1-8b` on a `llamagate` backend finds `llamagate/llama-3.1-8b`).
+ * The price-table name of what was served: `<backend name>/<model>` when the table prices it (operators may
+ * price one deployment, `"my-vllm/*"`), else `<backend type>/<model>` (the lookup also tries the bare model,
+ * so `hosted/qwen3-8b` on a `llamagate` backend finds `llamagate/qwen3-8b`). Undefined when no model is known.
  */
-export function billedPrice(
-  context: Pick<GatewayContext, 'config' | 'resolver'>,
+export function servedPriceKey(table: PriceTable, served: ServedModel): string | undefined {
+  if (served.modelId === undefined) return undefined;
+  const byName = `${served.backend.name}/${served.modelId}`;
+  if (served.backend.name === served.backend.type || table.lookup(byName) !== undefined) return byName;
+  return `${served.backend.type}/${served.modelId}`;
+}
+
+/** How a request is priced before its call: the hold's price key and bound, and what may serve it. */
+export interface AdmissionPrice {
+  /** Fixed for the whole request when set: the alias's (pool's, route's) own price in `prices:`. */
+  groupKey: string | undefined;
+  /** The costliest possible target's key (priced by this until the served target is known, e.g. cache hits). */
+  key: string;
+  maximum: PricedUsage;
+  /** Backend types of the possible targets without a price (undefined: unknown), for `billing.unpricedModels`. */
+  unpriced: (string | undefined)[];
+}
+
+/**
+ * A request's price bound before the call, by the model actually served: every backend and model the request
+ * may reach (after alias, pool and route resolution) is priced and the costliest is held. A `models:` alias,
+ * pool or route named by the request with its own exact entry in `prices:` is priced by that entry instead,
+ * whichever member serves (globs and the shipped defaults never price a group name).
+ */
+export function admissionPrice(
+  context: Pick<GatewayContext, 'config' | 'router'>,
   model: string,
+  path: string | undefined,
   tokens: { promptTokens: number; maxOutputTokens: number },
-): { key: string; maximum: PricedUsage; backendType: string | undefined } {
+): AdmissionPrice {
   const table = priceTableFor(context.config);
-  let target: { type: string; modelId: string } | undefined;
+  let serving: ReturnType<GatewayContext['router']['servingTargets']>;
   try {
-    const resolved = context.resolver.resolve(model);
-    target = { type: resolved.backend.type, modelId: resolved.modelId };
+    serving = context.router.servingTargets({ model, path, method: 'POST' });
   } catch {
-    target = undefined;
+    serving = { group: false, targets: [] };
   }
-  const maximum = table.maxCost(model, tokens);
-  if (maximum.priced || target === undefined) return { key: model, maximum, backendType: target?.type };
-  const key = `${target.type}/${target.modelId}`;
-  return { key, maximum: table.maxCost(key, tokens), backendType: target.type };
+  if (serving.group && table.configuredExact(model) !== undefined) {
+    return { groupKey: model, key: model, maximum: table.maxCost(model, tokens), unpriced: [] };
+  }
+  let best: { key: string; maximum: PricedUsage } | undefined;
+  const unpriced: (string | undefined)[] = serving.targets.length === 0 ? [undefined] : [];
+  for (const target of serving.targets) {
+    const key = servedPriceKey(table, target);
+    const maximum = key === undefined ? { cost: 0, priced: false } : table.maxCost(key, tokens);
+    if (!maximum.priced) unpriced.push(target.backend.type);
+    else if (best === undefined || maximum.cost > best.maximum.cost) best = { key: key as string, maximum };
+  }
+  if (best !== undefined) return { groupKey: undefined, key: best.key, maximum: best.maximum, unpriced };
+  // Nothing served is priced: a model name may still be (as the client wrote it); a group name never is.
+  const maximum = serving.group ? { cost: 0, priced: false } : table.maxCost(model, tokens);
+  return { groupKey: undefined, key: model, maximum, unpriced };
+}
+
+/** The price-table name `GET /v1/models` lists an alias with: its own price, else its costliest deployment's. */
+export function aliasPriceKey(context: Pick<GatewayContext, 'config' | 'router'>, alias: string): string | undefined {
+  const priced = admissionPrice(context, alias, undefined, { promptTokens: 1_000_000, maxOutputTokens: 1_000_000 });
+  return priced.maximum.priced ? priced.key : undefined;
 }
 
 /** A model's price as listed: dollar strings (exact), per 1M tokens. */
@@ -85,15 +133,17 @@ export function modelPricing(config: Readonly<GatewayConfig>, model: string): Li
 
 /**
  * Adds `pricing` to each listed model that has a price (unpriced models are listed unchanged). `priceKey` names
- * a model for the price table when its listed id does not (`<backend type>/<model>` for backend models).
+ * a model for the price table when its listed id does not (`<backend type>/<model>` for backend models); null
+ * lists it without a price.
  */
 export function withPricing<T extends { id: string }>(
   config: Readonly<GatewayConfig>,
   models: T[],
-  priceKey: (model: T) => string | undefined = () => undefined,
+  priceKey: (model: T) => string | null | undefined = () => undefined,
 ): (T & { pricing?: ListedPricing })[] {
   return models.map((model) => {
     const key = priceKey(model);
+    if (key === null) return model;
     const pricing = (key === undefined ? undefined : modelPricing(config, key)) ?? modelPricing(config, model.id);
     return pricing === undefined ? model : { ...model, pricing };
   });

@@ -69,9 +69,9 @@ export function warningsHeader(warnings: readonly Warning[]): string | undefined
     .slice(0, 2000);
 }
 
-/** Headers the gateway sends upstream with every call. */
+/** Headers the gateway sends upstream with every call: the client's request id travels on, else the gateway's. */
 export function upstreamHeaders(state: RequestState): Record<string, string> {
-  return { 'x-request-id': state.id };
+  return { 'x-request-id': state.clientRequestId ?? state.id };
 }
 
 /**

@@ -4,7 +4,7 @@ import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import type { Backend } from '../../router/backend.js';
 import { ModelNotFoundError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
-import { withPricing } from '../billing/price-lookup.js';
+import { aliasPriceKey, withPricing } from '../billing/price-lookup.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
 
@@ -22,7 +22,7 @@ interface ListedModel {
 }
 
 /** Backend models are priced as `<backend type>/<model>`, so prices follow the provider, not a shared name. */
-const priceKeys = new WeakMap<ListedModel, string>();
+const priceKeys = new WeakMap<ListedModel, string | null>();
 
 /** The `models:` aliases, first, as the names clients should prefer. */
 function listAliases(context: GatewayContext): ListedModel[] {
@@ -89,7 +89,13 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
     }),
   );
   if (asked > 0 && down.length === asked) throw noBackendAnswered(down);
-  return withPricing(context.config, [...listAliases(context), ...lists.flat()], (model) => priceKeys.get(model));
+  const aliases = listAliases(context);
+  for (const alias of aliases) {
+    const key = aliasPriceKey(context, alias.id);
+    // An alias with no priced deployment is listed without a price (never one its name happens to match).
+    priceKeys.set(alias, key ?? null);
+  }
+  return withPricing(context.config, [...aliases, ...lists.flat()], (model) => priceKeys.get(model));
 }
 
 function noBackendAnswered(down: readonly { backend: Backend; reason: string }[]): ServiceUnavailableError {

@@ -18,6 +18,7 @@ import type { Route, RouteHandler } from '../route.js';
 function summary(record: RequestLogRecord) {
   return {
     id: record.id,
+    client_request_id: record.clientRequestId ?? null,
     time: new Date(record.time).toISOString(),
     key_id: record.keyId,
     route: record.route,

@@ -83,6 +83,14 @@ export class MemoryCounterStore implements CounterStore {
     if (leases.size === 0) this.#slots.delete(lease.subject);
   }
 
+  async renewSlots(leases: readonly SlotLease[], ttlMs: number): Promise<void> {
+    const expiresAt = this.#now() + ttlMs;
+    for (const lease of leases) {
+      const taken = this.#slots.get(lease.subject);
+      if (taken?.has(lease.id)) taken.set(lease.id, expiresAt);
+    }
+  }
+
   /** Current number of taken slots (for tests and metrics). */
   slotsInUse(subject: string): number {
     return this.#slots.get(subject)?.size ?? 0;

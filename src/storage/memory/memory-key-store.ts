@@ -201,6 +201,18 @@ export class MemoryKeyStore implements KeyStore {
     return true;
   }
 
+  async renewReservations(reservationIds: readonly string[], ttlMs: number): Promise<number> {
+    const expiresAt = this.#now() + ttlMs;
+    let renewed = 0;
+    for (const id of reservationIds) {
+      const reservation = this.#reservations.get(id);
+      if (reservation === undefined) continue;
+      reservation.expiresAt = expiresAt;
+      renewed++;
+    }
+    return renewed;
+  }
+
   async releaseExpiredReservations(): Promise<number> {
     const now = this.#now();
     let released = 0;

@@ -76,6 +76,7 @@ export class MemoryUsageLedger implements UsageLedger {
 function matches(row: UsageRecord, filter: UsageFilter): boolean {
   return (
     (filter.keyId === undefined || row.keyId === filter.keyId) &&
+    (filter.clientRequestId === undefined || row.clientRequestId === filter.clientRequestId) &&
     (filter.model === undefined || row.model === filter.model) &&
     (filter.from === undefined || row.time >= filter.from) &&
     (filter.to === undefined || row.time < filter.to)

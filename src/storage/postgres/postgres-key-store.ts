@@ -269,6 +269,15 @@ export class PostgresKeyStore implements KeyStore {
     return rowCount === 1;
   }
 
+  async renewReservations(reservationIds: readonly string[], ttlMs: number): Promise<number> {
+    if (reservationIds.length === 0) return 0;
+    const { rowCount } = await this.#database.pool.query(
+      `UPDATE ${this.#t.reservations} SET expires_at = $2 WHERE id = ANY($1::text[])`,
+      [reservationIds, this.#now() + ttlMs],
+    );
+    return rowCount ?? 0;
+  }
+
   async releaseExpiredReservations(): Promise<number> {
     const { rows } = await this.#database.pool.query<Row>(
       `WITH r AS (DELETE FROM ${this.#t.reservations} WHERE expires_at <= $1 RETURNING key_id, amount),

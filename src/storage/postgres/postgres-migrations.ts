@@ -7,13 +7,13 @@ import type pg from 'pg';
 import { requestLogIndexes } from '../sql/request-log-sql.js';
 import type { TableNames } from '../sql/sql-identifiers.js';
 
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   statements: string[];
 }
 
-function postgresMigrations(t: TableNames, prefix: string): Migration[] {
+export function postgresMigrations(t: TableNames, prefix: string): Migration[] {
   return [
     {
       version: 1,
@@ -120,11 +120,19 @@ function postgresMigrations(t: TableNames, prefix: string): Migration[] {
     },
     {
       version: 3,
+      name: 'usage: client request id beside the gateway id, reported cost of capped charges',
+      statements: [
+        `ALTER TABLE ${t.usage} ADD COLUMN IF NOT EXISTS client_request_id TEXT`,
+        `ALTER TABLE ${t.usage} ADD COLUMN IF NOT EXISTS reported_cost BIGINT`,
+      ],
+    },
+    {
+      version: 4,
       name: 'key MCP tool restrictions',
       statements: [`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS mcp_tools JSONB`],
     },
     {
-      version: 4,
+      version: 5,
       name: 'MCP tool calls',
       statements: [
         // COLLATE "C": ids compare bytewise, as the keyset cursor and the other backends expect.

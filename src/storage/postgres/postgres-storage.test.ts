@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableNames } from '../sql/sql-identifiers.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { describeWithService } from '../testing/service-env.js';
@@ -8,6 +9,7 @@ import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-cont
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
+import { postgresMigrations } from './postgres-migrations.js';
 import { PostgresRequestLog } from './postgres-request-log.js';
 import { PostgresToolCallLedger } from './postgres-tool-call-ledger.js';
 import { PostgresUsageLedger } from './postgres-usage-ledger.js';
@@ -126,16 +128,42 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     const { rows } = await databases[0]!.pool.query(
       `SELECT version FROM ${schema}.boot_schema_migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     await Promise.all(databases.map((database) => database.retain().release()));
+  });
+
+  it('upgrades a schema of the previous version: old rows stay, new rows carry the client id', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const t = tableNames('old_', (table) => `${schema}.${table}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+    );
+    for (const migration of postgresMigrations(t, 'old_').filter((each) => each.version <= 2)) {
+      for (const statement of migration.statements) await client.query(statement);
+      await client.query(`INSERT INTO ${t.migrations} VALUES ($1, $2, 0)`, [migration.version, migration.name]);
+    }
+    await client.query(
+      `INSERT INTO ${t.usage} (request_id, time, key_id, model, backend, cost, status, cache_hit, estimated)
+       VALUES ('client-chosen', 1, 'key_a', 'm', 'b', 5, 200, FALSE, FALSE)`,
+    );
+    await client.end();
+    const ledger = new PostgresUsageLedger(await open('old_'));
+    await ledger.append([usageRecord({ requestId: 'gateway-1', clientRequestId: 'client-chosen', time: 2 })]);
+    expect((await ledger.list()).map((row) => [row.requestId, row.clientRequestId])).toEqual([
+      ['gateway-1', 'client-chosen'],
+      ['client-chosen', undefined],
+    ]);
+    await ledger.close();
   });
 
   it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {
     const database = await open('upgrade_');
     const keys = database.tables.keys;
-    // Back to the version 2 schema, with a key written then.
+    // Back to the version 3 schema, with a key written then.
     await database.pool.query(`ALTER TABLE ${keys} DROP COLUMN mcp_tools`);
-    await database.pool.query(`DELETE FROM ${database.tables.migrations} WHERE version >= 3`);
+    await database.pool.query(`DELETE FROM ${database.tables.migrations} WHERE version >= 4`);
     await database.pool.query(
       `INSERT INTO ${keys} (id, name, key_hash, display_prefix, created_at, updated_at) VALUES ('key_old', 'old', 'h', 'sk-lg-x', 1, 1)`,
     );

@@ -198,6 +198,29 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
+  async renewSlots(leases: readonly SlotLease[], ttlMs: number): Promise<void> {
+    const local = leases.filter((lease) => lease.backend === 'local');
+    if (local.length > 0) await this.#local.renewSlots(local, ttlMs);
+    const remote = leases.filter((lease) => lease.backend === 'redis');
+    if (remote.length === 0 || this.#redis.status !== 'ready') return;
+    const expiresAt = this.#now() + ttlMs;
+    // One pipeline for every live lease: XX only updates members still present (released or expired stay gone).
+    const pipeline = this.#redis.pipeline();
+    const subjects = new Set<string>();
+    for (const lease of remote) {
+      pipeline.zadd(this.#slotKey(lease.subject), 'XX', expiresAt, lease.id);
+      subjects.add(lease.subject);
+    }
+    for (const subject of subjects) pipeline.pexpire(this.#slotKey(subject), ttlMs);
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error !== null);
+      if (failed !== undefined) throw failed[0];
+    } catch (error) {
+      this.#warn('renewSlots', error);
+    }
+  }
+
   async publishInvalidation(keyId: string): Promise<void> {
     await this.#withRedis(
       'publishInvalidation',

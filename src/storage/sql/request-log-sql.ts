@@ -63,10 +63,12 @@ const SUMMARY_COLUMNS = REQUEST_LOG_COLUMNS.filter((column) => column !== 'reque
 interface StoredDetail {
   attempts: RequestAttempt[];
   usage: RequestLogUsage | null;
+  clientRequestId?: string;
 }
 
 export function requestLogRowValues(record: RequestLogRecord, dialect: SqlDialect): unknown[] {
   const detail: StoredDetail = { attempts: [...record.attempts], usage: record.usage };
+  if (record.clientRequestId !== undefined) detail.clientRequestId = record.clientRequestId;
   return [
     record.id,
     record.time,
@@ -95,7 +97,7 @@ const text = (value: unknown): string | null => (value === null || value === und
 
 export function requestLogRecordFromRow(row: Record<string, unknown>): RequestLogRecord {
   const detail = JSON.parse(String(row.detail ?? '{"attempts":[],"usage":null}')) as StoredDetail;
-  return {
+  const record: RequestLogRecord = {
     id: String(row.id),
     time: toInt(row.time),
     keyId: text(row.key_id),
@@ -116,6 +118,8 @@ export function requestLogRecordFromRow(row: Record<string, unknown>): RequestLo
     requestBody: text(row.request_body),
     responseBody: text(row.response_body),
   };
+  if (detail.clientRequestId !== undefined) record.clientRequestId = detail.clientRequestId;
+  return record;
 }
 
 export function requestLogListQuery(table: string, query: RequestLogQuery, dialect: SqlDialect): SqlQuery {

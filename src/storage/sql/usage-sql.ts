@@ -28,6 +28,8 @@ export const USAGE_COLUMNS = [
   'error_code',
   'cache_hit',
   'estimated',
+  'client_request_id',
+  'reported_cost',
 ] as const;
 
 /** Postgres array types for the `unnest` bulk insert, in {@link USAGE_COLUMNS} order. */
@@ -48,6 +50,8 @@ export const USAGE_PG_TYPES = [
   'text',
   'bool',
   'bool',
+  'text',
+  'int8',
 ] as const;
 
 export function usageRowValues(record: UsageRecord, dialect: SqlDialect): unknown[] {
@@ -69,6 +73,8 @@ export function usageRowValues(record: UsageRecord, dialect: SqlDialect): unknow
     record.errorCode ?? null,
     bool(record.cacheHit),
     bool(record.estimated),
+    record.clientRequestId ?? null,
+    record.reportedCost ?? null,
   ];
 }
 
@@ -96,6 +102,10 @@ export function usageRecordFromRow(row: Record<string, unknown>): UsageRecord {
     if (value !== null) (record as unknown as Record<string, number>)[field] = value;
   }
   if (row.error_code !== null && row.error_code !== undefined) record.errorCode = String(row.error_code);
+  if (row.client_request_id !== null && row.client_request_id !== undefined)
+    record.clientRequestId = String(row.client_request_id);
+  const reportedCost = toIntOrNull(row.reported_cost);
+  if (reportedCost !== null) record.reportedCost = reportedCost;
   return record;
 }
 
@@ -122,6 +132,8 @@ export interface SqlQuery {
 function whereClause(filter: UsageFilter, params: SqlParams): string[] {
   const conditions: string[] = [];
   if (filter.keyId !== undefined) conditions.push(`key_id = ${params.add(filter.keyId)}`);
+  if (filter.clientRequestId !== undefined)
+    conditions.push(`client_request_id = ${params.add(filter.clientRequestId)}`);
   if (filter.model !== undefined) conditions.push(`model = ${params.add(filter.model)}`);
   if (filter.from !== undefined) conditions.push(`time >= ${params.add(filter.from)}`);
   if (filter.to !== undefined) conditions.push(`time < ${params.add(filter.to)}`);

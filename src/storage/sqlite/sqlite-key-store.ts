@@ -230,6 +230,11 @@ export class SqliteKeyStore implements KeyStore {
     return this.#transaction(() => this.#releaseOne(reservationId));
   }
 
+  async renewReservations(reservationIds: readonly string[], ttlMs: number): Promise<number> {
+    if (reservationIds.length === 0) return 0;
+    return this.#sql.renewReservations.run(this.#now() + ttlMs, JSON.stringify(reservationIds)).changes;
+  }
+
   async releaseExpiredReservations(): Promise<number> {
     const now = this.#now();
     return this.#transaction(() => {
@@ -321,6 +326,9 @@ function prepareStatements(database: SqliteDatabase) {
     ),
     deleteReservation: db.prepare(`DELETE FROM ${t.reservations} WHERE id = ? RETURNING key_id, amount, request_id`),
     expiredReservations: db.prepare(`SELECT id FROM ${t.reservations} WHERE expires_at <= ?`),
+    renewReservations: db.prepare(
+      `UPDATE ${t.reservations} SET expires_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
     insertEntry: db.prepare(
       `INSERT INTO ${t.creditLedger} (key_id, kind, delta, balance_after, reason, request_id, created_at)
        VALUES (@keyId, @kind, @delta, @balanceAfter, @reason, @requestId, @createdAt)`,

@@ -118,11 +118,19 @@ export function sqliteMigrations(t: TableNames, prefix: string): Migration[] {
     },
     {
       version: 3,
+      name: 'usage: client request id beside the gateway id, reported cost of capped charges',
+      statements: [
+        `ALTER TABLE ${t.usage} ADD COLUMN client_request_id TEXT`,
+        `ALTER TABLE ${t.usage} ADD COLUMN reported_cost INTEGER`,
+      ],
+    },
+    {
+      version: 4,
       name: 'key MCP tool restrictions',
       statements: [`ALTER TABLE ${t.keys} ADD COLUMN mcp_tools TEXT`],
     },
     {
-      version: 4,
+      version: 5,
       name: 'MCP tool calls',
       statements: [
         `CREATE TABLE IF NOT EXISTS ${t.toolCalls} (

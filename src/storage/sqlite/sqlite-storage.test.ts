@@ -156,9 +156,36 @@ describe('sqlite storage files', () => {
     first.release();
     const second = SqliteDatabase.open({ file }).retain();
     const versions = second.db.prepare('SELECT version FROM lg_schema_migrations ORDER BY version').all();
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
     second.release();
+  });
+
+  it('upgrades a database file of the previous version: old rows stay, new rows carry the client id', async () => {
+    const oldFile = join(temp.dir, 'old.db');
+    const old = new Database(oldFile);
+    const t = tableNames('lg_');
+    old.exec(
+      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    );
+    for (const migration of sqliteMigrations(t, 'lg_').filter((each) => each.version <= 2)) {
+      for (const statement of migration.statements) old.exec(statement);
+      old.prepare(`INSERT INTO ${t.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
+    }
+    old
+      .prepare(
+        `INSERT INTO ${t.usage} (request_id, time, key_id, model, backend, cost, status, cache_hit, estimated)
+         VALUES ('client-chosen', 1, 'key_a', 'm', 'b', 5, 200, 0, 0)`,
+      )
+      .run();
+    old.close();
+    const ledger = new SqliteUsageLedger(SqliteDatabase.open({ file: oldFile }), { appendOnWorker: false });
+    await ledger.append([usageRecord({ requestId: 'gateway-1', clientRequestId: 'client-chosen', time: 2 })]);
+    expect((await ledger.list()).map((row) => [row.requestId, row.clientRequestId])).toEqual([
+      ['gateway-1', 'client-chosen'],
+      ['client-chosen', undefined],
+    ]);
+    await ledger.close();
   });
 
   it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {

@@ -104,6 +104,25 @@ export function describeCounterStoreContract(
       expect(await counters.acquireSlot(subject, 1)).not.toBeNull();
     });
 
+    it('keeps a renewed slot past its first expiry and frees it once renewals stop', async () => {
+      const lease = await counters.acquireSlot(subject, 1, { ttlMs: 3000 });
+      if (lease === null) throw new Error('no slot');
+      clock.advance(2000);
+      await counters.renewSlots([lease], 3000);
+      clock.advance(2000);
+      expect(await counters.acquireSlot(subject, 1)).toBeNull();
+      clock.advance(1000);
+      expect(await counters.acquireSlot(subject, 1)).not.toBeNull();
+    });
+
+    it('does not bring a released slot back when renewing it', async () => {
+      const lease = await counters.acquireSlot(subject, 1, { ttlMs: 3000 });
+      if (lease === null) throw new Error('no slot');
+      await counters.releaseSlot(lease);
+      await counters.renewSlots([lease], 3000);
+      expect(await counters.acquireSlot(subject, 1)).not.toBeNull();
+    });
+
     it('gives concurrent acquirers exactly maxParallel slots', async () => {
       const leases = await Promise.all(Array.from({ length: 20 }, () => counters.acquireSlot(subject, 5)));
       expect(leases.filter((lease) => lease !== null)).toHaveLength(5);

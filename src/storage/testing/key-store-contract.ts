@@ -296,6 +296,22 @@ export function describeKeyStoreContract(name: string, factory: KeyStoreFactory)
       expect(await store.settle(short.reservation.id, 60)).toEqual({ settled: false, charged: 0 });
     });
 
+    it('renews live reservations (one call for many); a renewed hold outlives its first expiry', async () => {
+      const { key } = await store.create({ name: 'renewed', credits: 100 });
+      const first = await store.reserve(key.id, 30, { ttlMs: 3000 });
+      const second = await store.reserve(key.id, 20, { ttlMs: 3000 });
+      if (!first.ok || !second.ok) throw new Error('reserve failed');
+      clock.advance(2000);
+      expect(await store.renewReservations([first.reservation.id, second.reservation.id, 'res_gone'], 3000)).toBe(2);
+      clock.advance(2000);
+      expect(await store.releaseExpiredReservations()).toBe(0);
+      expect(await store.settle(first.reservation.id, 10)).toMatchObject({ settled: true, balance: 90 });
+      clock.advance(1000);
+      expect(await store.releaseExpiredReservations()).toBe(1);
+      expect(await store.getById(key.id)).toMatchObject({ balance: 90, reserved: 0 });
+      expect(await store.renewReservations([second.reservation.id], 3000)).toBe(0);
+    });
+
     it('never overspends under 50 concurrent reserve/settle calls', async () => {
       const { key } = await store.create({ name: 'race', credits: 20 * 37 });
       const attempt = async (i: number) => {

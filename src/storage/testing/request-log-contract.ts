@@ -53,6 +53,7 @@ export function describeRequestLogContract(name: string, factory: () => Promise<
     it('round-trips a record with its attempt trail and bodies; a page leaves the bodies out', async () => {
       const record = requestLogRecord({
         id: 'full',
+        clientRequestId: 'client-trace-1',
         keyId: null,
         status: 502,
         errorType: 'provider_error',

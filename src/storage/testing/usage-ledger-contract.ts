@@ -51,9 +51,23 @@ export function describeUsageLedgerContract(name: string, factory: () => Promise
       ]);
     });
 
+    it('keeps every row of requests that share a client request id, and finds them by it', async () => {
+      const rows = ['g-1', 'g-2', 'g-3'].map((requestId, index) =>
+        usageRecord({ requestId, clientRequestId: 'same', keyId: index === 2 ? 'key_b' : 'key_a' }),
+      );
+      expect(await ledger.append(rows)).toBe(3);
+      expect((await ledger.list({ clientRequestId: 'same', keyId: 'key_a' })).map((row) => row.requestId)).toEqual([
+        'g-2',
+        'g-1',
+      ]);
+      expect((await ledger.summarize({ clientRequestId: 'same' }))[0]?.requests).toBe(3);
+    });
+
     it('round-trips every field, keeping unknown counts undefined', async () => {
       const full = usageRecord({
         requestId: 'full',
+        clientRequestId: 'client-trace-1',
+        reportedCost: 30_000_000,
         keyId: null,
         cachedTokens: 40,
         reasoningTokens: 5,

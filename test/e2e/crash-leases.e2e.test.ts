@@ -1,0 +1,139 @@
+/**
+ * A crash does not lock keys elsewhere: two real gateway processes share Postgres and Redis; one is SIGKILLed
+ * while it streams on a key with `max_parallel: 1` and credit for one request at a time. Its parallel slot (in
+ * Redis) and its credit hold (in Postgres) stop being renewed, so the surviving process serves the key again
+ * within a few seconds (BILLING_LEASE_TTL=2s here), not after 15 minutes.
+ */
+
+import type { ServerResponse } from 'node:http';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+import { describeWithServices } from '../../src/storage/testing/service-env.js';
+import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
+import { answerWith, chatChunks, MASTER_KEY, waitFor, writeGatewayConfig } from './billing-harness.js';
+import { type GatewayProcess, spawnGateway } from './gateway-process.js';
+
+describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'leases of a killed gateway process', (urls) =>
+  crashSuite(urls.DATABASE_URL, urls.REDIS_URL),
+);
+
+/** Streams `mock-slow` forever after its first chunk (until the connection closes); answers the rest normally. */
+function slowStreams() {
+  const normal = answerWith();
+  return async (request: { path: string; body: unknown }, response: ServerResponse) => {
+    const body = (request.body ?? {}) as { model?: string };
+    if (body.model !== 'mock-slow') return normal(request, response);
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(`data: ${chatChunks('mock-slow', ['Hello'], null)[0]}\n\n`);
+    await new Promise((resolve) => response.once('close', resolve));
+  };
+}
+
+function chat(url: string, key: string, model: string, stream: boolean): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, stream }),
+  });
+}
+
+function crashSuite(databaseUrl: string, redisUrl: string) {
+  const suffix = Math.random().toString(36).slice(2, 10);
+  const schema = `lg_test_crash_${suffix}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `lgtest:crash:${suffix}:`,
+    LLAMAGATE_MASTER_KEY: MASTER_KEY,
+    RATE_LIMIT_RPS: '100000',
+    CACHE_ENABLED: 'false',
+    BILLING_LEASE_TTL: '2s',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  };
+  let upstream: MockUpstream;
+  let storage: Storage;
+  let doomed: GatewayProcess;
+  let survivor: GatewayProcess;
+
+  beforeAll(async () => {
+    upstream = await startMockUpstream(slowStreams());
+    const configFile = writeGatewayConfig(upstream.url);
+    // Migrates once before the processes start; this process never sweeps holds (only the survivor may).
+    storage = await openStorage({
+      databaseUrl,
+      schema,
+      redisUrl,
+      redisKeyPrefix: env.REDIS_KEY_PREFIX,
+      reservationSweepMs: 0,
+    });
+    [doomed, survivor] = await Promise.all([spawnGateway(configFile, env), spawnGateway(configFile, env)]);
+  }, 60_000);
+
+  /** The key's credit holds as stored (epoch ms). */
+  async function reservations(keyId: string): Promise<{ rows: { created_at: number; expires_at: number }[] }> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ created_at: string; expires_at: string }>(
+        `SELECT created_at, expires_at FROM ${schema}.lg_reservations WHERE key_id = $1`,
+        [keyId],
+      );
+      return { rows: rows.map((row) => ({ created_at: Number(row.created_at), expires_at: Number(row.expires_at) })) };
+    } finally {
+      await client.end();
+    }
+  }
+
+  afterAll(async () => {
+    await Promise.all([doomed?.kill(), survivor?.stop()]);
+    await storage?.close();
+    await upstream?.close();
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  }, 30_000);
+
+  it('frees the slot and the hold of a SIGKILLed process within seconds', async () => {
+    // A request holds $0.00308 (8 prompt tokens at $10/1M + 100 output at $30/1M): $0.004 fits one hold.
+    const created = await fetch(`${survivor.url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'crash', credits: '0.004', max_parallel: 1 }),
+    });
+    const { key, id } = (await created.json()) as { key: string; id: string };
+
+    const inFlight = await chat(doomed.url, key, 'mock-slow', true);
+    expect(inFlight.status).toBe(200);
+    const reader = (inFlight.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('Hello');
+    expect(await storage.keys.getById(id)).toMatchObject({ reserved: 3080 });
+
+    // While the stream lives its hold is renewed past its first expiry, and the key stays busy everywhere.
+    const renewed = await waitFor(async () => {
+      const { rows } = await reservations(id);
+      const hold = rows[0];
+      if (hold === undefined) return undefined;
+      return Date.now() > hold.created_at + 2500 && hold.expires_at > hold.created_at + 2000 ? hold : undefined;
+    }, 10_000);
+    expect(renewed.expires_at - renewed.created_at).toBeGreaterThan(2000);
+    const busy = await chat(survivor.url, key, 'mock-1', false);
+    expect(busy.status).toBe(429);
+    await busy.arrayBuffer();
+
+    await doomed.kill();
+    await reader.read().catch(() => undefined);
+    const killedAt = Date.now();
+    const served = await waitFor(async () => {
+      const response = await chat(survivor.url, key, 'mock-1', false);
+      await response.arrayBuffer();
+      return response.status === 200 ? Date.now() - killedAt : undefined;
+    }, 10_000);
+    expect(served).toBeLessThan(6000);
+    // The dead stream's hold was released (not charged); the survivor's request was charged $0.0025.
+    expect(await storage.keys.getById(id)).toMatchObject({ reserved: 0, balance: 4000 - 2500 });
+  }, 60_000);
+}
