@@ -114,9 +114,12 @@ describe('Ollama up', () => {
   it('the request line carries request_id, latency and ip beside requestId, latencyMs and clientIp', async () => {
     const response = await fetch(`${up.url}/health/live`, { headers: { 'x-request-id': 'contract-1' } });
     expect(response.status).toBe(200);
-    const line = up.logs.find((entry) => entry.requestId === 'contract-1' && entry.msg === 'request');
+    // The gateway's own id is the request's identity; the client's X-Request-ID is logged beside it.
+    const line = up.logs.find((entry) => entry.clientRequestId === 'contract-1' && entry.msg === 'request');
+    expect(line?.request_id).toBe(line?.requestId);
+    expect(line?.requestId).toBe(response.headers.get('x-llamagate-request-id'));
     expect(line).toMatchObject({
-      request_id: 'contract-1',
+      clientRequestId: 'contract-1',
       ip: '127.0.0.1',
       clientIp: '127.0.0.1',
       method: 'GET',
