@@ -17,6 +17,8 @@ Settings:
       --credits <usd>           Starting credits in dollars (create only; later: llamagate credits add)
       --models <globs>          Allowed models, comma-separated or repeated ('llama-*,gpt-4o')
       --all-models              Allow every model again (update)
+      --mcp-tools <globs>       MCP tools it may use, <server>.<tool> globs ('fs.read_*,memory.*'); '' for none
+      --all-mcp-tools           Every MCP tool the gateway allows again (update)
       --rpm <n> --tpm <n>       Requests / tokens per minute
       --max-parallel <n>        Requests in flight at once
       --budget <usd>            Spending cap per --budget-period (day, week or month; default month)
@@ -33,6 +35,8 @@ const KEY_OPTIONS = {
   credits: { type: 'string' },
   models: { type: 'string', multiple: true },
   'all-models': { type: 'boolean' },
+  'mcp-tools': { type: 'string', multiple: true },
+  'all-mcp-tools': { type: 'boolean' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
   'max-parallel': { type: 'string' },
@@ -67,6 +71,13 @@ export function keySettingsBody(values: KeyValues): Record<string, unknown> {
       .filter(Boolean);
   }
   if (values['all-models']) body.models = null;
+  if (values['mcp-tools'] !== undefined) {
+    body.mcp_tools = values['mcp-tools']
+      .flatMap((item) => item.split(','))
+      .map((item) => item.trim())
+      .filter(Boolean);
+  }
+  if (values['all-mcp-tools']) body.mcp_tools = null;
   if (values.rpm !== undefined) body.rpm = integer(values.rpm);
   if (values.tpm !== undefined) body.tpm = integer(values.tpm);
   if (values['max-parallel'] !== undefined) body.max_parallel = integer(values['max-parallel']);

@@ -24,6 +24,7 @@ describe('mcp configuration', () => {
       healthCheckInterval: 60_000,
       resourceFetchTimeout: 30_000,
       exposeTools: 'all',
+      toolProgress: false,
       servers: [],
     });
   });
@@ -65,6 +66,7 @@ describe('mcp configuration', () => {
         env: { TOKEN: 'secret-1' },
         headers: {},
         enabled: true,
+        toolPrices: {},
       },
       {
         name: 'remote',
@@ -75,6 +77,7 @@ describe('mcp configuration', () => {
         headers: { Authorization: 'Bearer secret-2' },
         timeout: 10_000,
         enabled: true,
+        toolPrices: {},
       },
     ]);
   });
@@ -104,6 +107,25 @@ describe('mcp configuration', () => {
       { name: 'fs', command: 'node' },
     ]);
     expect(load('mcp: { servers: {} }').servers).toEqual([]);
+  });
+
+  it('reads per-tool prices in dollars (micro-dollars inside), also from the mcpServers map', () => {
+    expect(
+      load('mcp: { servers: [{ name: s, command: x, toolPrices: { search: "0.01", "*": 0.001 } }] }').servers[0]
+        ?.toolPrices,
+    ).toEqual({
+      search: 10_000,
+      '*': 1_000,
+    });
+    expect(load('mcpServers: { s: { command: x, toolPrices: { search: "$0.5" } } }').servers[0]?.toolPrices).toEqual({
+      search: 500_000,
+    });
+    expect(() => load('mcp: { servers: [{ name: s, command: x, toolPrices: { search: lots } }] }')).toThrow(
+      /mcp\.servers\.0\.toolPrices\.search: mcp\.servers\[\]\.toolPrices takes dollar amounts/,
+    );
+    expect(() => load('mcp: { servers: [{ name: s, command: x, toolPrices: { search: "-1" } }] }')).toThrow(
+      /must not be negative/,
+    );
   });
 
   it('stops start-up with a message naming a bad setting', () => {

@@ -4,6 +4,7 @@
  * top level, so an existing config can be pasted). `${VAR}` in YAML is interpolated by the loader.
  */
 import { z } from 'zod';
+import { assertNonNegativeMicros, parseDollars } from '../pricing/money.js';
 import { booleanLike, byteSize, duration, numberLike } from './schema-helpers.js';
 
 const serverName = z
@@ -28,6 +29,18 @@ const globList = (name: string) =>
 const positiveInteger = (name: string) =>
   numberLike(name).pipe(z.number().int(`${name} must be an integer`).positive(`${name} must be greater than 0`));
 
+const toolPrice = z.union([z.string(), z.number()]).transform((value, context) => {
+  try {
+    return assertNonNegativeMicros(parseDollars(value), 'a tool price');
+  } catch (error) {
+    context.addIssue({
+      code: 'custom',
+      message: `mcp.servers[].toolPrices takes dollar amounts ("0.01"): ${(error as Error).message}`,
+    });
+    return z.NEVER;
+  }
+});
+
 export const mcpServerSchema = z
   .strictObject({
     name: serverName,
@@ -43,6 +56,8 @@ export const mcpServerSchema = z
     /** Per-server tool-call timeout; defaults to MCP_DEFAULT_TOOL_TIMEOUT. */
     timeout: duration('mcp.servers[].timeout').optional(),
     enabled: booleanLike('mcp.servers[].enabled').default(true),
+    /** Dollars per successful call by tool name or glob (`{ search: "0.01", "*": "0.001" }`), in micro-dollars. */
+    toolPrices: z.record(z.string().min(1), toolPrice).default({}),
   })
   .transform((server, context) => {
     const transport = server.transport ?? (server.url !== undefined ? 'http' : 'stdio');
@@ -78,6 +93,7 @@ export const mcpServersMapSchema = z.record(
     type: z.string().optional(),
     transport: z.string().optional(),
     disabled: z.boolean().optional(),
+    toolPrices: z.record(z.string(), z.unknown()).optional(),
   }),
 );
 
@@ -105,6 +121,11 @@ export const mcpSchema = z
     resourceFetchTimeout: duration('MCP_RESOURCE_FETCH_TIMEOUT').default(30_000),
     /** `all`: every allowed tool is offered on chat requests; `requested`: only the tools a request names. */
     exposeTools: z.enum(['all', 'requested']).default('all'),
+    /**
+     * Streams show the loop's tool calls (started, the server's progress notifications, ended) as an extension
+     * field; a request's `X-LlamaGate-Tool-Progress: true|false` header overrides it.
+     */
+    toolProgress: booleanLike('MCP_TOOL_PROGRESS').default(false),
     /** A list of servers, or a map keyed by server name. */
     servers: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).default([]),
     mcpServers: mcpServersMapSchema.optional(),
@@ -165,4 +186,5 @@ export const MCP_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   MCP_HEALTH_CHECK_INTERVAL: 'mcp.healthCheckInterval',
   MCP_RESOURCE_FETCH_TIMEOUT: 'mcp.resourceFetchTimeout',
   MCP_EXPOSE_TOOLS: 'mcp.exposeTools',
+  MCP_TOOL_PROGRESS: 'mcp.toolProgress',
 };

@@ -47,6 +47,8 @@ export interface McpCallOptions {
   requestId?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Asks the server for `notifications/progress` (a progress token) and receives them. */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
 export interface McpConnectionSettings {
@@ -342,6 +344,7 @@ export class McpConnection {
           {
             timeout: options.timeoutMs ?? this.config.timeout ?? this.settings.defaultToolTimeoutMs,
             ...(options.signal === undefined ? {} : { signal: options.signal }),
+            ...(options.onProgress === undefined ? {} : { onprogress: options.onProgress }),
           },
         ) as Promise<CallToolResult>,
     );

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { type AuthInfo, type CallToolResult, createMcpHandler, Server } from '@modelcontextprotocol/server';
+import type { ToolCallCharges } from '../spec/chat-call.js';
 import type { McpManager } from './mcp-manager.js';
 import { ToolNameMap } from './tool-names.js';
 
@@ -14,6 +15,7 @@ export interface HubCaller {
   requestId: string;
   keyId?: string;
   keyGlobs?: readonly string[];
+  charges?: ToolCallCharges;
 }
 
 const HUB_PREFIX = '';
@@ -26,6 +28,25 @@ function callerOf(auth: AuthInfo | undefined): HubCaller {
 function parseResourceUri(uri: string): { server: string; uri: string } | undefined {
   const match = /^mcp:\/\/([A-Za-z0-9_-]+)\/(.+)$/.exec(uri);
   return match === null ? undefined : { server: match[1] ?? '', uri: match[2] ?? '' };
+}
+
+/** When the hub's client asked for progress, the upstream server's notifications are passed on to it. */
+function progressRelay(
+  token: string | number | undefined,
+  notify: (notification: { method: string; params?: Record<string, unknown> }) => Promise<void>,
+): { onProgress?: (step: { progress: number; total?: number; message?: string }) => void } {
+  if (token === undefined) return {};
+  return {
+    onProgress: (step) => {
+      const params = {
+        progressToken: token,
+        progress: step.progress,
+        ...(step.total === undefined ? {} : { total: step.total }),
+        ...(step.message === undefined ? {} : { message: step.message }),
+      };
+      notify({ method: 'notifications/progress', params }).catch(() => {});
+    },
+  };
 }
 
 function buildServer(manager: McpManager, caller: HubCaller): Server {
@@ -52,7 +73,7 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
       })),
     };
   });
-  server.setRequestHandler('tools/call', async (request): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (request, context): Promise<CallToolResult> => {
     const target = names().resolve(request.params.name);
     if (target === undefined) {
       return {
@@ -66,6 +87,8 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
         requestId: caller.requestId,
         ...(caller.keyId === undefined ? {} : { keyId: caller.keyId }),
         ...(caller.keyGlobs === undefined ? {} : { keyGlobs: caller.keyGlobs }),
+        ...(caller.charges === undefined ? {} : { charges: caller.charges }),
+        ...progressRelay(context.mcpReq._meta?.progressToken, context.mcpReq.notify),
       });
       return execution.result;
     } catch (error) {
@@ -75,9 +98,10 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
       };
     }
   });
+  const reachable = (name: string) => manager.requireServerFor(name, caller.keyGlobs);
   server.setRequestHandler('resources/list', async () => ({
     resources: manager
-      .servers()
+      .servers(caller.keyGlobs)
       .filter((connection) => connection.status === 'connected')
       .flatMap((connection) =>
         connection.resources.map((resource) => ({
@@ -89,10 +113,8 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
   }));
   server.setRequestHandler('resources/read', async (request) => {
     const parsed = parseResourceUri(request.params.uri);
-    const connection = parsed === undefined ? undefined : manager.server(parsed.server);
-    if (parsed === undefined || connection === undefined) {
-      throw new Error(`Unknown resource ${request.params.uri}: use mcp://<server>/<uri>`);
-    }
+    if (parsed === undefined) throw new Error(`Unknown resource ${request.params.uri}: use mcp://<server>/<uri>`);
+    const connection = reachable(parsed.server);
     const result = await connection.readResource(parsed.uri, {
       requestId: caller.requestId,
       timeoutMs: manager.settings.resourceFetchTimeout,
@@ -103,7 +125,7 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
   });
   server.setRequestHandler('prompts/list', async () => ({
     prompts: manager
-      .servers()
+      .servers(caller.keyGlobs)
       .filter((connection) => connection.status === 'connected')
       .flatMap((connection) =>
         connection.prompts.map((prompt) => ({ ...prompt, name: `${connection.name}__${prompt.name}` })),
@@ -111,8 +133,8 @@ function buildServer(manager: McpManager, caller: HubCaller): Server {
   }));
   server.setRequestHandler('prompts/get', async (request) => {
     const cut = request.params.name.indexOf('__');
-    const connection = cut <= 0 ? undefined : manager.server(request.params.name.slice(0, cut));
-    if (connection === undefined) throw new Error(`Unknown prompt ${request.params.name}: use <server>__<prompt>`);
+    if (cut <= 0) throw new Error(`Unknown prompt ${request.params.name}: use <server>__<prompt>`);
+    const connection = reachable(request.params.name.slice(0, cut));
     return connection.getPrompt(request.params.name.slice(cut + 2), request.params.arguments ?? {}, {
       requestId: caller.requestId,
     });

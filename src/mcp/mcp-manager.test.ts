@@ -217,3 +217,23 @@ describe('McpManager reload and shutdown', () => {
     await until(() => pids.every((pid) => !isAlive(pid)), 5000);
   }, 60_000);
 });
+
+describe('McpManager tool prices', () => {
+  it('prices a tool by its exact name, else the first matching glob in order, else nothing', () => {
+    const manager = new McpManager(
+      config([
+        {
+          name: 'search',
+          command: 'unused',
+          toolPrices: { deep_search: '0.05', 'deep_*': '0.02', 'd*': '0.03', '*': '0.001' },
+        },
+      ]),
+    );
+    expect(manager.toolPrice('search', 'deep_search')).toBe(50_000);
+    expect(manager.toolPrice('search', 'deep_dive')).toBe(20_000);
+    expect(manager.toolPrice('search', 'dig')).toBe(30_000);
+    expect(manager.toolPrice('search', 'other')).toBe(1_000);
+    expect(manager.toolPrice('search', 'constructor')).toBe(1_000);
+    expect(manager.toolPrice('elsewhere', 'deep_search')).toBe(0);
+  });
+});

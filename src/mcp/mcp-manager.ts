@@ -4,14 +4,17 @@
  * health checks, and reload (add, remove, restart changed servers; a replaced session is closed only once its
  * calls in flight have finished).
  */
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { McpConfig, McpServerConfig } from '../config/mcp-schema.js';
+import { matchesGlob } from '../pricing/glob.js';
+import type { ToolCallCharges, ToolCallHold } from '../spec/chat-call.js';
 import { McpError } from '../spec/errors.js';
-import { McpConnection, type McpConnectionSettings, McpUnavailable } from './mcp-connection.js';
+import { type McpCallOptions, McpConnection, type McpConnectionSettings, McpUnavailable } from './mcp-connection.js';
 import { qualifiedToolName } from './tool-names.js';
-import { isToolAllowedForKey, type ToolPolicy, toolRefusal } from './tool-policy.js';
+import { isServerAllowedForKey, isToolAllowedForKey, type ToolPolicy, toolRefusal } from './tool-policy.js';
 import { capText, toolResultText } from './tool-result.js';
 
 export interface McpToolEntry {
@@ -25,6 +28,9 @@ export type ToolCallOutcome = 'ok' | 'tool_error' | 'timeout' | 'failed' | 'deni
 
 /** One tool call, as recorded for usage and audit. */
 export interface ToolCallRecord {
+  /** Unique per call. */
+  id: string;
+  /** When the call started. */
   time: string;
   request_id: string | null;
   key_id: string | null;
@@ -35,6 +41,8 @@ export interface ToolCallRecord {
   duration_ms: number;
   outcome: ToolCallOutcome;
   bytes: number;
+  /** Micro-dollars: the tool's price when the call succeeded (charged to a billed key), else 0. */
+  cost_micros: number;
 }
 
 export interface ExecuteOptions {
@@ -45,6 +53,10 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   source?: ToolCallRecord['source'];
+  /** Charges the tool's price (`toolPrices`) to the caller; unbilled callers pass none. */
+  charges?: ToolCallCharges;
+  /** Receives the server's `notifications/progress` for this call. */
+  onProgress?: McpCallOptions['onProgress'];
 }
 
 export interface ToolExecution {
@@ -138,8 +150,10 @@ export class McpManager {
     await Promise.all([...this.connections.values()].map((connection) => connection.waitReady(timeoutMs)));
   }
 
-  servers(): McpConnection[] {
-    return [...this.connections.values()];
+  /** Every server, or those a key's MCP restriction reaches. */
+  servers(keyGlobs?: readonly string[]): McpConnection[] {
+    const all = [...this.connections.values()];
+    return keyGlobs === undefined ? all : all.filter((connection) => isServerAllowedForKey(keyGlobs, connection.name));
   }
 
   server(name: string): McpConnection | undefined {
@@ -151,6 +165,21 @@ export class McpManager {
     const connection = this.connections.get(name);
     if (connection === undefined) {
       throw new McpError({ code: 'mcp_server_not_found', message: `No MCP server is named "${name}"` });
+    }
+    return connection;
+  }
+
+  /**
+   * The server for a caller whose key may reach it (its resources and prompts): a 404 for an unknown name, a
+   * 403 when the key's MCP restriction names none of its tools.
+   */
+  requireServerFor(name: string, keyGlobs: readonly string[] | undefined): McpConnection {
+    const connection = this.requireServer(name);
+    if (!isServerAllowedForKey(keyGlobs, name)) {
+      throw new McpError({
+        code: 'mcp_tool_not_allowed',
+        message: `The MCP server "${name}" is not allowed for this API key`,
+      });
     }
     return connection;
   }
@@ -190,9 +219,11 @@ export class McpManager {
     options: ExecuteOptions = {},
   ): Promise<ToolExecution> {
     const started = performance.now();
-    const record = (outcome: ToolCallOutcome, bytes: number) =>
+    const startedAt = new Date().toISOString();
+    const record = (outcome: ToolCallOutcome, bytes: number, cost = 0) =>
       this.record({
-        time: new Date().toISOString(),
+        id: randomUUID(),
+        time: startedAt,
         request_id: options.requestId ?? null,
         key_id: options.keyId ?? null,
         server,
@@ -201,6 +232,7 @@ export class McpManager {
         duration_ms: Math.round(performance.now() - started),
         outcome,
         bytes,
+        cost_micros: cost,
       });
     const connection = this.requireServer(server);
     const refusal = this.refusal(server, tool, options.keyGlobs);
@@ -212,15 +244,29 @@ export class McpManager {
       record('failed', 0);
       throw new McpError({ code: 'mcp_tool_not_found', message: `The MCP server "${server}" has no tool "${tool}"` });
     }
+    const price = this.toolPrice(server, tool);
+    let hold: ToolCallHold | undefined;
+    if (price > 0 && options.charges !== undefined) {
+      try {
+        hold = await options.charges.hold(`mcp.${server}.${tool}`, price);
+      } catch (error) {
+        record('denied', 0);
+        throw error;
+      }
+    }
     try {
       const result = await connection.callTool(tool, args, options);
       const capped = capText(toolResultText(result), this.settingsValue.maxToolResultSize);
       const isError = result.isError === true;
       const durationMs = performance.now() - started;
       connection.recordCall(durationMs, isError ? 'error' : 'ok', capped.bytes);
-      record(isError ? 'tool_error' : 'ok', capped.bytes);
+      // Only a call that did its work is charged; a tool-level error costs nothing, like a failed request.
+      const cost = isError ? 0 : price;
+      await hold?.settle(cost);
+      record(isError ? 'tool_error' : 'ok', capped.bytes, cost);
       return { server, tool, result, text: capped.text, isError, truncated: capped.truncated, durationMs };
     } catch (error) {
+      await hold?.settle(0);
       const durationMs = performance.now() - started;
       const timedOut = error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout;
       connection.recordCall(durationMs, timedOut ? 'timeout' : 'error', 0);
@@ -242,6 +288,14 @@ export class McpManager {
         cause: error,
       });
     }
+  }
+
+  /** A tool's price per successful call in micro-dollars: its exact name, else the first matching glob, else 0. */
+  toolPrice(server: string, tool: string): number {
+    const prices = this.connections.get(server)?.config.toolPrices ?? {};
+    if (Object.hasOwn(prices, tool)) return prices[tool] ?? 0;
+    for (const [pattern, price] of Object.entries(prices)) if (matchesGlob(pattern, tool)) return price;
+    return 0;
   }
 
   private record(entry: ToolCallRecord): void {

@@ -7,6 +7,7 @@ import type { ReadResourceResult } from '@modelcontextprotocol/client';
 import type { ChatMessage, UserMessage } from '../spec/chat.js';
 import { BadRequestError, McpError } from '../spec/errors.js';
 import type { McpManager } from './mcp-manager.js';
+import { isServerAllowedForKey } from './tool-policy.js';
 import { capText } from './tool-result.js';
 
 const REFERENCE = /mcp:\/\/([A-Za-z0-9_-]+)\/(\S+)/g;
@@ -52,6 +53,8 @@ function resourceText(result: ReadResourceResult): string {
 
 export interface ResolveOptions {
   requestId?: string;
+  /** The calling key's MCP restriction globs: a server it cannot reach is refused. */
+  keyGlobs?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -70,6 +73,13 @@ export async function resolveResourceReferences(
       if (connection === undefined) {
         throw new BadRequestError({
           message: `Cannot read ${reference.reference}: no MCP server is named "${reference.server}"`,
+          param: 'messages',
+        });
+      }
+      if (!isServerAllowedForKey(options.keyGlobs, reference.server)) {
+        throw new McpError({
+          code: 'mcp_tool_not_allowed',
+          message: `Cannot read ${reference.reference}: the MCP server "${reference.server}" is not allowed for this API key`,
           param: 'messages',
         });
       }

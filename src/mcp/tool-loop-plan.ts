@@ -12,6 +12,7 @@ import type {
   JsonSchema,
   ToolCall,
   ToolChoice,
+  ToolProgress,
   Usage,
 } from '../spec/chat.js';
 import type { ChatCallContext } from '../spec/chat-call.js';
@@ -19,6 +20,7 @@ import { BadRequestError, McpError, ToolLoopLimitError } from '../spec/errors.js
 import type { McpManager, McpToolEntry } from './mcp-manager.js';
 import { resolveResourceReferences } from './resource-references.js';
 import { parseQualifiedToolName, ToolNameMap } from './tool-names.js';
+import { isServerAllowedForKey } from './tool-policy.js';
 
 export interface ToolLoopPlan {
   names: ToolNameMap;
@@ -92,6 +94,13 @@ export function planTools(
     if (connection === undefined) {
       throw new BadRequestError({
         message: `No MCP server is named "${selection.serverLabel}"`,
+        param: `tools[${index}]`,
+      });
+    }
+    if (!isServerAllowedForKey(context.mcpToolGlobs, selection.serverLabel)) {
+      throw new McpError({
+        code: 'mcp_tool_not_allowed',
+        message: `Refused: the MCP server "${selection.serverLabel}" is not allowed for this API key`,
         param: `tools[${index}]`,
       });
     }
@@ -180,13 +189,6 @@ export function checkLimits(manager: McpManager, counters: LoopCounters, count: 
   }
 }
 
-export interface ToolProgress {
-  name: string;
-  callId: string;
-  status: 'started' | 'ok' | 'error';
-  durationMs?: number;
-}
-
 /** Runs one round's MCP calls in parallel; each answer (or failure, told to the model) becomes a tool message. */
 export async function runRound(
   manager: McpManager,
@@ -226,6 +228,20 @@ export async function runRound(
           requestId: context.requestId,
           ...(context.keyId === undefined ? {} : { keyId: context.keyId }),
           ...(context.mcpToolGlobs === undefined ? {} : { keyGlobs: context.mcpToolGlobs }),
+          ...(context.toolCharges === undefined ? {} : { charges: context.toolCharges }),
+          ...(onProgress === undefined
+            ? {}
+            : {
+                onProgress: (step: { progress: number; total?: number; message?: string }) =>
+                  onProgress({
+                    name,
+                    callId: call.id,
+                    status: 'progress',
+                    progress: step.progress,
+                    ...(step.total === undefined ? {} : { total: step.total }),
+                    ...(step.message === undefined ? {} : { message: step.message }),
+                  }),
+              }),
           ...(signal === undefined ? {} : { signal }),
         });
         return execution.isError
@@ -274,6 +290,7 @@ export async function prepareLoop(
   const messages = await resolveResourceReferences(manager, request.messages, {
     requestId: context.requestId,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(context.mcpToolGlobs === undefined ? {} : { keyGlobs: context.mcpToolGlobs }),
   });
   return { plan, messages, changed: plan !== undefined || messages !== request.messages };
 }

@@ -70,7 +70,10 @@ async function* loopParts(state: LoopState, first: ChatStreamResult): AsyncGener
           yield part;
           break;
         case 'reasoning-delta':
+        case 'reasoning-signature':
+        case 'redacted-reasoning':
         case 'refusal-delta':
+        case 'tool-progress':
           yield part;
           break;
         case 'tool-call-delta': {
@@ -126,12 +129,55 @@ async function* loopParts(state: LoopState, first: ChatStreamResult): AsyncGener
     counters.rounds += 1;
     counters.totalCalls += calls.mcp.length;
     state.messages.push({ role: 'assistant', content: text === '' ? null : text, tool_calls: calls.mcp });
-    state.messages.push(...(await runRound(state.manager, state.plan, calls.mcp, state.context, state.signal)));
+    state.messages.push(...(yield* runRoundShowingProgress(state, calls.mcp)));
     current = await state.next.stream(
       roundRequest(state.request, state.plan, state.messages, round + 1),
       state.options,
     );
   }
+}
+
+/**
+ * Runs a round's MCP calls; with tool progress on (MCP_TOOL_PROGRESS or the request's header), yields a
+ * `tool-progress` part for each call's start, each `notifications/progress` and its end, as they happen.
+ */
+async function* runRoundShowingProgress(
+  state: LoopState,
+  calls: ToolCall[],
+): AsyncGenerator<ChatStreamPart, ChatMessage[]> {
+  if (!(state.context.toolProgress ?? state.manager.settings.toolProgress)) {
+    return runRound(state.manager, state.plan, calls, state.context, state.signal);
+  }
+  const pending: ChatStreamPart[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  const round = runRound(state.manager, state.plan, calls, state.context, state.signal, (progress) => {
+    pending.push({ type: 'tool-progress', progress });
+    wake?.();
+  });
+  round.then(
+    () => {
+      done = true;
+      wake?.();
+    },
+    () => {
+      done = true;
+      wake?.();
+    },
+  );
+  for (;;) {
+    let part = pending.shift();
+    while (part !== undefined) {
+      yield part;
+      part = pending.shift();
+    }
+    if (done) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+  return round;
 }
 
 /** After the first visible part, a failure becomes the stream's final `error` part. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSafeFunctionName, parseQualifiedToolName, safeToolName, ToolNameMap } from './tool-names.js';
-import { isToolAllowedForKey, toolRefusal } from './tool-policy.js';
+import { isServerAllowedForKey, isToolAllowedForKey, toolRefusal } from './tool-policy.js';
 
 describe('tool names', () => {
   it('splits mcp.<server>.<tool> with dots in the tool name', () => {
@@ -53,5 +53,15 @@ describe('allow/deny globs', () => {
     expect(isToolAllowedForKey([], 'fs', 'read')).toBe(false);
     expect(isToolAllowedForKey(['fs.*'], 'fs', 'read')).toBe(true);
     expect(isToolAllowedForKey(['fs.*'], 'web', 'read')).toBe(false);
+    expect(isToolAllowedForKey(['mcp.fs.read_*'], 'fs', 'read_file')).toBe(true);
+  });
+
+  it('lets a key reach a server (its resources and prompts) only when some glob names it', () => {
+    expect(isServerAllowedForKey(undefined, 'fs')).toBe(true);
+    expect(isServerAllowedForKey([], 'fs')).toBe(false);
+    expect(isServerAllowedForKey(['fs.read_*'], 'fs')).toBe(true);
+    expect(isServerAllowedForKey(['mcp.fs.*'], 'fs')).toBe(true);
+    expect(isServerAllowedForKey(['fs.*'], 'memory')).toBe(false);
+    expect(isServerAllowedForKey(['echo'], 'memory')).toBe(true);
   });
 });

@@ -42,3 +42,16 @@ export function isToolAllowedForKey(keyGlobs: readonly string[] | undefined, ser
   if (keyGlobs === undefined) return true;
   return keyGlobs.some((pattern) => matches(pattern, server, tool));
 }
+
+/**
+ * Whether a key's restriction list reaches a server at all (its resources and prompts follow its tools): some
+ * glob names the server (`fs.*`, `fs.read_*`) or is a bare tool-name glob (any server).
+ */
+export function isServerAllowedForKey(keyGlobs: readonly string[] | undefined, server: string): boolean {
+  if (keyGlobs === undefined) return true;
+  return keyGlobs.some((pattern) => {
+    const cut = pattern.startsWith('mcp.') ? pattern.slice(4) : pattern;
+    const dot = cut.indexOf('.');
+    return dot < 0 || matchesGlob(cut.slice(0, dot), server);
+  });
+}

@@ -3,7 +3,7 @@ import type { McpManager } from '../mcp/mcp-manager.js';
 import type { ModelResolver } from '../router/model-resolver.js';
 import type { AttemptEnd, AttemptStart, Router } from '../router/router.js';
 import type { ChatResult, Usage } from '../spec/chat.js';
-import type { ChatCallWrapper } from '../spec/chat-call.js';
+import type { ChatCallWrapper, ToolCallCharges } from '../spec/chat-call.js';
 import type { LlamaGateError } from '../spec/errors.js';
 import type { ExchangeObserver } from './exchange/exchange-events.js';
 import type { Logger } from './logger.js';
@@ -86,6 +86,10 @@ export interface RequestState {
   modelRoute?: boolean;
   /** That key's model allow-list (globs; absent or null: every model). */
   allowedModels?: readonly string[] | null;
+  /** That key's MCP tool restriction (`<server>.<tool>` globs; absent or null: no restriction). */
+  mcpTools?: readonly string[] | null;
+  /** Charges priced MCP tool calls to that key (set by billing for virtual keys). */
+  toolCharges?: ToolCallCharges;
   /** Stages listening to this request's exchange events (billing, metrics…), in the order they subscribed. */
   observers?: ExchangeObserver[];
   /** What billing metered and charged (set when it settles). */

@@ -128,6 +128,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   );
 
   observability?.watchRouter(() => context.router);
+  // The MCP manager outlives reloads (each context takes the previous one's), so one subscription holds.
+  const recordToolCall = billing?.recordToolCall?.bind(billing);
+  const stopRecordingToolCalls = recordToolCall === undefined ? undefined : initial.mcp?.onRecord(recordToolCall);
 
   const handle = (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const current = context;
@@ -240,8 +243,9 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
       }
       server.closeAllConnections();
       await closed;
-      await billing?.close();
       await context.mcp?.close();
+      stopRecordingToolCalls?.();
+      await billing?.close();
       await observability?.close();
       await context.responses?.close();
       await closeSharedDispatcher();

@@ -23,6 +23,24 @@ export interface ChatCallContext {
   stream: boolean;
   /** The virtual key's MCP restriction globs (`<server>.<tool>`); absent when the key has none. */
   mcpToolGlobs?: readonly string[];
+  /** The request's choice of tool-progress parts in streams (absent: the gateway's setting). */
+  toolProgress?: boolean;
+  /** Charges priced tool calls to the caller; absent for unbilled callers. */
+  toolCharges?: ToolCallCharges;
+}
+
+/** How a priced tool call is charged to the caller, like tokens: a hold before it runs, settled after. */
+export interface ToolCallCharges {
+  /**
+   * Holds `amount` micro-dollars before the call named `label` runs; rejects with a typed error (402, 403) when
+   * the caller cannot pay, and the call does not run.
+   */
+  hold(label: string, amount: number): Promise<ToolCallHold>;
+}
+
+export interface ToolCallHold {
+  /** Charges `amount` micro-dollars (0 releases the hold: a failed call costs nothing). Never rejects. */
+  settle(amount: number): Promise<void>;
 }
 
 export type ChatCallWrapper = (next: ChatCall, context: ChatCallContext) => ChatCall;

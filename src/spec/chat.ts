@@ -249,6 +249,21 @@ export interface ChatResult {
   cacheable?: boolean;
 }
 
+/** One step of a tool the gateway runs between model rounds (shown to streaming clients as an extension). */
+export interface ToolProgress {
+  /** `mcp.<server>.<tool>` */
+  name: string;
+  /** The model's tool-call id. */
+  callId: string;
+  /** `progress` carries the server's `notifications/progress` values. */
+  status: 'started' | 'progress' | 'ok' | 'error';
+  progress?: number;
+  total?: number;
+  message?: string;
+  /** With `ok` and `error`. */
+  durationMs?: number;
+}
+
 export type ChatStreamPart =
   | { type: 'response-metadata'; id?: string; model?: string; created?: number; systemFingerprint?: string }
   | { type: 'text-delta'; choiceIndex: number; delta: string }
@@ -268,6 +283,8 @@ export type ChatStreamPart =
     }
   | { type: 'finish'; choiceIndex: number; finishReason: FinishReason; rawFinishReason?: string }
   | { type: 'usage'; usage: Usage }
+  /** A tool the gateway runs for the model (the MCP tool loop) started, reported progress or ended. */
+  | { type: 'tool-progress'; progress: ToolProgress }
   /**
    * One frame of the upstream's own stream (an NDJSON line with its newline), sent before the parts read from
    * it, only for a same-format passthrough: the codec of `format` writes these bytes instead of encoding the

@@ -18,14 +18,17 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { MemoryCounterStore } from './memory/memory-counter-store.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { MemoryRequestLog } from './memory/memory-request-log.js';
+import { MemoryToolCallLedger } from './memory/memory-tool-call-ledger.js';
 import { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
 import { type RequestLog, type RequestLogRecord, validateRequestLogRecord } from './request-log.js';
 import { RequestLogRetention } from './request-log-retention.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteKeyStore } from './sqlite/sqlite-key-store.js';
 import { SqliteRequestLog } from './sqlite/sqlite-request-log.js';
+import { SqliteToolCallLedger } from './sqlite/sqlite-tool-call-ledger.js';
 import { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
+import { type ToolCallLedger, type ToolCallUsageRecord, validateToolCallRecord } from './tool-call-ledger.js';
 import type { UsageLedger } from './usage-ledger.js';
 
 export interface OpenStorageOptions {
@@ -73,6 +76,10 @@ export interface Storage {
   requestLogWriter: BatchingWriter<RequestLogRecord>;
   /** Renews the live credit holds and parallel slots of this process's requests (one timer). */
   leases: LeaseKeeper;
+  /** One row per MCP tool call (see tool-call-ledger.ts). */
+  toolCalls: ToolCallLedger;
+  /** Batched writer into `toolCalls`; flushed by `close()`. */
+  toolCallWriter: BatchingWriter<ToolCallUsageRecord>;
   /** Prunes `requestLog` past its retention in the background; `prune()` runs a pass now. */
   requestLogRetention: RequestLogRetention;
   backends: { database: 'memory' | 'sqlite' | 'postgres'; counters: 'memory' | 'redis' };
@@ -92,6 +99,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   let keys: KeyStore;
   let usage: UsageLedger;
   let requestLog: RequestLog;
+  let toolCalls: ToolCallLedger;
   let database: Storage['backends']['database'];
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
     // Postgres and Redis code (and their client libraries) load only when configured: start-up time.
@@ -99,6 +107,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     const { PostgresKeyStore } = await import('./postgres/postgres-key-store.js');
     const { PostgresUsageLedger } = await import('./postgres/postgres-usage-ledger.js');
     const { PostgresRequestLog } = await import('./postgres/postgres-request-log.js');
+    const { PostgresToolCallLedger } = await import('./postgres/postgres-tool-call-ledger.js');
     const postgres = await PostgresDatabase.open({
       connectionString: options.databaseUrl,
       logger,
@@ -108,6 +117,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     keys = new PostgresKeyStore(postgres, keyOptions);
     usage = new PostgresUsageLedger(postgres);
     requestLog = new PostgresRequestLog(postgres);
+    toolCalls = new PostgresToolCallLedger(postgres);
     database = 'postgres';
   } else if (options.dataDir !== undefined && options.dataDir !== '') {
     const sqlite = SqliteDatabase.open({
@@ -117,11 +127,13 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     keys = new SqliteKeyStore(sqlite, keyOptions);
     usage = new SqliteUsageLedger(sqlite);
     requestLog = new SqliteRequestLog(sqlite);
+    toolCalls = new SqliteToolCallLedger(sqlite);
     database = 'sqlite';
   } else {
     keys = new MemoryKeyStore(keyOptions);
     usage = new MemoryUsageLedger();
     requestLog = new MemoryRequestLog();
+    toolCalls = new MemoryToolCallLedger();
     database = 'memory';
   }
 
@@ -138,7 +150,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
           })
         : new MemoryCounterStore(options.now === undefined ? {} : { now: options.now });
   } catch (error) {
-    await Promise.all([keys.close(), usage.close(), requestLog.close()]);
+    await Promise.all([keys.close(), usage.close(), requestLog.close(), toolCalls.close()]);
     throw error;
   }
 
@@ -148,6 +160,12 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     { ...options.usageWriter, logger },
     validateRequestLogRecord,
     'request log',
+  );
+  const toolCallWriter = new BatchingWriter<ToolCallUsageRecord>(
+    toolCalls,
+    { ...options.usageWriter, logger },
+    validateToolCallRecord,
+    'tool-call ledger',
   );
   const requestLogRetention = new RequestLogRetention(requestLog, {
     retentionMs: options.requestLog?.retentionMs ?? 0,
@@ -175,13 +193,15 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     requestLogWriter,
     requestLogRetention,
     leases,
+    toolCalls,
+    toolCallWriter,
     backends: { database, counters: counters.kind },
     close() {
       closing ??= (async () => {
         await leases.stop();
         await requestLogRetention.stop();
-        await Promise.all([usageWriter.close(), requestLogWriter.close()]);
-        await Promise.all([keys.close(), usage.close(), requestLog.close(), counters.close()]);
+        await Promise.all([usageWriter.close(), requestLogWriter.close(), toolCallWriter.close()]);
+        await Promise.all([keys.close(), usage.close(), requestLog.close(), toolCalls.close(), counters.close()]);
       })();
       return closing;
     },

@@ -175,6 +175,18 @@ export function validateKeyPatch(patch: KeyPatch): KeyPatch {
     }
     out.models = patch.models === null ? null : [...patch.models];
   }
+  if (patch.mcpTools !== undefined) {
+    const globs: unknown = patch.mcpTools;
+    if (
+      globs !== null &&
+      (!Array.isArray(globs) ||
+        globs.length > 1000 ||
+        !globs.every((glob) => typeof glob === 'string' && glob !== '' && glob.length <= 300))
+    ) {
+      throw invalid('mcpTools must be null or a list of <server>.<tool> globs', 'mcpTools');
+    }
+    out.mcpTools = patch.mcpTools === null ? null : [...patch.mcpTools];
+  }
   for (const field of ['rpm', 'tpm', 'maxParallel'] as const) {
     if (patch[field] !== undefined) out[field] = positiveLimit(patch[field], field);
   }
@@ -222,6 +234,7 @@ export function validateCreateInput(input: CreateKeyInput): Required<Omit<Create
     name: patch.name ?? input.name,
     metadata: patch.metadata ?? {},
     models: patch.models ?? null,
+    mcpTools: patch.mcpTools ?? null,
     rpm: patch.rpm ?? null,
     tpm: patch.tpm ?? null,
     maxParallel: patch.maxParallel ?? null,

@@ -38,6 +38,11 @@ export interface ApiKeyRecord {
   metadata: Record<string, unknown>;
   /** Allowed model globs (`isModelAllowed`); null allows every model. */
   models: string[] | null;
+  /**
+   * MCP tools this key may use, as globs over `<server>.<tool>` (`fs.*` for a whole server); null allows every
+   * tool the gateway's allow/deny lists allow, an empty list none.
+   */
+  mcpTools: string[] | null;
   rpm: number | null;
   tpm: number | null;
   maxParallel: number | null;
@@ -65,6 +70,7 @@ export interface KeyPatch {
   name?: string;
   metadata?: Record<string, unknown>;
   models?: string[] | null;
+  mcpTools?: string[] | null;
   rpm?: number | null;
   tpm?: number | null;
   maxParallel?: number | null;

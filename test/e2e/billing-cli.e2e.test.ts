@@ -121,6 +121,15 @@ describe('llamagate keys/credits/usage on the storage a gateway uses (SQLite)', 
     const updated = await run(keysCommand, ['update', view.id, '--models', 'cheap-*', '--json', ...remote], {});
     expect(JSON.parse(updated.out)).toMatchObject({ models: ['cheap-*'] });
     expect(await chatStatus(gateway, view.key)).toBe(403);
+    const mcp = async (...flags: string[]) =>
+      (
+        JSON.parse((await run(keysCommand, ['update', view.id, ...flags, '--json', ...remote], {})).out) as {
+          mcp_tools: unknown;
+        }
+      ).mcp_tools;
+    expect(await mcp('--mcp-tools', 'fs.read_*,memory.*')).toEqual(['fs.read_*', 'memory.*']);
+    expect(await mcp('--mcp-tools', '')).toEqual([]);
+    expect(await mcp('--all-mcp-tools')).toBeNull();
     const rotated = await run(keysCommand, ['rotate', view.id, '--json', ...remote], {});
     const secret = (JSON.parse(rotated.out) as { key: string }).key;
     expect(secret).not.toBe(view.key);

@@ -54,7 +54,7 @@ export interface BillingGateway extends Harness {
   ): Promise<{ status: number; body: T }>;
   /** A fresh key through the admin API; returns the secret and the listed view. */
   createKey(body: Record<string, unknown>): Promise<{ key: string; id: string }>;
-  /** Flushes the usage and request-log writers so ledger and log queries see every finished request. */
+  /** Flushes the usage, tool-call and request-log writers so ledger and log queries see every finished request. */
   flush(): Promise<void>;
 }
 
@@ -104,7 +104,11 @@ export async function startBillingGateway(options: {
       return { key: created.body.key, id: created.body.id };
     },
     flush: async () => {
-      await Promise.all([billing.usageWriter.flush(), billing.storage.requestLogWriter.flush()]);
+      await Promise.all([
+        billing.usageWriter.flush(),
+        billing.storage.requestLogWriter.flush(),
+        billing.storage.toolCallWriter.flush(),
+      ]);
     },
   };
 }

@@ -10,7 +10,17 @@ const packages = join(root, 'node_modules', '@modelcontextprotocol');
 export const FAULT_SERVER = join(root, 'test', 'mcp', 'fault-server.mjs');
 
 function stdio(name: string, args: string[], extra: Partial<McpServerConfig> = {}): McpServerConfig {
-  return { name, transport: 'stdio', command: process.execPath, args, env: {}, headers: {}, enabled: true, ...extra };
+  return {
+    name,
+    transport: 'stdio',
+    command: process.execPath,
+    args,
+    env: {},
+    headers: {},
+    enabled: true,
+    toolPrices: {},
+    ...extra,
+  };
 }
 
 export const everythingStdio = (name = 'everything') =>
@@ -23,7 +33,7 @@ export const faultStdio = (name = 'fault', mode: 'stdio' | 'never-start' = 'stdi
   stdio(name, [FAULT_SERVER, mode], { cwd: root });
 
 export function httpServer(name: string, url: string, transport: 'http' | 'sse' = 'http'): McpServerConfig {
-  return { name, transport, url, args: [], env: {}, headers: {}, enabled: true };
+  return { name, transport, url, args: [], env: {}, headers: {}, enabled: true, toolPrices: {} };
 }
 
 export interface RunningHttpServer {

@@ -11,6 +11,8 @@
  *   GET    /admin/keys/:id/credits        credit ledger (`?limit=&before=`)
  *   GET    /admin/usage                   totals (`?key_id=&model=&from=&to=&group_by=key,model,day`)
  *   GET    /admin/usage/records           raw ledger rows, newest first (`?…&limit=&before=<time>,<request id>`)
+ *   GET    /admin/usage/tools             MCP tool-call totals, per server and tool (`?key_id=&server=&tool=&from=&to=`)
+ *   GET    /admin/usage/tool-calls        MCP tool calls, newest first (`?key_id=&server=&tool=&from=&to=&limit=&before=<time>,<id>`)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
@@ -89,17 +91,32 @@ export function adminKeyRoutes(admin: KeyAdmin): Route[] {
   };
   const records: RouteHandler = async (_context, request, response) => {
     const params = query(request);
-    const before = params.get('before');
-    let cursor: { time: number; requestId: string } | undefined;
-    if (before) {
-      const comma = before.indexOf(',');
-      if (comma < 0) throw new BadRequestError({ message: 'before is <time>,<request id>', param: 'before' });
-      cursor = { time: parseTime(before.slice(0, comma), 'before'), requestId: before.slice(comma + 1) };
-    }
+    const before = cursorOf(params, 'request id');
+    const cursor = before === undefined ? undefined : { time: before.time, requestId: before.id };
     const data = await admin.usageRecords({
       ...usageQuery(params),
       ...optional('limit', positiveInteger(params, 'limit')),
       ...optional('before', cursor),
+    });
+    sendJson(response, 200, { object: 'list', data });
+  };
+  const toolFilter = (params: URLSearchParams) => {
+    const { model: _model, ...range } = usageQuery(params);
+    return {
+      ...range,
+      ...optional('server', params.get('server') || undefined),
+      ...optional('tool', params.get('tool') || undefined),
+    };
+  };
+  const toolUsage: RouteHandler = async (_context, request, response) => {
+    sendJson(response, 200, await admin.toolCallSummary(toolFilter(query(request))));
+  };
+  const toolCalls: RouteHandler = async (_context, request, response) => {
+    const params = query(request);
+    const data = await admin.toolCallRecords({
+      ...toolFilter(params),
+      ...optional('limit', positiveInteger(params, 'limit')),
+      ...optional('before', cursorOf(params, 'id')),
     });
     sendJson(response, 200, { object: 'list', data });
   };
@@ -112,7 +129,18 @@ export function adminKeyRoutes(admin: KeyAdmin): Route[] {
     ...keyPath,
     { method: 'GET', path: '/admin/usage', auth: 'master', handler: usage },
     { method: 'GET', path: '/admin/usage/records', auth: 'master', handler: records },
+    { method: 'GET', path: '/admin/usage/tools', auth: 'master', handler: toolUsage },
+    { method: 'GET', path: '/admin/usage/tool-calls', auth: 'master', handler: toolCalls },
   ];
+}
+
+/** A keyset cursor `before=<time>,<id>`. */
+function cursorOf(params: URLSearchParams, idName: string): { time: number; id: string } | undefined {
+  const before = params.get('before');
+  if (!before) return undefined;
+  const comma = before.indexOf(',');
+  if (comma < 0) throw new BadRequestError({ message: `before is <time>,<${idName}>`, param: 'before' });
+  return { time: parseTime(before.slice(0, comma), 'before'), id: before.slice(comma + 1) };
 }
 
 function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {

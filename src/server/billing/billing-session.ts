@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { isModelAllowed } from '../../pricing/glob.js';
 import { formatDollars, type Micros } from '../../pricing/money.js';
 import type { ChatRequest, ChatResult, ChatStreamPart, Usage } from '../../spec/chat.js';
+import type { ToolCallCharges } from '../../spec/chat-call.js';
 import { LlamaGateError, PermissionDeniedError, RateLimitError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
 import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
@@ -97,6 +98,8 @@ export class BillingSession implements ExchangeObserver {
   #countedTokens = 0;
   #generated: string[] = [];
   #metered: { usage: MeteredUsage; cost: Micros } | undefined;
+  /** What this request's MCP tool calls were charged. */
+  #toolCost: Micros = 0;
   #finished = false;
 
   constructor(
@@ -180,12 +183,52 @@ export class BillingSession implements ExchangeObserver {
     try {
       const { cost, balance } = await this.#settle();
       if (!response.headersSent) {
-        response.setHeader(COST_HEADER, headerDollars(cost));
+        // Everything this request charged: its tokens and its priced tool calls.
+        response.setHeader(COST_HEADER, headerDollars(cost + this.#toolCost));
         if (balance !== undefined) response.setHeader(CREDITS_REMAINING_HEADER, headerDollars(balance));
       }
     } catch (error) {
       this.#services.logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
     }
+  }
+
+  /**
+   * Charges priced MCP tool calls to the virtual key like tokens: a hold of the price before the call runs
+   * (402 when the key cannot pay it), settled for the price when the call succeeded, released otherwise.
+   */
+  toolCharges(): ToolCallCharges | undefined {
+    const key = this.key;
+    if (key === undefined) return undefined;
+    const { keys, cache, logger, leases } = this.#services;
+    return {
+      hold: async (label, amount) => {
+        // A short lease renewed while the call runs, like the request's own hold: a crash frees it within seconds.
+        const held = await keys
+          .reserve(key.id, amount, { requestId: this.#state.id, ttlMs: leases.ttlMs })
+          .catch((error: unknown) => {
+            throw storageUnavailable(error);
+          });
+        if (!held.ok) throw reserveFailureError(held.reason, key.id);
+        const reservation = held.reservation.id;
+        leases.holdReservation(reservation);
+        return {
+          settle: async (charge) => {
+            leases.dropReservation(reservation);
+            try {
+              if (charge <= 0) {
+                await keys.release(reservation);
+                return;
+              }
+              const settled = await keys.settle(reservation, charge, { reason: label });
+              this.#toolCost += settled.charged;
+              if (settled.balance !== undefined) cache.noteBalance(key.id, settled.balance);
+            } catch (error) {
+              logger.error({ requestId: this.#state.id, err: error }, 'settling a tool call failed');
+            }
+          },
+        };
+      },
+    };
   }
 
   /** Runs once after the handler, whatever happened; never throws. */

@@ -10,6 +10,7 @@
  * - with neither key configured the gateway is open as before: requests without a virtual key are unbilled.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ToolCallRecord } from '../../mcp/mcp-manager.js';
 import { AuthenticationError } from '../../spec/errors.js';
 import { API_KEY_PREFIX, hashApiKey, isApiKeyFormat } from '../../storage/api-keys.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
@@ -126,6 +127,27 @@ export class GatewayBilling implements BillingServices {
     return this.#begin(context, state, response, 'open', undefined);
   }
 
+  /** Queues one MCP tool call for the tool-call ledger (every caller's, billed or not); never throws. */
+  recordToolCall(record: ToolCallRecord): void {
+    try {
+      this.storage.toolCallWriter.write({
+        id: record.id,
+        time: Date.parse(record.time),
+        requestId: record.request_id,
+        keyId: record.key_id,
+        server: record.server,
+        tool: record.tool,
+        source: record.source,
+        durationMs: record.duration_ms,
+        outcome: record.outcome,
+        bytes: record.bytes,
+        cost: record.cost_micros,
+      });
+    } catch (error) {
+      this.logger.error({ requestId: record.request_id, err: error }, 'tool-call record rejected');
+    }
+  }
+
   /** The server's last stage, after the handler (success or not). */
   async finish(state: RequestState, response: ServerResponse): Promise<void> {
     const session = this.#open.get(state);
@@ -172,8 +194,11 @@ export class GatewayBilling implements BillingServices {
     if (key !== undefined) {
       state.keyId = key.id;
       state.allowedModels = key.models;
+      state.mcpTools = key.mcpTools;
     }
     const session = new BillingSession(this, context, state, response, role, key);
+    const charges = session.toolCharges();
+    if (charges !== undefined) state.toolCharges = charges;
     if (state.observers === undefined) state.observers = [session];
     else state.observers.push(session);
     this.#open.set(state, session);

@@ -6,6 +6,7 @@
 import { NotFoundError } from '../../spec/errors.js';
 import type { Storage } from '../../storage/index.js';
 import type { ApiKeyRecord } from '../../storage/key-store.js';
+import type { ToolCallFilter, ToolCallListOptions } from '../../storage/tool-call-ledger.js';
 import { emptyTotals, keyUsageReport, type UsageGroupBy } from '../../storage/usage-ledger.js';
 import {
   type CreditEntryView,
@@ -17,6 +18,8 @@ import {
   parseUpdateKey,
   summaryRowView,
   type TimeRange,
+  toolCallRecordView,
+  toolCallsView,
   usageRecordView,
   usageReportView,
 } from './key-views.js';
@@ -40,7 +43,7 @@ export interface ListQuery {
 
 export class KeyAdmin {
   constructor(
-    private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters'>,
+    private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters' | 'toolCalls'>,
     /** Drops a changed key from this process's cache before the admin call answers. */
     private readonly evictLocally?: (keyId: string) => void,
   ) {}
@@ -110,9 +113,24 @@ export class KeyAdmin {
     return (await this.storage.usage.list(options)).map(usageRecordView);
   }
 
-  /** One key's totals, per model and per day (`GET /v1/usage`); with no key, the whole gateway's. */
+  /** MCP tool-call totals and per server and tool, across keys (filters optional). */
+  async toolCallSummary(filter: ToolCallFilter) {
+    return { object: 'tool_usage', ...toolCallsView(await this.storage.toolCalls.summarize(filter)) };
+  }
+
+  /** MCP tool calls, newest first (`?key_id=&server=&tool=&from=&to=&limit=&before=`). */
+  async toolCallRecords(query: ToolCallListOptions) {
+    return (await this.storage.toolCalls.list(query)).map(toolCallRecordView);
+  }
+
+  /**
+   * One key's totals, per model and per day, and its MCP tool calls per tool (`GET /v1/usage`); with no key,
+   * the whole gateway's.
+   */
   async keyUsage(keyId: string | null, range: TimeRange) {
-    if (keyId !== null) return usageReportView(await keyUsageReport(this.storage.usage, keyId, range), keyId, range);
+    const tools = await this.storage.toolCalls.summarize({ ...filterOf(range), ...(keyId === null ? {} : { keyId }) });
+    if (keyId !== null)
+      return usageReportView(await keyUsageReport(this.storage.usage, keyId, range), keyId, range, tools);
     const filter = filterOf(range);
     const [total, byModel, byDay] = await Promise.all([
       this.storage.usage.summarize(filter, []),
@@ -124,7 +142,7 @@ export class KeyAdmin {
       byModel: byModel.map((row) => ({ ...row, model: row.model ?? '' })),
       byDay: byDay.map((row) => ({ ...row, day: row.day ?? '' })),
     };
-    return usageReportView(report, null, range);
+    return usageReportView(report, null, range, tools);
   }
 
   async #require(id: string): Promise<ApiKeyRecord> {

@@ -7,6 +7,12 @@ import { formatDollars, type Micros, parseDollars } from '../../pricing/money.js
 import { BadRequestError } from '../../spec/errors.js';
 import type { CreditLedgerEntry } from '../../storage/credit-ledger.js';
 import type { ApiKeyRecord, CreateKeyInput, KeyPatch } from '../../storage/key-store.js';
+import {
+  type ToolCallSummaryRow,
+  type ToolCallTotals,
+  type ToolCallUsageRecord,
+  totalOf,
+} from '../../storage/tool-call-ledger.js';
 import type { KeyUsageReport, UsageRecord, UsageSummaryRow, UsageTotals } from '../../storage/usage-ledger.js';
 
 export function dollars(micros: Micros): string {
@@ -26,6 +32,8 @@ export interface KeyView {
   owner: string | null;
   metadata: Record<string, unknown>;
   models: string[] | null;
+  /** MCP tools the key may use (`<server>.<tool>` globs); null: every tool the gateway allows. */
+  mcp_tools: string[] | null;
   rpm: number | null;
   tpm: number | null;
   max_parallel: number | null;
@@ -52,6 +60,7 @@ export function keyView(key: ApiKeyRecord): KeyView {
     owner: typeof owner === 'string' ? owner : null,
     metadata: key.metadata,
     models: key.models,
+    mcp_tools: key.mcpTools,
     rpm: key.rpm,
     tpm: key.tpm,
     max_parallel: key.maxParallel,
@@ -138,7 +147,47 @@ export function summaryRowView(row: UsageSummaryRow): UsageSummaryView {
   };
 }
 
-export function usageReportView(report: KeyUsageReport, keyId: string | null, range: TimeRange) {
+export function toolTotalsView(totals: ToolCallTotals) {
+  return {
+    calls: totals.calls,
+    errors: totals.errors,
+    cost: dollars(totals.cost),
+    duration_ms: totals.durationMs,
+    bytes: totals.bytes,
+  };
+}
+
+/** The MCP tool calls of a usage report: totals and one row per server and tool. */
+export function toolCallsView(rows: readonly ToolCallSummaryRow[]) {
+  return {
+    total: toolTotalsView(totalOf(rows)),
+    by_tool: rows.map((row) => ({ server: row.server, tool: row.tool, ...toolTotalsView(row) })),
+  };
+}
+
+export function toolCallRecordView(record: ToolCallUsageRecord) {
+  return {
+    object: 'tool_call',
+    id: record.id,
+    time: new Date(record.time).toISOString(),
+    request_id: record.requestId,
+    key_id: record.keyId,
+    server: record.server,
+    tool: record.tool,
+    source: record.source,
+    duration_ms: record.durationMs,
+    outcome: record.outcome,
+    bytes: record.bytes,
+    cost: dollars(record.cost),
+  };
+}
+
+export function usageReportView(
+  report: KeyUsageReport,
+  keyId: string | null,
+  range: TimeRange,
+  toolCalls: readonly ToolCallSummaryRow[] = [],
+) {
   return {
     object: 'usage',
     key_id: keyId,
@@ -147,6 +196,7 @@ export function usageReportView(report: KeyUsageReport, keyId: string | null, ra
     total: totalsView(report.total),
     by_model: report.byModel.map((row) => ({ model: row.model, ...totalsView(row) })),
     by_day: report.byDay.map((row) => ({ day: row.day, ...totalsView(row) })),
+    tool_calls: toolCallsView(toolCalls),
   };
 }
 
@@ -214,6 +264,7 @@ const keySettings = {
   owner: z.string().max(200),
   metadata: z.record(z.string(), z.unknown()),
   models: z.array(z.string().min(1)).nullable(),
+  mcp_tools: z.array(z.string().min(1).max(300)).max(1000).nullable(),
   rpm: limit,
   tpm: limit,
   max_parallel: limit,
@@ -253,6 +304,7 @@ function toPatch(settings: Settings, currentMetadata?: Record<string, unknown>):
     };
   }
   if (settings.models !== undefined) patch.models = settings.models;
+  if (settings.mcp_tools !== undefined) patch.mcpTools = settings.mcp_tools;
   if (settings.rpm !== undefined) patch.rpm = settings.rpm;
   if (settings.tpm !== undefined) patch.tpm = settings.tpm;
   if (settings.max_parallel !== undefined) patch.maxParallel = settings.max_parallel;

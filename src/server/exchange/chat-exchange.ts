@@ -8,7 +8,7 @@ import type { FallbackTrace } from '../../router/fallback-runner.js';
 import type { PlannedTarget } from '../../router/route-plan.js';
 import type { AttemptObserver, RouteCallOptions, RouteOutcome, RoutePlan, Router } from '../../router/router.js';
 import type { CallOptions, ChatRequest, ChatResult, ChatStreamPart, ChatStreamResult, Usage } from '../../spec/chat.js';
-import type { ChatCall, ChatCallWrapper } from '../../spec/chat-call.js';
+import type { ChatCall, ChatCallContext, ChatCallWrapper } from '../../spec/chat-call.js';
 import { type LlamaGateError, toLlamaGateError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { cacheScope, chatCacheKey } from '../response-cache.js';
@@ -106,8 +106,23 @@ class RoutedChatCall implements ChatCall, AttemptObserver {
 }
 
 /** The wrappers applied around the routed call, the first listed outermost. */
-function wrap(inner: ChatCall, wrappers: readonly ChatCallWrapper[], state: RequestState, call: DecodedChatCall) {
-  const context = { requestId: state.id, model: call.model, stream: call.stream, ...optionalKey(state.keyId) };
+function wrap(
+  inner: ChatCall,
+  wrappers: readonly ChatCallWrapper[],
+  state: RequestState,
+  call: DecodedChatCall,
+  request: IncomingMessage,
+) {
+  const progress = request.headers['x-llamagate-tool-progress'];
+  const context: ChatCallContext = {
+    requestId: state.id,
+    model: call.model,
+    stream: call.stream,
+    ...optionalKey(state.keyId),
+    ...(state.mcpTools == null ? {} : { mcpToolGlobs: state.mcpTools }),
+    ...(state.toolCharges === undefined ? {} : { toolCharges: state.toolCharges }),
+    ...(progress === 'true' || progress === 'false' ? { toolProgress: progress === 'true' } : {}),
+  };
   let wrapped = inner;
   for (let index = wrappers.length - 1; index >= 0; index--)
     wrapped = (wrappers[index] as ChatCallWrapper)(wrapped, context);
@@ -152,7 +167,7 @@ export async function runChatExchange(
   if (state.observers !== undefined) options.observer = routed;
   const wrappers = context.chatWrappers;
   const model: ChatCall =
-    wrappers === undefined || wrappers.length === 0 ? routed : wrap(routed, wrappers, state, call);
+    wrappers === undefined || wrappers.length === 0 ? routed : wrap(routed, wrappers, state, call, request);
   try {
     return call.stream
       ? await streamChat(context.logger, state, call, model, routed)

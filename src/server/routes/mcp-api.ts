@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpManager } from '../../mcp/mcp-manager.js';
+import { formatDollars } from '../../pricing/money.js';
 import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import { BadRequestError, McpError, NotFoundError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
@@ -50,9 +51,9 @@ function toolView(manager: McpManager, connection: McpConnection, state: Request
     }));
 }
 
-/** A virtual key's MCP restriction globs (not stored on keys yet: every key sees what allow/deny permits). */
-function keyGlobs(_state: RequestState): readonly string[] | undefined {
-  return undefined;
+/** The calling virtual key's MCP restriction globs (`mcp_tools`); undefined when it has none. */
+function keyGlobs(state: RequestState): readonly string[] | undefined {
+  return state.mcpTools ?? undefined;
 }
 
 async function readObject(request: IncomingMessage, context: GatewayContext): Promise<Record<string, unknown>> {
@@ -84,6 +85,7 @@ async function execute(context: GatewayContext, manager: McpManager, request: In
     signal: state.signal,
     ...(state.keyId === undefined ? {} : { keyId: state.keyId }),
     ...(globs === undefined ? {} : { keyGlobs: globs }),
+    ...(state.toolCharges === undefined ? {} : { charges: state.toolCharges }),
   });
   return {
     server: execution.server,
@@ -172,8 +174,16 @@ async function serverRoute(
     return { ...summary(connection), refreshed: true };
   }
   if (method === 'GET' && section === 'stats' && tail.length === 0) {
-    const calls = manager.records().filter((record) => record.server === connection.name);
-    return { server: connection.name, ...connection.stats, recent_calls: calls.slice(-20).reverse() };
+    // A virtual key sees only its own recent calls: other keys' request ids and timings are theirs.
+    const own = state.role === 'key' ? state.keyId : undefined;
+    const calls = manager
+      .records()
+      .filter((record) => record.server === connection.name && (own === undefined || record.key_id === own));
+    const recent = calls
+      .slice(-20)
+      .reverse()
+      .map(({ cost_micros, ...record }) => ({ ...record, cost: formatDollars(cost_micros, { minDecimals: 2 }) }));
+    return { server: connection.name, ...connection.stats, recent_calls: recent };
   }
   return undefined;
 }
@@ -191,17 +201,19 @@ async function handleMcpApi(
   const method = request.method === 'HEAD' ? 'GET' : (request.method ?? 'GET');
   let body: unknown;
   if (method === 'GET' && path === '/v1/mcp/servers') {
-    const servers = manager.servers().map(summary);
+    const servers = manager.servers(keyGlobs(state)).map(summary);
     body = { servers, count: servers.length };
   } else if (method === 'GET' && path === '/v1/mcp/servers/health') {
     const servers = await Promise.all(
-      manager.servers().map(async (connection) => ({ name: connection.name, ...(await connection.checkHealth()) })),
+      manager
+        .servers(keyGlobs(state))
+        .map(async (connection) => ({ name: connection.name, ...(await connection.checkHealth()) })),
     );
     body = { servers, healthy: servers.every((server) => server.healthy), count: servers.length };
   } else if (method === 'POST' && path === '/v1/mcp/execute') {
     body = await execute(context, manager, request, state);
   } else if (parts[0] === 'servers' && parts[1] !== undefined && parts[1] !== '') {
-    const connection = manager.requireServer(decodeUriComponentSafely(parts[1], 'server'));
+    const connection = manager.requireServerFor(decodeUriComponentSafely(parts[1], 'server'), keyGlobs(state));
     body = await serverRoute(manager, connection, parts.slice(2), method, request, context, state, url.searchParams);
   }
   if (body === undefined) throw new NotFoundError({ message: `No MCP API route for ${method} ${path}` });

@@ -21,6 +21,8 @@ async function handleMcpHub(
   await hubFor(manager).handle(request, response, {
     requestId: state.id,
     ...(state.keyId === undefined ? {} : { keyId: state.keyId }),
+    ...(state.mcpTools == null ? {} : { keyGlobs: state.mcpTools }),
+    ...(state.toolCharges === undefined ? {} : { charges: state.toolCharges }),
   });
 }
 

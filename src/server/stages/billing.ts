@@ -3,6 +3,7 @@
  * events: admission, usage, the answer, stream parts); this stage settles it once the response is written.
  */
 import type { ServerResponse } from 'node:http';
+import type { ToolCallRecord } from '../../mcp/mcp-manager.js';
 import type { RequestState } from '../gateway-context.js';
 import type { Route } from '../route.js';
 import type { CallerAuthenticator } from './auth.js';
@@ -14,6 +15,8 @@ export interface GatewayBillingPlugin extends CallerAuthenticator {
   readonly routes: readonly Route[];
   /** Settles and records a request's billing; never throws. */
   finish(state: RequestState, response: ServerResponse): Promise<void>;
+  /** Stores one MCP tool call in the usage ledgers. */
+  recordToolCall?(record: ToolCallRecord): void;
   close(): Promise<void>;
 }
 

@@ -49,7 +49,7 @@ import type { PostgresDatabase } from './postgres-database.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 type Row = Record<string, unknown>;
-const JSON_COLUMNS = new Set(['metadata', 'models']);
+const JSON_COLUMNS = new Set(['metadata', 'models', 'mcp_tools']);
 
 /** The budget period start for the row's own period, from the three candidates passed as parameters. */
 function periodStartSql(column: string, day: string, week: string, month: string): string {

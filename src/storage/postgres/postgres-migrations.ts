@@ -126,6 +126,33 @@ export function postgresMigrations(t: TableNames, prefix: string): Migration[] {
         `ALTER TABLE ${t.usage} ADD COLUMN IF NOT EXISTS reported_cost BIGINT`,
       ],
     },
+    {
+      version: 4,
+      name: 'key MCP tool restrictions',
+      statements: [`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS mcp_tools JSONB`],
+    },
+    {
+      version: 5,
+      name: 'MCP tool calls',
+      statements: [
+        // COLLATE "C": ids compare bytewise, as the keyset cursor and the other backends expect.
+        `CREATE TABLE IF NOT EXISTS ${t.toolCalls} (
+          id TEXT COLLATE "C" PRIMARY KEY,
+          time BIGINT NOT NULL,
+          request_id TEXT,
+          key_id TEXT,
+          server TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          source TEXT NOT NULL,
+          duration_ms INTEGER NOT NULL,
+          outcome TEXT NOT NULL,
+          bytes BIGINT NOT NULL,
+          cost BIGINT NOT NULL
+        )`,
+        `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_key_time ON ${t.toolCalls} (key_id, time)`,
+        `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_time ON ${t.toolCalls} (time)`,
+      ],
+    },
   ];
 }
 

@@ -5,11 +5,13 @@ import { tableNames } from '../sql/sql-identifiers.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { describeWithService } from '../testing/service-env.js';
+import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-contract.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { PostgresDatabase } from './postgres-database.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
 import { postgresMigrations } from './postgres-migrations.js';
 import { PostgresRequestLog } from './postgres-request-log.js';
+import { PostgresToolCallLedger } from './postgres-tool-call-ledger.js';
 import { PostgresUsageLedger } from './postgres-usage-ledger.js';
 
 describeWithService('DATABASE_URL', 'postgres storage', (url) => {
@@ -33,6 +35,11 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
 
   describeUsageLedgerContract('postgres', async () => {
     const ledger = new PostgresUsageLedger(await open());
+    return { ledger, cleanup: () => ledger.close() };
+  });
+
+  describeToolCallLedgerContract('postgres', async () => {
+    const ledger = new PostgresToolCallLedger(await open());
     return { ledger, cleanup: () => ledger.close() };
   });
 
@@ -121,7 +128,7 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     const { rows } = await databases[0]!.pool.query(
       `SELECT version FROM ${schema}.boot_schema_migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     await Promise.all(databases.map((database) => database.retain().release()));
   });
 
@@ -149,6 +156,23 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
       ['client-chosen', undefined],
     ]);
     await ledger.close();
+  });
+
+  it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {
+    const database = await open('upgrade_');
+    const keys = database.tables.keys;
+    // Back to the version 3 schema, with a key written then.
+    await database.pool.query(`ALTER TABLE ${keys} DROP COLUMN mcp_tools`);
+    await database.pool.query(`DELETE FROM ${database.tables.migrations} WHERE version >= 4`);
+    await database.pool.query(
+      `INSERT INTO ${keys} (id, name, key_hash, display_prefix, created_at, updated_at) VALUES ('key_old', 'old', 'h', 'sk-lg-x', 1, 1)`,
+    );
+    await database.retain().release();
+    const store = new PostgresKeyStore(await open('upgrade_'));
+    expect((await store.getById('key_old'))?.mcpTools).toBeNull();
+    expect((await store.update('key_old', { mcpTools: ['fs.*'] })).mcpTools).toEqual(['fs.*']);
+    expect((await store.getById('key_old'))?.mcpTools).toEqual(['fs.*']);
+    await store.close();
   });
 
   it('rejects unsafe schema and prefix names before touching SQL', async () => {

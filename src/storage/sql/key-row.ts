@@ -32,6 +32,7 @@ function toJson(value: unknown): unknown {
 export function keyFieldsFromRow(row: Record<string, unknown>): KeyFields {
   const budgetAmount = toIntOrNull(row.budget_amount);
   const models = toJson(row.models);
+  const mcpTools = toJson(row.mcp_tools);
   return {
     id: String(row.id),
     name: String(row.name),
@@ -39,6 +40,7 @@ export function keyFieldsFromRow(row: Record<string, unknown>): KeyFields {
     displayPrefix: String(row.display_prefix),
     metadata: (toJson(row.metadata) ?? {}) as Record<string, unknown>,
     models: Array.isArray(models) ? models.map(String) : null,
+    mcpTools: Array.isArray(mcpTools) ? mcpTools.map(String) : null,
     rpm: toIntOrNull(row.rpm),
     tpm: toIntOrNull(row.tpm),
     maxParallel: toIntOrNull(row.max_parallel),
@@ -62,6 +64,7 @@ export const KEY_SETTING_COLUMNS = [
   'name',
   'metadata',
   'models',
+  'mcp_tools',
   'rpm',
   'tpm',
   'max_parallel',
@@ -99,6 +102,7 @@ export function keyColumnValues(fields: KeyFields, dialect: SqlDialect): Record<
     name: fields.name,
     metadata: JSON.stringify(fields.metadata),
     models: fields.models === null ? null : JSON.stringify(fields.models),
+    mcp_tools: fields.mcpTools === null ? null : JSON.stringify(fields.mcpTools),
     rpm: fields.rpm,
     tpm: fields.tpm,
     max_parallel: fields.maxParallel,

@@ -26,6 +26,7 @@ export interface TableNames {
   creditLedger: string;
   usage: string;
   requestLog: string;
+  toolCalls: string;
 }
 
 export function tableNames(prefix: string, qualify: (table: string) => string = (table) => table): TableNames {
@@ -37,5 +38,6 @@ export function tableNames(prefix: string, qualify: (table: string) => string = 
     creditLedger: qualify(`${prefix}credit_ledger`),
     usage: qualify(`${prefix}usage`),
     requestLog: qualify(`${prefix}request_log`),
+    toolCalls: qualify(`${prefix}tool_calls`),
   };
 }

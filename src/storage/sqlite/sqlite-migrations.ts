@@ -124,6 +124,32 @@ export function sqliteMigrations(t: TableNames, prefix: string): Migration[] {
         `ALTER TABLE ${t.usage} ADD COLUMN reported_cost INTEGER`,
       ],
     },
+    {
+      version: 4,
+      name: 'key MCP tool restrictions',
+      statements: [`ALTER TABLE ${t.keys} ADD COLUMN mcp_tools TEXT`],
+    },
+    {
+      version: 5,
+      name: 'MCP tool calls',
+      statements: [
+        `CREATE TABLE IF NOT EXISTS ${t.toolCalls} (
+          id TEXT PRIMARY KEY,
+          time INTEGER NOT NULL,
+          request_id TEXT,
+          key_id TEXT,
+          server TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          source TEXT NOT NULL,
+          duration_ms INTEGER NOT NULL,
+          outcome TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          cost INTEGER NOT NULL
+        )`,
+        `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_key_time ON ${t.toolCalls} (key_id, time)`,
+        `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_time ON ${t.toolCalls} (time)`,
+      ],
+    },
   ];
 }
 

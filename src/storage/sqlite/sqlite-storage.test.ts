@@ -1,17 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tableNames } from '../sql/sql-identifiers.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { TestClock } from '../testing/service-env.js';
+import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-contract.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
 import { SqliteDatabase } from './sqlite-database.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteRequestLog } from './sqlite-request-log.js';
+import { SqliteToolCallLedger } from './sqlite-tool-call-ledger.js';
 import { SqliteUsageLedger } from './sqlite-usage-ledger.js';
 
 function tempDir(): { dir: string; remove: () => void } {
@@ -154,7 +156,7 @@ describe('sqlite storage files', () => {
     first.release();
     const second = SqliteDatabase.open({ file }).retain();
     const versions = second.db.prepare('SELECT version FROM lg_schema_migrations ORDER BY version').all();
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
     second.release();
   });
@@ -186,6 +188,30 @@ describe('sqlite storage files', () => {
     await ledger.close();
   });
 
+  it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const old = new Database(file);
+    const tables = tableNames('lg_');
+    old.exec(
+      `CREATE TABLE ${tables.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    );
+    for (const migration of sqliteMigrations(tables, 'lg_').slice(0, 2)) {
+      for (const statement of migration.statements) old.exec(statement);
+      old.prepare(`INSERT INTO ${tables.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
+    }
+    old
+      .prepare(
+        `INSERT INTO ${tables.keys} (id, name, key_hash, display_prefix, created_at, updated_at) VALUES ('key_old', 'old', 'h', 'sk-lg-x', 1, 1)`,
+      )
+      .run();
+    old.close();
+    const keys = new SqliteKeyStore(SqliteDatabase.open({ file }));
+    expect((await keys.getById('key_old'))?.mcpTools).toBeNull();
+    expect((await keys.update('key_old', { mcpTools: ['fs.*'] })).mcpTools).toEqual(['fs.*']);
+    expect((await keys.getById('key_old'))?.mcpTools).toEqual(['fs.*']);
+    await keys.close();
+  });
+
   it('keeps table prefixes apart in one file', async () => {
     const a = new SqliteKeyStore(SqliteDatabase.open({ file, tablePrefix: 'a_' }));
     const b = new SqliteKeyStore(SqliteDatabase.open({ file, tablePrefix: 'b_' }));
@@ -214,6 +240,18 @@ describe('sqlite storage files', () => {
     await one.close();
     await two.close();
   });
+});
+
+describeToolCallLedgerContract('sqlite', async () => {
+  const temp = tempDir();
+  const ledger = new SqliteToolCallLedger(SqliteDatabase.open({ file: join(temp.dir, 'test.db') }));
+  return {
+    ledger,
+    cleanup: async () => {
+      await ledger.close();
+      temp.remove();
+    },
+  };
 });
 
 describeRequestLogContract('sqlite', async () => {

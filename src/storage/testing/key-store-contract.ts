@@ -119,6 +119,17 @@ export function describeKeyStoreContract(name: string, factory: KeyStoreFactory)
       await expect(store.create({ name: '' })).rejects.toSatisfy((e) => BadRequestError.isInstance(e));
     });
 
+    it('stores MCP tool restrictions: a list, an empty list, and null for none', async () => {
+      const { key } = await store.create({ name: 'mcp', mcpTools: ['fs.read_*', 'memory.*'] });
+      expect(key.mcpTools).toEqual(['fs.read_*', 'memory.*']);
+      expect((await store.getById(key.id))?.mcpTools).toEqual(['fs.read_*', 'memory.*']);
+      expect((await store.update(key.id, { mcpTools: [] })).mcpTools).toEqual([]);
+      expect((await store.getById(key.id))?.mcpTools).toEqual([]);
+      expect((await store.update(key.id, { mcpTools: null })).mcpTools).toBeNull();
+      expect((await store.create({ name: 'plain' })).key.mcpTools).toBeNull();
+      await expect(store.update(key.id, { mcpTools: [''] })).rejects.toSatisfy((e) => BadRequestError.isInstance(e));
+    });
+
     it('rotates the secret but keeps id, balance and history', async () => {
       const { key, plaintext } = await store.create({ name: 'r', credits: 100 });
       const rotated = await store.rotate(key.id);

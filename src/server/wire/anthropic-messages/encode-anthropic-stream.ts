@@ -4,6 +4,7 @@
  * with the stop reason and usage, `message_stop`. A failure after the start becomes an `error` event, the last.
  */
 import type { ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
+import { toolProgressWire } from '../tool-progress-wire.js';
 import {
   anthropicErrorBody,
   anthropicId,
@@ -117,6 +118,10 @@ export async function* encodeAnthropicStream(
             delta: { type: 'input_json_delta', partial_json: part.argumentsDelta },
           });
         }
+        break;
+      case 'tool-progress':
+        // Anthropic's SDKs skip event types they do not know (as its API docs ask of clients).
+        out += event('llamagate_tool_progress', { tool_progress: toolProgressWire(part.progress) });
         break;
       case 'finish':
         finishReason = part.finishReason;

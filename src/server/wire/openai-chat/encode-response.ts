@@ -3,6 +3,7 @@
  * objects for streams (built from typed parts, never by rewriting upstream text), and usage blocks.
  */
 import type { ChatResult, ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
+import { toolProgressWire } from '../tool-progress-wire.js';
 
 export interface OpenAIUsageBody {
   prompt_tokens: number;
@@ -142,6 +143,12 @@ export class ChatChunkEncoder {
       case 'usage':
         this.usage = { ...this.usage, ...part.usage };
         return [];
+      case 'tool-progress': {
+        // An empty delta (not empty choices), so clients that read choices[0] unguarded keep working.
+        const chunk = this.chunk(0, this.withRole(0, {}));
+        chunk.llamagate_tool_progress = toolProgressWire(part.progress);
+        return [chunk];
+      }
       case 'reasoning-signature':
       case 'redacted-reasoning':
       case 'upstream-frame':

@@ -7,6 +7,7 @@
 import type { ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
 import type { ResponseMeta } from '../chat-codec.js';
+import { toolProgressWire } from '../tool-progress-wire.js';
 import { encodeResponsesUsage, itemId, responseObject, statusOf } from './encode-responses-result.js';
 import type {
   FunctionCallItem,
@@ -235,6 +236,9 @@ export class ResponsesStreamEncoder {
         break;
       case 'usage':
         this.#usage = part.usage;
+        break;
+      case 'tool-progress':
+        out.push(this.#event('llamagate.tool_progress', { tool_progress: toolProgressWire(part.progress) }));
         break;
       case 'error':
         return this.fail(part.error);
