@@ -26,7 +26,8 @@ export async function peekFirstOutput(stream: ChatStreamResult): Promise<ChatStr
       throw part.error as LlamaGateError;
     }
     buffered.push(part);
-    if (part.type !== 'response-metadata') break;
+    // Relayed upstream bytes are not output yet: a failure before the first content part can still fall back.
+    if (part.type !== 'response-metadata' && part.type !== 'wire-bytes') break;
   }
   async function* replay(): AsyncGenerator<ChatStreamPart> {
     try {

@@ -138,7 +138,7 @@ export function sendError(
 }
 
 /** Writes to a response and waits for drain when the socket is full, so slow clients apply backpressure. */
-export function writeWithBackpressure(response: ServerResponse, text: string): Promise<void> | undefined {
+export function writeWithBackpressure(response: ServerResponse, text: string | Uint8Array): Promise<void> | undefined {
   if (response.write(text)) return undefined;
   return new Promise((resolve) => {
     const done = () => {

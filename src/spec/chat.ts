@@ -268,8 +268,17 @@ export type ChatStreamPart =
     }
   | { type: 'finish'; choiceIndex: number; finishReason: FinishReason; rawFinishReason?: string }
   | { type: 'usage'; usage: Usage }
-  /** A failure after the stream started (HTTP 200 already sent): the stream ends after it. */
-  | { type: 'error'; error: LlamaGateError };
+  /**
+   * The upstream's own bytes in wire format `format`, whole events only, sent by an adapter that forwarded the
+   * client's own body (a same-format passthrough) before the parts those bytes produced. Only the codec of that
+   * format reads them, to relay the stream byte for byte; every other consumer ignores them.
+   */
+  | { type: 'wire-bytes'; format: string; bytes: Uint8Array }
+  /**
+   * A failure after the stream started (HTTP 200 already sent): the stream ends after it. `relayed`: the
+   * upstream's own error event is already among the `wire-bytes` parts, so a relaying codec adds nothing.
+   */
+  | { type: 'error'; error: LlamaGateError; relayed?: boolean };
 
 export interface ChatStreamResult {
   provider: string;

@@ -1,5 +1,6 @@
 import { unixSeconds } from '../../provider-utils/ids.js';
 import { parseEventJson, type SseEvent } from '../../provider-utils/sse-parser.js';
+import type { SseRelay } from '../../provider-utils/sse-relay.js';
 import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -19,7 +20,15 @@ export interface AnthropicStreamContext {
   url: string;
   /** The forced tool whose input is the JSON answer (structured output), if any. */
   jsonToolName: string | undefined;
+  /**
+   * Set when the call forwarded the client's own Messages API body: the upstream's bytes are handed on as
+   * `wire-bytes` parts, each before the parts its events produced.
+   */
+  relay?: SseRelay;
 }
+
+/** The wire format of the relayed bytes (the Messages API's own). */
+const RELAY_FORMAT = 'anthropic-messages';
 
 type OpenBlock =
   | { kind: 'text' | 'thinking' | 'other' }
@@ -51,7 +60,7 @@ export async function* translateAnthropicStream(
   events: AsyncIterable<SseEvent>,
   context: AnthropicStreamContext,
 ): AsyncGenerator<ChatStreamPart> {
-  const { provider, model, url, jsonToolName } = context;
+  const { provider, model, url, jsonToolName, relay } = context;
   const blocks = new Map<number, OpenBlock>();
   let openMessageId: string | undefined;
   let messageOpen = false;
@@ -66,6 +75,8 @@ export async function* translateAnthropicStream(
   let heldText = '';
 
   for await (const sse of events) {
+    const bytes = relay?.take();
+    if (bytes !== undefined) yield { type: 'wire-bytes', format: RELAY_FORMAT, bytes };
     if (sse.data.length === 0) continue;
     const json = parseEventJson(sse.data, { provider, model, url });
     const parsed = anthropicStreamEventSchema.safeParse(json);
@@ -203,6 +214,7 @@ export async function* translateAnthropicStream(
         const described = describeAnthropicError(body);
         yield {
           type: 'error',
+          ...(relay === undefined ? {} : { relayed: true }),
           error: errorFromUpstream({
             provider,
             model,
@@ -228,6 +240,8 @@ export async function* translateAnthropicStream(
       upstream: { url },
     });
   }
+  const trailing = relay?.take();
+  if (trailing !== undefined) yield { type: 'wire-bytes', format: RELAY_FORMAT, bytes: trailing };
   if (heldText.length > 0) yield { type: 'text-delta', choiceIndex: 0, delta: heldText };
   const finish: ChatStreamPart = {
     type: 'finish',

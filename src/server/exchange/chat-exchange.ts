@@ -225,27 +225,37 @@ async function streamChat(
   const headers = routed.headers();
   const warnings = warningsHeader(stream.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger), headers };
+  // A wrapper's own stream cannot relay the upstream's bytes: they describe a different answer.
+  const relays = model === routed || stream === routed.served?.value;
+  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger, relays), headers };
 }
 
 /**
  * The stream's parts as the encoder pulls them, each told to the observers; a thrown failure becomes the
- * final `error` part, and the usage is recorded when the stream ends or is abandoned.
+ * final `error` part, and the usage is recorded when the stream ends or is abandoned. Relayed upstream bytes
+ * pass only when `relays`.
  */
 async function* observeParts(
   parts: AsyncIterable<ChatStreamPart>,
   state: RequestState,
   logger: GatewayContext['logger'],
+  relays: boolean,
 ): AsyncGenerator<ChatStreamPart> {
   let usage: Usage | undefined;
   let failed: LlamaGateError | undefined;
+  let relayed = false;
   try {
     try {
       for await (const part of parts) {
+        if (part.type === 'wire-bytes') {
+          if (relays) yield part;
+          continue;
+        }
         emitPart(state, part);
         if (part.type === 'usage') usage = { ...usage, ...part.usage };
         else if (part.type === 'error') {
           failed = part.error;
+          relayed = relays && part.relayed === true;
           break;
         }
         yield part;
@@ -260,7 +270,7 @@ async function* observeParts(
         'stream failed after it started',
       );
       emitError(state, failed);
-      yield { type: 'error', error: failed };
+      yield relayed ? { type: 'error', error: failed, relayed } : { type: 'error', error: failed };
     }
   } finally {
     emitUsage(state, usage ?? {});

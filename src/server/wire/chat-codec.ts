@@ -80,9 +80,13 @@ export interface ChatCodec<Call extends DecodedChatCall = DecodedChatCall> {
   /**
    * Typed parts → framed text (SSE events with their blank lines, or NDJSON lines), the final frames included
    * (`[DONE]`, `message_stop`, `done: true`). An `error` part is the last part: encode it in the format's
-   * in-stream error shape and end.
+   * in-stream error shape and end. Bytes are the upstream's own frames, relayed (`wire-bytes` parts).
    */
-  encodeStream(parts: AsyncIterable<ChatStreamPart>, call: Call, meta: ResponseMeta): AsyncIterable<string>;
+  encodeStream(
+    parts: AsyncIterable<ChatStreamPart>,
+    call: Call,
+    meta: ResponseMeta,
+  ): AsyncIterable<string | Uint8Array>;
   /** A failure before the response started → status and body in this format's error shape. */
   encodeError(error: LlamaGateError, requestId: string): EncodedError;
 }

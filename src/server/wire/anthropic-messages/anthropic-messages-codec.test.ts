@@ -33,7 +33,8 @@ async function* from(parts: ChatStreamPart[]): AsyncGenerator<ChatStreamPart> {
 
 async function streamText(parts: ChatStreamPart[]): Promise<string> {
   let text = '';
-  for await (const chunk of codec.encodeStream(from(parts), decode(minimal), meta)) text += chunk;
+  for await (const chunk of codec.encodeStream(from(parts), decode(minimal), meta))
+    text += typeof chunk === 'string' ? chunk : `<bytes:${new TextDecoder().decode(chunk)}>`;
   return text.replace(/msg_01\w{22}/g, 'msg_ID');
 }
 
@@ -411,6 +412,32 @@ describe('anthropic-messages codec: encodeStream', () => {
       'event: message_delta',
       'event: message_stop',
     ]);
+  });
+
+  it("relays the upstream's own bytes when they come first: typed parts add nothing but a gateway failure", async () => {
+    const wire = (text: string, format = 'anthropic-messages'): ChatStreamPart => ({
+      type: 'wire-bytes',
+      format,
+      bytes: new TextEncoder().encode(text),
+    });
+    const typed: ChatStreamPart[] = [
+      { type: 'response-metadata', id: 'msg_1', model: 'claude-x' },
+      { type: 'text-delta', choiceIndex: 0, delta: 'Hi' },
+      { type: 'finish', choiceIndex: 0, finishReason: 'stop', rawFinishReason: 'end_turn' },
+      { type: 'usage', usage: { promptTokens: 1, completionTokens: 1 } },
+    ];
+    expect(await streamText([wire('event: message_start\n\n'), ...typed, wire('event: message_stop\n\n')])).toBe(
+      '<bytes:event: message_start\n\n><bytes:event: message_stop\n\n>',
+    );
+    const overloaded = new ServiceUnavailableError({ message: 'Overloaded' });
+    expect(await streamText([wire('a\n\n'), { type: 'error', error: overloaded, relayed: true }])).toBe(
+      '<bytes:a\n\n>',
+    );
+    expect(await streamText([wire('a\n\n'), { type: 'error', error: overloaded }])).toBe(
+      '<bytes:a\n\n>event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    );
+    // Bytes of another format, or after the encoder started on its own, are not relayed.
+    expect(await streamText([wire('x', 'openai-chat')])).not.toContain('<bytes');
   });
 });
 

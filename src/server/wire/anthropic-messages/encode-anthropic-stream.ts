@@ -2,8 +2,11 @@
  * Typed stream parts → Anthropic's SSE grammar: `message_start`, a `ping`, then content blocks opened and
  * closed one at a time (`content_block_start` / `content_block_delta` / `content_block_stop`), `message_delta`
  * with the stop reason and usage, `message_stop`. A failure after the start becomes an `error` event, the last.
+ * A stream whose first part is the upstream's own Messages API bytes (an Anthropic backend answering the
+ * client's forwarded body) is relayed byte for byte instead; its typed parts then only feed usage and billing.
  */
 import type { ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
+import type { LlamaGateError } from '../../../spec/errors.js';
 import {
   anthropicErrorBody,
   anthropicId,
@@ -18,17 +21,25 @@ function event(type: string, data: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 }
 
+function errorEvent(error: LlamaGateError): string {
+  return `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}\n\n`;
+}
+
 export interface AnthropicStreamMeta {
   /** The message id to use when the upstream issued no `msg_` id. */
   id?: string;
   model: string;
 }
 
+/** The format of the bytes this encoder relays. */
+const MESSAGES_FORMAT = 'anthropic-messages';
+
 /** Encodes one stream (choice 0; Anthropic has no choices). */
 export async function* encodeAnthropicStream(
   parts: AsyncIterable<ChatStreamPart>,
   meta: AnthropicStreamMeta,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Uint8Array> {
+  let relaying = false;
   let started = false;
   let open: OpenBlock | undefined;
   let index = -1;
@@ -65,6 +76,18 @@ export async function* encodeAnthropicStream(
   };
 
   for await (const part of parts) {
+    if (part.type === 'wire-bytes') {
+      if (part.format !== MESSAGES_FORMAT || started) continue;
+      relaying = true;
+      yield part.bytes;
+      continue;
+    }
+    if (relaying) {
+      // The relayed bytes already say everything but a failure of the gateway's own (a cut, a timeout).
+      if (part.type !== 'error') continue;
+      if (part.relayed !== true) yield errorEvent(part.error);
+      return;
+    }
     if (part.type === 'response-metadata') {
       if (part.id !== undefined) upstreamId = part.id;
       if (part.model !== undefined) model = part.model;
@@ -124,11 +147,12 @@ export async function* encodeAnthropicStream(
         out += close();
         break;
       case 'error':
-        yield `${out}event: error\ndata: ${JSON.stringify(anthropicErrorBody(part.error))}\n\n`;
+        yield out + errorEvent(part.error);
         return;
     }
     if (out !== '') yield out;
   }
+  if (relaying) return;
   let tail = (started ? '' : start()) + close();
   tail += event('message_delta', {
     delta: { stop_reason: stopReasonFor(finishReason, rawFinishReason), stop_sequence: null },

@@ -144,6 +144,7 @@ export class ChatChunkEncoder {
         return [];
       case 'reasoning-signature':
       case 'redacted-reasoning':
+      case 'wire-bytes':
       case 'error':
         return [];
     }

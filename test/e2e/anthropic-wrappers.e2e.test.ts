@@ -1,0 +1,78 @@
+/**
+ * Anthropic clients through a chat wrapper (what the MCP tool loop registers) to an Anthropic backend: a
+ * stream the wrapper builds itself is encoded from its parts, never relayed from the upstream's bytes.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatStreamPart } from '../../src/spec/chat.js';
+import type { ChatCallWrapper } from '../../src/spec/chat-call.js';
+import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
+import { anthropicReplay } from '../../src/test-support/replay-anthropic.js';
+import { type Harness, startGateway } from './gateway-harness.js';
+
+const fixtures = fileURLToPath(new URL('../../src/providers/anthropic/__fixtures__', import.meta.url));
+
+let upstream: MockUpstream;
+let gateway: Harness;
+
+/** Marks every text delta of a stream: the stream is the wrapper's own, built from the routed call's parts. */
+async function* marked(parts: AsyncIterable<ChatStreamPart>): AsyncGenerator<ChatStreamPart> {
+  for await (const part of parts)
+    yield part.type === 'text-delta' ? { ...part, delta: part.delta.toUpperCase() } : part;
+}
+
+const shouting: ChatCallWrapper = (next) => ({
+  generate: (request, options) => next.generate(request, options),
+  async stream(request, options) {
+    const inner = await next.stream(request, options);
+    return { ...inner, parts: marked(inner.parts) };
+  },
+});
+
+beforeAll(async () => {
+  upstream = await startMockUpstream(anthropicReplay(fixtures, 'anthropic-text'));
+  const file = join(mkdtempSync(join(tmpdir(), 'lg-anthropic-wrappers-')), 'llamagate.yaml');
+  writeFileSync(
+    file,
+    `defaultBackend: claude
+healthCheckInterval: 0
+backends:
+  - { name: claude, type: anthropic, config: { endpoint: "\${ANTHROPIC}/v1", apiKey: sk-ant-upstream } }
+`,
+  );
+  gateway = await startGateway({ env: { ANTHROPIC: upstream.url }, configFile: file, chatWrappers: [shouting] });
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+beforeEach(() => {
+  upstream.requests.length = 0;
+});
+
+const client = () => new Anthropic({ apiKey: 'unused', baseURL: gateway.url, maxRetries: 0, timeout: 15_000 });
+const ask = {
+  model: 'claude-sonnet-4-5-20250929',
+  max_tokens: 64,
+  messages: [{ role: 'user' as const, content: 'Hello?' }],
+};
+
+describe('Anthropic clients through a chat wrapper', () => {
+  it("encodes the wrapper's own stream from its parts instead of relaying the upstream's bytes", async () => {
+    const stream = client().messages.stream(ask);
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([
+      {
+        type: 'text',
+        text: "HELLO! I'M DOING WELL, THANK YOU FOR ASKING. HOW ARE YOU DOING TODAY? IS THERE ANYTHING I CAN HELP YOU WITH?",
+      },
+    ]);
+    expect(final.usage).toMatchObject({ input_tokens: 12, output_tokens: 30 });
+    // The call itself still went to Anthropic as the client's own body.
+    expect(JSON.parse(upstream.requests[0]?.rawBody.toString('utf8') ?? '{}')).toEqual({ ...ask, stream: true });
+  });
+});
