@@ -1,6 +1,7 @@
 /**
  * Anthropic clients through a chat wrapper (what the MCP tool loop registers) to an Anthropic backend: a
- * stream the wrapper builds itself is encoded from its parts, never relayed from the upstream's bytes.
+ * stream the wrapper builds itself is encoded from its parts, never relayed from the upstream's bytes, and
+ * calls the wrapper rewrites still carry the client's `anthropic-beta`.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +26,20 @@ async function* marked(parts: AsyncIterable<ChatStreamPart>): AsyncGenerator<Cha
     yield part.type === 'text-delta' ? { ...part, delta: part.delta.toUpperCase() } : part;
 }
 
+/** Streams are the wrapper's own; a message is asked twice, the second time with a follow-up (a rewrite). */
 const shouting: ChatCallWrapper = (next) => ({
-  generate: (request, options) => next.generate(request, options),
+  async generate(request, options) {
+    const first = await next.generate(request, options);
+    const followUp = {
+      ...request,
+      messages: [
+        ...request.messages,
+        { role: 'assistant' as const, content: first.choices[0]?.message.content ?? '' },
+        { role: 'user' as const, content: 'Again?' },
+      ],
+    };
+    return next.generate(followUp, options);
+  },
   async stream(request, options) {
     const inner = await next.stream(request, options);
     return { ...inner, parts: marked(inner.parts) };
@@ -74,5 +87,27 @@ describe('Anthropic clients through a chat wrapper', () => {
     expect(final.usage).toMatchObject({ input_tokens: 12, output_tokens: 30 });
     // The call itself still went to Anthropic as the client's own body.
     expect(JSON.parse(upstream.requests[0]?.rawBody.toString('utf8') ?? '{}')).toEqual({ ...ask, stream: true });
+  });
+
+  it("keeps the client's anthropic-beta on every call, the rewritten ones included", async () => {
+    const beta = 'context-1m-2025-08-07,interleaved-thinking-2025-05-14';
+    const message = await client().messages.create(ask, { headers: { 'anthropic-beta': beta } });
+    expect(message.content[0]).toMatchObject({ type: 'text' });
+    expect(upstream.requests).toHaveLength(2);
+    // The first call is the client's own body; the second is rebuilt from the neutral request.
+    expect(JSON.parse(upstream.requests[0]?.rawBody.toString('utf8') ?? '{}')).toEqual(ask);
+    expect(upstream.requests[1]?.body).toMatchObject({
+      messages: [
+        { role: 'user' },
+        { role: 'assistant' },
+        { role: 'user', content: [{ type: 'text', text: 'Again?' }] },
+      ],
+    });
+    expect(upstream.requests.map((request) => request.headers['anthropic-beta'])).toEqual([beta, beta]);
+
+    await client()
+      .messages.stream(ask, { headers: { 'anthropic-beta': beta } })
+      .finalMessage();
+    expect(upstream.requests[2]?.headers['anthropic-beta']).toBe(beta);
   });
 });

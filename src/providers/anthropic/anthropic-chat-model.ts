@@ -96,8 +96,7 @@ function prepareCall(
 ): PreparedCall {
   const passthrough = options.passthrough;
   if (passthrough?.format !== ANTHROPIC_MESSAGES_FORMAT) {
-    const prepared = convertToAnthropicRequest(request, modelId, stream, config);
-    return { ...prepared, headers: undefined, forwarded: false };
+    return { ...convertToAnthropicRequest(request, modelId, stream, config), forwarded: false };
   }
   const original = passthrough.body;
   const unchanged = original.model === modelId && (original.stream === true) === stream;

@@ -214,6 +214,21 @@ describe('anthropic-messages codec: decode', () => {
     expect(call.cacheMaterial).toEqual(decode({ ...minimal, system: 'Be brief.', stream: true }).cacheMaterial);
   });
 
+  it('carries anthropic-beta in the provider options (for rewritten calls) and forwards both headers', () => {
+    const call = codec.decode({ ...minimal, top_k: 5 }, bytes, {
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': ['files-api-2025-04-14, context-1m-2025-08-07', 'x'],
+    });
+    expect(call.request.providerOptions).toEqual({
+      anthropic: { topK: 5, betas: ['files-api-2025-04-14', 'context-1m-2025-08-07', 'x'] },
+    });
+    expect(call.passthrough?.headers).toEqual({
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'files-api-2025-04-14, context-1m-2025-08-07,x',
+    });
+    expect(decode(minimal).request.providerOptions).toBeUndefined();
+  });
+
   it.each([
     [{ ...minimal, max_tokens: undefined }, 'max_tokens: Field required'],
     [{ ...minimal, max_tokens: 0 }, 'max_tokens: Input should be greater than or equal to 1'],

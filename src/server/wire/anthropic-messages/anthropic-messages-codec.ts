@@ -3,7 +3,7 @@
  * results, streams and errors in Anthropic's shapes. Anthropic's request format needs no repair, so decoding
  * never changes the meaning of the bytes: they are always kept for an Anthropic backend to forward.
  */
-import type { ChatResult, ChatStreamPart } from '../../../spec/chat.js';
+import type { ChatRequest, ChatResult, ChatStreamPart } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
 import type {
   ChatCodec,
@@ -40,6 +40,20 @@ export function anthropicHeaders(
   return forwarded;
 }
 
+/**
+ * The client's `anthropic-beta` values as a provider option, so that every Anthropic call built from the
+ * neutral request (a wrapper's rewritten calls, when the client's own body can no longer be forwarded) keeps them.
+ */
+function withBetas(request: ChatRequest, beta: string | undefined): ChatRequest {
+  const betas = beta
+    ?.split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  if (betas === undefined || betas.length === 0) return request;
+  const anthropic = { ...request.providerOptions?.anthropic, betas };
+  return { ...request, providerOptions: { ...request.providerOptions, anthropic } };
+}
+
 /** The response body as the upstream sent it, when the upstream spoke this format (an Anthropic backend). */
 function upstreamBytes(result: ChatResult): Uint8Array | undefined {
   const response = result.response;
@@ -63,7 +77,7 @@ export const anthropicMessagesCodec: ChatCodec = {
     return {
       model: decoded.model,
       stream: decoded.stream,
-      request: decoded.request,
+      request: withBetas(decoded.request, forwarded?.['anthropic-beta']),
       passthrough,
       cacheMaterial: { format: 'anthropic-messages', body: material },
     };
