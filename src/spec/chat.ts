@@ -26,12 +26,16 @@ export interface ImageContentPart {
   cache_control?: CacheControl;
 }
 
-/** Where a document's content comes from: a base64 PDF, plain text, a PDF URL, or a provider-side file id. */
+/**
+ * Where a document's content comes from: a base64 PDF, plain text, a PDF URL, a provider-side file id (only
+ * that provider can resolve it), or content given inline as text and images (Anthropic's custom content).
+ */
 export type DocumentSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'text'; media_type: 'text/plain'; data: string }
   | { type: 'url'; url: string }
-  | { type: 'file'; file_id: string };
+  | { type: 'file'; file_id: string }
+  | { type: 'content'; content: string | (TextContentPart | ImageContentPart)[] };
 
 /** A document (PDF or text) for the model to read; providers without document input drop it with a warning. */
 export interface DocumentContentPart {
@@ -44,6 +48,21 @@ export interface DocumentContentPart {
 }
 
 export type UserContentPart = TextContentPart | ImageContentPart | DocumentContentPart;
+
+/**
+ * A block of an earlier assistant turn that only one provider understands (Anthropic's server tool calls and
+ * their results: web search, web fetch, code execution…), kept exactly as issued so that provider gets it back;
+ * every other provider reads `text`, a rendering of it (empty when there is nothing to say).
+ */
+export interface ProviderContentPart {
+  type: 'provider';
+  provider: string;
+  block: Readonly<Record<string, unknown>>;
+  text: string;
+}
+
+/** What an earlier assistant turn may hold besides a string. */
+export type AssistantContentPart = TextContentPart | ProviderContentPart;
 
 /** What a tool result may hold besides a string. */
 export type ToolResultContentPart = TextContentPart | ImageContentPart;
@@ -76,7 +95,7 @@ export interface UserMessage {
 
 export interface AssistantInputMessage {
   role: 'assistant';
-  content?: string | TextContentPart[] | null;
+  content?: string | AssistantContentPart[] | null;
   name?: string;
   tool_calls?: ToolCall[];
   /** Reasoning text of an earlier turn (DeepSeek, Anthropic thinking); adapters that can replay it do. */
