@@ -237,6 +237,8 @@ export interface ChatChoice {
   finishReason: FinishReason;
   /** The provider's own finish reason, unmapped. */
   rawFinishReason?: string;
+  /** The request's stop sequence the output ended on, when the provider says which one it was. */
+  stopSequence?: string;
   logprobs?: unknown;
 }
 
@@ -285,7 +287,14 @@ export type ChatStreamPart =
       name?: string;
       argumentsDelta: string;
     }
-  | { type: 'finish'; choiceIndex: number; finishReason: FinishReason; rawFinishReason?: string }
+  | {
+      type: 'finish';
+      choiceIndex: number;
+      finishReason: FinishReason;
+      rawFinishReason?: string;
+      /** The request's stop sequence the output ended on, when the provider says which one it was. */
+      stopSequence?: string;
+    }
   | { type: 'usage'; usage: Usage }
   /**
    * The upstream's own bytes in wire format `format`, whole events only, sent by an adapter that forwarded the

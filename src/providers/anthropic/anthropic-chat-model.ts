@@ -174,7 +174,9 @@ export class AnthropicChatModel implements LanguageModel {
             }
           : { status: response.status, headers: response.headers },
     };
-    if (message.stop_reason && result.choices[0]) result.choices[0].rawFinishReason = message.stop_reason;
+    const choice = result.choices[0];
+    if (message.stop_reason && choice) choice.rawFinishReason = message.stop_reason;
+    if (message.stop_sequence && choice) choice.stopSequence = message.stop_sequence;
     return result;
   }
 

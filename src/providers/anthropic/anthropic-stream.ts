@@ -68,6 +68,7 @@ export async function* translateAnthropicStream(
   let sawMessageStop = false;
   let usage: AnthropicUsage | undefined;
   let stopReason: string | undefined;
+  let stopSequence: string | undefined;
   let toolCount = 0;
   let jsonAnswerStarted = false;
   // In JSON mode text may precede the JSON tool ("I'll call the tool…"); it is held back and only sent when
@@ -196,6 +197,7 @@ export async function* translateAnthropicStream(
       }
       case 'message_delta': {
         if (event.delta.stop_reason) stopReason = event.delta.stop_reason;
+        if (event.delta.stop_sequence) stopSequence = event.delta.stop_sequence;
         usage = mergeAnthropicUsage(usage, event.usage);
         const explanation = event.delta.stop_details?.explanation;
         if (event.delta.stop_reason === 'refusal' && explanation) {
@@ -249,6 +251,7 @@ export async function* translateAnthropicStream(
     finishReason: mapAnthropicFinishReason(stopReason, jsonAnswerStarted && toolCount === 0),
   };
   if (stopReason !== undefined) finish.rawFinishReason = stopReason;
+  if (stopSequence !== undefined) finish.stopSequence = stopSequence;
   yield finish;
   yield { type: 'usage', usage: convertAnthropicUsage(usage) };
 

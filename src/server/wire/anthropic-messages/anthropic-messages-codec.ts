@@ -83,14 +83,15 @@ export const anthropicMessagesCodec: ChatCodec = {
     };
   },
 
-  encodeResult(result: ChatResult, _call: DecodedChatCall, meta: ResponseMeta): EncodedBody {
+  encodeResult(result: ChatResult, call: DecodedChatCall, meta: ResponseMeta): EncodedBody {
     const bytes = upstreamBytes(result);
     if (bytes !== undefined) return { kind: 'bytes', bytes, contentType: JSON_CONTENT_TYPE };
-    return { kind: 'json', json: encodeAnthropicMessage(result, meta.model, anthropicId('msg', result.id)) };
+    const id = anthropicId('msg', result.id);
+    return { kind: 'json', json: encodeAnthropicMessage(result, meta.model, id, call.request.stop) };
   },
 
-  encodeStream(parts: AsyncIterable<ChatStreamPart>, _call: DecodedChatCall, meta: ResponseMeta) {
-    return encodeAnthropicStream(parts, { model: meta.model });
+  encodeStream(parts: AsyncIterable<ChatStreamPart>, call: DecodedChatCall, meta: ResponseMeta) {
+    return encodeAnthropicStream(parts, { model: meta.model, stop: call.request.stop });
   },
 
   encodeError(error: LlamaGateError, requestId: string): EncodedError {

@@ -5,15 +5,16 @@
  * A stream whose first part is the upstream's own Messages API bytes (an Anthropic backend answering the
  * client's forwarded body) is relayed byte for byte instead; its typed parts then only feed usage and billing.
  */
-import type { ChatStreamPart, FinishReason, Usage } from '../../../spec/chat.js';
+import type { ChatStreamPart, Usage } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
 import {
   anthropicErrorBody,
   anthropicId,
   encodeAnthropicUsage,
-  stopReasonFor,
+  stopFields,
   toolUseId,
 } from './encode-anthropic-response.js';
+import { type FinishFacts, tailLength } from './stop-sequence.js';
 
 type OpenBlock = { kind: 'text' } | { kind: 'thinking'; signed: boolean } | { kind: 'tool'; toolCallIndex: number };
 
@@ -29,6 +30,8 @@ export interface AnthropicStreamMeta {
   /** The message id to use when the upstream issued no `msg_` id. */
   id?: string;
   model: string;
+  /** The request's stop sequences, to report the one the output ended on. */
+  stop?: readonly string[] | undefined;
 }
 
 /** The format of the bytes this encoder relays. */
@@ -43,8 +46,10 @@ export async function* encodeAnthropicStream(
   let started = false;
   let open: OpenBlock | undefined;
   let index = -1;
-  let finishReason: FinishReason = 'stop';
-  let rawFinishReason: string | undefined;
+  let finish: FinishFacts = { finishReason: 'stop' };
+  // The end of the text, as long as the longest stop sequence, to find the one it ended on.
+  const keep = tailLength(meta.stop);
+  let textEnd = '';
   let usage: Usage = {};
   let upstreamId: string | undefined;
   let model = meta.model;
@@ -104,6 +109,7 @@ export async function* encodeAnthropicStream(
       case 'refusal-delta':
         if (part.delta === '') break;
         if (open?.kind !== 'text') out += openBlock({ kind: 'text' }, { type: 'text', text: '' });
+        if (keep > 0 && part.type === 'text-delta') textEnd = (textEnd + part.delta).slice(-keep);
         out += event('content_block_delta', { index, delta: { type: 'text_delta', text: part.delta } });
         break;
       case 'reasoning-delta':
@@ -142,8 +148,7 @@ export async function* encodeAnthropicStream(
         }
         break;
       case 'finish':
-        finishReason = part.finishReason;
-        rawFinishReason = part.rawFinishReason;
+        finish = part;
         out += close();
         break;
       case 'error':
@@ -155,7 +160,7 @@ export async function* encodeAnthropicStream(
   if (relaying) return;
   let tail = (started ? '' : start()) + close();
   tail += event('message_delta', {
-    delta: { stop_reason: stopReasonFor(finishReason, rawFinishReason), stop_sequence: null },
+    delta: stopFields(meta.stop, finish, textEnd),
     usage: encodeAnthropicUsage(usage),
   });
   tail += event('message_stop', {});
