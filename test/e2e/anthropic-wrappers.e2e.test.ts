@@ -1,7 +1,7 @@
 /**
  * Anthropic clients through a chat wrapper (what the MCP tool loop registers) to an Anthropic backend: a
  * stream the wrapper builds itself is encoded from its parts, never relayed from the upstream's bytes, and
- * calls the wrapper rewrites still carry the client's `anthropic-beta`.
+ * calls the wrapper rewrites still carry the client's `anthropic-beta`; Anthropic's stop_sequence survives re-encoding.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,5 +109,37 @@ describe('Anthropic clients through a chat wrapper', () => {
       .messages.stream(ask, { headers: { 'anthropic-beta': beta } })
       .finalMessage();
     expect(upstream.requests[2]?.headers['anthropic-beta']).toBe(beta);
+  });
+
+  it("reports Anthropic's stop_sequence in a stream the gateway encodes itself", async () => {
+    const message = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929' };
+    const events = [
+      {
+        type: 'message_start',
+        message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: {} },
+      },
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'one, two' } },
+      { type: 'content_block_stop', index: 0 },
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'stop_sequence', stop_sequence: ', three' },
+        usage: { output_tokens: 3 },
+      },
+      { type: 'message_stop' },
+    ];
+    upstream.handle((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(''));
+    });
+    try {
+      const final = await client()
+        .messages.stream({ ...ask, stop_sequences: [', three'] })
+        .finalMessage();
+      expect(final.content).toEqual([{ type: 'text', text: 'ONE, TWO' }]);
+      expect([final.stop_reason, final.stop_sequence]).toEqual(['stop_sequence', ', three']);
+    } finally {
+      upstream.handle(anthropicReplay(fixtures, 'anthropic-text'));
+    }
   });
 });
