@@ -136,6 +136,23 @@ describe('toPortableMessages: server tool blocks and documents', () => {
     expect(warnings.map((warning) => warning.setting)).toEqual(['provider_block']);
   });
 
+  it('drops a container upload (only Anthropic has the container), with the same warning', () => {
+    const { messages, warnings } = toPortableMessages(
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'provider', provider: 'anthropic', block: { type: 'container_upload', file_id: 'f' }, text: '' },
+            { type: 'text', text: 'Plot it.' },
+          ],
+        },
+      ],
+      'ollama',
+    );
+    expect(messages[0]?.content).toEqual([{ type: 'text', text: 'Plot it.' }]);
+    expect(warnings.map((warning) => warning.setting)).toEqual(['provider_block']);
+  });
+
   it('sends a document given as content as its title, text and images', () => {
     const { messages, warnings } = toPortableMessages(
       [

@@ -14,6 +14,7 @@ import type {
   DocumentContentPart,
   FunctionTool,
   ImageContentPart,
+  ProviderContentPart,
   SystemMessage,
   TextContentPart,
   UserContentPart,
@@ -52,7 +53,7 @@ const DROP_MESSAGES: Record<Dropped, string> = {
   is_error: 'has no tool error flag; failed tool results are sent as plain results',
   redacted_thinking: 'cannot replay redacted (encrypted) reasoning blocks; they were dropped',
   provider_block:
-    "cannot replay another provider's server tool blocks (web search, code execution…); they were sent as text",
+    "cannot replay another provider's server tool blocks (web search, code execution…); they were sent as text (container uploads dropped)",
 };
 
 function needsNarrowing(message: ChatMessage): boolean {
@@ -77,7 +78,7 @@ function needsNarrowing(message: ChatMessage): boolean {
 }
 
 function isPortableUserPart(part: UserContentPart): part is TextContentPart | ImageContentPart {
-  return part.type !== 'document' && part.cache_control === undefined;
+  return (part.type === 'text' || part.type === 'image_url') && part.cache_control === undefined;
 }
 
 function isPortableAssistantPart(part: AssistantContentPart): part is TextContentPart {
@@ -124,8 +125,9 @@ function narrow(message: ChatMessage, dropped: Set<Dropped>, provider: string): 
       if (typeof message.content === 'string') return message as PortableUserMessage;
       const content: (TextContentPart | ImageContentPart)[] = [];
       for (const part of message.content) {
-        if (part.type !== 'document') content.push(withoutCache(part, dropped));
-        else content.push(...documentParts(part, provider, dropped));
+        if (part.type === 'document') content.push(...documentParts(part, provider, dropped));
+        else if (part.type === 'provider') content.push(...providerText(part, dropped));
+        else content.push(withoutCache(part, dropped));
       }
       return { ...message, content };
     }
@@ -174,12 +176,13 @@ export function toPortableMessages(messages: readonly ChatMessage[], provider: s
 
 /** An assistant turn's parts as text parts: a server tool block becomes its rendering, in place. */
 function assistantText(parts: readonly AssistantContentPart[], dropped: Set<Dropped>): TextContentPart[] {
-  return parts.flatMap((part): TextContentPart[] => {
-    if (part.type === 'text') return [withoutCache(part, dropped)];
-    dropped.add('provider_block');
-    // On lines of its own: providers that join an assistant turn's parts must not run it into the text around.
-    return part.text === '' ? [] : [{ type: 'text', text: `\n${part.text}\n` }];
-  });
+  return parts.flatMap((part) => (part.type === 'text' ? [withoutCache(part, dropped)] : providerText(part, dropped)));
+}
+
+/** Another provider's block as its rendering, on lines of its own so that joined parts do not run together. */
+function providerText(part: ProviderContentPart, dropped: Set<Dropped>): TextContentPart[] {
+  dropped.add('provider_block');
+  return part.text === '' ? [] : [{ type: 'text', text: `\n${part.text}\n` }];
 }
 
 /** Tools without cache-control hints (for providers whose tool shape is OpenAI's). */

@@ -47,12 +47,11 @@ export interface DocumentContentPart {
   cache_control?: CacheControl;
 }
 
-export type UserContentPart = TextContentPart | ImageContentPart | DocumentContentPart;
-
 /**
- * A block of an earlier assistant turn that only one provider understands (Anthropic's server tool calls and
- * their results: web search, web fetch, code execution…), kept exactly as issued so that provider gets it back;
- * every other provider reads `text`, a rendering of it (empty when there is nothing to say).
+ * A block that only one provider understands (Anthropic's server tool calls and their results in an assistant
+ * turn: web search, web fetch, code execution…; a file put in its code execution container in a user turn),
+ * kept exactly as issued so that provider gets it back; every other provider reads `text`, a rendering of it
+ * (empty when there is nothing to say).
  */
 export interface ProviderContentPart {
   type: 'provider';
@@ -60,6 +59,8 @@ export interface ProviderContentPart {
   block: Readonly<Record<string, unknown>>;
   text: string;
 }
+
+export type UserContentPart = TextContentPart | ImageContentPart | DocumentContentPart | ProviderContentPart;
 
 /** What an earlier assistant turn may hold besides a string. */
 export type AssistantContentPart = TextContentPart | ProviderContentPart;

@@ -84,6 +84,7 @@ const searched: Anthropic.MessageParam[] = [
           ],
         },
       },
+      { type: 'container_upload', file_id: 'file_011CPd1Z6BYn7kiMFWUA8f2w' },
       { type: 'text', text: 'Summarise everything.' },
     ],
   },
@@ -131,6 +132,7 @@ describe('history with server tool blocks and inline documents', () => {
       }
       expect(prompt).not.toContain('encrypted_content');
       expect(prompt).not.toContain('srvtoolu_');
+      expect(prompt).not.toContain('file_011CPd1Z6BYn7kiMFWUA8f2w');
     },
   );
 

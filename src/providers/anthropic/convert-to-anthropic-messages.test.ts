@@ -139,6 +139,20 @@ describe('convertToAnthropicMessages', () => {
     ]);
   });
 
+  it('gives a container upload back as issued', () => {
+    const upload = { type: 'container_upload', file_id: 'file_1' };
+    const prompt = convertToAnthropicMessages([
+      {
+        role: 'user',
+        content: [
+          { type: 'provider', provider: 'anthropic', block: upload, text: '' },
+          { type: 'text', text: 'Plot it.' },
+        ],
+      },
+    ]);
+    expect(prompt.messages[0]?.content).toEqual([upload, { type: 'text', text: 'Plot it.' }]);
+  });
+
   it('sends a document given as content with its images as Anthropic image blocks', () => {
     const prompt = convertToAnthropicMessages([
       {

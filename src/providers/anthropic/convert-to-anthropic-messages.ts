@@ -5,6 +5,7 @@ import type {
   ChatMessage,
   DocumentContentPart,
   DocumentSource,
+  ProviderContentPart,
   ReasoningPart,
   TextContentPart,
   ToolResultContentPart,
@@ -20,7 +21,7 @@ export type AnthropicImageSource =
 
 type Cached = { cache_control?: CacheControl };
 
-/** The server tool blocks of earlier assistant turns that Anthropic takes back as it issued them. */
+/** The server tool blocks (and container uploads) of earlier turns that Anthropic takes back as it issued them. */
 export const ANTHROPIC_SERVER_BLOCK_TYPES = [
   'server_tool_use',
   'web_search_tool_result',
@@ -29,6 +30,7 @@ export const ANTHROPIC_SERVER_BLOCK_TYPES = [
   'bash_code_execution_tool_result',
   'text_editor_code_execution_tool_result',
   'tool_search_tool_result',
+  'container_upload',
 ] as const;
 
 export type AnthropicServerBlock = { type: (typeof ANTHROPIC_SERVER_BLOCK_TYPES)[number] } & Record<string, unknown>;
@@ -102,9 +104,14 @@ function textBlocks(content: string | AssistantContentPart[] | null | undefined)
     return textBlock(textOf(content));
   return content.flatMap((part): AnthropicInputBlock[] => {
     if (part.type === 'text') return textBlock(part.text, part);
-    if (part.provider === 'anthropic' && isServerBlock(part.block)) return [{ ...part.block }];
-    return textBlock(part.text);
+    return providerBlock(part);
   });
+}
+
+/** Anthropic's own block back as issued; another provider's as its text. */
+function providerBlock(part: ProviderContentPart): AnthropicInputBlock[] {
+  if (part.provider === 'anthropic' && isServerBlock(part.block)) return [{ ...part.block }];
+  return textBlock(part.text);
 }
 
 function imageBlock(url: string): AnthropicInputBlock {
@@ -152,6 +159,7 @@ function userBlocks(content: string | UserContentPart[]): AnthropicInputBlock[] 
   return content.flatMap((part) => {
     if (part.type === 'text') return textBlock(part.text, part);
     if (part.type === 'document') return [documentBlock(part)];
+    if (part.type === 'provider') return providerBlock(part);
     return [cached(imageBlock(part.image_url.url), part)];
   });
 }

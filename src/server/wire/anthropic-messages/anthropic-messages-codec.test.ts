@@ -241,7 +241,7 @@ describe('anthropic-messages codec: decode', () => {
     ],
     [
       { ...minimal, messages: [{ role: 'user', content: [{ type: 'audio' }] }] },
-      "messages.0.content.0.type: Input tag should be 'text', 'image', 'document' or 'tool_result'",
+      "messages.0.content.0.type: Input tag should be 'text', 'image', 'document', 'tool_result' or 'container_upload'",
     ],
     [{ ...minimal, tool_choice: { type: 'tool' } }, 'tool_choice.name: Input should be a valid string'],
     [

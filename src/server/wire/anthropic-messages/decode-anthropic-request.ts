@@ -21,7 +21,7 @@ import type {
   UserContentPart,
 } from '../../../spec/chat.js';
 import { BadRequestError } from '../../../spec/errors.js';
-import { isServerToolBlock, serverToolPart } from './decode-server-tool-blocks.js';
+import { containerUploadPart, isServerToolBlock, serverToolPart } from './decode-server-tool-blocks.js';
 
 type Json = Record<string, unknown>;
 
@@ -261,8 +261,14 @@ function userMessages(content: unknown, param: string): ChatMessage[] {
       case 'tool_result':
         results.push(toolResult(block, blockParam));
         break;
+      case 'container_upload':
+        parts.push(containerUploadPart(block, blockParam));
+        break;
       default:
-        throw invalid("Input tag should be 'text', 'image', 'document' or 'tool_result'", `${blockParam}.type`);
+        throw invalid(
+          "Input tag should be 'text', 'image', 'document', 'tool_result' or 'container_upload'",
+          `${blockParam}.type`,
+        );
     }
   });
   if (parts.length > 0) results.push({ role: 'user', content: parts });

@@ -24,7 +24,14 @@ describe('server tool blocks and documents in history', () => {
       messages: [
         { role: 'user', content: 'Run it.' },
         { role: 'assistant', content: [call, ran, failed, { type: 'text', text: 'Done.' }, used] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }, document] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' },
+            document,
+            { type: 'container_upload', file_id: 'file_1' },
+          ],
+        },
       ],
     });
     expect(decoded.request.messages.slice(1)).toEqual([
@@ -49,7 +56,13 @@ describe('server tool blocks and documents in history', () => {
         tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
       },
       { role: 'tool', tool_call_id: 'toolu_1', content: 'ok' },
-      { role: 'user', content: [{ type: 'document', title: 'T', source: { type: 'content', content: 'Inline.' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'document', title: 'T', source: { type: 'content', content: 'Inline.' } },
+          { type: 'provider', provider: 'anthropic', block: { type: 'container_upload', file_id: 'file_1' }, text: '' },
+        ],
+      },
     ]);
   });
 
@@ -64,7 +77,7 @@ describe('server tool blocks and documents in history', () => {
     ],
     [
       { role: 'user', content: [{ type: 'web_search_tool_result', tool_use_id: 's', content: [] }] },
-      "messages.0.content.0.type: Input tag should be 'text', 'image', 'document' or 'tool_result'",
+      "messages.0.content.0.type: Input tag should be 'text', 'image', 'document', 'tool_result' or 'container_upload'",
     ],
     [
       { role: 'user', content: [{ type: 'document', source: { type: 'content', content: [{ type: 'document' }] } }] },

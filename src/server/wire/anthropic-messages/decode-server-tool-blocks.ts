@@ -96,6 +96,16 @@ function resultText(content: unknown): string {
   }
 }
 
+/**
+ * A user turn's file for Anthropic's code execution container: only Anthropic has the container, so other
+ * providers get nothing of it (the part has no text and is dropped with a warning).
+ */
+export function containerUploadPart(block: Json, param: string): ProviderContentPart {
+  allowOnly(block, ['type', 'file_id', 'cache_control'], param);
+  requireString(block, 'file_id', param);
+  return { type: 'provider', provider: 'anthropic', block, text: '' };
+}
+
 /** One server tool block of an assistant turn, checked for the fields every reader needs. */
 export function serverToolPart(block: Json, param: string): ProviderContentPart {
   const type = block.type as string;
