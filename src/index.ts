@@ -109,6 +109,7 @@ export {
 export { type Tool, type ToolExecutionContext, type ToolResult, type ToolSet, tool } from './client/tool-loop.js';
 export { type LazyProvider, lazyProvider, type ProviderLoader } from './provider-utils/lazy-provider.js';
 export type {
+  AssistantContentPart,
   AssistantInputMessage,
   AssistantMessage,
   CallOptions,
@@ -123,6 +124,7 @@ export type {
   ImageContentPart,
   JsonSchema,
   LanguageModel,
+  ProviderContentPart,
   ProviderOptions,
   ReasoningEffort,
   ResponseFormat,

@@ -57,7 +57,13 @@ function contentText(
   for (const part of content) {
     if (part.type === 'text') text += part.text;
     else if (part.type === 'image_url') extra += imageTokens(part.image_url.detail);
+    else if (part.type === 'provider') text += part.text;
     else if (part.source.type === 'text') text += part.source.data;
+    else if (part.source.type === 'content') {
+      const inner = contentText(part.source.content, imageTokens);
+      text += inner[0];
+      extra += inner[1];
+    }
   }
   return [text, extra];
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAICompatible } from '../providers/openai-compatible/openai-compatible-provider.js';
 import type { ChatMessage } from '../spec/chat.js';
+import { BadRequestError } from '../spec/errors.js';
 import { type MockUpstream, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
 import { RICH_MESSAGES } from '../test-support/rich-messages.js';
 import { toPortableMessages } from './portable-messages.js';
@@ -105,6 +106,95 @@ beforeAll(async () => {
   );
 });
 afterAll(() => upstream.close());
+
+describe('toPortableMessages: server tool blocks and documents', () => {
+  const searchCall = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'fog' } };
+
+  it('sends server tool blocks as their text, on lines of their own, with one warning', () => {
+    const { messages, warnings } = toPortableMessages(
+      [
+        {
+          role: 'assistant',
+          content: [
+            { type: 'provider', provider: 'anthropic', block: searchCall, text: '[web_search {"query":"fog"}]' },
+            { type: 'provider', provider: 'anthropic', block: { type: 'x' }, text: '' },
+            { type: 'text', text: 'Foggy.' },
+          ],
+        },
+      ],
+      'ollama',
+    );
+    expect(messages).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: '\n[web_search {"query":"fog"}]\n' },
+          { type: 'text', text: 'Foggy.' },
+        ],
+      },
+    ]);
+    expect(warnings.map((warning) => warning.setting)).toEqual(['provider_block']);
+  });
+
+  it('drops a container upload (only Anthropic has the container), with the same warning', () => {
+    const { messages, warnings } = toPortableMessages(
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'provider', provider: 'anthropic', block: { type: 'container_upload', file_id: 'f' }, text: '' },
+            { type: 'text', text: 'Plot it.' },
+          ],
+        },
+      ],
+      'ollama',
+    );
+    expect(messages[0]?.content).toEqual([{ type: 'text', text: 'Plot it.' }]);
+    expect(warnings.map((warning) => warning.setting)).toEqual(['provider_block']);
+  });
+
+  it('sends a document given as content as its title, text and images', () => {
+    const { messages, warnings } = toPortableMessages(
+      [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'document',
+              title: 'Notes',
+              source: {
+                type: 'content',
+                content: [
+                  { type: 'text', text: 'Fog at noon.' },
+                  { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+                ],
+              },
+            },
+            { type: 'document', source: { type: 'content', content: 'Plain.' } },
+          ],
+        },
+      ],
+      'ollama',
+    );
+    expect(messages[0]?.content).toEqual([
+      { type: 'text', text: 'Notes' },
+      { type: 'text', text: 'Fog at noon.' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+      { type: 'text', text: 'Plain.' },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses a document that is a file id, naming it', () => {
+    const refuse = () =>
+      toPortableMessages(
+        [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'file_9' } }] }],
+        'ollama',
+      );
+    expect(refuse).toThrow(BadRequestError);
+    expect(refuse).toThrow('A document block with file source "file_9" can only be read by the provider that stores');
+  });
+});
 
 describe('an OpenAI-compatible adapter given Anthropic-only content', () => {
   it('sends only OpenAI shapes upstream and returns the drops as warnings', async () => {

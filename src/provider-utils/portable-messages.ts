@@ -2,19 +2,26 @@
  * Narrows the neutral message model to what every OpenAI-shaped provider can carry: text and image parts,
  * string or text tool results, reasoning as text. What a second inbound format added (cache-control hints,
  * documents, tool-result images and error flags, signed or redacted reasoning blocks) is dropped here, once,
- * with a warning value per kind, so each adapter converts only the portable shapes.
+ * with a warning value per kind, so each adapter converts only the portable shapes. Documents given as text
+ * or inline content, and another provider's server tool blocks, become text; a document that is a provider's
+ * file id cannot be read anywhere else and is refused.
  */
+
 import type {
+  AssistantContentPart,
   AssistantInputMessage,
   ChatMessage,
+  DocumentContentPart,
   FunctionTool,
   ImageContentPart,
+  ProviderContentPart,
   SystemMessage,
   TextContentPart,
   UserContentPart,
   UserMessage,
   Warning,
 } from '../spec/chat.js';
+import { BadRequestError } from '../spec/errors.js';
 
 export interface PortableUserMessage extends Omit<UserMessage, 'content'> {
   content: string | (TextContentPart | ImageContentPart)[];
@@ -26,14 +33,18 @@ export interface PortableToolMessage {
   tool_call_id: string;
 }
 
-export type PortableChatMessage = SystemMessage | PortableUserMessage | AssistantInputMessage | PortableToolMessage;
+export interface PortableAssistantMessage extends Omit<AssistantInputMessage, 'content'> {
+  content?: string | TextContentPart[] | null;
+}
+
+export type PortableChatMessage = SystemMessage | PortableUserMessage | PortableAssistantMessage | PortableToolMessage;
 
 export interface PortableMessages {
   messages: PortableChatMessage[];
   warnings: Warning[];
 }
 
-type Dropped = 'cache_control' | 'document' | 'tool_result_image' | 'is_error' | 'redacted_thinking';
+type Dropped = 'cache_control' | 'document' | 'tool_result_image' | 'is_error' | 'redacted_thinking' | 'provider_block';
 
 const DROP_MESSAGES: Record<Dropped, string> = {
   cache_control: 'has no prompt-cache breakpoints; cache_control hints were dropped',
@@ -41,6 +52,8 @@ const DROP_MESSAGES: Record<Dropped, string> = {
   tool_result_image: 'takes text tool results only; images in tool results were dropped',
   is_error: 'has no tool error flag; failed tool results are sent as plain results',
   redacted_thinking: 'cannot replay redacted (encrypted) reasoning blocks; they were dropped',
+  provider_block:
+    "cannot replay another provider's server tool blocks (web search, code execution…); they were sent as text (container uploads dropped)",
 };
 
 function needsNarrowing(message: ChatMessage): boolean {
@@ -57,7 +70,7 @@ function needsNarrowing(message: ChatMessage): boolean {
     case 'assistant':
       return (
         message.reasoning !== undefined ||
-        (Array.isArray(message.content) && message.content.some((part) => part.cache_control !== undefined))
+        (Array.isArray(message.content) && message.content.some((part) => !isPortableAssistantPart(part)))
       );
     default:
       return typeof message.content !== 'string' && message.content.some((part) => part.cache_control !== undefined);
@@ -65,7 +78,38 @@ function needsNarrowing(message: ChatMessage): boolean {
 }
 
 function isPortableUserPart(part: UserContentPart): part is TextContentPart | ImageContentPart {
-  return part.type !== 'document' && part.cache_control === undefined;
+  return (part.type === 'text' || part.type === 'image_url') && part.cache_control === undefined;
+}
+
+function isPortableAssistantPart(part: AssistantContentPart): part is TextContentPart {
+  return part.type === 'text' && part.cache_control === undefined;
+}
+
+/** A document as text and image parts, when its content is given inline; refused when it is a file id. */
+function documentParts(
+  part: DocumentContentPart,
+  provider: string,
+  dropped: Set<Dropped>,
+): (TextContentPart | ImageContentPart)[] {
+  const source = part.source;
+  if (part.cache_control !== undefined) dropped.add('cache_control');
+  const title: TextContentPart[] = part.title === undefined ? [] : [{ type: 'text', text: part.title }];
+  switch (source.type) {
+    case 'text':
+      return [{ type: 'text', text: `${part.title === undefined ? '' : `${part.title}\n\n`}${source.data}` }];
+    case 'content':
+      if (typeof source.content === 'string') return [...title, { type: 'text', text: source.content }];
+      return [...title, ...source.content.map((inner) => withoutCache(inner, dropped))];
+    case 'file':
+      throw new BadRequestError({
+        message: `A document block with file source ${JSON.stringify(source.file_id)} can only be read by the provider that stores the file; ${provider} cannot resolve it. Send the document's content instead (base64, text or content source).`,
+        param: 'messages',
+        provider,
+      });
+    default:
+      dropped.add('document');
+      return [];
+  }
 }
 
 function withoutCache<Part extends { cache_control?: unknown }>(part: Part, dropped: Set<Dropped>): Part {
@@ -75,18 +119,15 @@ function withoutCache<Part extends { cache_control?: unknown }>(part: Part, drop
   return rest as Part;
 }
 
-function narrow(message: ChatMessage, dropped: Set<Dropped>): PortableChatMessage {
+function narrow(message: ChatMessage, dropped: Set<Dropped>, provider: string): PortableChatMessage {
   switch (message.role) {
     case 'user': {
       if (typeof message.content === 'string') return message as PortableUserMessage;
       const content: (TextContentPart | ImageContentPart)[] = [];
       for (const part of message.content) {
-        if (part.type !== 'document') content.push(withoutCache(part, dropped));
-        else if (part.source.type === 'text') {
-          if (part.cache_control !== undefined) dropped.add('cache_control');
-          const title = part.title === undefined ? '' : `${part.title}\n\n`;
-          content.push({ type: 'text', text: `${title}${part.source.data}` });
-        } else dropped.add('document');
+        if (part.type === 'document') content.push(...documentParts(part, provider, dropped));
+        else if (part.type === 'provider') content.push(...providerText(part, dropped));
+        else content.push(withoutCache(part, dropped));
       }
       return { ...message, content };
     }
@@ -105,9 +146,9 @@ function narrow(message: ChatMessage, dropped: Set<Dropped>): PortableChatMessag
       return { role: 'tool', content, tool_call_id: message.tool_call_id };
     }
     case 'assistant': {
-      const { reasoning, ...rest } = message;
-      const narrowed: AssistantInputMessage = rest;
-      if (Array.isArray(rest.content)) narrowed.content = rest.content.map((part) => withoutCache(part, dropped));
+      const { reasoning, content: parts, ...rest } = message;
+      const narrowed: PortableAssistantMessage = rest;
+      if (parts !== undefined) narrowed.content = Array.isArray(parts) ? assistantText(parts, dropped) : parts;
       if (reasoning !== undefined) {
         // Signatures only mean something to the provider that issued them; the reasoning text is what others read.
         const text = reasoning.flatMap((part) => (part.type === 'thinking' ? [part.thinking] : [])).join('\n\n');
@@ -129,8 +170,19 @@ function narrow(message: ChatMessage, dropped: Set<Dropped>): PortableChatMessag
 export function toPortableMessages(messages: readonly ChatMessage[], provider: string): PortableMessages {
   if (!messages.some(needsNarrowing)) return { messages: messages as PortableChatMessage[], warnings: [] };
   const dropped = new Set<Dropped>();
-  const narrowed = messages.map((message) => (needsNarrowing(message) ? narrow(message, dropped) : message));
+  const narrowed = messages.map((message) => (needsNarrowing(message) ? narrow(message, dropped, provider) : message));
   return { messages: narrowed as PortableChatMessage[], warnings: dropWarnings(dropped, provider) };
+}
+
+/** An assistant turn's parts as text parts: a server tool block becomes its rendering, in place. */
+function assistantText(parts: readonly AssistantContentPart[], dropped: Set<Dropped>): TextContentPart[] {
+  return parts.flatMap((part) => (part.type === 'text' ? [withoutCache(part, dropped)] : providerText(part, dropped)));
+}
+
+/** Another provider's block as its rendering, on lines of its own so that joined parts do not run together. */
+function providerText(part: ProviderContentPart, dropped: Set<Dropped>): TextContentPart[] {
+  dropped.add('provider_block');
+  return part.text === '' ? [] : [{ type: 'text', text: `\n${part.text}\n` }];
 }
 
 /** Tools without cache-control hints (for providers whose tool shape is OpenAI's). */

@@ -26,12 +26,16 @@ export interface ImageContentPart {
   cache_control?: CacheControl;
 }
 
-/** Where a document's content comes from: a base64 PDF, plain text, a PDF URL, or a provider-side file id. */
+/**
+ * Where a document's content comes from: a base64 PDF, plain text, a PDF URL, a provider-side file id (only
+ * that provider can resolve it), or content given inline as text and images (Anthropic's custom content).
+ */
 export type DocumentSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'text'; media_type: 'text/plain'; data: string }
   | { type: 'url'; url: string }
-  | { type: 'file'; file_id: string };
+  | { type: 'file'; file_id: string }
+  | { type: 'content'; content: string | (TextContentPart | ImageContentPart)[] };
 
 /** A document (PDF or text) for the model to read; providers without document input drop it with a warning. */
 export interface DocumentContentPart {
@@ -43,7 +47,23 @@ export interface DocumentContentPart {
   cache_control?: CacheControl;
 }
 
-export type UserContentPart = TextContentPart | ImageContentPart | DocumentContentPart;
+/**
+ * A block that only one provider understands (Anthropic's server tool calls and their results in an assistant
+ * turn: web search, web fetch, code execution…; a file put in its code execution container in a user turn),
+ * kept exactly as issued so that provider gets it back; every other provider reads `text`, a rendering of it
+ * (empty when there is nothing to say).
+ */
+export interface ProviderContentPart {
+  type: 'provider';
+  provider: string;
+  block: Readonly<Record<string, unknown>>;
+  text: string;
+}
+
+export type UserContentPart = TextContentPart | ImageContentPart | DocumentContentPart | ProviderContentPart;
+
+/** What an earlier assistant turn may hold besides a string. */
+export type AssistantContentPart = TextContentPart | ProviderContentPart;
 
 /** What a tool result may hold besides a string. */
 export type ToolResultContentPart = TextContentPart | ImageContentPart;
@@ -76,7 +96,7 @@ export interface UserMessage {
 
 export interface AssistantInputMessage {
   role: 'assistant';
-  content?: string | TextContentPart[] | null;
+  content?: string | AssistantContentPart[] | null;
   name?: string;
   tool_calls?: ToolCall[];
   /** Reasoning text of an earlier turn (DeepSeek, Anthropic thinking); adapters that can replay it do. */
@@ -218,6 +238,8 @@ export interface ChatChoice {
   finishReason: FinishReason;
   /** The provider's own finish reason, unmapped. */
   rawFinishReason?: string;
+  /** The request's stop sequence the output ended on, when the provider says which one it was. */
+  stopSequence?: string;
   logprobs?: unknown;
 }
 
@@ -281,18 +303,28 @@ export type ChatStreamPart =
       name?: string;
       argumentsDelta: string;
     }
-  | { type: 'finish'; choiceIndex: number; finishReason: FinishReason; rawFinishReason?: string }
+  | {
+      type: 'finish';
+      choiceIndex: number;
+      finishReason: FinishReason;
+      rawFinishReason?: string;
+      /** The request's stop sequence the output ended on, when the provider says which one it was. */
+      stopSequence?: string;
+    }
   | { type: 'usage'; usage: Usage }
   /** A tool the gateway runs for the model (the MCP tool loop) started, reported progress or ended. */
   | { type: 'tool-progress'; progress: ToolProgress }
   /**
-   * One frame of the upstream's own stream (an NDJSON line with its newline), sent before the parts read from
-   * it, only for a same-format passthrough: the codec of `format` writes these bytes instead of encoding the
-   * parts; everyone else ignores them, and whoever changes a stream must drop them.
+   * One frame of the upstream's own stream (an NDJSON line with its newline, or one whole SSE event), sent
+   * before the parts read from it, only for a same-format passthrough: the codec of `format` writes these bytes
+   * instead of encoding the parts; everyone else ignores them, and whoever changes a stream must drop them.
    */
   | { type: 'upstream-frame'; format: string; bytes: Uint8Array }
-  /** A failure after the stream started (HTTP 200 already sent): the stream ends after it. */
-  | { type: 'error'; error: LlamaGateError };
+  /**
+   * A failure after the stream started (HTTP 200 already sent): the stream ends after it. `relayed`: the
+   * upstream's own error event is already among the `upstream-frame` parts, so a relaying codec adds nothing.
+   */
+  | { type: 'error'; error: LlamaGateError; relayed?: boolean };
 
 export interface ChatStreamResult {
   provider: string;

@@ -2,33 +2,45 @@
  * Anthropic's Messages API on the credit-billed gateway (SQLite): a virtual key sent as `x-api-key` is charged
  * from the upstream's usage exactly as for chat completions, streams included; refusals come in Anthropic's shape.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
-import {
-  answerWith,
-  type BillingGateway,
-  startBillingGateway,
-  waitFor,
-  writeGatewayConfig,
-} from './billing-harness.js';
+import { anthropicReplay } from '../../src/test-support/replay-anthropic.js';
+import { answerWith, type BillingGateway, PRICES_YAML, startBillingGateway, waitFor } from './billing-harness.js';
 
 let upstream: MockUpstream;
+let claude: MockUpstream;
 let gateway: BillingGateway;
 
 beforeAll(async () => {
   upstream = await startMockUpstream(answerWith());
-  gateway = await startBillingGateway({
-    env: { LLAMAGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'lg-anthropic-billing-')), CACHE_ENABLED: 'false' },
-    configFile: writeGatewayConfig(upstream.url),
-  });
+  claude = await startMockUpstream(
+    anthropicReplay(
+      fileURLToPath(new URL('../../src/providers/anthropic/__fixtures__', import.meta.url)),
+      'anthropic-text',
+    ),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'lg-anthropic-billing-'));
+  const configFile = join(dir, 'llamagate.yaml');
+  writeFileSync(
+    configFile,
+    `defaultBackend: local
+backends:
+  - { name: local, type: openai-compatible, config: { endpoint: "${upstream.url}/v1", apiKey: sk-upstream } }
+  - { name: claude, type: anthropic, config: { endpoint: "${claude.url}/v1", apiKey: sk-ant-upstream } }
+${PRICES_YAML}  "claude-sonnet-*": { input: "3.00", output: "15.00" }
+`,
+  );
+  gateway = await startBillingGateway({ env: { LLAMAGATE_DATA_DIR: dir, CACHE_ENABLED: 'false' }, configFile });
 });
 afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
+  await claude?.close();
 });
 
 const client = (apiKey: string) => new Anthropic({ apiKey, baseURL: gateway.url, maxRetries: 0, timeout: 15_000 });
@@ -59,6 +71,22 @@ describe('POST /v1/messages with billing', () => {
         [2500, 100, 50, 200],
         [2500, 100, 50, 200],
       ],
+    );
+  });
+
+  it('charges a stream relayed byte for byte from an Anthropic backend, from the usage in its events', async () => {
+    const { key, id } = await gateway.createKey({ name: 'claude-client', credits: 10 });
+    const stream = client(key).messages.stream({ ...ask, model: 'claude/claude-sonnet-4-5-20250929' });
+    const final = await stream.finalMessage();
+    expect(final.usage).toMatchObject({ input_tokens: 12, output_tokens: 30 });
+    const records = await waitFor(async () => {
+      await gateway.flush();
+      const list = await gateway.billing.storage.usage.list({ keyId: id });
+      return list.length === 1 ? list : undefined;
+    });
+    // 12 prompt tokens × $3/1M + 30 completion tokens × $15/1M = $0.000486.
+    expect(records.map((record) => [record.cost, record.promptTokens, record.completionTokens, record.status])).toEqual(
+      [[486, 12, 30, 200]],
     );
   });
 

@@ -19,6 +19,7 @@ import {
 import { anthropicReplay } from '../../src/test-support/replay-anthropic.js';
 import { ollamaReplay } from '../../src/test-support/replay-ollama.js';
 import { openaiReplay } from '../../src/test-support/replay-openai.js';
+import { waitFor } from './billing-harness.js';
 import { type Harness, startGateway } from './gateway-harness.js';
 
 const fixtures = (provider: string) =>
@@ -328,6 +329,64 @@ describe('POST /v1/messages against Anthropic: the same-format passthrough', () 
     expect(upstream().requests[0]?.rawBody.toString('utf8')).toBe(
       '{"model":"claude-sonnet-4-5-20250929","max_tokens":256,"system":[{"type":"text","text":"Long context.","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"Say hello."}]}',
     );
+  });
+
+  it("streams the upstream's exact bytes, server tool blocks included, and still reads its usage", async () => {
+    const lines = readFileSync(join(fixtures('anthropic'), 'anthropic-web-search-tool.1.chunks.txt'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    const raw = lines
+      .map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`)
+      .join('');
+    upstream().handle(async (_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      // Pieces cut mid-event: the gateway relays whole events as they complete.
+      for (const [from, to] of [
+        [0, 1500],
+        [1500, 9000],
+        [9000, raw.length],
+      ] as const) {
+        await new Promise<void>((resolve) => response.write(raw.slice(from, to), () => resolve()));
+      }
+      response.end();
+    });
+    const ask = {
+      model: 'claude-sonnet-4-5-20250929',
+      max_tokens: 1024,
+      messages: [{ role: 'user' as const, content: 'Tech news today?' }],
+      tools: [{ type: 'web_search_20250305' as const, name: 'web_search' as const, max_uses: 2 }],
+    };
+    try {
+      const response = await fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': 'gateway-secret',
+          'anthropic-version': '2023-06-01',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ ...ask, stream: true }),
+      });
+      expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      const received = Buffer.from(await response.arrayBuffer());
+      expect(received.toString('utf8')).toBe(raw);
+      expect(received.equals(Buffer.from(raw, 'utf8'))).toBe(true);
+      const requestId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
+      // The request line is written when the response closes, which may follow the client's last read.
+      const line = await waitFor(() =>
+        gateway.logs.find((entry) => entry.requestId === requestId && entry.msg === 'request'),
+      );
+      expect(line).toMatchObject({ status: 200, promptTokens: 15665, completionTokens: 795 });
+
+      const final = await client().messages.stream(ask).finalMessage();
+      expect(final.content.slice(0, 3).map((block) => block.type)).toEqual([
+        'server_tool_use',
+        'web_search_tool_result',
+        'text',
+      ]);
+      expect(final.usage).toMatchObject({ input_tokens: 15665, output_tokens: 795 });
+    } finally {
+      upstream().handle(dispatcher(CASES[2] as BackendCase));
+    }
   });
 
   it('accepts Authorization: Bearer as Claude Code sends with ANTHROPIC_AUTH_TOKEN', async () => {

@@ -36,6 +36,7 @@ export const anthropicMessageSchema = z.looseObject({
   model: z.string().nullish(),
   content: z.array(contentBlockSchema).nullish(),
   stop_reason: z.string().nullish(),
+  stop_sequence: z.string().nullish(),
   stop_details: stopDetailsSchema,
   usage: anthropicUsageSchema.nullish(),
 });
@@ -64,7 +65,11 @@ export const anthropicStreamEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('content_block_stop'), index: z.number() }),
   z.looseObject({
     type: z.literal('message_delta'),
-    delta: z.looseObject({ stop_reason: z.string().nullish(), stop_details: stopDetailsSchema }),
+    delta: z.looseObject({
+      stop_reason: z.string().nullish(),
+      stop_sequence: z.string().nullish(),
+      stop_details: stopDetailsSchema,
+    }),
     usage: anthropicUsageSchema.nullish(),
   }),
   z.looseObject({ type: z.literal('message_stop') }),

@@ -378,6 +378,49 @@ describe('anthropic generate (recorded traffic)', () => {
     });
   });
 
+  it('reports the stop sequence Anthropic stopped on, answered or streamed', async () => {
+    const message = {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'text', text: 'One, two' }],
+      stop_reason: 'stop_sequence',
+      stop_sequence: ', three',
+      usage: { input_tokens: 5, output_tokens: 3 },
+    };
+    upstream.handle((request, response) => {
+      if ((request.body as { stream?: boolean }).stream !== true) return sendJson(response, 200, message);
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const events = [
+        { type: 'message_start', message: { ...message, content: [], stop_reason: null, stop_sequence: null } },
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'One, two' } },
+        { type: 'content_block_stop', index: 0 },
+        { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: ', three' }, usage: {} },
+        { type: 'message_stop' },
+      ];
+      response.end(events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(''));
+    });
+    const request = { messages: [{ role: 'user' as const, content: 'Count.' }], stop: [', three'] };
+    const result = await model().generate(request);
+    expect(result.choices[0]).toMatchObject({
+      finishReason: 'stop',
+      rawFinishReason: 'stop_sequence',
+      stopSequence: ', three',
+    });
+    const streamed = await model().stream(request);
+    const parts = [];
+    for await (const part of streamed.parts) parts.push(part);
+    expect(parts.find((part) => part.type === 'finish')).toEqual({
+      type: 'finish',
+      choiceIndex: 0,
+      finishReason: 'stop',
+      rawFinishReason: 'stop_sequence',
+      stopSequence: ', three',
+    });
+  });
+
   it('maps an overloaded (529) answer to a retryable 503 with the upstream message', async () => {
     upstream.handle((_, res) =>
       sendJson(res, 529, readFixture('anthropic', 'doc-anthropic-overloaded-error.json'), { 'retry-after': '3' }),

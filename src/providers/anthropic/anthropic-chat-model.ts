@@ -3,6 +3,7 @@ import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, unixSeconds } from '../../provider-utils/ids.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
+import { SseRelay } from '../../provider-utils/sse-relay.js';
 import type {
   AssistantMessage,
   CallOptions,
@@ -78,6 +79,8 @@ interface PreparedCall {
   warnings: Warning[];
   jsonToolName: string | undefined;
   headers: Record<string, string> | undefined;
+  /** The body is the client's own: the upstream answers in the client's format. */
+  forwarded: boolean;
 }
 
 /**
@@ -93,8 +96,7 @@ function prepareCall(
 ): PreparedCall {
   const passthrough = options.passthrough;
   if (passthrough?.format !== ANTHROPIC_MESSAGES_FORMAT) {
-    const prepared = convertToAnthropicRequest(request, modelId, stream, config);
-    return { ...prepared, headers: undefined };
+    return { ...convertToAnthropicRequest(request, modelId, stream, config), forwarded: false };
   }
   const original = passthrough.body;
   const unchanged = original.model === modelId && (original.stream === true) === stream;
@@ -104,7 +106,7 @@ function prepareCall(
     const { stream: _stream, ...rest } = original;
     body = stream ? { ...rest, model: modelId, stream: true } : { ...rest, model: modelId };
   }
-  return { body, warnings: [], jsonToolName: undefined, headers: passthrough.headers };
+  return { body, warnings: [], jsonToolName: undefined, headers: passthrough.headers, forwarded: true };
 }
 
 export class AnthropicChatModel implements LanguageModel {
@@ -172,7 +174,9 @@ export class AnthropicChatModel implements LanguageModel {
             }
           : { status: response.status, headers: response.headers },
     };
-    if (message.stop_reason && result.choices[0]) result.choices[0].rawFinishReason = message.stop_reason;
+    const choice = result.choices[0];
+    if (message.stop_reason && choice) choice.rawFinishReason = message.stop_reason;
+    if (message.stop_sequence && choice) choice.stopSequence = message.stop_sequence;
     return result;
   }
 
@@ -193,17 +197,21 @@ export class AnthropicChatModel implements LanguageModel {
     });
     const provider = this.provider;
     const model = this.modelId;
+    // A forwarded body gets the client's own format back: its bytes are relayed beside the typed parts.
+    const relay = prepared.forwarded ? new SseRelay() : undefined;
+    const body = relay === undefined ? upstream.body : relay.read(upstream.body);
     return {
       provider,
       model,
       warnings: prepared.warnings,
       response: { status: upstream.status, headers: upstream.headers },
       parts: guardStream(
-        translateAnthropicStream(parseSse(upstream.body, { provider: this.provider }), {
+        translateAnthropicStream(parseSse(body, { provider: this.provider }), {
           provider,
           model,
           url,
           jsonToolName: prepared.jsonToolName,
+          ...(relay === undefined ? {} : { relay }),
         }),
         upstream,
         { provider, model },

@@ -49,9 +49,9 @@ function countTokensBody(
     const body = unchanged ? (passthrough.bytes as Uint8Array) : { ...passthrough.body, model: modelId };
     return { body, headers: passthrough.headers };
   }
-  const { body } = convertToAnthropicRequest(request, modelId, false, { provider: 'anthropic', defaultMaxTokens });
-  const { max_tokens: _maxTokens, stream: _stream, metadata: _metadata, ...rest } = body;
-  return { body: rest, headers: undefined };
+  const converted = convertToAnthropicRequest(request, modelId, false, { provider: 'anthropic', defaultMaxTokens });
+  const { max_tokens: _maxTokens, stream: _stream, metadata: _metadata, ...rest } = converted.body;
+  return { body: rest, headers: converted.headers };
 }
 
 export function createAnthropic(settings: AnthropicProviderSettings = {}): Provider {

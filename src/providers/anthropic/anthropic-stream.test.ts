@@ -287,3 +287,61 @@ describe('anthropic stream (recorded traffic)', () => {
     await socketClosed;
   });
 });
+
+describe('anthropic stream relay (the client sent its own Messages API body)', () => {
+  const sse = (lines: readonly string[]) =>
+    lines.map((line) => `event: ${(JSON.parse(line) as { type: string }).type}\ndata: ${line}\n\n`).join('');
+  const decoder = new TextDecoder();
+
+  async function relayParts(): Promise<ChatStreamPart[]> {
+    const body = { model: 'claude-x', max_tokens: 16, messages: [{ role: 'user', content: 'x' }], stream: true };
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const result = await model().stream(
+      { messages: [{ role: 'user', content: 'x' }] },
+      { passthrough: { format: 'anthropic-messages', body, bytes } },
+    );
+    return collect(result.parts);
+  }
+  const relayed = (parts: ChatStreamPart[]) =>
+    parts.flatMap((part) => (part.type === 'upstream-frame' ? [decoder.decode(part.bytes)] : []));
+
+  it("hands on the upstream's bytes in whole events, each piece before the parts it produced", async () => {
+    const raw = sse(readChunks('anthropic', 'anthropic-text.chunks.txt'));
+    // Written in pieces cut mid-event, so a piece can hold several events or wait for the next write.
+    upstream.handle(async (_, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const [from, to] of [
+        [0, 100],
+        [100, 700],
+        [700, raw.length],
+      ] as const) {
+        await new Promise<void>((resolve) => res.write(raw.slice(from, to), () => resolve()));
+      }
+      res.end();
+    });
+    const parts = await relayParts();
+    expect(relayed(parts).join('')).toBe(raw);
+    expect(relayed(parts).every((piece) => piece.endsWith('\n\n'))).toBe(true);
+    expect(parts[0]?.type).toBe('upstream-frame');
+    // The typed parts are those of the same stream unrelayed: usage and finish still come from the events.
+    const typed = parts.filter((part) => part.type !== 'upstream-frame');
+    expect(typed.map((part) => (part.type === 'response-metadata' ? { ...part, created: 0 } : part))).toEqual(
+      await streamParts(),
+    );
+  });
+
+  it("marks the upstream's own error event as relayed, and a cut as not", async () => {
+    const lines = readChunks('anthropic', 'doc-anthropic-stream-error.chunks.txt');
+    upstream.handle((_, res) => sendStream(res, lines, { format: 'sse', eventFromType: true }));
+    const failed = await relayParts();
+    expect(relayed(failed).join('')).toBe(sse(lines));
+    expect(failed.at(-1)).toMatchObject({ type: 'error', relayed: true, error: { status: 503 } });
+
+    const text = readChunks('anthropic', 'anthropic-text.chunks.txt');
+    upstream.handle((_, res) => sendStream(res, text, { format: 'sse', eventFromType: true, cutAfter: 4 }));
+    const cut = await relayParts();
+    expect(relayed(cut).join('')).toBe(sse(text.slice(0, 4)));
+    expect(cut.at(-1)).toMatchObject({ type: 'error' });
+    expect(cut.at(-1)).not.toHaveProperty('relayed');
+  });
+});

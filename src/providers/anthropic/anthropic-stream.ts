@@ -1,5 +1,6 @@
 import { unixSeconds } from '../../provider-utils/ids.js';
 import { parseEventJson, type SseEvent } from '../../provider-utils/sse-parser.js';
+import type { SseRelay } from '../../provider-utils/sse-relay.js';
 import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -19,7 +20,15 @@ export interface AnthropicStreamContext {
   url: string;
   /** The forced tool whose input is the JSON answer (structured output), if any. */
   jsonToolName: string | undefined;
+  /**
+   * Set when the call forwarded the client's own Messages API body: the upstream's bytes are handed on as
+   * `upstream-frame` parts, each before the parts its events produced.
+   */
+  relay?: SseRelay;
 }
+
+/** The wire format of the relayed bytes (the Messages API's own). */
+const RELAY_FORMAT = 'anthropic-messages';
 
 type OpenBlock =
   | { kind: 'text' | 'thinking' | 'other' }
@@ -51,7 +60,7 @@ export async function* translateAnthropicStream(
   events: AsyncIterable<SseEvent>,
   context: AnthropicStreamContext,
 ): AsyncGenerator<ChatStreamPart> {
-  const { provider, model, url, jsonToolName } = context;
+  const { provider, model, url, jsonToolName, relay } = context;
   const blocks = new Map<number, OpenBlock>();
   let openMessageId: string | undefined;
   let messageOpen = false;
@@ -59,6 +68,7 @@ export async function* translateAnthropicStream(
   let sawMessageStop = false;
   let usage: AnthropicUsage | undefined;
   let stopReason: string | undefined;
+  let stopSequence: string | undefined;
   let toolCount = 0;
   let jsonAnswerStarted = false;
   // In JSON mode text may precede the JSON tool ("I'll call the tool…"); it is held back and only sent when
@@ -66,6 +76,8 @@ export async function* translateAnthropicStream(
   let heldText = '';
 
   for await (const sse of events) {
+    const bytes = relay?.take();
+    if (bytes !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes };
     if (sse.data.length === 0) continue;
     const json = parseEventJson(sse.data, { provider, model, url });
     const parsed = anthropicStreamEventSchema.safeParse(json);
@@ -185,6 +197,7 @@ export async function* translateAnthropicStream(
       }
       case 'message_delta': {
         if (event.delta.stop_reason) stopReason = event.delta.stop_reason;
+        if (event.delta.stop_sequence) stopSequence = event.delta.stop_sequence;
         usage = mergeAnthropicUsage(usage, event.usage);
         const explanation = event.delta.stop_details?.explanation;
         if (event.delta.stop_reason === 'refusal' && explanation) {
@@ -203,6 +216,7 @@ export async function* translateAnthropicStream(
         const described = describeAnthropicError(body);
         yield {
           type: 'error',
+          ...(relay === undefined ? {} : { relayed: true }),
           error: errorFromUpstream({
             provider,
             model,
@@ -228,6 +242,8 @@ export async function* translateAnthropicStream(
       upstream: { url },
     });
   }
+  const trailing = relay?.take();
+  if (trailing !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes: trailing };
   if (heldText.length > 0) yield { type: 'text-delta', choiceIndex: 0, delta: heldText };
   const finish: ChatStreamPart = {
     type: 'finish',
@@ -235,6 +251,7 @@ export async function* translateAnthropicStream(
     finishReason: mapAnthropicFinishReason(stopReason, jsonAnswerStarted && toolCount === 0),
   };
   if (stopReason !== undefined) finish.rawFinishReason = stopReason;
+  if (stopSequence !== undefined) finish.stopSequence = stopSequence;
   yield finish;
   yield { type: 'usage', usage: convertAnthropicUsage(usage) };
 

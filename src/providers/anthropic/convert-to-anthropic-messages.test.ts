@@ -116,6 +116,75 @@ describe('convertToAnthropicMessages', () => {
     ]);
   });
 
+  it('gives its own server tool blocks back as issued, in place; another provider’s as text', () => {
+    const call = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'fog' } };
+    const found = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] };
+    const prompt = convertToAnthropicMessages([
+      { role: 'user', content: 'Weather?' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'provider', provider: 'anthropic', block: call, text: '[web_search]' },
+          { type: 'provider', provider: 'anthropic', block: found, text: '[web_search result]' },
+          { type: 'text', text: 'Foggy.' },
+          { type: 'provider', provider: 'other', block: { type: 'search' }, text: '[searched]' },
+        ],
+      },
+    ]);
+    expect(prompt.messages[1]?.content).toEqual([
+      call,
+      found,
+      { type: 'text', text: 'Foggy.' },
+      { type: 'text', text: '[searched]' },
+    ]);
+  });
+
+  it('gives a container upload back as issued', () => {
+    const upload = { type: 'container_upload', file_id: 'file_1' };
+    const prompt = convertToAnthropicMessages([
+      {
+        role: 'user',
+        content: [
+          { type: 'provider', provider: 'anthropic', block: upload, text: '' },
+          { type: 'text', text: 'Plot it.' },
+        ],
+      },
+    ]);
+    expect(prompt.messages[0]?.content).toEqual([upload, { type: 'text', text: 'Plot it.' }]);
+  });
+
+  it('sends a document given as content with its images as Anthropic image blocks', () => {
+    const prompt = convertToAnthropicMessages([
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'document',
+            source: {
+              type: 'content',
+              content: [
+                { type: 'text', text: 'Fog.', cache_control: { type: 'ephemeral' } },
+                { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+              ],
+            },
+          },
+        ],
+      },
+    ]);
+    expect(prompt.messages[0]?.content).toEqual([
+      {
+        type: 'document',
+        source: {
+          type: 'content',
+          content: [
+            { type: 'text', text: 'Fog.', cache_control: { type: 'ephemeral' } },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA==' } },
+          ],
+        },
+      },
+    ]);
+  });
+
   it('refuses a conversation with nothing to send', () => {
     expect(() => convertToAnthropicMessages([{ role: 'system', content: 'only rules' }])).toThrow(
       /at least one user or assistant message/,

@@ -1,9 +1,11 @@
 import { parseDataUrl } from '../../provider-utils/image-fetch.js';
 import type {
+  AssistantContentPart,
   CacheControl,
   ChatMessage,
   DocumentContentPart,
   DocumentSource,
+  ProviderContentPart,
   ReasoningPart,
   TextContentPart,
   ToolResultContentPart,
@@ -19,18 +21,38 @@ export type AnthropicImageSource =
 
 type Cached = { cache_control?: CacheControl };
 
+/** The server tool blocks (and container uploads) of earlier turns that Anthropic takes back as it issued them. */
+export const ANTHROPIC_SERVER_BLOCK_TYPES = [
+  'server_tool_use',
+  'web_search_tool_result',
+  'web_fetch_tool_result',
+  'code_execution_tool_result',
+  'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result',
+  'tool_search_tool_result',
+  'container_upload',
+] as const;
+
+export type AnthropicServerBlock = { type: (typeof ANTHROPIC_SERVER_BLOCK_TYPES)[number] } & Record<string, unknown>;
+
+/** A document source as Anthropic takes it: inline content is its own text and image blocks. */
+export type AnthropicDocumentSource =
+  | Exclude<DocumentSource, { type: 'content' }>
+  | { type: 'content'; content: string | AnthropicInputBlock[] };
+
 export type AnthropicInputBlock =
   | ({ type: 'text'; text: string } & Cached)
   | ({ type: 'image'; source: AnthropicImageSource } & Cached)
   | ({
       type: 'document';
-      source: DocumentSource;
+      source: AnthropicDocumentSource;
       title?: string;
       context?: string;
       citations?: { enabled: boolean };
     } & Cached)
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
+  | AnthropicServerBlock
   | ({ type: 'tool_use'; id: string; name: string; input: Record<string, unknown> } & Cached)
   | ({
       type: 'tool_result';
@@ -52,10 +74,14 @@ export interface AnthropicPrompt {
   warnings: Warning[];
 }
 
-function textOf(content: string | TextContentPart[] | null | undefined): string {
+function textOf(content: string | AssistantContentPart[] | null | undefined): string {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
   return content.map((part) => part.text).join('');
+}
+
+function isServerBlock(block: Readonly<Record<string, unknown>>): block is AnthropicServerBlock {
+  return (ANTHROPIC_SERVER_BLOCK_TYPES as readonly unknown[]).includes(block.type);
 }
 
 function cached<Block extends object>(block: Block, part: Cached): Block & Cached {
@@ -67,12 +93,25 @@ function textBlock(text: string, part: Cached = {}): AnthropicInputBlock[] {
   return text.trim().length === 0 ? [] : [cached({ type: 'text', text }, part)];
 }
 
-/** Text content as blocks: one per part, so each part's cache breakpoint stays where the client put it. */
-function textBlocks(content: string | TextContentPart[] | null | undefined): AnthropicInputBlock[] {
+/**
+ * Text content as blocks: one per part when a part carries a cache breakpoint or is a server tool block, so
+ * each stays where the client put it; Anthropic's own server blocks go back as issued, another provider's as text.
+ */
+function textBlocks(content: string | AssistantContentPart[] | null | undefined): AnthropicInputBlock[] {
   if (content === null || content === undefined) return [];
   if (typeof content === 'string') return textBlock(content);
-  if (!content.some((part) => part.cache_control !== undefined)) return textBlock(textOf(content));
-  return content.flatMap((part) => textBlock(part.text, part));
+  if (!content.some((part) => part.type === 'provider' || part.cache_control !== undefined))
+    return textBlock(textOf(content));
+  return content.flatMap((part): AnthropicInputBlock[] => {
+    if (part.type === 'text') return textBlock(part.text, part);
+    return providerBlock(part);
+  });
+}
+
+/** Anthropic's own block back as issued; another provider's as its text. */
+function providerBlock(part: ProviderContentPart): AnthropicInputBlock[] {
+  if (part.provider === 'anthropic' && isServerBlock(part.block)) return [{ ...part.block }];
+  return textBlock(part.text);
 }
 
 function imageBlock(url: string): AnthropicInputBlock {
@@ -95,8 +134,20 @@ function imageBlock(url: string): AnthropicInputBlock {
   });
 }
 
+function documentSource(source: DocumentSource): AnthropicDocumentSource {
+  if (source.type !== 'content' || typeof source.content === 'string') return source as AnthropicDocumentSource;
+  return {
+    type: 'content',
+    content: source.content.map((part) =>
+      part.type === 'text'
+        ? cached({ type: 'text', text: part.text }, part)
+        : cached(imageBlock(part.image_url.url), part),
+    ),
+  };
+}
+
 function documentBlock(part: DocumentContentPart): AnthropicInputBlock {
-  const block: AnthropicInputBlock = { type: 'document', source: part.source };
+  const block: AnthropicInputBlock = { type: 'document', source: documentSource(part.source) };
   if (part.title !== undefined) block.title = part.title;
   if (part.context !== undefined) block.context = part.context;
   if (part.citations !== undefined) block.citations = part.citations;
@@ -108,6 +159,7 @@ function userBlocks(content: string | UserContentPart[]): AnthropicInputBlock[] 
   return content.flatMap((part) => {
     if (part.type === 'text') return textBlock(part.text, part);
     if (part.type === 'document') return [documentBlock(part)];
+    if (part.type === 'provider') return providerBlock(part);
     return [cached(imageBlock(part.image_url.url), part)];
   });
 }

@@ -134,6 +134,13 @@ describe('convertToAnthropicRequest', () => {
     expect(warnings[0]?.message).toContain('thinking was turned off');
   });
 
+  it('sends the betas of the provider options as the anthropic-beta header', () => {
+    expect(convert({ providerOptions: { anthropic: { betas: ['a-2025-01-01', 'b'] } } }).headers).toEqual({
+      'anthropic-beta': 'a-2025-01-01,b',
+    });
+    expect(convert({}).headers).toBeUndefined();
+  });
+
   it('rejects invalid anthropic provider options', () => {
     expect(() => convert({ providerOptions: { anthropic: { structuredOutputs: 'magic' } } })).toThrow(BadRequestError);
   });

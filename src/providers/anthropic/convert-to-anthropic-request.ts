@@ -26,6 +26,8 @@ export const anthropicProviderOptionsSchema = z.object({
   extraTools: z.array(z.record(z.string(), z.unknown())).optional(),
   /** Top-level Messages API fields the neutral request has no place for, sent as given. */
   extraBody: z.record(z.string(), z.unknown()).optional(),
+  /** Beta features (the `anthropic-beta` header's values), sent with every call built from this request. */
+  betas: z.array(z.string().min(1)).optional(),
 });
 
 export interface AnthropicRequestConfig {
@@ -39,6 +41,8 @@ export interface PreparedAnthropicRequest {
   warnings: Warning[];
   /** Name of the tool that carries a JSON answer, when structured output goes through a forced tool. */
   jsonToolName: string | undefined;
+  /** Headers the request asks for (`anthropic-beta`). */
+  headers: Record<string, string> | undefined;
 }
 
 interface AnthropicTool {
@@ -221,5 +225,6 @@ export function convertToAnthropicRequest(
     for (const [key, value] of Object.entries(options.extraBody)) if (!(key in body)) body[key] = value;
   }
   if (stream) body.stream = true;
-  return { body, warnings, jsonToolName };
+  const headers = options.betas?.length ? { 'anthropic-beta': options.betas.join(',') } : undefined;
+  return { body, warnings, jsonToolName, headers };
 }

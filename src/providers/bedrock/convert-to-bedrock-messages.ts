@@ -1,5 +1,9 @@
 import { resolveImage } from '../../provider-utils/image-fetch.js';
-import { type PortableUserMessage, toPortableMessages } from '../../provider-utils/portable-messages.js';
+import {
+  type PortableAssistantMessage,
+  type PortableUserMessage,
+  toPortableMessages,
+} from '../../provider-utils/portable-messages.js';
 import type { ChatMessage, TextContentPart, ToolCall, Warning } from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
@@ -87,10 +91,7 @@ function parseToolArguments(call: ToolCall): unknown {
   });
 }
 
-function assistantBlocks(
-  message: Extract<ChatMessage, { role: 'assistant' }>,
-  options: ConvertMessagesOptions,
-): BedrockContentBlock[] {
+function assistantBlocks(message: PortableAssistantMessage, options: ConvertMessagesOptions): BedrockContentBlock[] {
   const blocks: BedrockContentBlock[] = [];
   const text = textOf(message.content);
   // Bedrock rejects blank text blocks; an assistant turn that only calls tools has content "" or null.

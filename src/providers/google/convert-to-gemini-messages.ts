@@ -1,10 +1,11 @@
 import { resolveImage } from '../../provider-utils/image-fetch.js';
 import {
+  type PortableAssistantMessage,
   type PortableToolMessage,
   type PortableUserMessage,
   toPortableMessages,
 } from '../../provider-utils/portable-messages.js';
-import type { AssistantInputMessage, ChatMessage, Warning } from '../../spec/chat.js';
+import type { ChatMessage, Warning } from '../../spec/chat.js';
 import { BadRequestError } from '../../spec/errors.js';
 import type { ImageFetchSettings } from '../../spec/provider.js';
 import { requiresThoughtSignatures, SKIP_THOUGHT_SIGNATURE } from './thought-signature-cache.js';
@@ -97,7 +98,7 @@ function parseArguments(raw: string, name: string): Record<string, unknown> {
 }
 
 function modelParts(
-  message: AssistantInputMessage,
+  message: PortableAssistantMessage,
   options: ConvertToGeminiMessagesOptions,
   unsignedCalls: string[],
 ): GeminiPart[] {

@@ -47,6 +47,8 @@ export const openaiChatResponseSchema = z.looseObject({
         tool_calls: z.array(toolCallSchema).nullish(),
       }),
       finish_reason: z.string().nullish(),
+      /** vLLM's: the stop string (or token id) the output ended on. */
+      stop_reason: z.unknown().optional(),
       logprobs: z.unknown().optional(),
     }),
   ),
@@ -74,6 +76,7 @@ export const openaiChatChunkSchema = z.looseObject({
         })
         .nullish(),
       finish_reason: z.string().nullish(),
+      stop_reason: z.unknown().optional(),
     }),
   ),
   usage: openaiUsageSchema,

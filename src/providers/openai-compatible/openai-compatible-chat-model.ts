@@ -130,6 +130,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       };
       if (choice.finish_reason !== null && choice.finish_reason !== undefined)
         result.rawFinishReason = choice.finish_reason;
+      if (typeof choice.stop_reason === 'string') result.stopSequence = choice.stop_reason;
       if (reasoning !== undefined && reasoning !== null) result.message.reasoningContent = reasoning;
       if (toolCalls !== undefined && toolCalls.length > 0) result.message.toolCalls = toolCalls;
       if (choice.message.refusal !== undefined && choice.message.refusal !== null)
@@ -263,12 +264,14 @@ export class OpenAICompatibleChatModel implements LanguageModel {
           }
           if (choice.finish_reason) {
             ended = true;
-            yield {
+            const finish: ChatStreamPart = {
               type: 'finish',
               choiceIndex,
               finishReason: mapOpenAIFinishReason(choice.finish_reason),
               rawFinishReason: choice.finish_reason,
             };
+            if (typeof choice.stop_reason === 'string') finish.stopSequence = choice.stop_reason;
+            yield finish;
           }
         }
         if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };

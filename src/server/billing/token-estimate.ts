@@ -28,7 +28,7 @@ export function chatPromptShape(request: ChatRequest): PromptShape {
     if (typeof content === 'string') texts.push(content);
     else if (Array.isArray(content)) {
       for (const part of content) {
-        if (part.type === 'text') texts.push(part.text);
+        if (part.type === 'text' || part.type === 'provider') texts.push(part.text);
         else images++;
       }
     }

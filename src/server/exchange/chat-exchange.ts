@@ -237,29 +237,30 @@ async function streamChat(
   const headers = routed.headers();
   const warnings = warningsHeader(stream.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  // A wrapper's own stream cannot carry the upstream's frames: they describe a different answer.
-  const frames = stream === routed.served?.value;
-  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger, frames), headers };
+  // A wrapper's own stream cannot relay the upstream's bytes: they describe a different answer.
+  const relays = model === routed || stream === routed.served?.value;
+  return { kind: 'stream', stream, parts: observeParts(stream.parts, state, logger, relays), headers };
 }
 
 /**
  * The stream's parts as the encoder pulls them, each told to the observers; a thrown failure becomes the
- * final `error` part, and the usage is recorded when the stream ends or is abandoned. The upstream's own
- * frames go to the encoder only (and only when `frames`): observers read the parts.
+ * final `error` part, and the usage is recorded when the stream ends or is abandoned. Relayed upstream bytes
+ * pass only when `relays`.
  */
 async function* observeParts(
   parts: AsyncIterable<ChatStreamPart>,
   state: RequestState,
   logger: GatewayContext['logger'],
-  frames: boolean,
+  relays: boolean,
 ): AsyncGenerator<ChatStreamPart> {
   let usage: Usage | undefined;
   let failed: LlamaGateError | undefined;
+  let relayed = false;
   try {
     try {
       for await (const part of parts) {
         if (part.type === 'upstream-frame') {
-          if (frames) yield part;
+          if (relays) yield part;
           continue;
         }
         emitPart(state, part);
@@ -270,6 +271,7 @@ async function* observeParts(
           else state.finishReasons.push(part.finishReason);
         } else if (part.type === 'error') {
           failed = part.error;
+          relayed = relays && part.relayed === true;
           break;
         }
         yield part;
@@ -284,7 +286,7 @@ async function* observeParts(
         'stream failed after it started',
       );
       emitError(state, failed);
-      yield { type: 'error', error: failed };
+      yield relayed ? { type: 'error', error: failed, relayed } : { type: 'error', error: failed };
     }
   } finally {
     emitUsage(state, usage ?? {});

@@ -49,13 +49,15 @@ function parsedArguments(text: string, maxChars: number): unknown {
 function userPart(part: UserContentPart, maxChars: number): GenAiPart {
   if (part.type === 'text') return { type: 'text', content: cut(part.text, maxChars) };
   if (part.type === 'document') return { type: 'document', title: part.title ?? null };
+  // A provider's own block (e.g. an Anthropic server tool result) as the text it reads as elsewhere.
+  if (part.type === 'provider') return { type: 'text', content: cut(part.text, maxChars) };
   const url = part.image_url.url;
   const inline = /^data:([^;,]+)?;base64,(.*)$/s.exec(url);
   if (inline === null) return { type: 'uri', modality: 'image', uri: cut(url, maxChars) };
   return { type: 'blob', modality: 'image', mime_type: inline[1] ?? null, content: cut(inline[2] ?? '', maxChars) };
 }
 
-function textParts(content: string | readonly { type: 'text'; text: string }[] | null | undefined, maxChars: number) {
+function textParts(content: string | readonly { type: string; text: string }[] | null | undefined, maxChars: number) {
   if (content === null || content === undefined) return [];
   if (typeof content === 'string')
     return content === '' ? [] : [{ type: 'text' as const, content: cut(content, maxChars) }];

@@ -33,7 +33,8 @@ async function* from(parts: ChatStreamPart[]): AsyncGenerator<ChatStreamPart> {
 
 async function streamText(parts: ChatStreamPart[]): Promise<string> {
   let text = '';
-  for await (const chunk of codec.encodeStream(from(parts), decode(minimal), meta)) text += chunk;
+  for await (const chunk of codec.encodeStream(from(parts), decode(minimal), meta))
+    text += typeof chunk === 'string' ? chunk : `<bytes:${new TextDecoder().decode(chunk)}>`;
   return text.replace(/msg_01\w{22}/g, 'msg_ID');
 }
 
@@ -213,6 +214,21 @@ describe('anthropic-messages codec: decode', () => {
     expect(call.cacheMaterial).toEqual(decode({ ...minimal, system: 'Be brief.', stream: true }).cacheMaterial);
   });
 
+  it('carries anthropic-beta in the provider options (for rewritten calls) and forwards both headers', () => {
+    const call = codec.decode({ ...minimal, top_k: 5 }, bytes, {
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': ['files-api-2025-04-14, context-1m-2025-08-07', 'x'],
+    });
+    expect(call.request.providerOptions).toEqual({
+      anthropic: { topK: 5, betas: ['files-api-2025-04-14', 'context-1m-2025-08-07', 'x'] },
+    });
+    expect(call.passthrough?.headers).toEqual({
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'files-api-2025-04-14, context-1m-2025-08-07,x',
+    });
+    expect(decode(minimal).request.providerOptions).toBeUndefined();
+  });
+
   it.each([
     [{ ...minimal, max_tokens: undefined }, 'max_tokens: Field required'],
     [{ ...minimal, max_tokens: 0 }, 'max_tokens: Input should be greater than or equal to 1'],
@@ -225,7 +241,7 @@ describe('anthropic-messages codec: decode', () => {
     ],
     [
       { ...minimal, messages: [{ role: 'user', content: [{ type: 'audio' }] }] },
-      "messages.0.content.0.type: Input tag should be 'text', 'image', 'document' or 'tool_result'",
+      "messages.0.content.0.type: Input tag should be 'text', 'image', 'document', 'tool_result' or 'container_upload'",
     ],
     [{ ...minimal, tool_choice: { type: 'tool' } }, 'tool_choice.name: Input should be a valid string'],
     [
@@ -411,6 +427,32 @@ describe('anthropic-messages codec: encodeStream', () => {
       'event: message_delta',
       'event: message_stop',
     ]);
+  });
+
+  it("relays the upstream's own bytes when they come first: typed parts add nothing but a gateway failure", async () => {
+    const wire = (text: string, format = 'anthropic-messages'): ChatStreamPart => ({
+      type: 'upstream-frame',
+      format,
+      bytes: new TextEncoder().encode(text),
+    });
+    const typed: ChatStreamPart[] = [
+      { type: 'response-metadata', id: 'msg_1', model: 'claude-x' },
+      { type: 'text-delta', choiceIndex: 0, delta: 'Hi' },
+      { type: 'finish', choiceIndex: 0, finishReason: 'stop', rawFinishReason: 'end_turn' },
+      { type: 'usage', usage: { promptTokens: 1, completionTokens: 1 } },
+    ];
+    expect(await streamText([wire('event: message_start\n\n'), ...typed, wire('event: message_stop\n\n')])).toBe(
+      '<bytes:event: message_start\n\n><bytes:event: message_stop\n\n>',
+    );
+    const overloaded = new ServiceUnavailableError({ message: 'Overloaded' });
+    expect(await streamText([wire('a\n\n'), { type: 'error', error: overloaded, relayed: true }])).toBe(
+      '<bytes:a\n\n>',
+    );
+    expect(await streamText([wire('a\n\n'), { type: 'error', error: overloaded }])).toBe(
+      '<bytes:a\n\n>event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    );
+    // Bytes of another format, or after the encoder started on its own, are not relayed.
+    expect(await streamText([wire('x', 'openai-chat')])).not.toContain('<bytes');
   });
 });
 

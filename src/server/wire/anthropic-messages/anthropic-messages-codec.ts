@@ -3,7 +3,7 @@
  * results, streams and errors in Anthropic's shapes. Anthropic's request format needs no repair, so decoding
  * never changes the meaning of the bytes: they are always kept for an Anthropic backend to forward.
  */
-import type { ChatResult, ChatStreamPart } from '../../../spec/chat.js';
+import type { ChatRequest, ChatResult, ChatStreamPart } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
 import {
   type ChatCodec,
@@ -41,6 +41,20 @@ export function anthropicHeaders(
   return forwarded;
 }
 
+/**
+ * The client's `anthropic-beta` values as a provider option, so that every Anthropic call built from the
+ * neutral request (a wrapper's rewritten calls, when the client's own body can no longer be forwarded) keeps them.
+ */
+function withBetas(request: ChatRequest, beta: string | undefined): ChatRequest {
+  const betas = beta
+    ?.split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  if (betas === undefined || betas.length === 0) return request;
+  const anthropic = { ...request.providerOptions?.anthropic, betas };
+  return { ...request, providerOptions: { ...request.providerOptions, anthropic } };
+}
+
 /** The response body as the upstream sent it, when the upstream spoke this format (an Anthropic backend). */
 function upstreamBytes(result: ChatResult): Uint8Array | undefined {
   const response = result.response;
@@ -64,20 +78,21 @@ export const anthropicMessagesCodec: ChatCodec = {
     return {
       model: decoded.model,
       stream: decoded.stream,
-      request: decoded.request,
+      request: withBetas(decoded.request, forwarded?.['anthropic-beta']),
       passthrough,
       cacheMaterial: { format: 'anthropic-messages', body: material },
     };
   },
 
-  encodeResult(result: ChatResult, _call: DecodedChatCall, meta: ResponseMeta): EncodedBody {
+  encodeResult(result: ChatResult, call: DecodedChatCall, meta: ResponseMeta): EncodedBody {
     const bytes = upstreamBytes(result);
     if (bytes !== undefined) return { kind: 'bytes', bytes, contentType: JSON_CONTENT_TYPE };
-    return { kind: 'json', json: encodeAnthropicMessage(result, meta.model, anthropicId('msg', result.id)) };
+    const id = anthropicId('msg', result.id);
+    return { kind: 'json', json: encodeAnthropicMessage(result, meta.model, id, call.request.stop) };
   },
 
-  encodeStream(parts: AsyncIterable<ChatStreamPart>, _call: DecodedChatCall, meta: ResponseMeta) {
-    return encodeAnthropicStream(parts, { model: meta.model });
+  encodeStream(parts: AsyncIterable<ChatStreamPart>, call: DecodedChatCall, meta: ResponseMeta) {
+    return encodeAnthropicStream(parts, { model: meta.model, stop: call.request.stop });
   },
 
   encodeError(error: LlamaGateError, requestId: string): EncodedError {

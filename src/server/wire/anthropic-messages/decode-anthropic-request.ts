@@ -4,6 +4,7 @@
  * The input is never mutated: the neutral request is built beside it, so the client's bytes stay forwardable.
  */
 import type {
+  AssistantContentPart,
   CacheControl,
   ChatMessage,
   ChatRequest,
@@ -20,6 +21,7 @@ import type {
   UserContentPart,
 } from '../../../spec/chat.js';
 import { BadRequestError } from '../../../spec/errors.js';
+import { containerUploadPart, isServerToolBlock, serverToolPart } from './decode-server-tool-blocks.js';
 
 type Json = Record<string, unknown>;
 
@@ -178,8 +180,20 @@ function documentSource(value: unknown, param: string): DocumentSource {
     case 'file':
       allowOnly(source, ['type', 'file_id'], param);
       return { type: 'file', file_id: string(source.file_id, `${param}.file_id`) };
+    case 'content': {
+      allowOnly(source, ['type', 'content'], param);
+      if (typeof source.content === 'string') return { type: 'content', content: source.content };
+      const content = array(source.content, `${param}.content`).map((item, index) => {
+        const itemParam = `${param}.content.${index}`;
+        const inner = object(item, itemParam);
+        if (inner.type === 'text') return textPart(inner, itemParam);
+        if (inner.type === 'image') return imagePart(inner, itemParam);
+        throw invalid("Input tag should be 'text' or 'image'", `${itemParam}.type`);
+      });
+      return { type: 'content', content };
+    }
     default:
-      throw invalid("Input tag should be 'base64', 'text', 'url' or 'file'", `${param}.type`);
+      throw invalid("Input tag should be 'base64', 'text', 'content', 'url' or 'file'", `${param}.type`);
   }
 }
 
@@ -247,8 +261,14 @@ function userMessages(content: unknown, param: string): ChatMessage[] {
       case 'tool_result':
         results.push(toolResult(block, blockParam));
         break;
+      case 'container_upload':
+        parts.push(containerUploadPart(block, blockParam));
+        break;
       default:
-        throw invalid("Input tag should be 'text', 'image', 'document' or 'tool_result'", `${blockParam}.type`);
+        throw invalid(
+          "Input tag should be 'text', 'image', 'document', 'tool_result' or 'container_upload'",
+          `${blockParam}.type`,
+        );
     }
   });
   if (parts.length > 0) results.push({ role: 'user', content: parts });
@@ -258,7 +278,7 @@ function userMessages(content: unknown, param: string): ChatMessage[] {
 function assistantMessage(content: unknown, param: string): ChatMessage {
   if (typeof content === 'string') return { role: 'assistant', content };
   const reasoning: ReasoningPart[] = [];
-  const texts: TextContentPart[] = [];
+  const texts: AssistantContentPart[] = [];
   const toolCalls: ToolCall[] = [];
   blocksOf(content, param).forEach((block, index) => {
     const blockParam = `${param}.${index}`;
@@ -279,7 +299,7 @@ function assistantMessage(content: unknown, param: string): ChatMessage {
         reasoning.push({ type: 'redacted_thinking', data: string(block.data, `${blockParam}.data`) });
         break;
       case 'tool_use': {
-        allowOnly(block, ['type', 'id', 'name', 'input', 'cache_control'], blockParam);
+        allowOnly(block, ['type', 'id', 'name', 'input', 'cache_control', 'caller'], blockParam);
         const input = object(block.input, `${blockParam}.input`);
         toolCalls.push({
           id: string(block.id, `${blockParam}.id`),
@@ -289,8 +309,12 @@ function assistantMessage(content: unknown, param: string): ChatMessage {
         break;
       }
       default:
+        if (isServerToolBlock(block.type)) {
+          texts.push(serverToolPart(block, blockParam));
+          break;
+        }
         throw invalid(
-          "Input tag should be 'text', 'thinking', 'redacted_thinking' or 'tool_use'",
+          "Input tag should be 'text', 'thinking', 'redacted_thinking', 'tool_use', 'server_tool_use' or a server tool result",
           `${blockParam}.type`,
         );
     }

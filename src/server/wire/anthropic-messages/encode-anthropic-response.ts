@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AssistantMessage, ChatResult, FinishReason, Usage } from '../../../spec/chat.js';
 import type { LlamaGateError } from '../../../spec/errors.js';
+import { type FinishFacts, stopSequenceOf } from './stop-sequence.js';
 
 export type AnthropicStopReason =
   | 'end_turn'
@@ -105,18 +106,34 @@ function contentBlocks(message: AssistantMessage): Record<string, unknown>[] {
   return blocks;
 }
 
-/** One result → Anthropic's `message` object. */
-export function encodeAnthropicMessage(result: ChatResult, model: string, id: string): Record<string, unknown> {
+/** `stop_reason` and `stop_sequence`: a stop sequence found (see stop-sequence.ts) is the reason. */
+export function stopFields(
+  stops: readonly string[] | undefined,
+  finish: FinishFacts,
+  output: string,
+): { stop_reason: AnthropicStopReason; stop_sequence: string | null } {
+  const sequence = stopSequenceOf(stops, finish, output);
+  if (sequence !== undefined) return { stop_reason: 'stop_sequence', stop_sequence: sequence };
+  return { stop_reason: stopReasonFor(finish.finishReason, finish.rawFinishReason), stop_sequence: null };
+}
+
+/** One result → Anthropic's `message` object; `stops` are the request's stop sequences. */
+export function encodeAnthropicMessage(
+  result: ChatResult,
+  model: string,
+  id: string,
+  stops?: readonly string[],
+): Record<string, unknown> {
   const choice = result.choices[0];
   const message: AssistantMessage = choice?.message ?? { role: 'assistant', content: null };
+  const finish: FinishFacts = choice ?? { finishReason: 'stop' };
   return {
     id,
     type: 'message',
     role: 'assistant',
     model,
     content: contentBlocks(message),
-    stop_reason: stopReasonFor(choice?.finishReason ?? 'stop', choice?.rawFinishReason),
-    stop_sequence: null,
+    ...stopFields(stops, finish, message.content ?? ''),
     usage: encodeAnthropicUsage(result.usage),
   };
 }
