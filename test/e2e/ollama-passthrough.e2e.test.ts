@@ -198,13 +198,14 @@ describe('legacy completions to an Ollama backend: /api/generate', () => {
       model: 'mock-llama',
       prompt: 'def add(a, b):',
       suffix: '\n    return',
-      max_tokens: 32,
+      // Above what the mock reports (259), so the charge is not capped at the hold (bounded settlement).
+      max_tokens: 320,
       temperature: 0,
       stop: ['\n\n'],
     });
     expect(ollama.requests.map((request) => request.path)).toEqual(['/api/generate']);
     expect(ollama.requests[0]?.rawBody.toString()).toBe(
-      '{"model":"mock-llama","prompt":"def add(a, b):","suffix":"\\n    return","options":{"num_predict":32,"temperature":0,"stop":["\\n\\n"]},"stream":false}',
+      '{"model":"mock-llama","prompt":"def add(a, b):","suffix":"\\n    return","options":{"num_predict":320,"temperature":0,"stop":["\\n\\n"]},"stream":false}',
     );
     expect(completion).toMatchObject({
       object: 'text_completion',
@@ -220,6 +221,7 @@ describe('legacy completions to an Ollama backend: /api/generate', () => {
     const stream = await gateway.client(key).completions.create({
       model: 'mock-llama',
       prompt: 'Why is the sky blue?',
+      max_tokens: 300,
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -232,7 +234,7 @@ describe('legacy completions to an Ollama backend: /api/generate', () => {
       if (chunk.usage) usage = chunk.usage;
     }
     expect(ollama.requests[0]?.rawBody.toString()).toBe(
-      '{"model":"mock-llama","prompt":"Why is the sky blue?","options":{"num_predict":16},"stream":true}',
+      '{"model":"mock-llama","prompt":"Why is the sky blue?","options":{"num_predict":300},"stream":true}',
     );
     expect([text, finishes, usage]).toEqual([
       'The sky é',
