@@ -127,4 +127,9 @@ describe('the root entry (llamagate)', () => {
     expect(packages).not.toContain('undici');
     expect(files.length).toBeLessThan(80);
   });
+
+  it('starts `llamagate serve` without the MCP SDK or the YAML parser (they load when MCP or a file needs them)', () => {
+    const { packages } = importClosure(join(sourceRoot, 'cli/main.ts'));
+    expect(packages.filter((name) => name.startsWith('@modelcontextprotocol/') || name === 'yaml')).toEqual([]);
+  });
 });

@@ -5,22 +5,20 @@
  * replaced session only after they finish.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  type CallToolResult,
+import type {
+  CallToolResult,
   Client,
-  type GetPromptResult,
-  type PriorDiscovery,
-  type Prompt,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceTemplateType,
-  SSEClientTransport,
-  StreamableHTTPClientTransport,
-  type Tool,
-  type Transport,
+  GetPromptResult,
+  PriorDiscovery,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplateType,
+  Tool,
+  Transport,
 } from '@modelcontextprotocol/client';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { McpServerConfig } from '../config/mcp-schema.js';
+import { type ClientSdk, loadClientSdk } from './mcp-client-sdk.js';
 
 export type McpServerStatus = 'connecting' | 'connected' | 'reconnecting' | 'disabled' | 'closed';
 
@@ -164,13 +162,13 @@ export class McpConnection {
     return this.health();
   }
 
-  private createTransport(): Transport {
+  private createTransport(sdk: ClientSdk): Transport {
     const config = this.config;
     if (config.transport === 'stdio') {
-      const transport = new StdioClientTransport({
+      const transport = new sdk.StdioClientTransport({
         command: config.command ?? '',
         args: config.args,
-        env: { ...getDefaultEnvironment(), PATH: process.env.PATH ?? '', ...config.env },
+        env: { ...sdk.getDefaultEnvironment(), PATH: process.env.PATH ?? '', ...config.env },
         ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
         stderr: 'pipe',
       });
@@ -181,15 +179,16 @@ export class McpConnection {
     }
     const url = new URL(config.url ?? '');
     const fetchFunction = fetchWithRequestId(config.headers);
-    if (config.transport === 'sse') return new SSEClientTransport(url, { fetch: fetchFunction });
-    return new StreamableHTTPClientTransport(url, { fetch: fetchFunction });
+    if (config.transport === 'sse') return new sdk.SSEClientTransport(url, { fetch: fetchFunction });
+    return new sdk.StreamableHTTPClientTransport(url, { fetch: fetchFunction });
   }
 
   private connect(): Promise<void> {
     if (this.connecting !== undefined) return this.connecting;
     this.connecting = (async () => {
       const changed = () => this.settings.onChange?.();
-      const client = new Client(
+      const sdk = await loadClientSdk();
+      const client = new sdk.Client(
         { name: 'llamagate', version: '0.1.0' },
         {
           versionNegotiation: { mode: this.config.transport === 'sse' ? 'legacy' : 'auto' },
@@ -209,7 +208,7 @@ export class McpConnection {
           },
         },
       );
-      const transport = this.createTransport();
+      const transport = this.createTransport(sdk);
       try {
         const timeout = this.settings.connectTimeoutMs ?? 30_000;
         // A reconnect reuses the era verdict of the first connect, which spares stdio a probe process.
@@ -414,7 +413,8 @@ export class McpConnection {
 
   /** The child's pid (stdio), for tests and diagnostics. */
   get pid(): number | null {
-    return this.transport instanceof StdioClientTransport ? this.transport.pid : null;
+    const transport = this.transport as { pid?: number | null } | undefined;
+    return this.config.transport === 'stdio' ? (transport?.pid ?? null) : null;
   }
 }
 

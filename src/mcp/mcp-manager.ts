@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
-import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { McpConfig, McpServerConfig } from '../config/mcp-schema.js';
 import { matchesGlob } from '../pricing/glob.js';
 import type { ToolCallCharges, ToolCallHold } from '../spec/chat-call.js';
 import { McpError } from '../spec/errors.js';
+import { isRequestTimeout } from './mcp-client-sdk.js';
 import { type McpCallOptions, McpConnection, type McpConnectionSettings, McpUnavailable } from './mcp-connection.js';
 import { qualifiedToolName } from './tool-names.js';
 import { isServerAllowedForKey, isToolAllowedForKey, type ToolPolicy, toolRefusal } from './tool-policy.js';
@@ -268,7 +268,7 @@ export class McpManager {
     } catch (error) {
       await hold?.settle(0);
       const durationMs = performance.now() - started;
-      const timedOut = error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout;
+      const timedOut = isRequestTimeout(error);
       connection.recordCall(durationMs, timedOut ? 'timeout' : 'error', 0);
       record(timedOut ? 'timeout' : 'failed', 0);
       if (timedOut) {

@@ -1,6 +1,5 @@
 /** `/mcp`: the gateway as one Streamable HTTP MCP server over every configured server, for gateway keys. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hubFor } from '../../mcp/mcp-hub.js';
 import { NotFoundError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import type { Route } from '../route.js';
@@ -18,6 +17,8 @@ async function handleMcpHub(
         'The /mcp hub needs MCP: set MCP_ENABLED=true (or `mcp: { enabled: true }` in llamagate.yaml) and configure servers.',
     });
   }
+  // The MCP server SDK loads with the first hub request, not with every gateway.
+  const { hubFor } = await import('../../mcp/mcp-hub.js');
   await hubFor(manager).handle(request, response, {
     requestId: state.id,
     ...(state.keyId === undefined ? {} : { keyId: state.keyId }),
