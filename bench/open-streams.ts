@@ -70,6 +70,8 @@ async function main(): Promise<void> {
       LLAMAGATE_DATA_DIR: scratch,
       RATE_LIMIT_RPS: '1000000',
       RATE_LIMIT_BURST: '1000000',
+      // Every stream comes from this one address; the default cap (256 per client address) would refuse the rest.
+      MAX_CONNECTIONS_PER_IP: '0',
     });
     servers.push(gateway);
     await new Promise((resolve) => setTimeout(resolve, 1000));
