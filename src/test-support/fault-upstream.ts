@@ -58,6 +58,8 @@ export interface FaultUpstream {
   baseUrl(fault: UpstreamFault, dialect: 'openai' | 'ollama'): string;
   /** Model calls received (chat, completions, embeddings; not model listings or version probes). */
   readonly calls: FaultCall[];
+  /** Every request received, model calls or not (`GET /x.png`…). */
+  readonly received: { method: string; path: string }[];
   /** Resolves with the next model call to arrive. */
   nextCall(): Promise<FaultCall>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startFaultUpstream(options: FaultUpstreamOptions = {}): Pr
   const hugeLineBytes = options.hugeLineBytes ?? 2 * 1024 * 1024;
   const usage = options.usage ?? { prompt: 10, completion: 5 };
   const calls: FaultCall[] = [];
+  const received: { method: string; path: string }[] = [];
   const waiters: ((call: FaultCall) => void)[] = [];
   const sockets = new Set<Socket>();
 
@@ -83,6 +86,7 @@ export async function startFaultUpstream(options: FaultUpstreamOptions = {}): Pr
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    received.push({ method: request.method ?? 'GET', path: url.pathname });
     const match = /^\/fault\/([a-z0-9-]+)(\/.*)$/.exec(url.pathname);
     const fault = (match?.[1] ?? 'ok') as UpstreamFault;
     const path = match?.[2] ?? url.pathname;
@@ -130,6 +134,7 @@ export async function startFaultUpstream(options: FaultUpstreamOptions = {}): Pr
     url,
     baseUrl: (fault, dialect) => `${url}/fault/${fault}${dialect === 'openai' ? '/v1' : ''}`,
     calls,
+    received,
     nextCall: () => new Promise((resolve) => waiters.push(resolve)),
     async close() {
       for (const socket of sockets) socket.destroy();
