@@ -19,7 +19,7 @@ export const UPSTREAM_FAULTS = [
   'stall',
   /** Streams one chunk, then never sends another. */
   'stall-mid-stream',
-  /** Streams the answer one word every 40 ms: slow, but a success. */
+  /** Streams the answer one word every `dripMs` (a plain answer waits 5 × `dripMs`): slow, but a success. */
   'slow-drip',
   /** A stream that ends cleanly after some content, without a finish reason or `[DONE]` / `done: true`. */
   'truncated-stream',
@@ -68,6 +68,8 @@ export interface FaultUpstream {
 export interface FaultUpstreamOptions {
   /** Size of the oversized line of `huge-line` (default 2 MiB; set the gateway's cap below it). */
   hugeLineBytes?: number;
+  /** Pause between the words of a `slow-drip` answer (default 40 ms). */
+  dripMs?: number;
   /** Usage the answers report (default 10 prompt, 5 completion tokens). */
   usage?: { prompt: number; completion: number };
 }
@@ -77,6 +79,7 @@ const WORDS = ['Hello', ' from', ' the', ' fault', ' upstream', '.'];
 export async function startFaultUpstream(options: FaultUpstreamOptions = {}): Promise<FaultUpstream> {
   const hugeLineBytes = options.hugeLineBytes ?? 2 * 1024 * 1024;
   const usage = options.usage ?? { prompt: 10, completion: 5 };
+  const dripMs = options.dripMs ?? 40;
   const calls: FaultCall[] = [];
   const received: { method: string; path: string }[] = [];
   const waiters: ((call: FaultCall) => void)[] = [];
@@ -119,7 +122,7 @@ export async function startFaultUpstream(options: FaultUpstreamOptions = {}): Pr
     });
     calls.push(call);
     for (const waiter of waiters.splice(0)) waiter(call);
-    await serveFault(call, response, { hugeLineBytes, usage });
+    await serveFault(call, response, { hugeLineBytes, usage, dripMs });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -171,6 +174,7 @@ function answerMetadata(path: string, response: ServerResponse): void {
 
 interface ServeSettings {
   hugeLineBytes: number;
+  dripMs: number;
   usage: { prompt: number; completion: number };
 }
 
@@ -214,7 +218,7 @@ async function serveFault(call: FaultCall, response: ServerResponse, settings: S
       break;
   }
   if (!stream) {
-    if (call.fault === 'slow-drip') await delay(200);
+    if (call.fault === 'slow-drip') await delay(settings.dripMs * 5);
     return json(response, 200, completion(call, settings.usage));
   }
   response.writeHead(200, { 'content-type': contentType(call), 'cache-control': 'no-cache' });
@@ -237,7 +241,7 @@ async function serveFault(call: FaultCall, response: ServerResponse, settings: S
   const words = call.fault === 'truncated-stream' ? WORDS.slice(0, 3) : WORDS;
   for (const word of words) {
     await write(line(call, chunkOf(call, word)));
-    if (call.fault === 'slow-drip') await delay(40);
+    if (call.fault === 'slow-drip') await delay(settings.dripMs);
   }
   if (call.fault === 'truncated-stream') {
     response.end();
