@@ -192,6 +192,78 @@ describe('upstream faults through the gateway', () => {
     }
   }, 30_000);
 
+  it('every inbound API answers the faults in its own error shape, before and inside a stream', async () => {
+    const { key } = await gateway.createKey({ name: 'faults-inbound', credits: 10 });
+    const user = [{ role: 'user', content: 'hi' }];
+    const APIS = {
+      messages: { path: '/v1/messages', body: (model: string) => ({ model, max_tokens: 10, messages: user }) },
+      responses: { path: '/v1/responses', body: (model: string) => ({ model, input: 'hi' }) },
+      completions: { path: '/v1/completions', body: (model: string) => ({ model, prompt: 'hi' }) },
+      'ollama-chat': { path: '/api/chat', body: (model: string) => ({ model, messages: user }) },
+    } as const;
+    const FAULTS = [
+      'reset-before-headers',
+      'stall',
+      'html-200',
+      'rate-limited',
+      'server-error',
+      'overloaded',
+      'truncated-stream',
+    ] as const;
+    /** A refusal as each format writes it: Anthropic's `{type:"error"}`, Ollama's `{error}`, OpenAI's `{error:{code}}`. */
+    const refusal = (api: keyof typeof APIS, status: number, text: string, retryAfter: string | null) => {
+      const body = JSON.parse(text) as { type?: string; error: string | { type: string; code?: string } };
+      if (api === 'ollama-chat')
+        return { status, retryAfter, error: typeof body.error === 'string' ? 'text' : 'object' };
+      if (typeof body.error === 'string') return { status, retryAfter, error: 'text' };
+      return api === 'messages'
+        ? { status, retryAfter, type: body.type, error: body.error.type }
+        : { status, retryAfter, error: body.error.code };
+    };
+    /** How each format ends a stream that broke after it started. */
+    const BROKEN_STREAM: Record<keyof typeof APIS, RegExp> = {
+      messages: /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/,
+      responses: /event: response\.failed\n/,
+      completions: /data: \{"error":\{[^\n]*"code":"upstream_error"[^\n]*\n\ndata: \[DONE\]\n\n$/,
+      'ollama-chat': /\n\{"error":"[^"]+"\}\n$/,
+    };
+    const cases = (Object.keys(APIS) as (keyof typeof APIS)[]).flatMap((api) =>
+      FAULTS.flatMap((fault) => [false, true].map((stream) => ({ api, fault, stream }))),
+    );
+    const seen = await Promise.all(
+      cases.map(async ({ api, fault, stream }) => {
+        const response = await fetch(`${gateway.url}${APIS[api].path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ ...APIS[api].body(`oa-${fault}/fault-model`), stream }),
+        });
+        const text = await response.text();
+        if (response.status !== 200) return refusal(api, response.status, text, response.headers.get('retry-after'));
+        return { status: 200, brokenStream: BROKEN_STREAM[api].test(text) };
+      }),
+    );
+    const expected = cases.map(({ api, fault, stream }) => {
+      if (fault === 'truncated-stream') return { status: 200, brokenStream: stream };
+      const [status, anthropicType, code] = {
+        'reset-before-headers': [502, 'api_error', 'upstream_unreachable'],
+        stall: [504, 'timeout_error', 'upstream_timeout'],
+        'html-200': [502, 'api_error', 'upstream_error'],
+        'rate-limited': [429, 'rate_limit_error', 'rate_limit_exceeded'],
+        'server-error': [500, 'api_error', 'upstream_error'],
+        overloaded: [503, 'overloaded_error', 'service_unavailable'],
+      }[fault] as [number, string, string];
+      const retryAfter = fault === 'rate-limited' ? '7' : null;
+      if (api === 'ollama-chat') return { status, retryAfter, error: 'text' };
+      if (api === 'messages') return { status, retryAfter, type: 'error', error: anthropicType };
+      return { status, retryAfter, error: code };
+    });
+    expect(
+      Object.fromEntries(cases.map((row, index) => [`${row.api} ${row.fault} ${row.stream}`, seen[index]])),
+    ).toEqual(
+      Object.fromEntries(cases.map((row, index) => [`${row.api} ${row.fault} ${row.stream}`, expected[index]])),
+    );
+  }, 30_000);
+
   it.each(DIALECTS.flatMap(({ prefix }) => [false, true].map((stream) => [prefix, stream] as const)))(
     'a client disconnect aborts the upstream call (%s backend, stream: %s)',
     async (prefix, stream) => {
