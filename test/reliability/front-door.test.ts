@@ -95,6 +95,16 @@ describe('request smuggling shapes', () => {
     }
   });
 
+  it('an HTTP/1.1 request without Host is a 400 in the error shape, not a bare one, and the connection closes', async () => {
+    const received = await exchangeRaw('POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}');
+    const [head = '', body = ''] = (received ?? '').split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head).toMatch(/connection: close/i);
+    expect(JSON.parse(body)).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'invalid_request', param: 'host' },
+    });
+  });
+
   it('the gateway still serves after all of them', async () => {
     expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
   });
