@@ -69,13 +69,14 @@ async function spend(url: string, key: string, stream: boolean): Promise<number>
 
 /** Everything the race left behind, as one comparable object. */
 async function aftermath(storage: Storage, id: string) {
-  const key = await storage.keys.getById(id);
-  const history = await storage.keys.creditHistory(id, { limit: 1000 });
-  const charges = history.filter((entry) => entry.kind === 'usage');
+  // A request's row is written after its hold is settled: with every row in, every settlement is done.
   const rows = await waitFor(async () => {
     const listed = await storage.usage.list({ keyId: id, limit: 1000 });
     return listed.length >= CONCURRENCY ? listed : undefined;
   }, 10_000);
+  const key = await storage.keys.getById(id);
+  const history = await storage.keys.creditHistory(id, { limit: 1000 });
+  const charges = history.filter((entry) => entry.kind === 'usage');
   return {
     balance: key?.balance,
     reserved: key?.reserved,

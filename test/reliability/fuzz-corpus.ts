@@ -14,7 +14,7 @@ export interface FuzzRequest {
   shape: ErrorShape;
   method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   path: string;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   body?: Buffer;
   /** What was done to the request, for failure messages. */
   mutations: string[];
@@ -432,7 +432,7 @@ export function buildRequest(
   const seed = random.pick(FUZZ_ROUTES);
   const mutations: string[] = [];
   const secret = seed.auth === 'master' ? credentials.master : credentials.key;
-  const headers: Record<string, string> = { authorization: `Bearer ${secret}` };
+  const headers: Record<string, string | string[]> = { authorization: `Bearer ${secret}` };
   let path = seed.path;
   if (path.includes('{id}')) {
     // Admin calls aim at a key of their own, so a fuzzed revoke or update never locks out the fuzzing key.
@@ -447,7 +447,6 @@ export function buildRequest(
     const raws: string[] = [];
     const treeMutations = random.int(3) + (random.chance(0.2) ? 0 : 1);
     for (let step = 0; step < treeMutations; step++) mutations.push(mutateTree(random, tree, raws));
-    if (tree.stream === true) tree.stream = false;
     body = Buffer.from(serialise(tree, raws));
     if (random.chance(0.3)) {
       const mutated = mutateText(random, body);
@@ -477,6 +476,14 @@ export function buildRequest(
     if (authorization === '') delete headers.authorization;
     else headers.authorization = authorization;
     mutations.push('authorization');
+  }
+  if (random.chance(0.04)) {
+    const oddity = random.int(4);
+    if (oddity === 0) headers.authorization = [`Bearer ${secret}`, 'Bearer sk-lg-someone-else-0000000000000000'];
+    else if (oddity === 1) headers['content-type'] = ['application/json', 'text/plain'];
+    else if (oddity === 2) for (let header = 0; header < 150; header++) headers[`x-fuzz-${header}`] = 'v';
+    else headers.expect = '100-continue';
+    mutations.push(`header oddity ${oddity}`);
   }
   if (random.chance(0.08)) {
     const [name, value] = random.pick([

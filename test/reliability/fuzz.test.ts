@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
-import { type BillingGateway, MASTER_KEY, startBillingGateway } from '../e2e/billing-harness.js';
+import { type BillingGateway, MASTER_KEY, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
 import { buildRequest, type ErrorShape, type FuzzRequest, Random } from './fuzz-corpus.js';
 
 const SEED = process.env.FUZZ_SEED === undefined ? 18_2026 : Number(process.env.FUZZ_SEED);
@@ -141,7 +141,7 @@ describe(`fuzzing every inbound route (FUZZ_SEED=${SEED}, FUZZ_COUNT=${COUNT})`,
   it(
     'answers every malformed request with a 4xx in the route error shape, and stays up',
     async () => {
-      const { key } = await gateway.createKey({ name: 'fuzzer', credits: 1000 });
+      const { key, id } = await gateway.createKey({ name: 'fuzzer', credits: 1000 });
       const { id: adminTargetId } = await gateway.createKey({ name: 'fuzz-target', credits: 1 });
       const random = new Random(SEED);
       const corpus = Array.from({ length: COUNT }, (_, index) =>
@@ -180,6 +180,32 @@ describe(`fuzzing every inbound route (FUZZ_SEED=${SEED}, FUZZ_COUNT=${COUNT})`,
       const logText = JSON.stringify(gateway.logs);
       for (const secret of [key, MASTER_KEY, 'sk-upstream-secret-value'])
         expect(logText.includes(secret), `a secret reached the logs; ${replay}`).toBe(false);
+      // A refused request is never charged, and the balance is the credits less exactly what was charged.
+      // Streams settle just after their last byte: wait for the last hold to go before reading the ledger.
+      await waitFor(async () => ((await gateway.billing.storage.keys.getById(id))?.reserved === 0 ? true : undefined));
+      await gateway.flush();
+      const charged: { status: number; cost: number }[] = [];
+      let before: { time: number; requestId: string } | undefined;
+      for (;;) {
+        const page = await gateway.billing.storage.usage.list({
+          keyId: id,
+          limit: 1000,
+          ...(before ? { before } : {}),
+        });
+        charged.push(...page.filter((row) => row.cost > 0).map((row) => ({ status: row.status, cost: row.cost })));
+        const last = page.at(-1);
+        if (page.length < 1000 || last === undefined) break;
+        before = { time: last.time, requestId: last.requestId };
+      }
+      expect(
+        charged.filter((row) => row.status >= 400),
+        replay,
+      ).toEqual([]);
+      const fuzzer = await gateway.billing.storage.keys.getById(id);
+      expect(fuzzer, replay).toMatchObject({
+        balance: 1000_000_000 - charged.reduce((sum, row) => sum + row.cost, 0),
+        reserved: 0,
+      });
       // The corpus reaches past the decoders: some requests are served, most are refused.
       expect(statuses.get(200) ?? 0, replay).toBeGreaterThan(COUNT / 50);
       expect(statuses.get(400) ?? 0, replay).toBeGreaterThan(COUNT / 4);

@@ -15,7 +15,7 @@ import {
   UPSTREAM_FAULTS,
   type UpstreamFault,
 } from '../../src/test-support/fault-upstream.js';
-import { type BillingGateway, startBillingGateway } from '../e2e/billing-harness.js';
+import { type BillingGateway, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
 
 const DIALECTS = [
   { prefix: 'oa', dialect: 'openai', type: 'openai-compatible' },
@@ -164,12 +164,16 @@ describe('upstream faults through the gateway', () => {
     );
     expect(seen).toEqual(expected);
 
-    await gateway.flush();
     for (const [key, stream] of [
       [plainKey, false],
       [streamKey, true],
     ] as const) {
-      const rows = await gateway.billing.storage.usage.list({ keyId: key.id, limit: 1000 });
+      // A stream's row is written just after its last byte: wait until every request has one.
+      const rows = await waitFor(async () => {
+        await gateway.flush();
+        const listed = await gateway.billing.storage.usage.list({ keyId: key.id, limit: 1000 });
+        return listed.length >= cases.length / 2 ? listed : undefined;
+      });
       expect(rows).toHaveLength(cases.length / 2);
       const full = rows.find((row) => row.model === 'oa-ok/fault-model')?.cost ?? 0;
       expect(full).toBeGreaterThan(0);
