@@ -145,6 +145,46 @@ describe('200-way race for the last credits on SQLite', () => {
   }, 60_000);
 });
 
+describe('output allowances beyond any count', () => {
+  let gateway: BillingGateway;
+  beforeAll(async () => {
+    const { dir, configFile } = writeConfig();
+    gateway = await startBillingGateway({ env: { LLAMAGATE_DATA_DIR: dir, CACHE_ENABLED: 'false' }, configFile });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('a max_tokens of 1e308 or 2^53 is an unaffordable hold (402) on every model route, never a 500', async () => {
+    const { key } = await createKey(gateway.url, 'absurd-allowance');
+    const user = [{ role: 'user', content: 'hi' }];
+    const huge = [1e308, Number.MAX_SAFE_INTEGER];
+    const cases = huge.flatMap((limit) => [
+      ['/v1/chat/completions', { model: 'fault-model', messages: user, max_tokens: limit }],
+      ['/v1/chat/completions', { model: 'fault-model', messages: user, max_completion_tokens: limit }],
+      ['/v1/completions', { model: 'fault-model', prompt: 'hi', max_tokens: limit }],
+      ['/v1/responses', { model: 'fault-model', input: 'hi', max_output_tokens: limit }],
+      ['/v1/messages', { model: 'fault-model', messages: user, max_tokens: limit }],
+      ['/api/chat', { model: 'fault-model', messages: user, stream: false, options: { num_predict: limit } }],
+      ['/api/generate', { model: 'fault-model', prompt: 'hi', stream: false, options: { num_predict: limit } }],
+    ]) as [string, unknown][];
+    const statuses = await Promise.all(
+      cases.map(async ([path, body]) => {
+        const response = await fetch(`${gateway.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        await response.arrayBuffer();
+        return `${path} ${response.status}`;
+      }),
+    );
+    // The OpenAI decoders refuse more than 2^53 (a 400); every other allowance is priced at the largest count
+    // a call can report, a hold no key here can afford.
+    expect(statuses).toEqual(cases.map(([path], index) => `${path} ${index < 4 ? 400 : 402}`));
+  });
+});
+
 describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two processes on Postgres + Redis', (urls) => {
   const suffix = Math.random().toString(36).slice(2, 10);
   const schema = `lg_test_races_${suffix}`;
