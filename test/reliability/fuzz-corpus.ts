@@ -107,7 +107,7 @@ export const FUZZ_ROUTES: readonly RouteSeed[] = [
     method: 'POST',
     path: '/api/chat',
     auth: 'key',
-    body: () => ({ model: 'fault-model', messages: USER(), stream: false }),
+    body: () => ({ model: 'fault-model', messages: USER(), stream: false, options: { num_predict: 16 } }),
   },
   {
     route: 'ollama-generate',
@@ -115,7 +115,7 @@ export const FUZZ_ROUTES: readonly RouteSeed[] = [
     method: 'POST',
     path: '/api/generate',
     auth: 'key',
-    body: () => ({ model: 'fault-model', prompt: 'hi', stream: false }),
+    body: () => ({ model: 'fault-model', prompt: 'hi', stream: false, options: { num_predict: 16 } }),
   },
   {
     route: 'ollama-embed',
@@ -511,4 +511,83 @@ export function buildRequest(
     ...(body === undefined ? {} : { body }),
     mutations,
   };
+}
+
+/** A whole HTTP/1.1 request as bytes, mutated below the parser's level: framing, header lines, stray bytes. */
+export interface RawFuzzRequest {
+  index: number;
+  bytes: Buffer;
+  mutations: string[];
+}
+
+const RAW_INSERTS = ['\r', '\n', '\r\n', '\u0000', ' ', '\t', ':', '\r\n\r\n', '\u007f', '\u00ff', '%', 'chunked'];
+
+/** Builds raw request `index`: a valid request with a key, then one to three byte-level mutations. */
+export function buildRawRequest(random: Random, index: number, key: string): RawFuzzRequest {
+  const seed = random.pick(FUZZ_ROUTES.filter((route) => route.body !== undefined && route.auth === 'key'));
+  const body = JSON.stringify(seed.body?.());
+  const lines = [
+    `${seed.method} ${seed.path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    `Authorization: Bearer ${key}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  const mutations: string[] = [];
+  const steps = 1 + random.int(3);
+  for (let step = 0; step < steps; step++) {
+    const line = random.int(lines.length);
+    const text = lines[line] ?? '';
+    switch (random.int(7)) {
+      case 0: {
+        const at = random.int(text.length + 1);
+        const insert = random.pick(RAW_INSERTS);
+        lines[line] = text.slice(0, at) + insert + text.slice(at);
+        mutations.push(`insert ${JSON.stringify(insert)} in line ${line}`);
+        break;
+      }
+      case 1:
+        lines.splice(line, 1);
+        mutations.push(`drop line ${line}`);
+        break;
+      case 2:
+        lines.splice(line, 0, text);
+        mutations.push(`repeat line ${line}`);
+        break;
+      case 3:
+        lines[line] = random.chance(0.5) ? text.toUpperCase() : text.toLowerCase();
+        mutations.push(`case of line ${line}`);
+        break;
+      case 4: {
+        const header = random.pick([
+          'Transfer-Encoding: chunked',
+          'Content-Length: 0',
+          `Content-Length: ${random.pick(['-1', '1e3', '99999999999999999999', ' 5', '0x10'])}`,
+          `X-Long: ${'a'.repeat(random.pick([100, 9000, 20_000]))}`,
+          'Expect: 100-continue',
+          'Upgrade: h2c',
+          'Connection: Upgrade, HTTP2-Settings',
+        ]);
+        lines.splice(1 + random.int(lines.length), 0, header);
+        mutations.push(`add ${header.slice(0, 40)}`);
+        break;
+      }
+      case 5: {
+        const method = random.pick(['GET', 'PUT', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'BREW', 'P0ST', '']);
+        lines[0] = `${method} ${seed.path} ${random.pick(['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', ''])}`;
+        mutations.push(`request line ${lines[0]}`);
+        break;
+      }
+      default: {
+        const at = random.int(text.length);
+        const bytes = Buffer.from(text, 'latin1');
+        if (bytes.length > 0) bytes[at] = random.int(256);
+        lines[line] = bytes.toString('latin1');
+        mutations.push(`byte ${at} of line ${line}`);
+      }
+    }
+  }
+  const bytes = Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), Buffer.from(body)]);
+  return { index, bytes, mutations };
 }

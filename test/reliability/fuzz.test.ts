@@ -6,15 +6,18 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { type BillingGateway, MASTER_KEY, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
-import { buildRequest, type ErrorShape, type FuzzRequest, Random } from './fuzz-corpus.js';
+import { buildRawRequest, buildRequest, type ErrorShape, type FuzzRequest, Random } from './fuzz-corpus.js';
 
 const SEED = process.env.FUZZ_SEED === undefined ? 18_2026 : Number(process.env.FUZZ_SEED);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1200);
+/** Raw byte-level requests: a quarter of the count. */
+const RAW_COUNT = Math.ceil(COUNT / 4);
 const CONCURRENCY = 8;
 /** A request not answered in this time is a hang. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -36,7 +39,7 @@ beforeAll(async () => {
 backends:
   - { name: up, type: openai-compatible, config: { endpoint: "${upstream.baseUrl('ok', 'openai')}", apiKey: sk-upstream-secret-value } }
 prices:
-  "*": { input: "0.01", output: "0.01" }
+  "*": { input: "3.00", output: "15.00" }
 `,
   );
   gateway = await startBillingGateway({
@@ -212,4 +215,46 @@ describe(`fuzzing every inbound route (FUZZ_SEED=${SEED}, FUZZ_COUNT=${COUNT})`,
     },
     Math.max(120_000, COUNT * 30),
   );
+  it('answers byte-level mangled requests below 500 or closes, and stays up', async () => {
+    const { key } = await gateway.createKey({ name: 'raw-fuzzer', credits: 10 });
+    const random = new Random(SEED + 1);
+    const corpus = Array.from({ length: RAW_COUNT }, (_, index) => buildRawRequest(random, index, key));
+    const port = Number(new URL(gateway.url).port);
+    /** What came back before the server closed, or before 400 ms (a request still waiting for bytes is legal). */
+    const exchange = (bytes: Buffer) =>
+      new Promise<string>((resolve) => {
+        let received = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+        });
+        socket.on('error', () => {});
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve(received);
+        }, 400);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve(received);
+        });
+      });
+    const failures: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < corpus.length) {
+        const request = corpus[next++];
+        if (request === undefined) break;
+        const received = await exchange(request.bytes);
+        for (const [, status] of received.matchAll(/HTTP\/1\.[01] (\d{3})/g)) {
+          if (Number(status) >= 500)
+            failures.push(`#${request.index} [${request.mutations.join('; ')}]: ${received.slice(0, 300)}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const replay = `replay with FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}`;
+    expect(failures.slice(0, 10), `${failures.length} bad answers; ${replay}`).toEqual([]);
+    expect((await fetch(`${gateway.url}/health/live`)).status, replay).toBe(200);
+    expect(unhandled.map(String), replay).toEqual([]);
+  }, 60_000);
 });
