@@ -59,6 +59,89 @@ interface RouteSeed {
 }
 
 const USER = () => [{ role: 'user', content: 'hi' }];
+/** A 1×1 PNG: image parts that need no fetch. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const TOOL_PARAMETERS = () => ({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] });
+
+/** Richer valid bodies, so mutations land inside tools, images, schemas and tool turns too. */
+export const RICH_BODIES: Record<string, () => Record<string, unknown>> = {
+  chat: () => ({
+    model: 'fault-model',
+    max_tokens: 16,
+    n: 1,
+    stop: ['\n\n'],
+    temperature: 0.5,
+    messages: [
+      { role: 'system', content: 'be brief' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this?' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+    ],
+    tools: [{ type: 'function', function: { name: 'weather', parameters: TOOL_PARAMETERS() } }],
+    tool_choice: 'auto',
+    response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: TOOL_PARAMETERS() } },
+    stream_options: { include_usage: true },
+  }),
+  messages: () => ({
+    model: 'fault-model',
+    max_tokens: 16,
+    system: [{ type: 'text', text: 'be brief', cache_control: { type: 'ephemeral' } }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this?' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] },
+    ],
+    tools: [{ name: 'weather', input_schema: TOOL_PARAMETERS() }],
+    tool_choice: { type: 'auto' },
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+  }),
+  responses: () => ({
+    model: 'fault-model',
+    instructions: 'be brief',
+    max_output_tokens: 16,
+    input: [
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: 'what is this?' },
+          { type: 'input_image', image_url: `data:image/png;base64,${PNG}` },
+        ],
+      },
+      { type: 'function_call', call_id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
+    ],
+    tools: [{ type: 'function', name: 'weather', parameters: TOOL_PARAMETERS() }],
+    text: { format: { type: 'json_schema', name: 'answer', schema: TOOL_PARAMETERS() } },
+  }),
+  'ollama-chat': () => ({
+    model: 'fault-model',
+    stream: false,
+    format: TOOL_PARAMETERS(),
+    options: { num_predict: 16, temperature: 0.2, stop: ['\n'] },
+    messages: [
+      { role: 'user', content: 'what is this?', images: [PNG] },
+      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'weather', arguments: { city: 'Oslo' } } }] },
+      { role: 'tool', tool_name: 'weather', content: 'sunny' },
+    ],
+    tools: [{ type: 'function', function: { name: 'weather', parameters: TOOL_PARAMETERS() } }],
+  }),
+};
 
 export const FUZZ_ROUTES: readonly RouteSeed[] = [
   {
@@ -443,7 +526,10 @@ export function buildRequest(
   }
   let body: Buffer | undefined;
   if (seed.body !== undefined) {
-    const tree = seed.body() as Record<string, unknown>;
+    const rich = RICH_BODIES[seed.route];
+    const tree = (rich !== undefined && random.chance(0.5) ? rich() : seed.body()) as Record<string, unknown>;
+    // Some go to the Ollama backend, so its adapter (images as base64, tools, format) meets the odd input too.
+    if (tree.model === 'fault-model' && random.chance(0.4)) tree.model = 'ol/fault-model';
     const raws: string[] = [];
     const treeMutations = random.int(3) + (random.chance(0.2) ? 0 : 1);
     for (let step = 0; step < treeMutations; step++) mutations.push(mutateTree(random, tree, raws));

@@ -38,6 +38,7 @@ beforeAll(async () => {
     `defaultBackend: up
 backends:
   - { name: up, type: openai-compatible, config: { endpoint: "${upstream.baseUrl('ok', 'openai')}", apiKey: sk-upstream-secret-value } }
+  - { name: ol, type: ollama, config: { endpoint: "${upstream.baseUrl('ok', 'ollama')}" } }
 prices:
   "*": { input: "3.00", output: "15.00" }
 `,
