@@ -206,8 +206,14 @@ await upstream.close();
 
 const storage = await openStorage({ dataDir: dir });
 const keyRecord = await storage.keys.getById(id);
-const history = await storage.keys.creditHistory(id, { limit: 1_000_000 });
-const charged = history.filter((entry) => entry.kind === 'usage').reduce((sum, entry) => sum - entry.delta, 0);
+// The credit ledger pages at most 1000 entries at a time, newest first.
+let charged = 0;
+for (let beforeId: number | undefined; ; ) {
+  const page = await storage.keys.creditHistory(id, { limit: 1000, ...(beforeId === undefined ? {} : { beforeId }) });
+  for (const entry of page) if (entry.kind === 'usage') charged -= entry.delta;
+  beforeId = page.at(-1)?.id;
+  if (page.length < 1000) break;
+}
 const rows = (await storage.usage.summarize({ keyId: id }))[0]?.requests ?? 0;
 await storage.close();
 
@@ -227,8 +233,8 @@ const checks: [string, boolean, string][] = [
   ],
   [
     'the balance is the credits less the ledger charges',
-    keyRecord?.balance === CREDITS * 1_000_000 - charged,
-    `balance ${keyRecord?.balance}, charged ${charged}`,
+    keyRecord?.balance === CREDITS * 1_000_000 - charged && keyRecord?.totalSpent === charged,
+    `balance ${keyRecord?.balance}, total spent ${keyRecord?.totalSpent}, ledger charges ${charged}`,
   ],
   ['descriptors back near the baseline', after.fds <= baseline.fds + 16, `${baseline.fds} → ${after.fds}`],
   [
