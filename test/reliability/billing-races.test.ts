@@ -67,6 +67,50 @@ async function spend(url: string, key: string, stream: boolean): Promise<number>
   return response.status;
 }
 
+const HOSTILE = `x'); DROP TABLE keys; -- "; DELETE FROM usage; /* ' OR '1'='1`;
+
+/**
+ * Hostile strings in a key's name and metadata and in model names are stored and read back as data; a NUL in a
+ * model name (Postgres text cannot hold one) is stored as `nulStoredAs` and never costs the batch's other rows.
+ */
+async function hostileRoundTrip(url: string, storage: Storage, nulStoredAs: string): Promise<void> {
+  const admin = (body: unknown) =>
+    fetch(`${url}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const response = await admin({ name: HOSTILE, credits: 1, metadata: { [HOSTILE]: HOSTILE } });
+  expect(response.status).toBe(201);
+  const { key, id } = (await response.json()) as { key: string; id: string };
+  const refused = await admin({ name: 'nul\u0000name', credits: 1 });
+  expect([refused.status, await refused.json()]).toEqual([
+    400,
+    expect.objectContaining({ error: expect.objectContaining({ code: 'invalid_request', param: 'body' }) }),
+  ]);
+  const models = [`up/${HOSTILE}`, 'up/nul\u0000model', 'up/plain'];
+  const statuses = await Promise.all(
+    models.map(async (model) => {
+      const chat = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: 'user', content: HOSTILE }] }),
+      });
+      await chat.arrayBuffer();
+      return chat.status;
+    }),
+  );
+  expect(statuses).toEqual([200, 200, 200]);
+  expect(await storage.keys.getById(id)).toMatchObject({ name: HOSTILE, metadata: { [HOSTILE]: HOSTILE } });
+  const rows = await waitFor(async () => {
+    const listed = await storage.usage.list({ keyId: id });
+    return listed.length >= models.length ? listed : undefined;
+  }, 10_000);
+  expect(rows.map((row) => row.model).sort()).toEqual(
+    [`up/${HOSTILE}`, `up/nul${nulStoredAs}model`, 'up/plain'].sort(),
+  );
+}
+
 /** Everything the race left behind, as one comparable object. */
 async function aftermath(storage: Storage, id: string) {
   // A request's row is written after its hold is settled: with every row in, every settlement is done.
@@ -143,6 +187,10 @@ describe('200-way race for the last credits on SQLite', () => {
     expect(bytes.includes(key)).toBe(false);
     expect(JSON.stringify(gateway.logs).includes(key)).toBe(false);
   }, 60_000);
+
+  it('stores SQL-looking names, metadata and model names as data; a NUL never fails a batch', async () => {
+    await hostileRoundTrip(gateway.url, gateway.billing.storage, '\u0000');
+  });
 });
 
 describe('output allowances beyond any count', () => {
@@ -246,6 +294,10 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
     }
     expect(JSON.stringify([a.logs, b.logs]).includes(key)).toBe(false);
   }, 90_000);
+
+  it('stores SQL-looking names, metadata and model names as data; a NUL never fails a batch', async () => {
+    await hostileRoundTrip(a.url, storage, '\ufffd');
+  });
 
   it('a key revoked through one process is refused by the other within milliseconds', async () => {
     const { key, id } = await createKey(a.url, 'revoked-while-racing');

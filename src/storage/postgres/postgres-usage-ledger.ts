@@ -21,6 +21,7 @@ import {
   validateUsageRecord,
 } from '../usage-ledger.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { postgresText } from './postgres-text.js';
 
 /** SQLSTATE of a transaction Postgres aborted to break a deadlock. */
 const DEADLOCK_DETECTED = '40P01';
@@ -47,7 +48,7 @@ export class PostgresUsageLedger implements UsageLedger {
     const columns: unknown[][] = USAGE_COLUMNS.map(() => []);
     for (const record of ordered) {
       usageRowValues(record, 'postgres').forEach((value, i) => {
-        columns[i]?.push(value);
+        columns[i]?.push(postgresText(value));
       });
     }
     for (let attempt = 0; ; attempt++) {
