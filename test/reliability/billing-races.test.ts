@@ -109,6 +109,25 @@ async function hostileRoundTrip(url: string, storage: Storage, nulStoredAs: stri
   expect(rows.map((row) => row.model).sort()).toEqual(
     [`up/${HOSTILE}`, `up/nul${nulStoredAs}model`, 'up/plain'].sort(),
   );
+  // Lookups by a NUL-bearing id or filter find nothing; they never fail.
+  const lookups = await Promise.all(
+    [
+      [MASTER_KEY, '/admin/keys/%00'],
+      [MASTER_KEY, '/admin/usage/records?key_id=%00&model=a%00b'],
+      [MASTER_KEY, '/admin/usage?key_id=%00'],
+      [key, '/v1/responses/%00'],
+    ].map(async ([secret, path]) => {
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+      await response.arrayBuffer();
+      return `${path} ${response.status}`;
+    }),
+  );
+  expect(lookups).toEqual([
+    '/admin/keys/%00 404',
+    '/admin/usage/records?key_id=%00&model=a%00b 200',
+    '/admin/usage?key_id=%00 200',
+    '/v1/responses/%00 404',
+  ]);
 }
 
 /** Everything the race left behind, as one comparable object. */

@@ -18,7 +18,6 @@ import {
   requestLogRowValues,
 } from '../sql/request-log-sql.js';
 import type { PostgresDatabase } from './postgres-database.js';
-import { postgresText } from './postgres-text.js';
 
 export class PostgresRequestLog implements RequestLog {
   readonly #database: PostgresDatabase;
@@ -41,7 +40,7 @@ export class PostgresRequestLog implements RequestLog {
     const columns: unknown[][] = REQUEST_LOG_COLUMNS.map(() => []);
     for (const record of ordered) {
       requestLogRowValues(record, 'postgres').forEach((value, i) => {
-        columns[i]?.push(postgresText(value));
+        columns[i]?.push(value);
       });
     }
     const result = await this.#database.pool.query(this.#insert, columns);

@@ -21,7 +21,6 @@ import {
   validateUsageRecord,
 } from '../usage-ledger.js';
 import type { PostgresDatabase } from './postgres-database.js';
-import { postgresText } from './postgres-text.js';
 
 /** SQLSTATE of a transaction Postgres aborted to break a deadlock. */
 const DEADLOCK_DETECTED = '40P01';
@@ -48,7 +47,7 @@ export class PostgresUsageLedger implements UsageLedger {
     const columns: unknown[][] = USAGE_COLUMNS.map(() => []);
     for (const record of ordered) {
       usageRowValues(record, 'postgres').forEach((value, i) => {
-        columns[i]?.push(postgresText(value));
+        columns[i]?.push(value);
       });
     }
     for (let attempt = 0; ; attempt++) {
