@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteAppendWorker } from './sqlite-append-worker.js';
 import { assertTablePrefix, DEFAULT_TABLE_PREFIX, type TableNames, tableNames } from '../sql/sql-identifiers.js';
+import { SqliteAppendWorker } from './sqlite-append-worker.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 
 export interface SqliteDatabaseOptions {

@@ -44,7 +44,10 @@ export class SqliteUsageLedger implements UsageLedger {
   async append(records: readonly UsageRecord[]): Promise<number> {
     for (const record of records) validateUsageRecord(record);
     if (this.#worker !== undefined)
-      return this.#worker.append(this.#sql, records.map((record) => usageRowValues(record, 'sqlite')));
+      return this.#worker.append(
+        this.#sql,
+        records.map((record) => usageRowValues(record, 'sqlite')),
+      );
     const insertAll = this.#db.transaction(() => {
       let inserted = 0;
       for (const record of records) inserted += this.#insert.run(usageRowValues(record, 'sqlite')).changes;
