@@ -2,13 +2,15 @@
  * Seeded fuzzing of every inbound route through the real gateway (billing on SQLite, a well-behaved upstream):
  * bad input is never a 5xx, always the route's documented error shape, never a hang, an unhandled rejection,
  * an "unexpected error" log line or a secret in the logs, and the server keeps answering `/health/live`.
- * `FUZZ_SEED` replays a run (the seed is in every failure message); `FUZZ_COUNT` sizes it (default 1200).
+ * `FUZZ_SEED` replays a run (the seed is in every failure message); `FUZZ_COUNT` sizes it (default 1200);
+ * `FUZZ_STORAGE=postgres` runs it on Postgres (DATABASE_URL) instead of SQLite.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { type BillingGateway, MASTER_KEY, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
@@ -19,6 +21,9 @@ const COUNT = Number(process.env.FUZZ_COUNT ?? 1200);
 /** Raw byte-level requests: a quarter of the count. */
 const RAW_COUNT = Math.ceil(COUNT / 4);
 const CONCURRENCY = 8;
+/** `FUZZ_STORAGE=postgres` (with DATABASE_URL) fuzzes a gateway on Postgres, in a schema of its own. */
+const POSTGRES_SCHEMA =
+  process.env.FUZZ_STORAGE === 'postgres' ? `lg_test_fuzz_${Math.random().toString(36).slice(2, 10)}` : undefined;
 /** A request not answered in this time is a hang. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
@@ -46,6 +51,9 @@ prices:
   gateway = await startBillingGateway({
     env: {
       LLAMAGATE_DATA_DIR: dir,
+      ...(POSTGRES_SCHEMA === undefined
+        ? {}
+        : { DATABASE_URL: process.env.DATABASE_URL ?? '', DATABASE_SCHEMA: POSTGRES_SCHEMA }),
       OLLAMA_HOST: upstream.baseUrl('ok', 'ollama'),
       // The fuzzer sends many bad credentials on purpose: counting them would turn later requests into 429s.
       AUTH_FAILURES_PER_MINUTE: '0',
@@ -60,6 +68,12 @@ afterAll(async () => {
   process.off('uncaughtException', onUnhandled);
   await gateway?.close();
   await upstream?.close();
+  if (POSTGRES_SCHEMA !== undefined) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${POSTGRES_SCHEMA} CASCADE`);
+    await client.end();
+  }
 });
 
 interface Answer {
