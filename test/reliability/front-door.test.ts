@@ -3,7 +3,10 @@
  * before a route serves it (never a second request read from the same bytes), and every spelling of a
  * private address in an image URL is refused without the gateway connecting to it.
  */
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { type Harness, startGateway } from '../e2e/gateway-harness.js';
@@ -14,7 +17,9 @@ let gateway: Harness;
 beforeAll(async () => {
   upstream = await startFaultUpstream();
   // The default backend is Ollama, which takes images as base64: the gateway must fetch URL images itself.
-  gateway = await startGateway({ env: { OLLAMA_HOST: upstream.baseUrl('ok', 'ollama') } });
+  gateway = await startGateway({
+    env: { OLLAMA_HOST: upstream.baseUrl('ok', 'ollama'), LLAMAGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'lg-door-')) },
+  });
 });
 afterAll(async () => {
   await gateway?.close();
