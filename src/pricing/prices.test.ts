@@ -84,6 +84,14 @@ describe('PriceTable', () => {
   it('bounds a request before it runs', () => {
     expect(table.maxCost('my-model', { promptTokens: 1000, maxOutputTokens: 500 }).cost).toBe(2000);
   });
+
+  it('bounds an absurd output allowance by the largest count a call can report, instead of overflowing', () => {
+    const pricey = PriceTable.fromConfig({ m: { input: '30.00', output: '60.00' } });
+    const largest = pricey.maxCost('m', { promptTokens: 10, maxOutputTokens: 2_147_483_647 });
+    expect(largest.cost).toBe(300 + 2_147_483_647 * 60);
+    for (const maxOutputTokens of [Number.MAX_SAFE_INTEGER, 1e308])
+      expect(pricey.maxCost('m', { promptTokens: 10, maxOutputTokens })).toEqual(largest);
+  });
 });
 
 describe('default prices', () => {

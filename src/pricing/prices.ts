@@ -64,6 +64,9 @@ interface Layer {
 const MAX_REMEMBERED_NAMES = 1024;
 const MAX_REMEMBERED_NAME = 256;
 
+/** The largest token count one call can report (provider-utils' MAX_TOKEN_COUNT, a signed 32-bit ledger column). */
+const MAX_HELD_TOKENS = 2_147_483_647;
+
 // A dated snapshot or tag continues its family's name after one of these (`gpt-4o-2024-08-06`, `qwen3:8b`).
 const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
 
@@ -148,7 +151,11 @@ export class PriceTable {
    * output price (cached-token discounts ignored, so it never underestimates those).
    */
   maxCost(model: string, tokens: { promptTokens: number; maxOutputTokens: number }): PricedUsage {
-    return this.cost(model, { promptTokens: tokens.promptTokens, completionTokens: tokens.maxOutputTokens });
+    // A client may allow any output (`max_tokens: 1e308`); no call can report more than the largest token count.
+    return this.cost(model, {
+      promptTokens: Math.min(tokens.promptTokens, MAX_HELD_TOKENS),
+      completionTokens: Math.min(tokens.maxOutputTokens, MAX_HELD_TOKENS),
+    });
   }
 
   #cacheHitCost(full: Micros): Micros {

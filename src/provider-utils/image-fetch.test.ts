@@ -46,8 +46,13 @@ describe('image resolution', () => {
       '::ffff:127.0.0.1',
       'fd00::1',
       '100.64.0.1',
+      '::7f00:1',
+      '::ffff:0:7f00:1',
+      '2002:7f00:1::',
+      '2001:0:4136:e378:8000:63bf:80ff:fffe',
+      '100::1',
     ])
-      expect(isPrivateAddress(address)).toBe(true);
+      expect(isPrivateAddress(address), address).toBe(true);
     for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700::1111']) expect(isPrivateAddress(address)).toBe(false);
   });
 

@@ -43,6 +43,12 @@ for (const [net, prefix] of [
   ['ff00::', 8],
   ['64:ff9b::', 96],
   ['2001:db8::', 32],
+  // Addresses that embed an IPv4 one (IPv4-compatible, IPv4-translated, 6to4, Teredo) and discard-only.
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
+  ['2002::', 16],
+  ['2001::', 32],
+  ['100::', 64],
 ] as const)
   privateRanges.addSubnet(net, prefix, 'ipv6');
 

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { closeSharedDispatcher } from '../provider-utils/http-client.js';
 import { uuidV7 } from '../provider-utils/ids.js';
-import { MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
+import { BadRequestError, MethodNotAllowedError, NotFoundError, toLlamaGateError } from '../spec/errors.js';
 import { handleClientError } from './client-error.js';
 import { checkingIntervalMs, guardConnections } from './connection-guard.js';
 import type { GatewayContext, RequestState } from './gateway-context.js';
@@ -160,6 +160,13 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
   };
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
+    // Node's own answer to an HTTP/1.1 request without Host is a bare 400 (requireHostHeader): this one has a body.
+    if (request.headers.host === undefined && request.httpVersionMinor === 1) {
+      response.shouldKeepAlive = false;
+      const error = new BadRequestError({ message: 'An HTTP/1.1 request needs a Host header', param: 'host' });
+      sendError(response, error, uuidV7(), encodeOpenAIError);
+      return;
+    }
     handle(request, response).catch((error: unknown) => {
       context.logger.error({ err: error }, 'request handler crashed');
       if (!response.headersSent) sendError(response, toLlamaGateError(error), 'unknown', encodeOpenAIError);
@@ -173,10 +180,11 @@ export function createGatewayServer(initial: GatewayContext, options: GatewaySer
           cert: readFileSync(tls.certFile as string),
           key: readFileSync(tls.keyFile as string),
           connectionsCheckingInterval: checkingIntervalMs(limits),
+          requireHostHeader: false,
         },
         listener,
       )
-    : createHttpServer({ connectionsCheckingInterval: checkingIntervalMs(limits) }, listener);
+    : createHttpServer({ connectionsCheckingInterval: checkingIntervalMs(limits), requireHostHeader: false }, listener);
   guardConnections(server, limits, () => context.logger);
   server.on('clientError', (error: Error & { code?: string }, socket) =>
     handleClientError(context.logger, error, socket),

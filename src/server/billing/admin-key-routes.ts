@@ -57,7 +57,22 @@ export function usageQuery(params: URLSearchParams): UsageQuery {
 }
 
 async function jsonBody(context: GatewayContext, request: IncomingMessage): Promise<unknown> {
-  return parseJsonBody(await readBody(request, context.config.maxBodySize));
+  const body = parseJsonBody(await readBody(request, context.config.maxBodySize));
+  // Postgres text cannot hold U+0000: refused here alike for every storage, rather than a 500 on one of them.
+  if (containsNul(body))
+    throw new BadRequestError({
+      message: 'Text in the admin API cannot contain NUL (U+0000) characters',
+      param: 'body',
+    });
+  return body;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  return false;
 }
 
 export function adminKeyRoutes(admin: KeyAdmin): Route[] {

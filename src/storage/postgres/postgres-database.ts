@@ -13,6 +13,7 @@ import {
 } from '../sql/sql-identifiers.js';
 import { type StorageLogger, silentLogger } from '../storage-logger.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { NulSafeClient } from './postgres-text.js';
 
 export interface PostgresDatabaseOptions {
   /** `postgres://user@host:5432/db` (e.g. `DATABASE_URL`). Ignored when `pool` is given. */
@@ -53,6 +54,7 @@ export class PostgresDatabase {
     const pool =
       options.pool ??
       new pg.Pool({
+        Client: NulSafeClient,
         connectionString: options.connectionString,
         max: options.maxConnections ?? 10,
         connectionTimeoutMillis: 5000,

@@ -3,6 +3,7 @@
  * created at open; JSON kept as text so field order survives.
  */
 import pg from 'pg';
+import { NulSafeClient } from '../postgres/postgres-text.js';
 import { assertSchemaName, assertTablePrefix, DEFAULT_TABLE_PREFIX } from '../sql/sql-identifiers.js';
 import { fromRow, type ResponseRow, type ResponseStore, type StoredResponse, toRow } from './response-store.js';
 
@@ -24,7 +25,7 @@ export class PostgresResponseStore implements ResponseStore {
   static async open(options: PostgresResponseStoreOptions): Promise<PostgresResponseStore> {
     const schema = assertSchemaName(options.schema ?? 'public');
     const name = `${assertTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)}responses`;
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: 4 });
+    const pool = new pg.Pool({ Client: NulSafeClient, connectionString: options.connectionString, max: 4 });
     // An idle client losing its connection emits on the pool; without a listener that crashes the process.
     pool.on('error', () => {});
     try {
