@@ -1,6 +1,6 @@
 /**
- * A real gateway process (`llamagate serve` under tsx) for multi-process tests: spawned with a config file and
- * an environment, ready once it logs its port; stopped gracefully (SIGTERM) or killed outright (SIGKILL).
+ * Runs the real CLI, `llamagate serve -c <file>`, in its own process (through tsx, so no build is needed), and
+ * hands back its URL once it logs "LlamaGate listening"; the process can then be stopped with any signal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,7 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export interface GatewayProcess {
   url: string;
   child: ChildProcess;
-  stop(): Promise<number | null>;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends the signal (SIGTERM by default) unless the process already exited, and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL: no shutdown, no flush; resolves once the process is gone. */
   kill(): Promise<void>;
 }
@@ -32,7 +37,7 @@ export async function spawnGateway(configFile: string, env: Record<string, strin
     ],
     {
       cwd: mkdtempSync(join(tmpdir(), 'lg-proc-')),
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -40,7 +45,11 @@ export async function spawnGateway(configFile: string, env: Record<string, strin
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  const logs: Record<string, unknown>[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -49,22 +58,25 @@ export async function spawnGateway(configFile: string, env: Record<string, strin
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'LlamaGate listening' && entry.port !== undefined) resolve(entry.port);
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === 'LlamaGate listening' && typeof entry.port === 'number') resolve(entry.port);
       }
     });
-    exited.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${stderr}`)));
+    exited.then(({ code }) => reject(new Error(`gateway exited (${code}) before listening: ${stderr}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
     child,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
+    logs,
+    exited,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
     },
   };
 }

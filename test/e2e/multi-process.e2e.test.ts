@@ -162,7 +162,7 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
     const statuses = await Promise.all(ids.map((requestId, index) => post(index % 2 ? a.url : b.url, key, requestId)));
     expect(statuses).toEqual(ids.map(() => 200));
     // Stopped right away: the rows are still in each process's batch (flushed every second otherwise).
-    expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
+    expect((await Promise.all([a.stop(), b.stop()])).map((exit) => exit.code)).toEqual([0, 0]);
     const rows = await storage.usage.list({ keyId: id });
     expect(new Set(rows.map((row) => row.clientRequestId))).toEqual(new Set(ids));
   }, 30_000);

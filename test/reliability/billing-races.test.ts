@@ -12,7 +12,7 @@ import { openStorage, SQLITE_FILE_NAME, type Storage } from '../../src/storage/i
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { type BillingGateway, MASTER_KEY, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
-import { type GatewayProcess, spawnGateway } from './gateway-process.js';
+import { type GatewayProcess, spawnGateway } from '../e2e/gateway-process.js';
 
 const CONCURRENCY = 200;
 /** Output-only pricing and `max_tokens` equal to what the upstream reports: each hold is exactly the cost. */

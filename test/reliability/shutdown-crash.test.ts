@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, SQLITE_FILE_NAME, type Storage } from '../../src/storage/index.js';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { MASTER_KEY, waitFor } from '../e2e/billing-harness.js';
-import { type GatewayProcess, spawnGateway } from './gateway-process.js';
+import { type GatewayProcess, spawnGateway } from '../e2e/gateway-process.js';
 
 /** 10 prompt and 5 completion tokens at $10 / $30 per million: 250 µ$ a request. */
 const COST = 250;
