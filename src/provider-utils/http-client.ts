@@ -50,11 +50,19 @@ function limitsFor(origin: string): OriginLimits {
  * Refuses at once, with 503 and Retry-After, a call whose origin already has its full wait queue: waiting
  * behind thousands of others would only burn the client's deadline.
  */
-function admit(pool: Pool, origin: string, call: { provider: string; model?: string }): void {
+function admit(shared: SharedPool, origin: string, call: { provider: string; model?: string }): () => void {
   const { maxQueuedRequests } = limitsFor(origin);
-  const connections = poolConnections.get(pool) ?? DEFAULT_MAX_CONNECTIONS;
-  // `size` counts calls in flight and waiting; calls dispatched while their connection opens count as waiting too.
-  if (pool.stats.size < connections + maxQueuedRequests) return;
+  const connections = shared.connections;
+  // Calls running or waiting for a connection, counted here: undici's `pool.stats` walks every connection.
+  if (shared.inflight < connections + maxQueuedRequests) {
+    shared.inflight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      shared.inflight--;
+    };
+  }
   // The message reaches clients: it names the provider, not the operator's upstream address.
   throw new ServiceUnavailableError({
     code: 'upstream_queue_full',
@@ -71,31 +79,34 @@ function admit(pool: Pool, origin: string, call: { provider: string; model?: str
  * undici's own header/body timeouts are off: every call carries its own deadline (TIMEOUT may be up to
  * 30 minutes for slow local models).
  */
-const pools = new Map<string, Pool>();
-/** The connection count each pool was opened with (a later `configureOriginLimits` does not resize it). */
-const poolConnections = new WeakMap<Pool, number>();
-
-function poolFor(origin: string): Pool {
-  let pool = pools.get(origin);
-  if (pool === undefined) {
-    const { maxConnections } = limitsFor(origin);
-    pool = new (undici().Pool)(origin, { ...POOL_OPTIONS, connections: maxConnections });
-    poolConnections.set(pool, maxConnections);
-    pools.set(origin, pool);
-  }
-  return pool;
+interface SharedPool {
+  pool: Pool;
+  /** The connection count it was opened with (a later `configureOriginLimits` does not resize it). */
+  connections: number;
+  /** Calls admitted and not finished (body read or dropped, or failed). */
+  inflight: number;
 }
 
-function admitted(origin: string, call: { provider: string; model?: string }): Pool {
-  const pool = poolFor(origin);
-  admit(pool, origin, call);
-  return pool;
+const pools = new Map<string, SharedPool>();
+
+function poolFor(origin: string): SharedPool {
+  let shared = pools.get(origin);
+  if (shared === undefined) {
+    const { maxConnections } = limitsFor(origin);
+    shared = {
+      pool: new (undici().Pool)(origin, { ...POOL_OPTIONS, connections: maxConnections }),
+      connections: maxConnections,
+      inflight: 0,
+    };
+    pools.set(origin, shared);
+  }
+  return shared;
 }
 
 export async function closeSharedDispatcher(): Promise<void> {
   const open = [...pools.values()];
   pools.clear();
-  await Promise.all(open.map((pool) => pool.close()));
+  await Promise.all(open.map((shared) => shared.pool.close()));
 }
 
 /** Sends a request through the caller's dispatcher, or the origin's shared Pool. */
@@ -110,9 +121,19 @@ function send(
 ): Promise<Dispatcher.ResponseData> {
   if (call.dispatcher !== undefined) return undici().request(call.url, { ...options, dispatcher: call.dispatcher });
   const url = new URL(call.url);
-  const pool = poolFor(url.origin);
-  admit(pool, url.origin, call);
-  return pool.request({ ...options, path: `${url.pathname}${url.search}` });
+  const shared = poolFor(url.origin);
+  const release = admit(shared, url.origin, call);
+  return shared.pool.request({ ...options, path: `${url.pathname}${url.search}` }).then(
+    (response) => {
+      // The call holds its connection until the body is read to the end or dropped.
+      response.body.once('close', release);
+      return response;
+    },
+    (error: unknown) => {
+      release();
+      throw error;
+    },
+  );
 }
 
 export interface UpstreamCall {
@@ -324,7 +345,13 @@ export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
   if (body !== undefined && headers['content-type'] === undefined)
     headers = { ...headers, 'content-type': 'application/json' };
   const { origin, path } = splitUrl(call.url);
-  const dispatcher = call.dispatcher ?? admitted(origin, call);
+  let dispatcher = call.dispatcher;
+  let release: (() => void) | undefined;
+  if (dispatcher === undefined) {
+    const shared = poolFor(origin);
+    release = admit(shared, origin, call);
+    dispatcher = shared.pool;
+  }
   let response: BufferedResponse;
   try {
     response = await bufferedCall({
@@ -340,6 +367,8 @@ export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
   } catch (error) {
     const failure = error as BufferedCallFailure;
     throw transportError(failure.cause, call, cutoffEnding(failure.cutoff, call.timeoutMs));
+  } finally {
+    release?.();
   }
   const responseHeaders = flattenHeaders(response.headers);
   const text = response.body.toString('utf8');

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { callJson, configureOriginLimits, DEFAULT_MAX_CONNECTIONS } from './http-client.js';
+import { callJson, configureOriginLimits, DEFAULT_MAX_CONNECTIONS, openUpstream } from './http-client.js';
 
 describe('upstream connections per origin (issue 18, item 17)', () => {
   it('the default is above 256 connections', () => {
@@ -63,6 +63,43 @@ describe('upstream connections per origin (issue 18, item 17)', () => {
       while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       held.shift()?.();
       expect((await first).value).toEqual({ ok: true });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a finished call frees its place: buffered, streamed, dropped and failed calls in turn never fill the queue', async () => {
+    const server = createServer((request, response) => {
+      request.resume();
+      if (request.url === '/fail') {
+        response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"no"}');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"ok":true}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    configureOriginLimits(origin, { maxConnections: 1, maxQueuedRequests: 0 });
+    try {
+      for (let round = 0; round < 5; round++) {
+        expect((await callJson({ provider: 'p', url: `${origin}/v1/x`, body: {} })).value).toEqual({ ok: true });
+        const read = await openUpstream({ provider: 'p', url: `${origin}/v1/x`, body: {} });
+        for await (const _ of read.body) {
+          // Read to the end.
+        }
+        const dropped = await openUpstream({ provider: 'p', url: `${origin}/v1/x`, body: {} });
+        dropped.close();
+        // The body's close (what frees the place) comes a tick after the destroy.
+        await new Promise((resolve) => setImmediate(resolve));
+        await expect(callJson({ provider: 'p', url: `${origin}/fail`, body: {} })).rejects.toMatchObject({
+          status: 500,
+        });
+        await expect(openUpstream({ provider: 'p', url: `${origin}/fail`, body: {} })).rejects.toMatchObject({
+          status: 500,
+        });
+      }
     } finally {
       server.close();
     }
