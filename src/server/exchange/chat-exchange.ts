@@ -13,7 +13,16 @@ import { type LlamaGateError, toLlamaGateError } from '../../spec/errors.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { cacheScope, chatCacheKey } from '../response-cache.js';
 import type { DecodedChatCall } from '../wire/chat-codec.js';
-import { emitAdmit, emitAnswer, emitAttemptEnd, emitAttemptStart, emitError, emitPart, emitUsage } from './emit.js';
+import {
+  emitAdmit,
+  emitAnswer,
+  emitAttemptEnd,
+  emitAttemptStart,
+  emitError,
+  emitPart,
+  emitUsage,
+  observesAttempts,
+} from './emit.js';
 import {
   addTriedHeaders,
   recordServed,
@@ -146,8 +155,8 @@ export async function runChatExchange(
 ): Promise<ChatOutcome> {
   state.model = call.model;
   state.stream = call.stream;
-  if (state.observers !== undefined)
-    await emitAdmit(state, { kind: 'chat', model: call.model, request: call.request, stream: call.stream });
+  const admitted = emitAdmit(state, { kind: 'chat', model: call.model, request: call.request, stream: call.stream });
+  if (admitted !== undefined) await admitted;
   const plan = context.router.plan({
     model: call.model,
     path: state.path,
@@ -164,7 +173,7 @@ export async function runChatExchange(
   );
   options.passthrough = call.passthrough;
   const routed = new RoutedChatCall(context.router, plan, call.request, options, state);
-  if (state.observers !== undefined) options.observer = routed;
+  if (observesAttempts(state)) options.observer = routed;
   const wrappers = context.chatWrappers;
   const model: ChatCall =
     wrappers === undefined || wrappers.length === 0 ? routed : wrap(routed, wrappers, state, call, request);
@@ -204,7 +213,8 @@ async function generateChat(
       if (hit !== undefined) {
         state.cache = 'HIT';
         emitUsage(state, hit.usage);
-        if (state.observers !== undefined) await emitAnswer(state, { kind: 'chat', result: hit });
+        const answered = emitAnswer(state, { kind: 'chat', result: hit });
+        if (answered !== undefined) await answered;
         return { kind: 'result', result: hit, headers: { 'x-cache': 'HIT', 'x-llamagate-attempts': '0' } };
       }
       state.cache = 'MISS';
@@ -220,7 +230,8 @@ async function generateChat(
   if (state.cache !== undefined) headers['x-cache'] = state.cache === 'BYPASS' ? 'MISS' : state.cache;
   const warnings = warningsHeader(result.warnings);
   if (warnings !== undefined) headers['x-llamagate-warnings'] = warnings;
-  if (state.observers !== undefined) await emitAnswer(state, { kind: 'chat', result });
+  const answered = emitAnswer(state, { kind: 'chat', result });
+  if (answered !== undefined) await answered;
   return { kind: 'result', result, headers };
 }
 

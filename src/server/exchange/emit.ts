@@ -9,28 +9,37 @@ import type { Admission, Answer, AttemptRecord, ExchangeObserver } from './excha
  * undefined when nobody listens, so the caller awaits only when there is something to wait for.
  */
 export function emitAdmit(state: RequestState, admission: Admission): Promise<void> | undefined {
-  const observers = state.observers;
-  return observers === undefined ? undefined : admitAll(observers, admission);
+  return inTurn(state.observers, 0, (observer) => observer.admit?.(admission));
 }
 
-async function admitAll(observers: readonly ExchangeObserver[], admission: Admission): Promise<void> {
-  for (const observer of observers) {
-    const pending = observer.admit?.(admission);
-    if (pending !== undefined) await pending;
-  }
-}
-
-/** Tells observers the answer is complete, before it is sent; undefined when nobody listens. */
+/** Tells observers the answer is complete, before it is sent; undefined when nobody waits on it. */
 export function emitAnswer(state: RequestState, answer: Answer): Promise<void> | undefined {
-  const observers = state.observers;
-  return observers === undefined ? undefined : answerAll(observers, answer);
+  return inTurn(state.observers, 0, (observer) => observer.answer?.(answer));
 }
 
-async function answerAll(observers: readonly ExchangeObserver[], answer: Answer): Promise<void> {
-  for (const observer of observers) {
-    const pending = observer.answer?.(answer);
-    if (pending !== undefined) await pending;
+/**
+ * Calls each observer from `from` on, in order, waiting for one that returns a promise before calling the
+ * next; undefined (nothing to await) while none does.
+ */
+function inTurn(
+  observers: readonly ExchangeObserver[] | undefined,
+  from: number,
+  call: (observer: ExchangeObserver) => Promise<void> | undefined,
+): Promise<void> | undefined {
+  if (observers === undefined) return undefined;
+  for (let index = from; index < observers.length; index++) {
+    const pending = call(observers[index] as ExchangeObserver);
+    if (pending !== undefined) return pending.then(() => inTurn(observers, index + 1, call));
   }
+  return undefined;
+}
+
+/** Whether any observer of the request listens to upstream attempts (the router then reports them). */
+export function observesAttempts(state: RequestState): boolean {
+  return (
+    state.observers?.some((observer) => observer.attemptStart !== undefined || observer.attemptEnd !== undefined) ===
+    true
+  );
 }
 
 /** Records the usage for the request line and tells observers. */
