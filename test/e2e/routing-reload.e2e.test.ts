@@ -144,7 +144,11 @@ describe('llamagate serve: SIGHUP and reload --pid-file', () => {
       process.execPath,
       ['--import', 'tsx', main, 'serve', '-c', file, '--port', '0', '--host', '127.0.0.1', '--pid-file', pidFile],
       // The repository root as cwd, so `--import tsx` resolves.
-      { cwd: root, env: { PATH: process.env.PATH, RATE_LIMIT_RPS: '1000' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, RATE_LIMIT_RPS: '1000', LLAMAGATE_DATA_DIR: join(dir, 'data') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let buffered = '';
     child.stdout?.on('data', (data: Buffer) => {
