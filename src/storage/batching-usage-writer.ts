@@ -2,9 +2,11 @@
  * Buffers usage records and appends them in batches, off the request path: every `flushIntervalMs`, or as soon
  * as `maxBatchSize` records wait. When the database is unreachable it keeps the records and retries with
  * exponential backoff; the buffer is bounded, and when it overflows the OLDEST records are dropped (counted in
- * `metrics.dropped`, reported through `onDrop` and the logger). Appends are idempotent by requestId, so a batch
- * that failed half-way is simply sent again.
+ * `metrics.dropped`, reported through `onDrop` and the logger). Appends are idempotent by record id, so a batch
+ * that failed half-way is simply sent again. A record the database refuses (see isRecordRejection) is isolated
+ * by halving the batch and dropped alone, so it cannot hold up the records behind it.
  */
+import { isRecordRejection } from './record-rejection.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
 import { type UsageLedger, type UsageRecord, validateUsageRecord } from './usage-ledger.js';
 
@@ -32,7 +34,8 @@ export interface BatchingUsageWriterOptions {
 
 export interface UsageDropEvent {
   count: number;
-  reason: 'buffer_full' | 'closed';
+  /** `rejected`: the database refused the record itself (it would fail every retry); see isRecordRejection. */
+  reason: 'buffer_full' | 'closed' | 'rejected';
   lastError: unknown;
 }
 
@@ -70,6 +73,8 @@ export class BatchingWriter<T> {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #retryAt = 0;
+  /** While isolating a record the database refuses: the batch size to try next (halved on each refusal). */
+  #probe: number | undefined;
   #consecutiveFailures = 0;
   #lastError: unknown;
   #closing: Promise<void> | undefined;
@@ -171,7 +176,7 @@ export class BatchingWriter<T> {
 
   async #flushAll(): Promise<void> {
     while (this.#buffer.length > 0) {
-      const batch = this.#buffer.slice(0, this.#maxBatchSize);
+      const batch = this.#buffer.slice(0, this.#probe ?? this.#maxBatchSize);
       const startedAt = performance.now();
       try {
         const inserted = await this.#ledger.append(batch);
@@ -186,7 +191,18 @@ export class BatchingWriter<T> {
         }
         this.#consecutiveFailures = 0;
         this.#retryAt = 0;
+        if (this.#probe !== undefined)
+          this.#probe = this.#probe * 2 >= this.#maxBatchSize ? undefined : this.#probe * 2;
       } catch (error) {
+        if (isRecordRejection(error)) {
+          this.onFlush?.({ records: batch.length, durationMs: performance.now() - startedAt, ok: false });
+          this.#lastError = error;
+          // A record the database refuses would fail every retry and hold up all behind it: halve the batch
+          // until it is alone, then drop it (the rest of the batch is written).
+          if (batch.length > 1) this.#probe = Math.ceil(batch.length / 2);
+          else this.#reject(batch[0] as T, error);
+          continue;
+        }
         this.onFlush?.({ records: batch.length, durationMs: performance.now() - startedAt, ok: false });
         this.#metrics.failedFlushes++;
         this.#consecutiveFailures++;
@@ -211,6 +227,16 @@ export class BatchingWriter<T> {
     });
   }
 
+  #reject(record: T, error: unknown): void {
+    this.#buffer = this.#buffer.filter((buffered) => buffered !== record);
+    this.#metrics.dropped++;
+    this.#logger.error(
+      { count: 1, reason: 'rejected', totalDropped: this.#metrics.dropped, err: error, recordId: recordId(record) },
+      `${this.#what} record refused by the database; dropped`,
+    );
+    this.#onDrop?.({ count: 1, reason: 'rejected', lastError: error });
+  }
+
   #drop(count: number, reason: UsageDropEvent['reason']): void {
     const dropped = this.#buffer.splice(0, Math.min(count, this.#buffer.length));
     if (dropped.length === 0) return;
@@ -221,6 +247,12 @@ export class BatchingWriter<T> {
     );
     this.#onDrop?.({ count: dropped.length, reason, lastError: this.#lastError });
   }
+}
+
+/** What names a record in a log line (never its contents, which may hold request bodies). */
+function recordId(record: unknown): unknown {
+  const named = record as { id?: unknown; requestId?: unknown } | null;
+  return named?.id ?? named?.requestId;
 }
 
 /** Batched, off-the-hot-path writer into the usage ledger. */

@@ -42,10 +42,17 @@ parentPort.on('message', (message) => {
   try {
     parentPort.postMessage({ id: message.id, inserted: insertAll(message.sql).immediate(message.rows) });
   } catch (error) {
-    parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
+    parentPort.postMessage({ id: message.id, error: String((error && error.message) || error), code: error && error.code });
   }
 });
 `;
+
+/** The worker's failure as an Error carrying SQLite's code (`SQLITE_CONSTRAINT_…`, `SQLITE_BUSY`…). */
+function appendError(message: string, code: string | undefined): Error {
+  const error = new Error(`append failed: ${message}`) as Error & { code?: string };
+  if (code !== undefined) error.code = code;
+  return error;
+}
 
 interface Pending {
   resolve(inserted: number): void;
@@ -70,11 +77,11 @@ export class SqliteAppendWorker {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, modulePath } });
     // Only pending appends keep the process alive; an idle worker never holds up an exit.
     this.#worker.unref();
-    this.#worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {
+    this.#worker.on('message', (message: { id: number; inserted?: number; error?: string; code?: string }) => {
       const pending = this.#pending.get(message.id);
       if (pending === undefined) return;
       this.#settle(message.id);
-      if (message.error !== undefined) pending.reject(new Error(`append failed: ${message.error}`));
+      if (message.error !== undefined) pending.reject(appendError(message.error, message.code));
       else pending.resolve(message.inserted ?? 0);
     });
     const failAll = (error: Error) => {
