@@ -17,39 +17,28 @@ import {
   requestLogRecordFromRow,
   requestLogRowValues,
 } from '../sql/request-log-sql.js';
-import type { SqliteAppendWorker } from './sqlite-append-worker.js';
+import { SqliteAppender } from './sqlite-appender.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteRequestLog implements RequestLog {
   readonly #database: SqliteDatabase;
   readonly #db: Database.Database;
   readonly #table: string;
-  readonly #insert: Database.Statement;
-  readonly #sql: string;
-  readonly #worker: SqliteAppendWorker | undefined;
+  readonly #appender: SqliteAppender;
 
   constructor(database: SqliteDatabase, options: { appendOnWorker?: boolean } = {}) {
     this.#database = database.retain();
     this.#db = database.db;
     this.#table = database.tables.requestLog;
-    const sql = `INSERT INTO ${this.#table} (${REQUEST_LOG_COLUMNS.join(', ')}) VALUES (${REQUEST_LOG_COLUMNS.map(() => '?').join(', ')})
-       ON CONFLICT (id) DO NOTHING`;
-    this.#insert = this.#db.prepare(sql);
-    const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
-    this.#sql = sql;
-    this.#worker = onWorker ? database.appendWorker() : undefined;
+    this.#appender = new SqliteAppender(database, this.#table, REQUEST_LOG_COLUMNS, 'id', {
+      onWorker: options.appendOnWorker,
+    });
   }
 
   async append(records: readonly RequestLogRecord[]): Promise<number> {
     for (const record of records) validateRequestLogRecord(record);
     const rows = records.map((record) => requestLogRowValues(record, 'sqlite'));
-    if (this.#worker !== undefined) return this.#worker.append(this.#sql, rows);
-    const insertAll = this.#db.transaction(() => {
-      let inserted = 0;
-      for (const row of rows) inserted += this.#insert.run(row).changes;
-      return inserted;
-    });
-    return insertAll.immediate();
+    return this.#appender.append(rows);
   }
 
   async list(query: RequestLogQuery = {}): Promise<RequestLogPage> {
@@ -70,7 +59,7 @@ export class SqliteRequestLog implements RequestLog {
   }
 
   async close(): Promise<void> {
-    await this.#worker?.settled();
+    await this.#appender.settled();
     await this.#database.release();
   }
 }

@@ -16,39 +16,28 @@ import {
   type ToolCallUsageRecord,
   validateToolCallRecord,
 } from '../tool-call-ledger.js';
-import type { SqliteAppendWorker } from './sqlite-append-worker.js';
+import { SqliteAppender } from './sqlite-appender.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteToolCallLedger implements ToolCallLedger {
   readonly #database: SqliteDatabase;
   readonly #db: Database.Database;
   readonly #table: string;
-  readonly #insert: Database.Statement;
-  readonly #sql: string;
-  readonly #worker: SqliteAppendWorker | undefined;
+  readonly #appender: SqliteAppender;
 
   constructor(database: SqliteDatabase, options: { appendOnWorker?: boolean } = {}) {
     this.#database = database.retain();
     this.#db = database.db;
     this.#table = database.tables.toolCalls;
-    const sql = `INSERT INTO ${this.#table} (${TOOL_CALL_COLUMNS.join(', ')}) VALUES (${TOOL_CALL_COLUMNS.map(() => '?').join(', ')})
-       ON CONFLICT (id) DO NOTHING`;
-    this.#insert = this.#db.prepare(sql);
-    const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
-    this.#sql = sql;
-    this.#worker = onWorker ? database.appendWorker() : undefined;
+    this.#appender = new SqliteAppender(database, this.#table, TOOL_CALL_COLUMNS, 'id', {
+      onWorker: options.appendOnWorker,
+    });
   }
 
   async append(records: readonly ToolCallUsageRecord[]): Promise<number> {
     for (const record of records) validateToolCallRecord(record);
     const rows = records.map(toolCallRowValues);
-    if (this.#worker !== undefined) return this.#worker.append(this.#sql, rows);
-    const insertAll = this.#db.transaction(() => {
-      let inserted = 0;
-      for (const row of rows) inserted += this.#insert.run(row).changes;
-      return inserted;
-    });
-    return insertAll.immediate();
+    return this.#appender.append(rows);
   }
 
   async summarize(filter: ToolCallFilter): Promise<ToolCallSummaryRow[]> {
@@ -62,7 +51,7 @@ export class SqliteToolCallLedger implements ToolCallLedger {
   }
 
   async close(): Promise<void> {
-    await this.#worker?.settled();
+    await this.#appender.settled();
     await this.#database.release();
   }
 }

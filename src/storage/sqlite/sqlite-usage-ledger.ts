@@ -17,43 +17,27 @@ import {
   type UsageSummaryRow,
   validateUsageRecord,
 } from '../usage-ledger.js';
-import type { SqliteAppendWorker } from './sqlite-append-worker.js';
+import { SqliteAppender } from './sqlite-appender.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteUsageLedger implements UsageLedger {
   readonly #database: SqliteDatabase;
   readonly #db: Database.Database;
   readonly #table: string;
-  readonly #insert: Database.Statement;
-  readonly #sql: string;
-  /** Appends to a file database run on a worker thread (see SqliteAppendWorker); `:memory:` stays in-thread. */
-  readonly #worker: SqliteAppendWorker | undefined;
+  readonly #appender: SqliteAppender;
 
   constructor(database: SqliteDatabase, options: { appendOnWorker?: boolean } = {}) {
     this.#database = database.retain();
     this.#db = database.db;
     this.#table = database.tables.usage;
-    const sql = `INSERT INTO ${this.#table} (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})
-       ON CONFLICT (request_id) DO NOTHING`;
-    this.#insert = this.#db.prepare(sql);
-    const onWorker = (options.appendOnWorker ?? true) && !this.#db.memory;
-    this.#sql = sql;
-    this.#worker = onWorker ? database.appendWorker() : undefined;
+    this.#appender = new SqliteAppender(database, this.#table, USAGE_COLUMNS, 'request_id', {
+      onWorker: options.appendOnWorker,
+    });
   }
 
   async append(records: readonly UsageRecord[]): Promise<number> {
     for (const record of records) validateUsageRecord(record);
-    if (this.#worker !== undefined)
-      return this.#worker.append(
-        this.#sql,
-        records.map((record) => usageRowValues(record, 'sqlite')),
-      );
-    const insertAll = this.#db.transaction(() => {
-      let inserted = 0;
-      for (const record of records) inserted += this.#insert.run(usageRowValues(record, 'sqlite')).changes;
-      return inserted;
-    });
-    return insertAll.immediate();
+    return this.#appender.append(records.map((record) => usageRowValues(record, 'sqlite')));
   }
 
   async summarize(filter: UsageFilter, groupBy: readonly UsageGroupBy[] = []): Promise<UsageSummaryRow[]> {
@@ -69,7 +53,7 @@ export class SqliteUsageLedger implements UsageLedger {
   }
 
   async close(): Promise<void> {
-    await this.#worker?.settled();
+    await this.#appender.settled();
     await this.#database.release();
   }
 }
