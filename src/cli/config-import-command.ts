@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { importLiteLlmConfig, isLiteLlmConfig } from '../config/litellm-import.js';
+import { loadYaml } from '../config/yaml.js';
 
 /** `llamagate config import litellm.yaml`: the LlamaGate YAML on stdout, a report of what was not mapped on stderr. */
 export function configImportCommand(file: string): number {
-  // Loaded here, not at the CLI's start: `serve` shares this module graph and rarely needs a YAML writer.
-  const { parse, stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const { parse, stringify } = loadYaml();
   let document: unknown;
   try {
     document = parse(readFileSync(file, 'utf8'));

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import {
@@ -12,6 +11,7 @@ import {
 import { importLiteLlmConfig, isLiteLlmConfig } from './litellm-import.js';
 import { withTopLevelMcpServers } from './mcp-schema.js';
 import { findUnknownKeys } from './unknown-keys.js';
+import { loadYaml } from './yaml.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -129,12 +129,6 @@ function normaliseYaml(document: Tree): Tree {
   return renamed;
 }
 
-/** The YAML parser, loaded only when there is a file to read (most starts have none). */
-function parseYaml(text: string): unknown {
-  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yaml.parse(text);
-}
-
 function readYaml(file: string, env: Readonly<Record<string, string | undefined>>, report: string[] = []): Tree {
   let text: string;
   try {
@@ -144,7 +138,7 @@ function readYaml(file: string, env: Readonly<Record<string, string | undefined>
   }
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = loadYaml().parse(text);
   } catch (error) {
     throw new ConfigError(`Config file ${file} is not valid YAML: ${(error as Error).message}`);
   }

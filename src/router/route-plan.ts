@@ -102,7 +102,7 @@ function view(member: GroupMember, index: number, wanted: Wanted | undefined, co
 }
 
 /** Every backend under a node with the model it would be asked for (undefined: neither names one). */
-export function collectLeaves(
+function collectLeaves(
   node: RouteNode,
   wanted: Wanted | undefined,
   seen = new Set<RouteNode>(),
