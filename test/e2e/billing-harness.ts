@@ -56,6 +56,11 @@ export interface BillingGateway extends Harness {
   createKey(body: Record<string, unknown>): Promise<{ key: string; id: string }>;
   /** Flushes the usage, tool-call and request-log writers so ledger and log queries see every finished request. */
   flush(): Promise<void>;
+  /**
+   * The request log's rows (newest first, at most 200) once `ready` accepts them: a row is queued when its
+   * response closes, which can come after the client read the last byte, then written in batches.
+   */
+  requestLogRows<Row = Record<string, unknown>>(ready: (rows: Row[]) => boolean): Promise<Row[]>;
 }
 
 export async function startBillingGateway(options: {
@@ -84,6 +89,13 @@ export async function startBillingGateway(options: {
     configFile: options.configFile,
     server: { ...options.server, billing, ...(observability === undefined ? {} : { observability }) },
   });
+  const flush = async () => {
+    await Promise.all([
+      billing.usageWriter.flush(),
+      billing.storage.requestLogWriter.flush(),
+      billing.storage.toolCallWriter.flush(),
+    ]);
+  };
   const admin = async <T>(method: string, path: string, body?: unknown) => {
     const response = await fetch(`${harness.url}${path}`, {
       method,
@@ -103,12 +115,16 @@ export async function startBillingGateway(options: {
       if (created.status !== 201) throw new Error(`create key failed: ${JSON.stringify(created.body)}`);
       return { key: created.body.key, id: created.body.id };
     },
-    flush: async () => {
-      await Promise.all([
-        billing.usageWriter.flush(),
-        billing.storage.requestLogWriter.flush(),
-        billing.storage.toolCallWriter.flush(),
-      ]);
+    flush,
+    async requestLogRows<Row>(ready: (rows: Row[]) => boolean): Promise<Row[]> {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        await flush();
+        const listed = await admin<{ data: Row[] }>('GET', '/admin/requests?limit=200');
+        if (ready(listed.body.data)) return listed.body.data;
+        if (Date.now() > deadline) throw new Error(`the request log never got there: ${JSON.stringify(listed.body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
   };
 }

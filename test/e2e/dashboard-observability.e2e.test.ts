@@ -62,7 +62,7 @@ beforeAll(async () => {
   await client.chat.completions
     .create({ model: 'mock-broken', messages: [{ role: 'user', content: 'hi' }] })
     .catch(() => undefined);
-  await waitForRequestLog(4);
+  await gateway.requestLogRows((rows) => rows.length >= 4);
   await waitForMcp();
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -80,18 +80,6 @@ async function master<T>(path: string): Promise<T> {
   return (response.headers.get('content-type') ?? '').includes('json')
     ? ((await response.json()) as T)
     : ((await response.text()) as T);
-}
-
-/** The request-log row is queued when the response closes, which can come after the client read it. */
-async function waitForRequestLog(count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await gateway.flush();
-    const body = await master<{ data: unknown[] }>(`/admin/requests?limit=${count}`);
-    if (body.data.length >= count) return;
-    if (Date.now() > deadline) throw new Error(`the request log never held ${count} records`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function waitForMcp(): Promise<void> {

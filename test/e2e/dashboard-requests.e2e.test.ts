@@ -152,7 +152,7 @@ beforeAll(async () => {
   for (let index = 0; index < BULK; index++)
     await b.chat.completions.create({ model: 'mock-bulk', messages: [{ role: 'user', content: `bulk ${index}` }] });
 
-  log = await requestLogHolds(BULK + 4);
+  log = await gateway.requestLogRows<Row>((rows) => rows.length >= BULK + 4);
   browser = await launchBrowser();
   page = await browser.newPage();
   page.on('request', (request) => {
@@ -166,18 +166,6 @@ afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
 });
-
-/** The whole log once it holds `count` rows: records are queued when a response closes, then batched. */
-async function requestLogHolds(count: number): Promise<Row[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    await gateway.flush();
-    const listed = await gateway.admin<{ data: Row[] }>('GET', '/admin/requests?limit=200');
-    if (listed.body.data.length >= count) return listed.body.data;
-    if (Date.now() > deadline) throw new Error(`the request log never held ${count} rows: ${listed.body.data.length}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function detailOf(id: string): Promise<Detail> {
   const answer = await gateway.admin<Detail>('GET', `/admin/requests/${id}`);

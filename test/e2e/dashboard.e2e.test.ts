@@ -68,21 +68,6 @@ function nav(name: string) {
   return page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name, exact: true });
 }
 
-/** Waits until the request log holds `count` records: the record is queued when the response closes, which can come after the client read the last chunk. */
-async function requestLogHolds(count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    await gateway.flush();
-    const answer = await fetch(`${gateway.url}/admin/requests?limit=${count}`, {
-      headers: { authorization: `Bearer ${MASTER_KEY}` },
-    });
-    const body = (await answer.json()) as { data?: unknown[] };
-    if ((body.data?.length ?? 0) >= count) return;
-    if (Date.now() > deadline) throw new Error(`the request log never held ${count} records: ${JSON.stringify(body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
   it('runs the business: keys, credits, a customer’s streamed chat, its usage and cost, revocation', async () => {
     // The master key sees the whole gateway.
@@ -195,7 +180,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     await screenshot(page, 'usage-virtual-key');
 
     // The request in the request log, with its attempt waterfall.
-    await requestLogHolds(1);
+    await gateway.requestLogRows((rows) => rows.length >= 1);
     await nav('Requests').click();
     await page.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();
     await page.getByRole('list', { name: 'Attempts' }).getByText('ollama').waitFor();

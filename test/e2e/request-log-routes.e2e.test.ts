@@ -40,14 +40,8 @@ describe('request log attempt trail on every model route', () => {
 
   /** The id of the newest request-log row of `route`, once it is written. */
   const newestOn = async (route: string): Promise<string> => {
-    await gateway.flush();
-    const response = await fetch(`${gateway.url}/admin/requests?limit=100`, {
-      headers: { authorization: `Bearer ${MASTER_KEY}` },
-    });
-    const rows = ((await response.json()) as { data: Json[] }).data;
-    const row = rows.find((candidate) => candidate.route === route);
-    if (row === undefined) throw new Error(`no request-log row for ${route}: ${JSON.stringify(rows)}`);
-    return String(row.id);
+    const rows = await gateway.requestLogRows<Json>((listed) => listed.some((row) => row.route === route));
+    return String(rows.find((row) => row.route === route)?.id);
   };
 
   const detail = async (id: string): Promise<Json> => {
