@@ -61,6 +61,8 @@ export interface BillingGateway extends Harness {
    * response closes, which can come after the client read the last byte, then written in batches.
    */
   requestLogRows<Row = Record<string, unknown>>(ready: (rows: Row[]) => boolean): Promise<Row[]>;
+  /** Resolves once `/v1/mcp/servers` lists the configured MCP servers, every one connected (at most 45 s). */
+  mcpServersConnected(): Promise<void>;
 }
 
 export async function startBillingGateway(options: {
@@ -116,6 +118,13 @@ export async function startBillingGateway(options: {
       return { key: created.body.key, id: created.body.id };
     },
     flush,
+    async mcpServersConnected() {
+      await waitFor(async () => {
+        const listed = await admin<{ servers: { status: string }[] }>('GET', '/v1/mcp/servers');
+        const servers = listed.body.servers;
+        return servers.length > 0 && servers.every((server) => server.status === 'connected') ? true : undefined;
+      }, 45_000);
+    },
     async requestLogRows<Row>(ready: (rows: Row[]) => boolean): Promise<Row[]> {
       const deadline = Date.now() + 20_000;
       for (;;) {

@@ -11,13 +11,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { faultStdio } from '../mcp/mcp-test-servers.js';
 import { startToolCallingUpstream, type ToolCallingUpstream } from '../mcp/tool-calling-upstream.js';
-import {
-  type BillingGateway,
-  MASTER_KEY,
-  startBillingGateway,
-  waitFor,
-  writeGatewayConfig,
-} from './billing-harness.js';
+import { type BillingGateway, startBillingGateway, writeGatewayConfig } from './billing-harness.js';
 
 let upstream: ToolCallingUpstream;
 let gateway: BillingGateway;
@@ -38,13 +32,7 @@ beforeAll(async () => {
     env: { LLAMAGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'lg-mcp-keys-')), CACHE_ENABLED: 'false' },
     configFile: writeGatewayConfig(upstream.url, mcp),
   });
-  await waitFor(async () => {
-    const response = await fetch(`${gateway.url}/v1/mcp/servers`, {
-      headers: { authorization: `Bearer ${MASTER_KEY}` },
-    });
-    const body = (await response.json()) as { servers: { status: string }[] };
-    return body.servers[0]?.status === 'connected' ? true : undefined;
-  }, 45_000);
+  await gateway.mcpServersConnected();
   const echoOnly = await gateway.createKey({ name: 'echo-only', credits: 10, mcp_tools: ['fault.echo'] });
   keys.echoOnly = echoOnly.key;
   echoOnlyId = echoOnly.id;

@@ -52,13 +52,7 @@ beforeAll(async () => {
     env: { LLAMAGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'lg-mcp-billing-')), CACHE_ENABLED: 'false' },
     configFile: writeGatewayConfig(upstream.url, mcp),
   });
-  await waitFor(async () => {
-    const response = await fetch(`${gateway.url}/v1/mcp/servers`, {
-      headers: { authorization: `Bearer ${MASTER_KEY}` },
-    });
-    const body = (await response.json()) as { servers: { status: string }[] };
-    return body.servers[0]?.status === 'connected' ? true : undefined;
-  }, 45_000);
+  await gateway.mcpServersConnected();
 }, 60_000);
 
 afterAll(async () => {
