@@ -247,9 +247,9 @@ export interface ResponseInfo {
   status?: number;
   headers?: Record<string, string>;
   /**
-   * The upstream's body byte for byte, with the wire format it is in (`openai-chat`…). Only the codec of that
-   * format reads it, to send it on unchanged when it already says everything the result says; whoever changes
-   * a result must drop it.
+   * The upstream's body byte for byte, with the wire format it is in (`openai-chat`…), set by the adapter only
+   * when the body is exactly that format's answer and says everything the result says. Only the codec of that
+   * format reads it, to send it on unchanged; whoever changes a result must drop it.
    */
   body?: Uint8Array;
   format?: string;

@@ -26,6 +26,7 @@ import {
   openaiChatResponseSchema,
   openaiStreamErrorSchema,
 } from './openai-api.js';
+import { isWireExactCompletion } from './wire-exact-completion.js';
 
 export interface OpenAICompatibleChatConfig {
   provider: string;
@@ -115,7 +116,10 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       dispatcher: this.config.dispatcher,
       describeError: this.config.describeError,
     });
-    const value: OpenAIChatResponse = this.#parseResponse(response, request);
+    // An answer already in OpenAI's exact format needs no schema parse and goes to an OpenAI client as it came.
+    const received = response.value;
+    const exact = this.config.transformResponse === undefined && isWireExactCompletion(received);
+    const value: OpenAIChatResponse = exact ? received : this.#parseResponse(response, request);
     const choices: ChatChoice[] = value.choices.map((choice, position) => {
       const toolCalls: ToolCall[] | undefined = choice.message.tool_calls?.map((call) => ({
         id: call.id ?? generateToolCallId(),
@@ -147,11 +151,9 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       usage: convertOpenAIUsage(value.usage),
       warnings,
       raw: response.value,
-      // The bytes are the upstream's own OpenAI body only when no vendor hook reshaped it.
-      response:
-        this.config.transformResponse === undefined
-          ? { status: response.status, headers: response.headers, body: response.bytes, format: OPENAI_CHAT_FORMAT }
-          : { status: response.status, headers: response.headers },
+      response: exact
+        ? { status: response.status, headers: response.headers, body: response.bytes, format: OPENAI_CHAT_FORMAT }
+        : { status: response.status, headers: response.headers },
     };
     if (value.system_fingerprint !== undefined && value.system_fingerprint !== null)
       result.systemFingerprint = value.system_fingerprint;

@@ -4,16 +4,15 @@ import { type ChatCodec, type EncodedError, retryAfterHeader } from '../chat-cod
 import { decodeOpenAIChatRequest, type OpenAIChatCall } from './decode-request.js';
 import { encodeChatCompletion } from './encode-response.js';
 import { encodeOpenAIChatStream } from './encode-stream.js';
-import { isWireExactCompletion } from './wire-exact-completion.js';
 
 export const openaiChatCodec: ChatCodec<OpenAIChatCall> = {
   format: 'openai-chat',
   streamContentType: 'text/event-stream; charset=utf-8',
   decode: (body, bytes) => decodeOpenAIChatRequest(body, bytes),
   encodeResult(result) {
-    // The upstream's own bytes when they already are OpenAI's exact format in every field the result holds.
+    // The upstream's own bytes: the adapter hands them on only when they are OpenAI's exact format.
     const response = result.response;
-    if (response?.format === 'openai-chat' && response.body !== undefined && isWireExactCompletion(result.raw))
+    if (response?.format === 'openai-chat' && response.body !== undefined)
       return { kind: 'bytes', bytes: response.body, contentType: 'application/json' };
     return { kind: 'json', json: encodeChatCompletion(result) };
   },

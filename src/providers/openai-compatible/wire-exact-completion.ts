@@ -1,4 +1,4 @@
-import type { OpenAIChatResponse } from '../../../providers/openai-compatible/openai-api.js';
+import type { OpenAIChatResponse } from './openai-api.js';
 
 /**
  * Whether an upstream `chat.completion` body already is OpenAI's wire format in every field the gateway would
@@ -7,7 +7,8 @@ import type { OpenAIChatResponse } from '../../../providers/openai-compatible/op
  * `finish_reason`, and a usage block with all three counts. Fields OpenAI leaves out rather than nulls
  * (`tool_calls`, `reasoning_content`) must be absent or real. Such a body can be sent to the client byte for
  * byte (fields the gateway does not know pass through), and it also satisfies `openaiChatResponseSchema`, so
- * the adapter can skip that parse. Anything else is validated and re-encoded as usual.
+ * the adapter skips that parse and hands the bytes on as the result's `response.body` (the OpenAI chat codec
+ * sends them unchanged). Anything else is validated with the schema and re-encoded as usual.
  */
 export function isWireExactCompletion(value: unknown): value is OpenAIChatResponse {
   if (typeof value !== 'object' || value === null) return false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openaiChatResponseSchema } from '../../../providers/openai-compatible/openai-api.js';
-import { readFixture } from '../../../test-support/mock-upstream.js';
+import { readFixture } from '../../test-support/mock-upstream.js';
+import { openaiChatResponseSchema } from './openai-api.js';
 import { isWireExactCompletion } from './wire-exact-completion.js';
 
 type Path = readonly (string | number)[];
