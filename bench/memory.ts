@@ -1,7 +1,8 @@
 /**
  * `npm run bench:memory`: the default configuration's RSS right after start, then under steady load at
  * concurrency 50 (Ollama mock, SQLite ledger on): RSS after MEMORY_FIRST requests and after MEMORY_TOTAL, and
- * the drift between the two (target: within 10 %).
+ * the drift between the two (target: within 10 %); RSS and the V8 heap in use every MEMORY_SAMPLE_EVERY requests
+ * (100,000) go to stderr, to tell a leak (steady growth) from a heap settling in.
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,10 +16,29 @@ const TOTAL = Number(process.env.MEMORY_TOTAL ?? 1_000_000);
 const CONCURRENCY = 50;
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say something short.' }] });
 
-async function loadUntil(target: Target, pool: Pool, total: number, done: { count: number }): Promise<void> {
+const METRICS_TOKEN = 'bench-memory-metrics';
+const SAMPLE_EVERY = Number(process.env.MEMORY_SAMPLE_EVERY ?? 100_000);
+
+/** The gateway's V8 heap in use (MB), from its own `/metrics`. */
+async function heapUsedMb(gateway: Server): Promise<number> {
+  const response = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await response.text();
+  const match = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return match === null ? Number.NaN : Number(match[1]) / 1024 / 1024;
+}
+
+/** Loads until `total` requests, printing RSS and heap in use every SAMPLE_EVERY requests (to stderr). */
+async function loadUntil(target: Target, pool: Pool, total: number, done: { count: number; sampled: number }) {
   while (done.count < total) {
     const { completed } = await load(target, 2, CONCURRENCY, pool);
     done.count += completed;
+    if (done.count - done.sampled >= SAMPLE_EVERY) {
+      done.sampled = done.count;
+      const heap = await heapUsedMb(target.server);
+      process.stderr.write(
+        `${done.count} requests: RSS ${rssMb(target.server.child).toFixed(1)} MB, heap used ${heap.toFixed(1)} MB\n`,
+      );
+    }
   }
 }
 
@@ -36,6 +56,7 @@ async function main(): Promise<void> {
       OLLAMA_HOST: mock.url,
       LLAMAGATE_DATA_DIR: scratch,
       RATE_LIMIT_RPS: '1000000',
+      METRICS_TOKEN,
     });
     servers.push(gateway);
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -49,7 +70,7 @@ async function main(): Promise<void> {
       streamBody: body,
     };
     const pool = new Pool(gateway.url, { connections: CONCURRENCY });
-    const done = { count: 0 };
+    const done = { count: 0, sampled: 0 };
     const started = performance.now();
     await loadUntil(target, pool, FIRST, done);
     const firstRss = rssMb(gateway.child);

@@ -11,6 +11,7 @@ import {
   type CounterSeries,
   HistogramFamily,
   type HistogramSeries,
+  LabelIndex,
   type MetricFamily,
 } from './metric-series.js';
 
@@ -108,7 +109,7 @@ export class GatewayMetrics {
   readonly #maxModels: number;
   readonly #models = new Set<string>();
   readonly #known: Set<string>;
-  readonly #bySeriesKey = new Map<string, RequestSeries>();
+  readonly #requestSeriesIndex = new LabelIndex<RequestSeries>();
   readonly #sources: MetricsSources = {};
   /** The families updated per request, per attempt or per flush, rendered before the registry's. */
   readonly #families: MetricFamily[];
@@ -335,11 +336,11 @@ export class GatewayMetrics {
     const errorType = facts.errorType ?? 'none';
     const keyId = this.#perKey ? (facts.keyId ?? '') : '';
     const route = facts.route;
-    const seriesKey = `${route}\u0000${facts.format}\u0000${model}\u0000${backend}\u0000${statusClass}\u0000${errorType}\u0000${keyId}`;
-    let series = this.#bySeriesKey.get(seriesKey);
+    const labels = [route, facts.format, model, backend, statusClass, errorType, keyId];
+    let series = this.#requestSeriesIndex.get(labels);
     if (series === undefined) {
       series = this.#requestSeries(route, facts.format, model, backend, statusClass, errorType, keyId);
-      this.#bySeriesKey.set(seriesKey, series);
+      this.#requestSeriesIndex.set(labels, series);
     }
     series.requests.inc();
     series.duration.observe(facts.durationSeconds);

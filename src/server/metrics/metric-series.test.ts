@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CounterFamily, HistogramFamily } from './metric-series.js';
+import { CounterFamily, HistogramFamily, LabelIndex } from './metric-series.js';
 
 describe('metric series', () => {
   it('renders counters in Prometheus text format, escaping label values and leaving unused series out', () => {
@@ -39,5 +39,33 @@ describe('metric series', () => {
     expect(family.render()).toContain(
       'bare_seconds_bucket{le="1"} 0\nbare_seconds_bucket{le="+Inf"} 1\nbare_seconds_sum 2\n',
     );
+  });
+
+  it('keeps series apart whose label values would join into the same text, and one series per combination', () => {
+    const family = new CounterFamily('joined_total', 'Join', ['a', 'b']);
+    family.series('x\u0000y', 'z').inc();
+    family.series('x', 'y\u0000z').inc(2);
+    family.series('x', 'y\u0000z').inc(3);
+    expect(
+      family
+        .render()
+        .split('\n')
+        .filter((line) => line.startsWith('joined_total')),
+    ).toEqual(['joined_total{a="x\u0000y",b="z"} 1', 'joined_total{a="x",b="y\u0000z"} 5']);
+  });
+
+  it('indexes by label values, a prefix of another combination included', () => {
+    const index = new LabelIndex<string>();
+    expect(index.get([])).toBeUndefined();
+    index.set([], 'none');
+    index.set(['a', 'b'], 'ab');
+    index.set(['a', 'c'], 'ac');
+    expect([
+      index.get([]),
+      index.get(['a', 'b']),
+      index.get(['a', 'c']),
+      index.get(['a', 'd']),
+      index.get(['b', 'b']),
+    ]).toEqual(['none', 'ab', 'ac', undefined, undefined]);
   });
 });

@@ -23,6 +23,44 @@ function braces(pairs: string): string {
   return pairs === '' ? '' : `{${pairs}}`;
 }
 
+/**
+ * Values found by their label values through one map per label, so a lookup builds no key string (joining the
+ * values and hashing the joined string cost more than the update itself; docs/decisions/0015).
+ */
+export class LabelIndex<T> {
+  readonly #root = new Map<string, unknown>();
+  #unlabelled: T | undefined;
+
+  get(values: readonly string[]): T | undefined {
+    if (values.length === 0) return this.#unlabelled;
+    let node: unknown = this.#root;
+    for (const value of values) {
+      node = (node as Map<string, unknown>).get(value);
+      if (node === undefined) return undefined;
+    }
+    return node as T;
+  }
+
+  set(values: readonly string[], item: T): void {
+    if (values.length === 0) {
+      this.#unlabelled = item;
+      return;
+    }
+    let node = this.#root;
+    const last = values.length - 1;
+    for (let index = 0; index < last; index++) {
+      const value = values[index] as string;
+      let child = node.get(value) as Map<string, unknown> | undefined;
+      if (child === undefined) {
+        child = new Map();
+        node.set(value, child);
+      }
+      node = child;
+    }
+    node.set(values[last] as string, item);
+  }
+}
+
 export interface MetricFamily {
   /** The family's lines (HELP, TYPE, samples), each ending in a newline; series never updated are left out. */
   render(): string;
@@ -38,7 +76,9 @@ export class CounterSeries {
 }
 
 export class CounterFamily implements MetricFamily {
-  readonly #series = new Map<string, CounterSeries>();
+  readonly #index = new LabelIndex<CounterSeries>();
+  /** In creation order, for rendering. */
+  readonly #series: CounterSeries[] = [];
 
   constructor(
     readonly name: string,
@@ -48,18 +88,18 @@ export class CounterFamily implements MetricFamily {
 
   /** The series of these label values (in `labelNames` order), created on first use. */
   series(...values: string[]): CounterSeries {
-    const key = values.join('\u0000');
-    let series = this.#series.get(key);
+    let series = this.#index.get(values);
     if (series === undefined) {
       series = new CounterSeries(labelPairs(this.labelNames, values));
-      this.#series.set(key, series);
+      this.#index.set(values, series);
+      this.#series.push(series);
     }
     return series;
   }
 
   render(): string {
     let samples = '';
-    for (const series of this.#series.values()) {
+    for (const series of this.#series) {
       if (series.value !== 0) samples += `${this.name}${braces(series.labels)} ${series.value}\n`;
     }
     if (samples === '') return '';
@@ -92,7 +132,9 @@ export class HistogramSeries {
 }
 
 export class HistogramFamily implements MetricFamily {
-  readonly #series = new Map<string, HistogramSeries>();
+  readonly #index = new LabelIndex<HistogramSeries>();
+  /** In creation order, for rendering. */
+  readonly #series: HistogramSeries[] = [];
 
   constructor(
     readonly name: string,
@@ -102,11 +144,11 @@ export class HistogramFamily implements MetricFamily {
   ) {}
 
   series(...values: string[]): HistogramSeries {
-    const key = values.join('\u0000');
-    let series = this.#series.get(key);
+    let series = this.#index.get(values);
     if (series === undefined) {
       series = new HistogramSeries(labelPairs(this.labelNames, values), this.bounds);
-      this.#series.set(key, series);
+      this.#index.set(values, series);
+      this.#series.push(series);
     }
     return series;
   }
@@ -114,7 +156,7 @@ export class HistogramFamily implements MetricFamily {
   render(): string {
     const name = this.name;
     let text = '';
-    for (const series of this.#series.values()) {
+    for (const series of this.#series) {
       if (series.count === 0) continue;
       const rest = series.labels === '' ? '' : `,${series.labels}`;
       let cumulative = 0;
