@@ -17,6 +17,7 @@ import {
   type BillingGateway,
   MASTER_KEY,
   startBillingGateway,
+  waitFor,
   writeGatewayConfig,
 } from './billing-harness.js';
 
@@ -78,12 +79,14 @@ function observabilitySuite(makeStorage: () => Storage) {
   beforeAll(async () => {
     upstream = await startMockUpstream();
     const answer = answerWith();
+    const slowAnswer = answerWith({ delayMs: 400 });
     upstream.handle(async (request, response) => {
-      if ((request.body as { model?: string } | undefined)?.model === 'mock-broken') {
+      const model = (request.body as { model?: string } | undefined)?.model;
+      if (model === 'mock-broken') {
         sendJson(response, 500, { error: { message: 'the model fell over', type: 'server_error' } });
         return;
       }
-      await answer(request, response);
+      await (model === 'mock-slow' ? slowAnswer : answer)(request, response);
     });
     storage = makeStorage();
     gateway = await startBillingGateway({
@@ -273,5 +276,28 @@ function observabilitySuite(makeStorage: () => Storage) {
     expect((await get(`/v1/requests/${ids.failed}`, alice.key)).status).toBe(404);
     expect(((await get(`/v1/requests/${ids.failed}`, bob.key)).json().attempts_detail as Json[]).length).toBe(1);
     expect((await get('/v1/requests', null)).status).toBe(401);
+  });
+  it('counts a request in flight as active and its stream as open until it ends', async () => {
+    const gauges = async () => {
+      const { text } = await get('/metrics', 'metrics-secret');
+      return [...samples(text, 'llamagate_active_requests'), ...samples(text, 'llamagate_open_streams')];
+    };
+    const stream = await gateway.client(alice.key).chat.completions.create({
+      model: 'mock-slow',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
+    expect(await gauges()).toEqual(['llamagate_active_requests 2', 'llamagate_open_streams 1']);
+    while (!(await chunks.next()).done) {
+      // drained
+    }
+    expect(
+      await waitFor(async () => {
+        const now = await gauges();
+        return now[1] === 'llamagate_open_streams 0' ? now : undefined;
+      }),
+    ).toEqual(['llamagate_active_requests 1', 'llamagate_open_streams 0']);
   });
 }
