@@ -103,7 +103,7 @@ export interface RequestState {
     };
     cost: number;
   };
-  /** Finish reasons of the answer (for traces). */
+  /** Finish reasons of the answer (gathered only when the request is traced). */
   finishReasons?: string[];
   /** Metrics, tracing and the request log listening to this request, when any is on. */
   observation?: RequestObserver;
@@ -111,6 +111,8 @@ export interface RequestState {
 
 /** What the exchange and features may tell the observability stage (see server/observability). */
 export interface RequestObserver {
+  /** Whether the request is traced (what only spans show, such as finish reasons, is gathered only then). */
+  readonly traced: boolean;
   /** Pass as `RouteCallOptions.onAttempt`: each upstream attempt's start and end (and trace headers). */
   readonly onAttempt: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
   /** The failure the server answers with. */

@@ -71,7 +71,7 @@ class RoutedChatCall implements ChatCall, AttemptObserver {
   generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     return this.router.generate(this.plan, request, this.#options(request, options)).then((outcome) => {
       this.#record(outcome);
-      if (this.state.observation !== undefined) {
+      if (this.state.observation?.traced === true) {
         this.state.finishReasons = outcome.value.choices.map((choice) => choice.finishReason);
       }
       return outcome.value;
@@ -276,7 +276,7 @@ async function* observeParts(
         }
         emitPart(state, part);
         if (part.type === 'usage') usage = { ...usage, ...part.usage };
-        else if (part.type === 'finish' && state.observation !== undefined) {
+        else if (part.type === 'finish' && state.observation?.traced === true) {
           // One per finished choice, as a plain answer's `choices` give them (for traces).
           if (state.finishReasons === undefined) state.finishReasons = [part.finishReason];
           else state.finishReasons.push(part.finishReason);

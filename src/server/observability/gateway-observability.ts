@@ -48,6 +48,7 @@ export class RequestObservation implements RequestObserver, ExchangeObserver {
   readonly format: string | undefined;
   readonly attempts: RequestAttempt[] = [];
   readonly trace: RequestTrace | undefined;
+  readonly traced: boolean;
   readonly capture: CapturedBodies | undefined;
   /** performance.now() of the first attempt's start and of the latest attempt's end. */
   upstreamFrom: number | undefined;
@@ -67,13 +68,14 @@ export class RequestObservation implements RequestObserver, ExchangeObserver {
     this.route = route;
     this.format = FORMAT_BY_ROUTE[route];
     this.trace = trace;
+    this.traced = trace !== undefined;
     this.capture = capture;
   }
 
   /** The router's attempt listener (`RouteCallOptions.onAttempt`). */
   readonly onAttempt = (start: AttemptStart): ((end: AttemptEnd) => void) => {
     this.upstreamFrom ??= start.startedAt;
-    const traced = this.trace?.startAttempt(start, OPERATION_BY_FORMAT[this.format ?? ''] ?? 'chat');
+    const attemptSpan = this.trace?.startAttempt(start, OPERATION_BY_FORMAT[this.format ?? ''] ?? 'chat');
     return (end) => {
       this.upstreamTo = end.endedAt;
       const error = end.error;
@@ -93,7 +95,7 @@ export class RequestObservation implements RequestObserver, ExchangeObserver {
         durationSeconds: (end.endedAt - start.startedAt) / 1000,
         errorType,
       });
-      traced?.(end, errorType);
+      attemptSpan?.(end, errorType);
     };
   };
 
