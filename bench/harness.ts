@@ -89,6 +89,18 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/**
+ * What `a` costs over `b` from rounds run back to back: the median of the per-round differences and its
+ * interquartile range, which cancels most of the machine's drift between rounds.
+ */
+export function pairedDifference(
+  a: readonly number[],
+  b: readonly number[],
+): { median: number; q25: number; q75: number } {
+  const differences = a.map((value, index) => value - (b[index] ?? Number.NaN)).sort((x, y) => x - y);
+  return { median: percentile(differences, 50), q25: percentile(differences, 25), q75: percentile(differences, 75) };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
@@ -172,14 +184,15 @@ export interface ThroughputOptions {
 
 /**
  * Requests/s in rounds, each loading every target in turn: the median round per target, and the server's CPU
- * time per request over all rounds (targets sharing a server are told apart by their own rounds).
+ * time per request over all rounds and per round (targets sharing a server are told apart by their own rounds).
  */
 export async function throughputs(
   targets: readonly Target[],
   options: ThroughputOptions,
-): Promise<{ rps: number; cpuPerRequest: number }[]> {
+): Promise<{ rps: number; cpuPerRequest: number; cpuPerRound: number[] }[]> {
   const rates: number[][] = targets.map(() => []);
   const cpu = targets.map(() => ({ micros: 0, requests: 0 }));
+  const cpuPerRound: number[][] = targets.map(() => []);
   // Each target keeps its connections across rounds, as a steady client would.
   const pools = targets.map((target) => new Pool(target.server.url, { connections: options.concurrency }));
   for (let round = 0; round < options.rounds; round++) {
@@ -190,14 +203,16 @@ export async function throughputs(
       const { completed, seconds } = await load(target, options.roundSeconds, options.concurrency, pools[index]);
       rates[index]?.push(completed / seconds);
       const used = cpu[index] as { micros: number; requests: number };
-      used.micros += cpuMicros(target.server.child) - cpuBefore;
+      const micros = cpuMicros(target.server.child) - cpuBefore;
+      used.micros += micros;
       used.requests += completed;
+      cpuPerRound[index]?.push(micros / completed);
     }
   }
   await Promise.all(pools.map((pool) => pool.close()));
   return rates.map((list, index) => {
     const used = cpu[index] as { micros: number; requests: number };
-    return { rps: median(list), cpuPerRequest: used.micros / used.requests };
+    return { rps: median(list), cpuPerRequest: used.micros / used.requests, cpuPerRound: cpuPerRound[index] ?? [] };
   });
 }
 

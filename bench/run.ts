@@ -21,6 +21,7 @@ import {
   freePort,
   latencies,
   load,
+  pairedDifference,
   root,
   rssMb,
   type Server,
@@ -317,6 +318,17 @@ async function main(): Promise<void> {
         'LlamaGate billed virtual key (Postgres + Redis)': '≥ 0.4× req/s, added p50 < 1 ms',
       })}\n\n`,
     );
+    const metricsOn = ollama.findIndex((row) => row.target.name === 'LlamaGate core (API key, ledger off)');
+    const metricsOff = ollama.findIndex((row) => row.target.name === 'LlamaGate core, metrics off');
+    if (metricsOn >= 0 && metricsOff >= 0) {
+      const cost = pairedDifference(
+        (rate[metricsOn] as { cpuPerRound: number[] }).cpuPerRound,
+        (rate[metricsOff] as { cpuPerRound: number[] }).cpuPerRound,
+      );
+      process.stdout.write(
+        `Metrics on − off (CPU per request, median of ${ROUNDS} back-to-back round pairs): ${cost.median.toFixed(1)} µs (interquartile ${cost.q25.toFixed(1)} to ${cost.q75.toFixed(1)}; target < 2 µs)\n\n`,
+      );
+    }
     for (const row of measured.filter((entry) => entry.failure !== undefined))
       process.stdout.write(`(${row.target.name}: streams fail — ${row.failure})\n`);
     process.stdout.write(`\n${table('OpenAI-compatible pass-through', openai)}\n`);
