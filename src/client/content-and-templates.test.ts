@@ -116,29 +116,33 @@ describe('prompt templates', () => {
 
 describe('.env', () => {
   const run = promisify(execFile);
-  const script = `
+  const script = (options: string) => `
     const { LlamaGate } = await import(${JSON.stringify(join(import.meta.dirname, 'llamagate-client.ts'))});
-    new LlamaGate();
-    new LlamaGate();
-    console.log(JSON.stringify({ key: process.env.FROM_DOTENV ?? null, preset: process.env.PRESET }));
+    new LlamaGate(${options});
+    const key = process.env.FROM_DOTENV ?? null;
+    delete process.env.FROM_DOTENV;
+    new LlamaGate(${options});
+    console.log(JSON.stringify({ key, again: process.env.FROM_DOTENV ?? null, preset: process.env.PRESET }));
   `;
-  const inDirectory = async (env: Record<string, string>) => {
+  const inDirectory = async (env: Record<string, string>, options = '') => {
     const directory = mkdtempSync(join(tmpdir(), 'lg-dotenv-'));
     writeFileSync(join(directory, '.env'), 'FROM_DOTENV=file-value\nPRESET=from-file\n');
     const { stdout } = await run(
       process.execPath,
-      ['--import', createRequire(import.meta.url).resolve('tsx'), '--input-type=module', '-e', script],
+      ['--import', createRequire(import.meta.url).resolve('tsx'), '--input-type=module', '-e', script(options)],
       {
         cwd: directory,
         env: { PATH: process.env.PATH ?? '', PRESET: 'real', ...env },
         timeout: 60_000,
       },
     );
-    return JSON.parse(stdout) as { key: string | null; preset: string };
+    return JSON.parse(stdout) as { key: string | null; again: string | null; preset: string };
   };
 
-  it('is loaded from the working directory without overriding real variables, unless turned off', async () => {
-    expect(await inDirectory({})).toEqual({ key: 'file-value', preset: 'real' });
-    expect(await inDirectory({ LLAMAGATE_NO_DOTENV: '1' })).toEqual({ key: null, preset: 'real' });
+  it('is loaded from the working directory once, without overriding real variables, unless turned off', async () => {
+    // Read once: a second client does not read the file again (the deleted variable stays deleted).
+    expect(await inDirectory({})).toEqual({ key: 'file-value', again: null, preset: 'real' });
+    expect(await inDirectory({ LLAMAGATE_NO_DOTENV: '1' })).toEqual({ key: null, again: null, preset: 'real' });
+    expect(await inDirectory({}, '{ dotenv: false }')).toEqual({ key: null, again: null, preset: 'real' });
   }, 90_000);
 });
