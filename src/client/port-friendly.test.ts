@@ -15,7 +15,7 @@ import {
   VisionNotSupportedError,
 } from '../index.js';
 import { failWith, fixtureDirs } from '../test-support/client-mocks.js';
-import { bodyOf, type MockUpstream, startMockUpstream } from '../test-support/mock-upstream.js';
+import { bodyOf, type MockUpstream, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
 import { openaiReplay } from '../test-support/replay-openai.js';
 import { LlamaGate, type LlamaGateOptions } from './llamagate-client.js';
 import type { ModelCall } from './model-call.js';
@@ -153,6 +153,24 @@ describe('llmgate names', () => {
       .catch((error: unknown) => error);
     expect(ModelNotFoundError.isInstance(failure)).toBe(true);
     expect(failure).toMatchObject({ model: 'some-model', status: 404 });
+  });
+
+  it('sends a model whose prefix names no provider to the default backend, whose 404 is a ModelNotFoundError', async () => {
+    // Ollama names may hold a slash (`user/model`), so the prefix is not refused before the default backend answers.
+    const ollama = await startMockUpstream();
+    try {
+      ollama.handle((_, response) => sendJson(response, 404, { error: "model 'nosuch/some-model' not found" }));
+      const failure = await new LlamaGate({ env: { OLLAMA_HOST: ollama.url } })
+        .completion({ model: 'nosuch/some-model', messages })
+        .catch((error: unknown) => error);
+      expect(ModelNotFoundError.isInstance(failure)).toBe(true);
+      expect(failure).toMatchObject({ model: 'nosuch/some-model', provider: 'ollama', status: 404 });
+      expect(ollama.requests.map((request) => [request.path, bodyOf(request).model])).toEqual([
+        ['/api/chat', 'nosuch/some-model'],
+      ]);
+    } finally {
+      await ollama.close();
+    }
   });
 
   it('refuses images for a Cohere model without vision, before any request', async () => {
