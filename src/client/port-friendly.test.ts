@@ -16,6 +16,7 @@ import {
 } from '../index.js';
 import { failWith, fixtureDirs } from '../test-support/client-mocks.js';
 import { bodyOf, type MockUpstream, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
+import { anthropicReplay } from '../test-support/replay-anthropic.js';
 import { openaiReplay } from '../test-support/replay-openai.js';
 import { LlamaGate, type LlamaGateOptions } from './llamagate-client.js';
 import type { ModelCall } from './model-call.js';
@@ -145,6 +146,16 @@ describe('llmgate names', () => {
     expect(bodyOf(openai.requests.at(-1)).tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
     await gate().completion({ model: 'gpt-4o-mini', messages, tools, toolChoice: 'required' });
     expect(bodyOf(openai.requests.at(-1)).tool_choice).toBe('required');
+    // Anthropic's forced-tool form.
+    openai.handle(anthropicReplay(fixtureDirs.anthropic, 'anthropic-text'));
+    await gate({ providers: { anthropic: { apiKey: 'sk-ant', baseURL: `${openai.url}/v1` } } }).completion({
+      model: 'anthropic/claude-haiku-4-5',
+      messages,
+      tools,
+      toolChoice: 'get_weather',
+    });
+    expect(openai.requests.at(-1)?.path).toBe('/v1/messages');
+    expect(bodyOf(openai.requests.at(-1)).tool_choice).toEqual({ type: 'tool', name: 'get_weather' });
   });
 
   it('answers an unknown provider with ModelNotFoundError carrying the model', async () => {

@@ -16,6 +16,19 @@ import type { OpenAIProviderSettings } from '../providers/openai/openai-provider
 import type { OpenAICompatibleProviderSettings } from '../providers/openai-compatible/openai-compatible-provider.js';
 import type { ProviderSettings } from '../spec/provider.js';
 
+export type {
+  AnthropicProviderSettings,
+  AzureProviderSettings,
+  BedrockProviderSettings,
+  CohereProviderSettings,
+  GeminiProviderSettings,
+  MetaProviderSettings,
+  OllamaProviderSettings,
+  OpenAICompatibleProviderSettings,
+  OpenAIProviderSettings,
+  VertexProviderSettings,
+};
+
 /**
  * See the adapter's own documentation; the code loads on the first call.
  *
