@@ -74,6 +74,21 @@ describe('admissionPrice', () => {
     });
   });
 
+  it("never prices a self-hosted model by the hosted model its name matches, nor by the client's name", () => {
+    // `local` (openai-compatible, the default) serves bare names: its `mistral-large` is not Mistral's hosted one.
+    expect(admissionPrice(context, 'mistral-large', undefined, tokens)).toMatchObject({
+      key: 'openai-compatible/mistral-large',
+      maximum: { cost: 0, priced: false },
+      unpriced: ['openai-compatible'],
+    });
+    expect(admissionPrice(context, 'local/gpt-4o-mini', undefined, tokens).maximum.priced).toBe(false);
+    // The hosted backend's model keeps its price.
+    expect(admissionPrice(context, 'hosted/gpt-4o-mini', undefined, tokens)).toMatchObject({
+      key: 'openai/gpt-4o-mini',
+      maximum: { priced: true },
+    });
+  });
+
   it('reports the unpriced members of a group with their backend type', () => {
     expect(admissionPrice(context, 'risky', undefined, tokens)).toMatchObject({
       key: 'local/mock-1',
