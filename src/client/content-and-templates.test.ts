@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BadRequestError } from '../spec/errors.js';
-import { fixtureDirs } from '../test-support/client-mocks.js';
+import { fixtureDirs, replyWith } from '../test-support/client-mocks.js';
 import { bodyOf, type MockUpstream, startMockUpstream } from '../test-support/mock-upstream.js';
 import { openaiReplay } from '../test-support/replay-openai.js';
 import { assistant, imageBytes, imageUrl, system, text, toolResult, user } from './content.js';
@@ -111,6 +112,17 @@ describe('prompt templates', () => {
     ]);
     // @ts-expect-error document is required
     expect(() => summarise.messages({ kind: 'legal', words: 50 })).toThrow(/missing "document"/);
+
+    openai.handle(replyWith({ content: '{"name":"Paris"}' }));
+    const capital = chatTemplate([['user', 'Name the capital of {{country}}.']]);
+    const city = await gate().parse({
+      model: 'gpt-4o-mini',
+      messages: capital.messages({ country: 'France' }),
+      schema: z.object({ name: z.string() }),
+    });
+    expect(city).toEqual({ name: 'Paris' });
+    expect(bodyOf(openai.requests.at(-1)).messages).toEqual([{ role: 'user', content: 'Name the capital of France.' }]);
+    openai.handle(openaiReplay(fixtureDirs.openai, 'openai-text'));
   });
 });
 
