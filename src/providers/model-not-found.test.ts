@@ -207,6 +207,22 @@ const cases: Case[] = [
   },
 ];
 
+/** Adapters with embeddings (and the model asked for there, when the chat one cannot name an embedding model). */
+const EMBEDDING_CASES = new Map<string, string | undefined>([
+  ['OpenAI model_not_found', undefined],
+  ['Gemini NOT_FOUND', undefined],
+  ['Bedrock ValidationException (invalid model identifier)', 'amazon.titan-embed-text-nope'],
+  ['Cohere 404', undefined],
+  ['Mistral 400 Invalid model', undefined],
+  ['Together model_not_available', undefined],
+  ['Fireworks model not found', undefined],
+  ['Azure DeploymentNotFound', undefined],
+  ['Vertex AI NOT_FOUND (publisher model)', undefined],
+  ['LlamaGate-hosted (a LlamaGate gateway) model_not_found', undefined],
+  ['vLLM (OpenAI-compatible) NotFoundError', undefined],
+  ['Ollama model "x" not found', undefined],
+]);
+
 describe('a model the provider does not have', () => {
   it.each(cases)('$name → ModelNotFoundError with .model', async ({ provider, model, status, body, headers }) => {
     upstream.requests.length = 0;
@@ -232,6 +248,22 @@ describe('a model the provider does not have', () => {
           for await (const part of result.parts) if (part.type === 'error') throw part.error;
           return result;
         })
+        .catch((error: unknown) => error);
+      expect(ModelNotFoundError.isInstance(failure), String(failure)).toBe(true);
+      expect(failure).toMatchObject({ model, status: 404, code: 'model_not_found', isRetryable: false });
+      expect(upstream.requests).toHaveLength(1);
+    },
+  );
+
+  it.each(cases.filter((entry) => EMBEDDING_CASES.has(entry.name)))(
+    '$name, embeddings → ModelNotFoundError with .model',
+    async ({ name, provider, model: chatModel, status, body, headers }) => {
+      const model = EMBEDDING_CASES.get(name) ?? chatModel;
+      upstream.requests.length = 0;
+      upstream.handle((_, response) => sendJson(response, status, body, headers));
+      const failure = await provider(upstream.url)
+        .embeddingModel(model)
+        .embed({ input: ['Hi'] })
         .catch((error: unknown) => error);
       expect(ModelNotFoundError.isInstance(failure), String(failure)).toBe(true);
       expect(failure).toMatchObject({ model, status: 404, code: 'model_not_found', isRetryable: false });
