@@ -71,20 +71,13 @@ const MAX_HELD_TOKENS = 2_147_483_647;
 const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
 
 /**
- * Provider prefixes of servers you run yourself (billing names a served model `<backend type>/<model>`). The
- * shipped prices are hosted providers' list prices, so they never price a model behind one of these whose name
- * merely matches (a local Ollama `mistral-large` is not Mistral's hosted one); configured prices still do.
+ * Provider prefixes of servers that only ever run models locally (billing names a served model
+ * `<backend type>/<model>`). The shipped prices are hosted providers' list prices, so they never price a model
+ * behind one of these whose name merely matches (a local Ollama `mistral-large` is not Mistral's hosted one);
+ * configured prices still do. `openai-compatible` is not one: it may front a hosted API (OpenRouter, a LiteLLM
+ * proxy), whose `gpt-4o` keeps its list price rather than being served free.
  */
-export const SELF_HOSTED_PREFIXES: ReadonlySet<string> = new Set([
-  'ollama',
-  'openai-compatible',
-  'vllm',
-  'lmstudio',
-  'llamacpp',
-  'llama.cpp',
-  'localai',
-  'tgi',
-]);
+export const SELF_HOSTED_PREFIXES: ReadonlySet<string> = new Set(['ollama']);
 
 function isSelfHosted(name: string): boolean {
   const slash = name.indexOf('/');
