@@ -78,6 +78,10 @@ export {
   type TemplateVariables,
 } from './client/prompt-template.js';
 export {
+  type AnthropicProviderSettings,
+  type AzureProviderSettings,
+  type BedrockProviderSettings,
+  type CohereProviderSettings,
   createAnthropic,
   createAzure,
   createBedrock,
@@ -95,6 +99,12 @@ export {
   createOpenAICompatible,
   createTogether,
   createVertex,
+  type GeminiProviderSettings,
+  type MetaProviderSettings,
+  type OllamaProviderSettings,
+  type OpenAICompatibleProviderSettings,
+  type OpenAIProviderSettings,
+  type VertexProviderSettings,
 } from './client/provider-factories.js';
 export { StructuredOutputError } from './client/structured-output.js';
 export {

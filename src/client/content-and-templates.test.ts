@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BadRequestError } from '../spec/errors.js';
-import { fixtureDirs } from '../test-support/client-mocks.js';
+import { fixtureDirs, replyWith } from '../test-support/client-mocks.js';
 import { bodyOf, type MockUpstream, startMockUpstream } from '../test-support/mock-upstream.js';
 import { openaiReplay } from '../test-support/replay-openai.js';
 import { assistant, imageBytes, imageUrl, system, text, toolResult, user } from './content.js';
@@ -111,34 +112,49 @@ describe('prompt templates', () => {
     ]);
     // @ts-expect-error document is required
     expect(() => summarise.messages({ kind: 'legal', words: 50 })).toThrow(/missing "document"/);
+
+    openai.handle(replyWith({ content: '{"name":"Paris"}' }));
+    const capital = chatTemplate([['user', 'Name the capital of {{country}}.']]);
+    const city = await gate().parse({
+      model: 'gpt-4o-mini',
+      messages: capital.messages({ country: 'France' }),
+      schema: z.object({ name: z.string() }),
+    });
+    expect(city).toEqual({ name: 'Paris' });
+    expect(bodyOf(openai.requests.at(-1)).messages).toEqual([{ role: 'user', content: 'Name the capital of France.' }]);
+    openai.handle(openaiReplay(fixtureDirs.openai, 'openai-text'));
   });
 });
 
 describe('.env', () => {
   const run = promisify(execFile);
-  const script = `
+  const script = (options: string) => `
     const { LlamaGate } = await import(${JSON.stringify(join(import.meta.dirname, 'llamagate-client.ts'))});
-    new LlamaGate();
-    new LlamaGate();
-    console.log(JSON.stringify({ key: process.env.FROM_DOTENV ?? null, preset: process.env.PRESET }));
+    new LlamaGate(${options});
+    const key = process.env.FROM_DOTENV ?? null;
+    delete process.env.FROM_DOTENV;
+    new LlamaGate(${options});
+    console.log(JSON.stringify({ key, again: process.env.FROM_DOTENV ?? null, preset: process.env.PRESET }));
   `;
-  const inDirectory = async (env: Record<string, string>) => {
+  const inDirectory = async (env: Record<string, string>, options = '') => {
     const directory = mkdtempSync(join(tmpdir(), 'lg-dotenv-'));
     writeFileSync(join(directory, '.env'), 'FROM_DOTENV=file-value\nPRESET=from-file\n');
     const { stdout } = await run(
       process.execPath,
-      ['--import', createRequire(import.meta.url).resolve('tsx'), '--input-type=module', '-e', script],
+      ['--import', createRequire(import.meta.url).resolve('tsx'), '--input-type=module', '-e', script(options)],
       {
         cwd: directory,
         env: { PATH: process.env.PATH ?? '', PRESET: 'real', ...env },
         timeout: 60_000,
       },
     );
-    return JSON.parse(stdout) as { key: string | null; preset: string };
+    return JSON.parse(stdout) as { key: string | null; again: string | null; preset: string };
   };
 
-  it('is loaded from the working directory without overriding real variables, unless turned off', async () => {
-    expect(await inDirectory({})).toEqual({ key: 'file-value', preset: 'real' });
-    expect(await inDirectory({ LLAMAGATE_NO_DOTENV: '1' })).toEqual({ key: null, preset: 'real' });
+  it('is loaded from the working directory once, without overriding real variables, unless turned off', async () => {
+    // Read once: a second client does not read the file again (the deleted variable stays deleted).
+    expect(await inDirectory({})).toEqual({ key: 'file-value', again: null, preset: 'real' });
+    expect(await inDirectory({ LLAMAGATE_NO_DOTENV: '1' })).toEqual({ key: null, again: null, preset: 'real' });
+    expect(await inDirectory({}, '{ dotenv: false }')).toEqual({ key: null, again: null, preset: 'real' });
   }, 90_000);
 });

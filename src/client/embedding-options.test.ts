@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bodyOf, type MockUpstream, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
+import { createVertex } from '../index.js';
+import { bodyOf, type MockUpstream, readFixture, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
 import { LlamaGate } from './llamagate-client.js';
 
 let upstream: MockUpstream;
@@ -33,11 +34,14 @@ const gate = () =>
       openai: { apiKey: 'sk', baseURL: `${upstream.url}/v1` },
       mistral: { apiKey: 'mk', baseURL: `${upstream.url}/v1` },
       gemini: { apiKey: 'gk', baseURL: `${upstream.url}/v1beta` },
+      azure: { apiKey: 'ak', options: { endpoint: upstream.url, apiVersion: '2024-10-21' } },
+      cohere: { apiKey: 'ck', baseURL: upstream.url },
+      ollama: { baseURL: upstream.url },
     },
   });
 
 describe('embedding options', () => {
-  it("encodingFormat: 'base64' asks OpenAI and Mistral for base64 and returns number arrays", async () => {
+  it("encodingFormat: 'base64' asks OpenAI, Mistral and Azure for base64 and returns number arrays", async () => {
     openaiEmbeddings();
     const openai = await gate().embed({
       model: 'openai/text-embedding-3-small',
@@ -51,6 +55,32 @@ describe('embedding options', () => {
     expect(mistral.embeddings).toEqual([vector]);
     await gate().embed({ model: 'openai/text-embedding-3-small', input: 'hi' });
     expect(bodyOf(upstream.requests[2]).encoding_format).toBe('float');
+    const azure = await gate().embed({ model: 'azure/my-embeddings', input: 'hi', encodingFormat: 'base64' });
+    expect(upstream.requests[3]?.path).toBe('/openai/deployments/my-embeddings/embeddings');
+    expect(bodyOf(upstream.requests[3]).encoding_format).toBe('base64');
+    expect([azure.embeddings, azure.warnings]).toEqual([[vector], []]);
+  });
+
+  it('warns where the provider sends only floats (Cohere, Ollama), with the same vectors', async () => {
+    upstream.handle((request, response) =>
+      request.path === '/api/embed'
+        ? sendJson(response, 200, { model: 'nomic-embed-text', embeddings: [vector] })
+        : sendJson(response, 200, readFixture('cohere', 'cohere-embedding.json')),
+    );
+    const dropped = [{ type: 'unsupported-setting', setting: 'encodingFormat' }];
+    const cohere = await gate().embed({
+      model: 'cohere/embed-v4.0',
+      input: ['sunny day at the beach', 'rainy day in the city'],
+      encodingFormat: 'base64',
+    });
+    expect(bodyOf(upstream.requests[0]).embedding_types).toEqual(['float']);
+    expect(cohere.embeddings[0]?.[0]).toBe(0.03302002);
+    expect(cohere.warnings).toMatchObject(dropped);
+    const ollama = await gate().embed({ model: 'ollama/nomic-embed-text', input: 'hi', encodingFormat: 'base64' });
+    expect(ollama.embeddings).toEqual([vector]);
+    expect(ollama.warnings).toMatchObject(dropped);
+    const plain = await gate().embed({ model: 'ollama/nomic-embed-text', input: 'hi' });
+    expect(plain.warnings).toEqual([]);
   });
 
   it("sends Gemini's title with taskType RETRIEVAL_DOCUMENT, and warns when it has to drop it", async () => {
@@ -76,5 +106,26 @@ describe('embedding options', () => {
     });
     expect((bodyOf(upstream.requests[1]).requests as Record<string, unknown>[])[0]?.title).toBeUndefined();
     expect(dropped.warnings).toMatchObject([{ type: 'unsupported-setting', setting: 'title' }]);
+  });
+
+  it("sends Vertex AI's title with task_type RETRIEVAL_DOCUMENT", async () => {
+    upstream.handle((_, response) =>
+      sendJson(response, 200, { predictions: [{ embeddings: { values: vector, statistics: { token_count: 3 } } }] }),
+    );
+    const vertex = createVertex({
+      baseURL: upstream.url,
+      projectId: 'p',
+      location: 'us-central1',
+      accessToken: 't',
+      env: {},
+    });
+    const result = await vertex.embeddingModel('text-embedding-005').embed({
+      input: ['The cat sat.'],
+      providerOptions: { vertex: { taskType: 'RETRIEVAL_DOCUMENT', title: 'Cats' } },
+    });
+    expect(bodyOf(upstream.requests[0]).instances).toEqual([
+      { content: 'The cat sat.', task_type: 'RETRIEVAL_DOCUMENT', title: 'Cats' },
+    ]);
+    expect([result.embeddings, result.warnings]).toEqual([[vector], []]);
   });
 });

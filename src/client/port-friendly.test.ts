@@ -15,7 +15,8 @@ import {
   VisionNotSupportedError,
 } from '../index.js';
 import { failWith, fixtureDirs } from '../test-support/client-mocks.js';
-import { bodyOf, type MockUpstream, startMockUpstream } from '../test-support/mock-upstream.js';
+import { bodyOf, type MockUpstream, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
+import { anthropicReplay } from '../test-support/replay-anthropic.js';
 import { openaiReplay } from '../test-support/replay-openai.js';
 import { LlamaGate, type LlamaGateOptions } from './llamagate-client.js';
 import type { ModelCall } from './model-call.js';
@@ -145,6 +146,16 @@ describe('llmgate names', () => {
     expect(bodyOf(openai.requests.at(-1)).tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
     await gate().completion({ model: 'gpt-4o-mini', messages, tools, toolChoice: 'required' });
     expect(bodyOf(openai.requests.at(-1)).tool_choice).toBe('required');
+    // Anthropic's forced-tool form.
+    openai.handle(anthropicReplay(fixtureDirs.anthropic, 'anthropic-text'));
+    await gate({ providers: { anthropic: { apiKey: 'sk-ant', baseURL: `${openai.url}/v1` } } }).completion({
+      model: 'anthropic/claude-haiku-4-5',
+      messages,
+      tools,
+      toolChoice: 'get_weather',
+    });
+    expect(openai.requests.at(-1)?.path).toBe('/v1/messages');
+    expect(bodyOf(openai.requests.at(-1)).tool_choice).toEqual({ type: 'tool', name: 'get_weather' });
   });
 
   it('answers an unknown provider with ModelNotFoundError carrying the model', async () => {
@@ -153,6 +164,24 @@ describe('llmgate names', () => {
       .catch((error: unknown) => error);
     expect(ModelNotFoundError.isInstance(failure)).toBe(true);
     expect(failure).toMatchObject({ model: 'some-model', status: 404 });
+  });
+
+  it('sends a model whose prefix names no provider to the default backend, whose 404 is a ModelNotFoundError', async () => {
+    // Ollama names may hold a slash (`user/model`), so the prefix is not refused before the default backend answers.
+    const ollama = await startMockUpstream();
+    try {
+      ollama.handle((_, response) => sendJson(response, 404, { error: "model 'nosuch/some-model' not found" }));
+      const failure = await new LlamaGate({ env: { OLLAMA_HOST: ollama.url } })
+        .completion({ model: 'nosuch/some-model', messages })
+        .catch((error: unknown) => error);
+      expect(ModelNotFoundError.isInstance(failure)).toBe(true);
+      expect(failure).toMatchObject({ model: 'nosuch/some-model', provider: 'ollama', status: 404 });
+      expect(ollama.requests.map((request) => [request.path, bodyOf(request).model])).toEqual([
+        ['/api/chat', 'nosuch/some-model'],
+      ]);
+    } finally {
+      await ollama.close();
+    }
   });
 
   it('refuses images for a Cohere model without vision, before any request', async () => {

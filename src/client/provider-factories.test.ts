@@ -3,6 +3,7 @@ import {
   type ChatRequest,
   type ChatResult,
   createOpenAI,
+  createOpenAICompatible,
   type LanguageModel,
   LlamaGate,
   lazyProvider,
@@ -59,6 +60,15 @@ describe('provider factories and the spec, from the root entry', () => {
     const gate = new LlamaGate({ providers: { mine: provider } });
     const response = await gate.completion({ model: 'mine/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
     expect(response.provider).toBe('openai');
+  });
+
+  it('createOpenAICompatible serves a local server without a key, and sends one when given', async () => {
+    const local = createOpenAICompatible({ name: 'vllm', baseURL: `${openai.url}/v1`, env: {} });
+    const result = await local.chatModel('llama-3.1-8b').generate({ messages: [{ role: 'user', content: 'Hi' }] });
+    expect([result.provider, openai.requests.at(-1)?.headers.authorization]).toEqual(['vllm', undefined]);
+    const keyed = createOpenAICompatible({ name: 'vllm', baseURL: `${openai.url}/v1`, apiKey: 'vk', env: {} });
+    await keyed.chatModel('llama-3.1-8b').generate({ messages: [{ role: 'user', content: 'Hi' }] });
+    expect(openai.requests.at(-1)?.headers.authorization).toBe('Bearer vk');
   });
 
   it('a third-party adapter plugs into LlamaGate by its key, lazily or not', async () => {

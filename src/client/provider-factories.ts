@@ -16,6 +16,19 @@ import type { OpenAIProviderSettings } from '../providers/openai/openai-provider
 import type { OpenAICompatibleProviderSettings } from '../providers/openai-compatible/openai-compatible-provider.js';
 import type { ProviderSettings } from '../spec/provider.js';
 
+export type {
+  AnthropicProviderSettings,
+  AzureProviderSettings,
+  BedrockProviderSettings,
+  CohereProviderSettings,
+  GeminiProviderSettings,
+  MetaProviderSettings,
+  OllamaProviderSettings,
+  OpenAICompatibleProviderSettings,
+  OpenAIProviderSettings,
+  VertexProviderSettings,
+};
+
 /**
  * See the adapter's own documentation; the code loads on the first call.
  *
@@ -221,14 +234,17 @@ export function createTogether(settings: ProviderSettings = {}): LazyProvider {
 }
 
 /**
- * Any OpenAI-compatible server (vLLM, LM Studio, llama.cpp, TGI…); the code loads on the first call.
+ * Any OpenAI-compatible server (vLLM, LM Studio, llama.cpp, TGI…); the code loads on the first call. Local
+ * servers need no key: one is sent when `apiKey` (or a variable of `apiKeyEnvironmentVariables`) gives it, and
+ * `apiKeyRequired: true` refuses to call without one.
  *
  * @example
  * const provider = createOpenAICompatible({ name: 'vllm', baseURL: 'http://localhost:8000/v1' });
  * const result = await provider.chatModel('llama-3.1-8b').generate({ messages: [{ role: 'user', content: 'Hi' }] });
  */
 export function createOpenAICompatible(settings: OpenAICompatibleProviderSettings): LazyProvider {
+  const withDefaults = { apiKeyRequired: false, ...settings };
   return lazyProvider(settings.name, async () =>
-    (await import('../providers/openai-compatible/openai-compatible-provider.js')).createOpenAICompatible(settings),
+    (await import('../providers/openai-compatible/openai-compatible-provider.js')).createOpenAICompatible(withDefaults),
   );
 }

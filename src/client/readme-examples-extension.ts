@@ -29,6 +29,7 @@ import {
   EmbeddingsNotSupportedError,
   imageBytes,
   LlamaGate,
+  type OpenAIProviderSettings,
   type Provider,
   parse,
   prompt,
@@ -128,6 +129,10 @@ export async function providerFactoryExamples(): Promise<void> {
     const provider = createOllama({ baseURL: 'http://localhost:11434' });
     const result = await provider.chatModel('llama3.2').generate({ messages: [{ role: 'user', content: 'Hi' }] });
     console.log(result.choices[0]?.message.content);
+  }
+  {
+    const settings: OpenAIProviderSettings = { apiKey: process.env.OPENAI_API_KEY, organization: 'org-123' };
+    console.log(createOpenAI(settings).id);
   }
   {
     const provider = createOpenAI({ apiKey: process.env.OPENAI_API_KEY });

@@ -31,7 +31,7 @@ const messages: ChatMessage[] = [{ role: 'user', content: 'Write a haiku about t
 
 export async function quickStart(): Promise<void> {
   const response = await completion({ model: 'groq/llama-3.1-8b-instant', messages });
-  console.log(response.text, response.usage.totalTokens, response.provider, response.model);
+  console.log(response.text, response.toolCalls, response.usage, response.provider, response.model, response.raw);
 
   for await (const chunk of completion({ model: 'gpt-4o-mini', messages, stream: true })) {
     process.stdout.write(chunk.delta);
@@ -97,13 +97,13 @@ export async function structuredOutput(): Promise<void> {
   }
 }
 
-export async function embeddings(): Promise<void> {
-  const { embeddings: vectors, usage } = await embed({
+export async function embedExample(): Promise<void> {
+  const { embeddings, usage } = await embed({
     model: 'text-embedding-3-small',
     input: ['first document', 'second document'],
     dimensions: 256,
   });
-  console.log(vectors.length, vectors[0]?.length, usage.totalTokens);
+  console.log(embeddings.length, embeddings[0]?.length, usage.totalTokens);
 }
 
 export async function batches(): Promise<void> {
@@ -199,7 +199,7 @@ export async function errors(): Promise<void> {
     else if (ContextWindowExceededError.isInstance(error)) console.log('prompt too long for', error.model);
     else if (ValidationError.isInstance(error)) console.log('bad JSON:', error.upstream?.body);
     else if (AllProvidersFailedError.isInstance(error)) {
-      for (const attempt of error.attempts) console.log(attempt.model, attempt.error.status, attempt.error.message);
+      for (const attempt of error.errors) console.log(attempt.model, attempt.error.status, attempt.error.message);
     } else throw error;
   }
 }

@@ -1,7 +1,16 @@
 import { encodeChat as encodeChatCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { encodeChat as encodeChatO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openaiBody } from '../test-support/client-mocks.js';
+import { type MockUpstream, sendJson, startMockUpstream } from '../test-support/mock-upstream.js';
+import { LlamaGate } from './llamagate-client.js';
 import { countTokens, estimateCost, tokenizerFor } from './token-count.js';
+
+let hosted: MockUpstream;
+beforeAll(async () => {
+  hosted = await startMockUpstream();
+});
+afterAll(() => hosted.close());
 
 const conversation = [
   { role: 'system' as const, content: 'You are a helpful assistant that answers in French.' },
@@ -80,5 +89,33 @@ describe('estimateCost', () => {
         prices: { 'my-own-model': { input: '1.5' } },
       }).usd,
     ).toBe(1.5);
+  });
+
+  it("prices a response by the provider that served it: a hosted model's price never goes to a local namesake", async () => {
+    const usage = { promptTokens: 1000, completionTokens: 500 };
+    // $0.03 and $0.05 per 1M tokens.
+    expect(estimateCost({ model: 'llama-3.1-8b', provider: 'llamagate', usage })).toMatchObject({
+      micros: 55,
+      priced: true,
+    });
+    expect(estimateCost({ model: 'llama-3.1-8b', provider: 'ollama', usage }).priced).toBe(false);
+    expect(estimateCost({ model: 'nomic-embed-text:latest', provider: 'ollama', usage }).priced).toBe(false);
+    expect(estimateCost({ model: 'gpt-4o-mini-2024-07-18', provider: 'openai', usage }).micros).toBe(450);
+
+    hosted.handle((_, response) => {
+      const body = openaiBody({ content: 'Hi!' }) as Record<string, unknown>;
+      sendJson(response, 200, {
+        ...body,
+        model: 'llama-3.1-8b',
+        usage: { prompt_tokens: 1000, completion_tokens: 500 },
+      });
+    });
+    const gate = new LlamaGate({ env: {}, providers: { llamagate: { apiKey: 'lg', baseURL: `${hosted.url}/v1` } } });
+    const response = await gate.completion({
+      model: 'llamagate/llama-3.1-8b',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect([response.provider, response.model]).toEqual(['llamagate', 'llama-3.1-8b']);
+    expect(estimateCost(response)).toMatchObject({ micros: 55, priced: true });
   });
 });

@@ -99,6 +99,11 @@ export function countTokens(options: CountTokensOptions): number {
 
 export interface EstimateCostOptions {
   model: string;
+  /**
+   * The provider that served `model` (a response carries it). Hosted-catalogue prices are keyed by provider, so
+   * `llama-3.1-8b` answered by `llamagate` costs `llamagate/llama-3.1-8b` and a local Ollama namesake stays unpriced.
+   */
+  provider?: string;
   /** Token counts of a finished call (a `CompletionResponse` can be passed as it is). */
   usage?: Usage | TokenUsage;
   /** Without usage: the prompt, counted locally, plus `maxTokens` as the output. */
@@ -121,7 +126,7 @@ export interface CostEstimate {
 let defaultPrices: PriceTable | undefined;
 
 /**
- * The cost of a call from the shipped price table (`src/storage/prices.ts`, USD per 1M tokens, cached input
+ * The cost of a call from the shipped price table (`src/pricing/default-prices.ts`, USD per 1M tokens, cached input
  * priced separately), or from `prices`.
  *
  * @example
@@ -142,7 +147,9 @@ export function estimateCost(options: EstimateCostOptions): CostEstimate {
           options.messages === undefined ? 0 : countTokens({ model: options.model, messages: options.messages }),
         completionTokens: options.maxTokens ?? 0,
       };
-  const priced = table.cost(options.model, usage);
+  const { model, provider } = options;
+  const priceKey = provider === undefined || model.startsWith(`${provider}/`) ? model : `${provider}/${model}`;
+  const priced = table.cost(priceKey, usage);
   return {
     usd: priced.cost / 1_000_000,
     micros: priced.cost,

@@ -126,6 +126,21 @@ describe('default prices', () => {
     expect(prices.lookup('llama-3.1-8b')).toBeUndefined();
   });
 
+  it("never price a model behind a self-hosted prefix by a hosted provider's shipped price; configured prices do", () => {
+    const prices = PriceTable.fromConfig({ 'mine-*': { input: '1', output: '1' }, 'vllm/*': { input: '2' } });
+    expect(prices.lookup('mistral-large-latest')?.pattern).toBe('mistral-large');
+    expect(prices.lookup('mistral/mistral-large-latest')?.pattern).toBe('mistral-large');
+    for (const local of ['ollama/mistral-large:latest', 'ollama/deepseek-chat', 'ollama/gpt-4o-mini']) {
+      expect(prices.lookup(local), local).toBeUndefined();
+    }
+    // An OpenAI-compatible backend may be a proxy to the hosted API: the name keeps its list price.
+    expect(prices.lookup('openai-compatible/gpt-4o-mini')?.pattern).toBe('gpt-4o-mini');
+    expect(prices.lookup('ollama/mine-1')?.pattern).toBe('mine-*');
+    expect(prices.lookup('vllm/gpt-4o')?.pattern).toBe('vllm/*');
+    expect(prices.lookupConfigured('local/mine-2')?.pattern).toBe('mine-*');
+    expect(prices.lookupConfigured('local/gpt-4o')).toBeUndefined();
+  });
+
   it('are all valid', () => {
     for (const [model, entry] of Object.entries(DEFAULT_PRICES)) expect(() => toMicroPrice(entry, model)).not.toThrow();
     expect(Object.keys(DEFAULT_PRICES)).toEqual(

@@ -71,11 +71,26 @@ const MAX_HELD_TOKENS = 2_147_483_647;
 const PREFIX_BOUNDARIES = new Set(['-', ':', '@']);
 
 /**
+ * Provider prefixes of servers that only ever run models locally (billing names a served model
+ * `<backend type>/<model>`). The shipped prices are hosted providers' list prices, so they never price a model
+ * behind one of these whose name merely matches (a local Ollama `mistral-large` is not Mistral's hosted one);
+ * configured prices still do. `openai-compatible` is not one: it may front a hosted API (OpenRouter, a LiteLLM
+ * proxy), whose `gpt-4o` keeps its list price rather than being served free.
+ */
+export const SELF_HOSTED_PREFIXES: ReadonlySet<string> = new Set(['ollama']);
+
+function isSelfHosted(name: string): boolean {
+  const slash = name.indexOf('/');
+  return slash > 0 && SELF_HOSTED_PREFIXES.has(name.slice(0, slash));
+}
+
+/**
  * A lookup-ready price table of two layers, the configured table over the shipped defaults. Names are tried
  * in full, then with provider prefixes stripped one by one (`llamagate/x` → `x`), case-insensitively:
  * 1. configured exact key or most specific glob; 2. the same in the defaults; 3. the longest configured key
  * that the name extends after `-`, `:` or `@` (`gpt-4o-2024-08-06` → `gpt-4o`, but `gpt-4o-mini` finds its
- * own exact entry first); 4. the same in the defaults; 5. `fallback`.
+ * own exact entry first); 4. the same in the defaults; 5. `fallback`. The defaults are skipped for a name under
+ * a self-hosted prefix (`ollama/…`, {@link SELF_HOSTED_PREFIXES}).
  *
  * @example
  * const prices = PriceTable.fromConfig({ 'my-model': { input: '0.10', output: '0.20' } });
@@ -106,6 +121,20 @@ export class PriceTable {
     return new PriceTable(layers, fallback, cacheHit);
   }
 
+  /** What the configured table alone (no shipped default, no fallback) prices `model` by, if anything. */
+  lookupConfigured(model: string): PriceMatch | undefined {
+    const layer = this.#configured;
+    if (layer === undefined) return undefined;
+    const candidates = modelNameCandidates(model.toLowerCase());
+    for (const phase of [exactOrGlob, familyPrefix]) {
+      for (const candidate of candidates) {
+        const found = phase(layer, candidate);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+
   /** The configured (not default) entry written exactly as `name`, case-insensitively; globs do not count. */
   configuredExact(name: string): PriceMatch | undefined {
     return this.#configured?.exact.get(name.toLowerCase());
@@ -122,10 +151,12 @@ export class PriceTable {
   }
 
   #search(model: string): PriceMatch | undefined {
-    const candidates = modelNameCandidates(model.toLowerCase());
+    const name = model.toLowerCase();
+    const candidates = modelNameCandidates(name);
+    const layers = isSelfHosted(name) ? this.#layers.slice(0, 1) : this.#layers;
     // Family prefixes are a guess, so every layer's exact names and globs are tried before any layer's prefixes.
     for (const phase of [exactOrGlob, familyPrefix]) {
-      for (const layer of this.#layers) {
+      for (const layer of layers) {
         for (const candidate of candidates) {
           const found = phase(layer, candidate);
           if (found !== undefined) return found;

@@ -19,9 +19,11 @@ export function loadApiKey(options: LoadApiKeyOptions): string {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
   }
+  const names = options.environmentVariableNames;
+  const where = names.length === 0 ? 'configure apiKey' : `set ${names.join(' or ')}, or configure apiKey`;
   throw new AuthenticationError({
     code: 'missing_credentials',
-    message: `Missing API key for ${options.provider}: set ${options.environmentVariableNames.join(' or ')}, or configure apiKey for the backend`,
+    message: `Missing API key for ${options.provider}: ${where} for the backend`,
     provider: options.provider,
     isRetryable: false,
   });

@@ -12,11 +12,16 @@ import { createBedrock } from './bedrock/bedrock-provider.js';
 import { createCohere } from './cohere/cohere-provider.js';
 import { createDeepSeek } from './deepseek/deepseek-provider.js';
 import { createFireworks } from './fireworks/fireworks-provider.js';
+import { createGatewayz } from './gatewayz/gatewayz-provider.js';
 import { createGemini } from './google/gemini-provider.js';
+import { createVertex } from './google/vertex-provider.js';
 import { createGroq } from './groq/groq-provider.js';
+import { createLlamaGate } from './llamagate/llamagate-provider.js';
+import { createMeta } from './meta/meta-provider.js';
 import { createMistral } from './mistral/mistral-provider.js';
 import { createOllama } from './ollama/ollama-provider.js';
 import { createOpenAI } from './openai/openai-provider.js';
+import { createOpenAICompatible } from './openai-compatible/openai-compatible-provider.js';
 import { createTogether } from './together/together-provider.js';
 
 let upstream: MockUpstream;
@@ -145,6 +150,55 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Vertex AI NOT_FOUND (publisher model)',
+    provider: (url) =>
+      createVertex({ baseURL: url, projectId: 'p', location: 'us-central1', accessToken: 'ya29.t', env: {} }),
+    model: 'gemini-nope',
+    status: 404,
+    body: {
+      error: {
+        code: 404,
+        message:
+          'Publisher Model `projects/p/locations/us-central1/publishers/google/models/gemini-nope` was not found or your project does not have access to it. Please ensure you are using a valid model version.',
+        status: 'NOT_FOUND',
+      },
+    },
+  },
+  {
+    name: 'Meta Llama API (OpenAI-compatible) model not found',
+    provider: (url) => createMeta({ endpoint: `${url}/compat/v1`, apiKey: 'k', env: {} }),
+    model: 'Llama-nope',
+    status: 404,
+    body: openaiShaped('Model Llama-nope not found', 'model_not_found'),
+  },
+  {
+    name: 'Gatewayz model not found',
+    provider: (url) => createGatewayz({ apiKey: 'k', baseURL: `${url}/v1`, env: {} }),
+    model: 'openai/gpt-nope',
+    status: 404,
+    body: { detail: 'Model openai/gpt-nope not found' },
+  },
+  {
+    name: 'LlamaGate-hosted (a LlamaGate gateway) model_not_found',
+    provider: (url) => createLlamaGate({ apiKey: 'k', baseURL: `${url}/v1`, env: {} }),
+    model: 'llama-nope',
+    status: 404,
+    body: openaiShaped('The model `llama-nope` does not exist', 'model_not_found', 'not_found_error'),
+  },
+  {
+    name: 'vLLM (OpenAI-compatible) NotFoundError',
+    provider: (url) => createOpenAICompatible({ name: 'vllm', baseURL: `${url}/v1`, apiKeyRequired: false, env: {} }),
+    model: 'org/nope',
+    status: 404,
+    body: {
+      object: 'error',
+      message: 'The model `org/nope` does not exist.',
+      type: 'NotFoundError',
+      param: null,
+      code: 404,
+    },
+  },
+  {
     name: 'Ollama model "x" not found',
     provider: (url) => createOllama({ baseURL: url, env: {} }),
     model: 'llama-nope',
@@ -152,6 +206,22 @@ const cases: Case[] = [
     body: { error: 'model "llama-nope" not found, try pulling it first' },
   },
 ];
+
+/** Adapters with embeddings (and the model asked for there, when the chat one cannot name an embedding model). */
+const EMBEDDING_CASES = new Map<string, string | undefined>([
+  ['OpenAI model_not_found', undefined],
+  ['Gemini NOT_FOUND', undefined],
+  ['Bedrock ValidationException (invalid model identifier)', 'amazon.titan-embed-text-nope'],
+  ['Cohere 404', undefined],
+  ['Mistral 400 Invalid model', undefined],
+  ['Together model_not_available', undefined],
+  ['Fireworks model not found', undefined],
+  ['Azure DeploymentNotFound', undefined],
+  ['Vertex AI NOT_FOUND (publisher model)', undefined],
+  ['LlamaGate-hosted (a LlamaGate gateway) model_not_found', undefined],
+  ['vLLM (OpenAI-compatible) NotFoundError', undefined],
+  ['Ollama model "x" not found', undefined],
+]);
 
 describe('a model the provider does not have', () => {
   it.each(cases)('$name → ModelNotFoundError with .model', async ({ provider, model, status, body, headers }) => {
@@ -165,6 +235,41 @@ describe('a model the provider does not have', () => {
     expect(failure).toMatchObject({ model, status: 404, code: 'model_not_found', isRetryable: false });
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it.each(cases)(
+    '$name, streamed → ModelNotFoundError with .model',
+    async ({ provider, model, status, body, headers }) => {
+      upstream.requests.length = 0;
+      upstream.handle((_, response) => sendJson(response, status, body, headers));
+      const failure = await provider(upstream.url)
+        .chatModel(model)
+        .stream({ messages: [{ role: 'user', content: 'Hi' }] })
+        .then(async (result) => {
+          for await (const part of result.parts) if (part.type === 'error') throw part.error;
+          return result;
+        })
+        .catch((error: unknown) => error);
+      expect(ModelNotFoundError.isInstance(failure), String(failure)).toBe(true);
+      expect(failure).toMatchObject({ model, status: 404, code: 'model_not_found', isRetryable: false });
+      expect(upstream.requests).toHaveLength(1);
+    },
+  );
+
+  it.each(cases.filter((entry) => EMBEDDING_CASES.has(entry.name)))(
+    '$name, embeddings → ModelNotFoundError with .model',
+    async ({ name, provider, model: chatModel, status, body, headers }) => {
+      const model = EMBEDDING_CASES.get(name) ?? chatModel;
+      upstream.requests.length = 0;
+      upstream.handle((_, response) => sendJson(response, status, body, headers));
+      const failure = await provider(upstream.url)
+        .embeddingModel(model)
+        .embed({ input: ['Hi'] })
+        .catch((error: unknown) => error);
+      expect(ModelNotFoundError.isInstance(failure), String(failure)).toBe(true);
+      expect(failure).toMatchObject({ model, status: 404, code: 'model_not_found', isRetryable: false });
+      expect(upstream.requests).toHaveLength(1);
+    },
+  );
 
   it('keeps a 404 that is not about a model a plain NotFoundError', async () => {
     upstream.handle((_, response) => sendJson(response, 404, { error: { message: 'Not Found', type: 'not_found' } }));

@@ -52,8 +52,10 @@ beforeAll(async () => {
     if (request.path === '/api/tags') {
       const tags = readFixture('ollama', 'doc-tags.json') as { models: { name: string; model: string }[] };
       const first = tags.models[0];
-      if (first !== undefined)
-        tags.models.push({ ...first, name: 'nomic-embed-text:latest', model: 'nomic-embed-text:latest' });
+      if (first !== undefined) {
+        for (const name of ['nomic-embed-text:latest', 'mistral-large:latest'])
+          tags.models.push({ ...first, name, model: name });
+      }
       sendJson(response, 200, tags);
       return;
     }
@@ -94,6 +96,9 @@ describe('the hosted catalogue on /v1/models', () => {
     expect(local).toBeDefined();
     expect(local?.pricing).toBeUndefined();
     expect(local?.capabilities).toBeUndefined();
+    // Nor does another hosted provider's price (Mistral's mistral-large) go to a local model of that name.
+    expect(byId.get('mistral-large:latest')).toBeDefined();
+    expect(byId.get('mistral-large:latest')?.pricing).toBeUndefined();
   });
 });
 
@@ -117,6 +122,9 @@ describe('billed keys and the catalogue', () => {
 
     const { response } = await ask('llama3.2', key).withResponse();
     expect(response.headers.get('x-llamagate-cost')).toBe('0.000000');
+    // A local model named like a hosted one is served free too, not at the hosted price.
+    const namesake = await ask('mistral-large:latest', key).withResponse();
+    expect(namesake.response.headers.get('x-llamagate-cost')).toBe('0.000000');
   });
 
   it("serves unpriced hosted models free only when told to (billing.unpricedModels: 'free')", async () => {

@@ -1,3 +1,4 @@
+import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
@@ -86,6 +87,8 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
     if (request.user !== undefined) {
       warnings.push({ type: 'unsupported-setting', setting: 'user', message: 'Bedrock embeddings take no user' });
     }
+    const encoding = base64EncodingDropped(request, this.provider);
+    if (encoding !== undefined) warnings.push(encoding);
     const result =
       this.family === 'titan' || this.family === 'titan-v1'
         ? await this.embedTitan(request, bedrockOptions, warnings, options)

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson } from '../../provider-utils/http-client.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, ResponseInfo, Warning } from '../../spec/chat.js';
@@ -40,6 +41,8 @@ export class CohereEmbeddingModel implements EmbeddingModel {
     const warnings: Warning[] = [];
     if (request.user !== undefined)
       warnings.push({ type: 'unsupported-setting', setting: 'user', message: 'Cohere has no end-user field' });
+    const encoding = base64EncodingDropped(request, this.provider);
+    if (encoding !== undefined) warnings.push(encoding);
     const embeddings: number[][] = [];
     let tokens: number | undefined;
     const raws: unknown[] = [];

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
@@ -78,9 +79,13 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
     if (request.user !== undefined) {
       warnings.push({ type: 'unsupported-setting', setting: 'user', message: 'Gemini has no end-user field; dropped' });
     }
+    const encoding = base64EncodingDropped(request, this.provider);
+    if (encoding !== undefined) warnings.push(encoding);
     const taskType = taskTypeOption(request, this.provider, warnings);
     const title = titleOption(request, this.provider, taskType, warnings);
-    const body = this.config.vertex ? this.vertexBody(request, taskType) : this.geminiBody(request, taskType, title);
+    const body = this.config.vertex
+      ? this.vertexBody(request, taskType, title)
+      : this.geminiBody(request, taskType, title);
     const url = endpoint.url;
     let response: JsonResponse;
     try {
@@ -142,11 +147,18 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
     };
   }
 
-  private vertexBody(request: EmbeddingRequest, taskType: string | undefined): Record<string, unknown> {
+  private vertexBody(
+    request: EmbeddingRequest,
+    taskType: string | undefined,
+    title: string | undefined,
+  ): Record<string, unknown> {
     const body: Record<string, unknown> = {
-      instances: request.input.map((content) =>
-        taskType === undefined ? { content } : { content, task_type: taskType },
-      ),
+      instances: request.input.map((content) => {
+        const instance: Record<string, unknown> = { content };
+        if (taskType !== undefined) instance.task_type = taskType;
+        if (title !== undefined) instance.title = title;
+        return instance;
+      }),
     };
     if (request.dimensions !== undefined) body.parameters = { outputDimensionality: request.dimensions };
     return body;

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson } from '../../provider-utils/http-client.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
@@ -36,6 +37,8 @@ export class OllamaEmbeddingModel implements EmbeddingModel {
         message: 'think does not apply to embeddings; it was dropped',
       });
     }
+    const encoding = base64EncodingDropped(request, this.provider);
+    if (encoding !== undefined) warnings.push(encoding);
     const body: Record<string, unknown> = { model: this.modelId, input: request.input };
     if (request.dimensions !== undefined) body.dimensions = request.dimensions;
     if (providerOptions.truncate !== undefined) body.truncate = providerOptions.truncate;

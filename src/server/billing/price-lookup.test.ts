@@ -24,6 +24,7 @@ backends:
   - { name: local, type: openai-compatible, config: { endpoint: "http://127.0.0.1:9/v1" } }
   - { name: mine, type: openai-compatible, config: { endpoint: "http://127.0.0.1:9/v1" } }
   - { name: hosted, type: openai, config: { apiKey: "sk-o" } }
+  - { name: gpu, type: ollama, config: { endpoint: "http://127.0.0.1:9" } }
 prices:
   "mock-*": { input: "10.00", output: "30.00" }
   "cheap-*": { input: "0.10", output: "0.20" }
@@ -71,6 +72,25 @@ describe('admissionPrice', () => {
     expect(admissionPrice(context, 'mine/any-model', undefined, tokens)).toMatchObject({
       key: 'mine/any-model',
       maximum: { cost: 200 },
+    });
+  });
+
+  it('never prices a local Ollama model by the hosted model its name matches', () => {
+    // The implicit Ollama backend's `mistral-large` is not Mistral's hosted one.
+    expect(admissionPrice(context, 'ollama/mistral-large', undefined, tokens)).toMatchObject({
+      key: 'ollama/mistral-large',
+      maximum: { cost: 0, priced: false },
+      unpriced: ['ollama'],
+    });
+    // Nor a named Ollama backend's (`gpu/…` is priced as `ollama/…` unless `prices:` names `gpu/…` itself).
+    expect(admissionPrice(context, 'gpu/mistral-large', undefined, tokens)).toMatchObject({
+      key: 'ollama/mistral-large',
+      maximum: { priced: false },
+    });
+    // The hosted backend's model keeps its price.
+    expect(admissionPrice(context, 'hosted/gpt-4o-mini', undefined, tokens)).toMatchObject({
+      key: 'openai/gpt-4o-mini',
+      maximum: { priced: true },
     });
   });
 

@@ -39,14 +39,15 @@ export interface ServedModel {
 }
 
 /**
- * The price-table name of what was served: `<backend name>/<model>` when the table prices it (operators may
- * price one deployment, `"my-vllm/*"`), else `<backend type>/<model>` (the lookup also tries the bare model,
- * so `hosted/qwen3-8b` on a `llamagate` backend finds `llamagate/qwen3-8b`). Undefined when no model is known.
+ * The price-table name of what was served: `<backend name>/<model>` when the configured table prices it
+ * (operators may price one deployment, `"my-vllm/*"`), else `<backend type>/<model>` (the lookup also tries the
+ * bare model, so `hosted/qwen3-8b` on a `llamagate` backend finds `llamagate/qwen3-8b`, while `ollama/…` never
+ * takes a shipped hosted price). Undefined when no model is known.
  */
 export function servedPriceKey(table: PriceTable, served: ServedModel): string | undefined {
   if (served.modelId === undefined) return undefined;
   const byName = `${served.backend.name}/${served.modelId}`;
-  if (served.backend.name === served.backend.type || table.lookup(byName) !== undefined) return byName;
+  if (served.backend.name === served.backend.type || table.lookupConfigured(byName) !== undefined) return byName;
   return `${served.backend.type}/${served.modelId}`;
 }
 
@@ -84,18 +85,25 @@ export function admissionPrice(
     return { groupKey: model, key: model, maximum: table.maxCost(model, tokens), unpriced: [] };
   }
   let best: { key: string; maximum: PricedUsage } | undefined;
+  let firstUnpriced: string | undefined;
   const unpriced: (string | undefined)[] = serving.targets.length === 0 ? [undefined] : [];
   for (const target of serving.targets) {
     const key = servedPriceKey(table, target);
     const maximum = key === undefined ? { cost: 0, priced: false } : table.maxCost(key, tokens);
-    if (!maximum.priced) unpriced.push(target.backend.type);
-    else if (best === undefined || maximum.cost > best.maximum.cost) best = { key: key as string, maximum };
+    if (!maximum.priced) {
+      unpriced.push(target.backend.type);
+      firstUnpriced ??= key;
+    } else if (best === undefined || maximum.cost > best.maximum.cost) best = { key: key as string, maximum };
   }
   if (best !== undefined) return { groupKey: undefined, key: best.key, maximum: best.maximum, unpriced };
-  // Nothing served is priced: a model name may still be (as the client wrote it); a group name never is.
-  const maximum = serving.group ? { cost: 0, priced: false } : table.maxCost(model, tokens);
+  // The served model has no price: that stands (its name may match a hosted model it is not). Only when no
+  // target names a model is the name priced as the client wrote it; a group name never is.
+  if (firstUnpriced !== undefined) return { groupKey: undefined, key: firstUnpriced, maximum: unpricedCost, unpriced };
+  const maximum = serving.group ? unpricedCost : table.maxCost(model, tokens);
   return { groupKey: undefined, key: model, maximum, unpriced };
 }
+
+const unpricedCost: PricedUsage = { cost: 0, priced: false };
 
 /** The price-table name `GET /v1/models` lists an alias with: its own price, else its costliest deployment's. */
 export function aliasPriceKey(context: Pick<GatewayContext, 'config' | 'router'>, alias: string): string | undefined {
@@ -144,7 +152,8 @@ export function withPricing<T extends { id: string }>(
   return models.map((model) => {
     const key = priceKey(model);
     if (key === null) return model;
-    const pricing = (key === undefined ? undefined : modelPricing(config, key)) ?? modelPricing(config, model.id);
+    // A backend's model is priced by its key alone: its listed name may match a hosted model it is not.
+    const pricing = modelPricing(config, key ?? model.id);
     return pricing === undefined ? model : { ...model, pricing };
   });
 }

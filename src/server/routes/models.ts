@@ -4,7 +4,7 @@ import { decodeUriComponentSafely } from '../../provider-utils/json-limits.js';
 import type { Backend } from '../../router/backend.js';
 import { ModelNotFoundError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { ModelInfo } from '../../spec/provider.js';
-import { aliasPriceKey, withPricing } from '../billing/price-lookup.js';
+import { aliasPriceKey, priceTableFor, servedPriceKey, withPricing } from '../billing/price-lookup.js';
 import type { GatewayContext, RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
 
@@ -45,6 +45,7 @@ function listAliases(context: GatewayContext): ListedModel[] {
  */
 export async function listAllModels(context: GatewayContext, signal?: AbortSignal): Promise<ListedModel[]> {
   const backends = context.resolver.listBackends();
+  const table = priceTableFor(context.config);
   const down: { backend: Backend; reason: string }[] = [];
   let asked = 0;
   const lists = await Promise.all(
@@ -75,7 +76,7 @@ export async function listAllModels(context: GatewayContext, signal?: AbortSigna
           if (typeof capabilities === 'object' && capabilities !== null) {
             listed.capabilities = capabilities as Record<string, boolean>;
           }
-          priceKeys.set(listed, `${backend.type}/${model.id}`);
+          priceKeys.set(listed, servedPriceKey(table, { backend, modelId: model.id }) ?? null);
           return listed;
         });
       } catch (error) {
