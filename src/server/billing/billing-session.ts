@@ -231,6 +231,11 @@ export class BillingSession implements ExchangeObserver {
     };
   }
 
+  /** Whether `finish` ran. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
   /** Runs once after the handler, whatever happened; never throws. */
   async finish(response: ServerResponse): Promise<void> {
     if (this.#finished) return;

@@ -53,8 +53,8 @@ export class GatewayBilling implements BillingServices {
   readonly routes: readonly Route[];
   readonly #keyHashSecret: string | undefined;
   readonly #closeTimeoutMs: number;
-  /** Sessions of requests still running, by request. */
-  readonly #open = new Map<RequestState, BillingSession>();
+  /** Sessions opened and not yet finished (a plain count: a map of requests cost about a microsecond each). */
+  #openSessions = 0;
   #stopListening: (() => Promise<void>) | undefined;
   #idle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -150,20 +150,20 @@ export class GatewayBilling implements BillingServices {
 
   /** The server's last stage, after the handler (success or not). */
   async finish(state: RequestState, response: ServerResponse): Promise<void> {
-    const session = this.#open.get(state);
-    if (session === undefined) return;
+    const session = sessionOf(state);
+    if (session === undefined || session.finished) return;
     try {
       await session.finish(response);
     } finally {
-      this.#open.delete(state);
-      if (this.#open.size === 0) this.#idle?.();
+      this.#openSessions--;
+      if (this.#openSessions === 0) this.#idle?.();
     }
   }
 
   /** Waits for requests still settling, flushes the usage ledger and closes storage. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      if (this.#open.size > 0) {
+      if (this.#openSessions > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           new Promise<void>((resolve) => {
@@ -201,6 +201,14 @@ export class GatewayBilling implements BillingServices {
     if (charges !== undefined) state.toolCharges = charges;
     if (state.observers === undefined) state.observers = [session];
     else state.observers.push(session);
-    this.#open.set(state, session);
+    this.#openSessions++;
   }
+}
+
+/** The request's billing session: the observer the auth stage subscribed. */
+function sessionOf(state: RequestState): BillingSession | undefined {
+  const observers = state.observers;
+  if (observers !== undefined)
+    for (const observer of observers) if (observer instanceof BillingSession) return observer;
+  return undefined;
 }
