@@ -152,7 +152,15 @@ export function formatDayNumber(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-const OPTIONAL_COUNTS = ['promptTokens', 'completionTokens', 'cachedTokens', 'reasoningTokens'] as const;
+/** Whole non-negative numbers a record may leave out. */
+const OPTIONAL_COUNTS = [
+  'promptTokens',
+  'completionTokens',
+  'cachedTokens',
+  'reasoningTokens',
+  'latencyMs',
+  'ttftMs',
+] as const;
 
 /** Throws RangeError on a record no backend should store (bad ids, negative or fractional counts). */
 export function validateUsageRecord(record: UsageRecord): void {
@@ -173,7 +181,7 @@ export function validateUsageRecord(record: UsageRecord): void {
     fail('reportedCost must be non-negative micro-dollars');
   }
   if (!Number.isInteger(record.status)) fail('status must be an HTTP status');
-  for (const field of [...OPTIONAL_COUNTS, 'latencyMs', 'ttftMs'] as const) {
+  for (const field of OPTIONAL_COUNTS) {
     const value = record[field];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647)) {
       fail(`${field} must be a non-negative integer`);
