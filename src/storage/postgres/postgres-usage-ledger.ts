@@ -12,6 +12,7 @@ import {
   usageRowValues,
 } from '../sql/usage-sql.js';
 import {
+  refuseCredits,
   type UsageFilter,
   type UsageGroupBy,
   type UsageLedger,
@@ -41,6 +42,7 @@ export class PostgresUsageLedger implements UsageLedger {
   async append(records: readonly UsageRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     for (const record of records) validateUsageRecord(record);
+    refuseCredits(records, 'Postgres');
     // Rows go in request-id order: two processes inserting overlapping ids then take the unique-index locks in
     // the same order, so one waits for the other instead of deadlocking.
     const ordered = [...records].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
