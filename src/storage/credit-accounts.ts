@@ -47,7 +47,9 @@ export interface CreditAccounts {
    * The key as this process must show it: `balance`, `reserved`, `totalSpent` and `budgetSpent` include the
    * holds and charges not yet in the row `stored` was read from. Returns `stored` when nothing is pending.
    */
-  current(stored: ApiKeyRecord): ApiKeyRecord;
+  current(stored: ApiKeyRecord): Promise<ApiKeyRecord>;
+  /** The key's balance as this process last knew it (charges included), without a storage read. */
+  balance(keyId: string): Micros | undefined;
   /** Re-reads a key's settings and credits (after an admin change, here or in another process). */
   refresh(keyId: string): void;
   close(): Promise<void>;
@@ -75,8 +77,12 @@ export class StoreCreditAccounts implements CreditAccounts {
     return this.#keys.release(reservationId);
   }
 
-  current(stored: ApiKeyRecord): ApiKeyRecord {
+  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
     return stored;
+  }
+
+  balance(): undefined {
+    return undefined;
   }
 
   refresh(): void {}

@@ -22,6 +22,7 @@ import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { MemoryRequestLog } from './memory/memory-request-log.js';
 import { MemoryToolCallLedger } from './memory/memory-tool-call-ledger.js';
 import { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
+import type { RedisCounterStore } from './redis/redis-counter-store.js';
 import { type RequestLog, type RequestLogRecord, validateRequestLogRecord } from './request-log.js';
 import { RequestLogRetention } from './request-log-retention.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
@@ -163,16 +164,24 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     throw error;
   }
 
-  // One gateway process owns a SQLite file: its holds live in memory and charges land with the usage rows.
-  const credits: CreditAccounts =
-    database === 'sqlite'
-      ? new LocalCreditAccounts({
-          keys,
-          logger,
-          ...(options.creditRefreshMs === undefined ? {} : { refreshIntervalMs: options.creditRefreshMs }),
-          ...(options.now === undefined ? {} : { now: options.now }),
-        })
-      : new StoreCreditAccounts(keys);
+  // One gateway process owns a SQLite file: its holds live in memory. Processes sharing Postgres share holds in
+  // Redis when they have it. Either way a charge lands with its usage row; Postgres alone keeps holds in rows.
+  const accountOptions = {
+    keys,
+    logger,
+    ...(options.creditRefreshMs === undefined ? {} : { refreshIntervalMs: options.creditRefreshMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  };
+  let credits: CreditAccounts;
+  /** Where the lease heartbeat renews holds. */
+  let holds: Pick<KeyStore, 'renewReservations' | 'releaseExpiredReservations'> = keys;
+  if (database === 'sqlite') credits = new LocalCreditAccounts(accountOptions);
+  else if (database === 'postgres' && counters.kind === 'redis') {
+    const { RedisCreditAccounts } = await import('./redis/redis-credit-accounts.js');
+    const shared = new RedisCreditAccounts({ ...accountOptions, redis: counters as RedisCounterStore });
+    credits = shared;
+    holds = shared;
+  } else credits = new StoreCreditAccounts(keys);
   const usageWriter = new BatchingUsageWriter(usage, { ...options.usageWriter, logger });
   const requestLogWriter = new BatchingWriter<RequestLogRecord>(
     requestLog,
@@ -194,7 +203,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const leases = new LeaseKeeper({
-    keys,
+    keys: holds,
     counters,
     logger,
     sweep: options.reservationSweepMs !== 0,

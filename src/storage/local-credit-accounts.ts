@@ -155,7 +155,12 @@ export class LocalCreditAccounts implements CreditAccounts {
     return true;
   }
 
-  current(stored: ApiKeyRecord): ApiKeyRecord {
+  balance(keyId: string): Micros | undefined {
+    const account = this.#accounts.get(keyId);
+    return account === undefined ? undefined : account.granted - account.spent;
+  }
+
+  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
     const account = this.#accounts.get(stored.id);
     if (account === undefined) return stored;
     const granted = stored.balance + stored.totalSpent;

@@ -346,7 +346,7 @@ export class BillingSession implements ExchangeObserver {
       response.setHeader(COST_RESERVED_HEADER, headerDollars(amount));
       response.setHeader(
         CREDITS_REMAINING_HEADER,
-        headerDollars(credits.current(this.#services.cache.latest(key.id) ?? key).balance - amount),
+        headerDollars((credits.balance(key.id) ?? (this.#services.cache.latest(key.id) ?? key).balance) - amount),
       );
     }
   }

@@ -55,11 +55,11 @@ export class KeyAdmin {
   }
 
   async list(query: ListQuery = {}): Promise<KeyView[]> {
-    return (await this.storage.keys.list(query)).map((key) => this.#view(key));
+    return Promise.all((await this.storage.keys.list(query)).map((key) => this.#view(key)));
   }
 
   async get(id: string): Promise<KeyView> {
-    return this.#view(await this.#require(id));
+    return await this.#view(await this.#require(id));
   }
 
   async update(id: string, body: unknown): Promise<KeyView> {
@@ -149,8 +149,8 @@ export class KeyAdmin {
   }
 
   /** A stored key with the holds and charges this process has not written yet (see credit-accounts.ts). */
-  #view(key: ApiKeyRecord): KeyView {
-    return keyView(this.storage.credits?.current(key) ?? key);
+  async #view(key: ApiKeyRecord): Promise<KeyView> {
+    return keyView((await this.storage.credits?.current(key)) ?? key);
   }
 
   async #require(id: string): Promise<ApiKeyRecord> {

@@ -38,7 +38,7 @@ export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore; credits
     // Read through: the balance shown must include every process's charges, not this process's cached copy.
     const stored = keyId === null ? undefined : await services.keys.getById(keyId);
     // …and this process's holds and charges not written yet.
-    const key = stored === undefined ? undefined : services.credits.current(stored);
+    const key = stored === undefined ? undefined : await services.credits.current(stored);
     if (key === undefined) {
       throw new PermissionDeniedError({ message: '/v1/credits needs a virtual API key (sk-lg-…)', isRetryable: false });
     }

@@ -24,7 +24,7 @@ import {
 import { MemoryCounterStore } from '../memory/memory-counter-store.js';
 import { decide, validateConsumeRequest, windowPosition } from '../sliding-window.js';
 import { type StorageLogger, silentLogger, ThrottledLog } from '../storage-logger.js';
-import { ACQUIRE_SLOT, ADD_TOKENS, CONSUME, runScript } from './redis-scripts.js';
+import { ACQUIRE_SLOT, ADD_TOKENS, CONSUME, type LuaScript, runScript } from './redis-scripts.js';
 
 export interface RedisCounterStoreOptions {
   /** `redis://host:6379/0` (e.g. `REDIS_URL`). */
@@ -312,6 +312,20 @@ export class RedisCounterStore implements CounterStore {
         'redis unavailable; rate limits and slots are enforced per process until it is back',
       ),
     );
+  }
+
+  /**
+   * Runs a script on the shared Redis with no local fallback (what must not fork per process, like credit
+   * holds); rejects while Redis is unreachable or slower than the command timeout.
+   */
+  async shared(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    if (this.#redis.status !== 'ready') throw new Error(`redis is not connected (${this.#redis.status})`);
+    return runScript(this.#redis, lua, keys, args);
+  }
+
+  /** A key under this store's prefix; `{tag}` keeps one subject's keys in one cluster slot. */
+  sharedKey(kind: string, tag: string): string {
+    return `${this.#prefix}${kind}:{${tag}}`;
   }
 
   // The {subject} hash tag keeps one subject's keys in one cluster slot, as multi-key scripts require.
