@@ -51,6 +51,8 @@ export class RedisCounterStore implements CounterStore {
   readonly #redisOptions: RedisOptions;
   readonly #url: string;
   #subscriber: Redis | undefined;
+  /** The connection of `shared()` scripts (credit holds), opened on first use. */
+  #shared: Promise<Redis> | undefined;
   #subscribed: Promise<void> | undefined;
   readonly #local: MemoryCounterStore;
   readonly #listeners = new Set<InvalidationListener>();
@@ -81,9 +83,7 @@ export class RedisCounterStore implements CounterStore {
       // Keep reconnecting in the background forever; calls meanwhile use the local fallback.
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
-    // Commands issued in one tick (many requests' holds and settlements) leave in one socket write, not one
-    // each: the write syscalls were a fifth of a billed request's CPU (docs/decisions/0015-credit-holds-off-the-database.md).
-    this.#redis = new Redis(this.#url, { ...this.#redisOptions, enableAutoPipelining: true });
+    this.#redis = new Redis(this.#url, this.#redisOptions);
     this.#redis.on('error', (error) => this.#warn('redis-connection', error));
   }
 
@@ -248,7 +248,11 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([quit(this.#redis), this.#subscriber === undefined ? undefined : quit(this.#subscriber)]);
+    await Promise.all([
+      quit(this.#redis),
+      this.#subscriber === undefined ? undefined : quit(this.#subscriber),
+      this.#shared?.then(quit),
+    ]);
     await this.#local.close();
     this.#listeners.clear();
   }
@@ -321,8 +325,31 @@ export class RedisCounterStore implements CounterStore {
    * holds); rejects while Redis is unreachable or slower than the command timeout.
    */
   async shared(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    if (this.#redis.status !== 'ready') throw new Error(`redis is not connected (${this.#redis.status})`);
-    return runScript(this.#redis, lua, keys, args);
+    const redis = await this.#sharedConnection();
+    if (redis.status !== 'ready') throw new Error(`redis is not connected (${redis.status})`);
+    return runScript(redis, lua, keys, args);
+  }
+
+  /**
+   * Its own connection with a 2 s command timeout: on a busy host a hold waits for Redis rather than failing
+   * at the rate limits' 250 ms, and a timed-out settlement (applied or not, nobody knows) stays rare.
+   */
+  #sharedConnection(): Promise<Redis> {
+    this.#shared ??= (async () => {
+      const redis = new Redis(this.#url, {
+        ...this.#redisOptions,
+        commandTimeout: Math.max(2000, this.#redisOptions.commandTimeout ?? 0),
+        // Scripts issued in one tick (many requests' holds and settlements) leave in one socket write, not one
+        // each: the writes were a fifth of a billed request's CPU (docs/decisions/0015-credit-holds-off-the-database.md).
+        enableAutoPipelining: true,
+      });
+      redis.on('error', (error) => this.#warn('redis-credits', error));
+      await withTimeout(redis.connect(), this.#connectTimeoutMs, 'redis connect').catch((error: unknown) =>
+        this.#warn('redis-credits', error),
+      );
+      return redis;
+    })();
+    return this.#shared;
   }
 
   /** A key under this store's prefix; `{tag}` keeps one subject's keys in one cluster slot. */
