@@ -13,13 +13,16 @@ import { join } from 'node:path';
 import { createApiKeyHasher } from './api-keys.js';
 import { BatchingUsageWriter, type BatchingUsageWriterOptions, BatchingWriter } from './batching-usage-writer.js';
 import type { CounterStore } from './counter-store.js';
+import { type CreditAccounts, StoreCreditAccounts } from './credit-accounts.js';
 import type { KeyStore } from './key-store.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { LocalCreditAccounts } from './local-credit-accounts.js';
 import { MemoryCounterStore } from './memory/memory-counter-store.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { MemoryRequestLog } from './memory/memory-request-log.js';
 import { MemoryToolCallLedger } from './memory/memory-tool-call-ledger.js';
 import { MemoryUsageLedger } from './memory/memory-usage-ledger.js';
+import type { RedisCounterStore } from './redis/redis-counter-store.js';
 import { type RequestLog, type RequestLogRecord, validateRequestLogRecord } from './request-log.js';
 import { RequestLogRetention } from './request-log-retention.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
@@ -56,6 +59,11 @@ export interface OpenStorageOptions {
    * every third of it and releases expired holds). Default 15 s.
    */
   leaseTtlMs?: number;
+  /**
+   * SQLite: how often the keys in use are re-read, so credits and revocations written by another process (the
+   * CLI) apply within it. Default 500 ms.
+   */
+  creditRefreshMs?: number;
   /** 0 turns off releasing expired holds (the heartbeat still renews); any other value keeps it on. */
   reservationSweepMs?: number;
   /** Request-log retention (`LOG_RETENTION`, ms; 0 keeps everything) and pruning cadence. */
@@ -66,6 +74,8 @@ export interface OpenStorageOptions {
 
 export interface Storage {
   keys: KeyStore;
+  /** Credit holds on the request path (in memory on SQLite, the key store's statements elsewhere). */
+  credits: CreditAccounts;
   usage: UsageLedger;
   /** Batched, off-the-hot-path writer into `usage`; flushed by `close()`. */
   usageWriter: BatchingUsageWriter;
@@ -154,6 +164,24 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     throw error;
   }
 
+  // One gateway process owns a SQLite file: its holds live in memory. Processes sharing Postgres share holds in
+  // Redis when they have it. Either way a charge lands with its usage row; Postgres alone keeps holds in rows.
+  const accountOptions = {
+    keys,
+    logger,
+    ...(options.creditRefreshMs === undefined ? {} : { refreshIntervalMs: options.creditRefreshMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  };
+  let credits: CreditAccounts;
+  /** Where the lease heartbeat renews holds. */
+  let holds: Pick<KeyStore, 'renewReservations' | 'releaseExpiredReservations'> = keys;
+  if (database === 'sqlite') credits = new LocalCreditAccounts(accountOptions);
+  else if (database === 'postgres' && counters.kind === 'redis') {
+    const { RedisCreditAccounts } = await import('./redis/redis-credit-accounts.js');
+    const shared = new RedisCreditAccounts({ ...accountOptions, redis: counters as RedisCounterStore });
+    credits = shared;
+    holds = shared;
+  } else credits = new StoreCreditAccounts(keys);
   const usageWriter = new BatchingUsageWriter(usage, { ...options.usageWriter, logger });
   const requestLogWriter = new BatchingWriter<RequestLogRecord>(
     requestLog,
@@ -175,7 +203,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const leases = new LeaseKeeper({
-    keys,
+    keys: holds,
     counters,
     logger,
     sweep: options.reservationSweepMs !== 0,
@@ -186,6 +214,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   let closing: Promise<void> | undefined;
   return {
     keys,
+    credits,
     usage,
     usageWriter,
     counters,
@@ -201,6 +230,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
         await leases.stop();
         await requestLogRetention.stop();
         await Promise.all([usageWriter.close(), requestLogWriter.close(), toolCallWriter.close()]);
+        await credits.close();
         await Promise.all([keys.close(), usage.close(), requestLog.close(), toolCalls.close(), counters.close()]);
       })();
       return closing;

@@ -12,7 +12,8 @@ import { type StorageLogger, silentLogger } from './storage-logger.js';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
 export interface LeaseKeeperOptions {
-  keys: KeyStore;
+  /** Where the holds live: the key store, or credit accounts that keep them elsewhere (Redis). */
+  keys: Pick<KeyStore, 'renewReservations' | 'releaseExpiredReservations'>;
   counters: CounterStore;
   /** Lifetime of a lease unless renewed. Default 15 s; renewed every third of it. */
   ttlMs?: number;
@@ -32,7 +33,7 @@ export interface LeaseKeeperOptions {
  */
 export class LeaseKeeper {
   readonly ttlMs: number;
-  readonly #keys: KeyStore;
+  readonly #keys: Pick<KeyStore, 'renewReservations' | 'releaseExpiredReservations'>;
   readonly #counters: CounterStore;
   readonly #sweep: boolean;
   readonly #logger: StorageLogger;

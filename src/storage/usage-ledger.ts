@@ -4,6 +4,7 @@
  * {@link BatchingUsageWriter} so they never sit on the request's hot path.
  */
 import type { Micros } from '../pricing/money.js';
+import type { CreditCharge } from './credit-accounts.js';
 
 export interface UsageRecord {
   /** When the request started, epoch ms. */
@@ -40,6 +41,12 @@ export interface UsageRecord {
   cacheHit: boolean;
   /** Token counts were estimated by the gateway (the provider reported none). */
   estimated: boolean;
+  /**
+   * Charges to apply to key balances in the transaction that inserts this row, and only if it is inserted (a
+   * retried batch applies none twice). Set by deferred credit accounts (see credit-accounts.ts); a ledger that
+   * cannot apply them refuses the record.
+   */
+  credits?: readonly CreditCharge[] | undefined;
 }
 
 export interface UsageFilter {
@@ -181,6 +188,11 @@ export function validateUsageRecord(record: UsageRecord): void {
     fail('reportedCost must be non-negative micro-dollars');
   }
   if (!Number.isInteger(record.status)) fail('status must be an HTTP status');
+  for (const charge of record.credits ?? []) {
+    if (!Number.isSafeInteger(charge.amount) || charge.amount <= 0)
+      fail('a credit charge must be positive micro-dollars');
+    if (typeof charge.keyId !== 'string' || charge.keyId === '') fail('a credit charge needs its key id');
+  }
   for (const field of OPTIONAL_COUNTS) {
     const value = record[field];
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647)) {
@@ -203,4 +215,13 @@ export function compareSummaryRows(a: UsageSummaryRow, b: UsageSummaryRow): numb
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+/** For ledgers that cannot apply `UsageRecord.credits` in their insert: such a record is a wiring error. */
+export function refuseCredits(records: readonly UsageRecord[], ledger: string): void {
+  for (const record of records) {
+    if (record.credits !== undefined && record.credits.length > 0) {
+      throw new TypeError(`The ${ledger} usage ledger cannot apply credit charges (record ${record.requestId})`);
+    }
+  }
 }

@@ -75,6 +75,8 @@ describe('llamagate keys/credits/usage on the storage a gateway uses (SQLite)', 
     const view = JSON.parse(created.out) as { key: string; id: string; models: string[]; balance: string };
     expect(view).toMatchObject({ models: ['mock-*'], balance: '10.00' });
     expect(await chatStatus(gateway, view.key)).toBe(200);
+    // The charge lands in the key's row with the request's usage row (batched), before the CLI reads it.
+    await gateway.flush();
 
     const human = await run(keysCommand, ['create', '--name', 'team-b', '--rpm', '60'], env);
     expect(human.out).toMatch(/Created key key_\w+ \(team-b\), balance \$0\.00\n\n {2}sk-lg-\w{40}\n/);
@@ -106,8 +108,11 @@ describe('llamagate keys/credits/usage on the storage a gateway uses (SQLite)', 
     expect(list.out).not.toContain(view.key);
 
     expect((await run(keysCommand, ['revoke', view.id], env)).code).toBe(0);
-    // The hold is taken in the database, so a revoke made elsewhere is refused at once even from a cached key.
-    expect(await chatStatus(gateway, view.key)).toBe(401);
+    // The gateway re-reads the keys in use every 500 ms, so a revoke made by another process is refused within a
+    // second even though the key is still in the gateway's 5 s key cache.
+    const revokedAt = Date.now();
+    await waitFor(async () => ((await chatStatus(gateway, view.key)) === 401 ? true : undefined), 3000);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect((await run(keysCommand, ['list'], env)).out).not.toContain(view.id);
     expect((await run(keysCommand, ['list', '--all'], env)).out).toMatch(new RegExp(`${view.id}.*revoked`));
   });

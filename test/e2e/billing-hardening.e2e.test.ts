@@ -96,7 +96,11 @@ function hardeningSuite(makeSetup: () => StorageSetup) {
     upstream.handle(answerWith());
   });
 
-  const balanceOf = async (id: string) => (await gateway.billing.storage.keys.getById(id))?.balance;
+  // The stored balance once the batched usage rows (which carry SQLite's charges) are written.
+  const balanceOf = async (id: string) => {
+    await gateway.flush();
+    return (await gateway.billing.storage.keys.getById(id))?.balance;
+  };
 
   it('caps a charge at twice its hold when the upstream reports absurd usage, records both and flags the backend', async () => {
     upstream.handle(answerWith({ usage: { prompt_tokens: 5, completion_tokens: 1_000_000, total_tokens: 1_000_005 } }));

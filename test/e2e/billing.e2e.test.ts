@@ -311,11 +311,12 @@ function billingSuite(makeSetup: () => StorageSetup) {
     const refused = results.filter((result) => result.status === 'rejected' && statusOf(result.reason) === 402).length;
     expect(ok).toBe(3);
     expect(ok + refused).toBe(20);
+    // On SQLite a charge lands in the key's row with the request's usage row (one batched transaction).
+    await gateway.flush();
     const after = await gateway.billing.keys.getById(id);
     expect(after).toMatchObject({ balance: 10_000 - 3 * 2500, reserved: 0, totalSpent: 3 * 2500 });
     const usageEntries = (await gateway.billing.keys.creditHistory(id)).filter((entry) => entry.kind === 'usage');
     expect(usageEntries).toHaveLength(3);
-    await gateway.flush();
     const rows = await gateway.billing.storage.usage.list({ keyId: id });
     expect(rows).toHaveLength(20);
     expect(new Set(rows.map((row) => row.requestId)).size).toBe(20);

@@ -1,11 +1,12 @@
 /**
  * A crash does not lock keys elsewhere: two real gateway processes share Postgres and Redis; one is SIGKILLed
- * while it streams on a key with `max_parallel: 1` and credit for one request at a time. Its parallel slot (in
- * Redis) and its credit hold (in Postgres) stop being renewed, so the surviving process serves the key again
+ * while it streams on a key with `max_parallel: 1` and credit for one request at a time. Its parallel slot and
+ * its credit hold (both in Redis) stop being renewed, so the surviving process serves the key again
  * within a few seconds (BILLING_LEASE_TTL=2s here), not after 15 minutes.
  */
 
 import type { ServerResponse } from 'node:http';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
@@ -72,19 +73,20 @@ function crashSuite(databaseUrl: string, redisUrl: string) {
     [doomed, survivor] = await Promise.all([spawnGateway(configFile, env), spawnGateway(configFile, env)]);
   }, 60_000);
 
-  /** The key's credit holds as stored (epoch ms). */
-  async function reservations(keyId: string): Promise<{ rows: { created_at: number; expires_at: number }[] }> {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
+  /** The expiry (epoch ms) of each of the key's credit holds, as Redis stores them. */
+  async function holdExpiries(keyId: string): Promise<number[]> {
+    const redis = new Redis(redisUrl);
     try {
-      const { rows } = await client.query<{ created_at: string; expires_at: string }>(
-        `SELECT created_at, expires_at FROM ${schema}.lg_reservations WHERE key_id = $1`,
-        [keyId],
-      );
-      return { rows: rows.map((row) => ({ created_at: Number(row.created_at), expires_at: Number(row.expires_at) })) };
+      const members = await redis.zrange(`${env.REDIS_KEY_PREFIX}credit-expiry:{${keyId}}`, 0, -1, 'WITHSCORES');
+      return members.filter((_, index) => index % 2 === 1).map(Number);
     } finally {
-      await client.end();
+      redis.disconnect();
     }
+  }
+  /** The key as the gateway shows it: the row with Redis's holds and charges. */
+  async function shown(keyId: string) {
+    const stored = await storage.keys.getById(keyId);
+    return stored === undefined ? undefined : storage.credits.current(stored);
   }
 
   afterAll(async () => {
@@ -106,20 +108,20 @@ function crashSuite(databaseUrl: string, redisUrl: string) {
     });
     const { key, id } = (await created.json()) as { key: string; id: string };
 
+    const streamedAt = Date.now();
     const inFlight = await chat(doomed.url, key, 'mock-slow', true);
     expect(inFlight.status).toBe(200);
     const reader = (inFlight.body as ReadableStream<Uint8Array>).getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('Hello');
-    expect(await storage.keys.getById(id)).toMatchObject({ reserved: 3080 });
+    expect(await shown(id)).toMatchObject({ reserved: 3080 });
 
     // While the stream lives its hold is renewed past its first expiry, and the key stays busy everywhere.
     const renewed = await waitFor(async () => {
-      const { rows } = await reservations(id);
-      const hold = rows[0];
-      if (hold === undefined) return undefined;
-      return Date.now() > hold.created_at + 2500 && hold.expires_at > hold.created_at + 2000 ? hold : undefined;
+      const [expiresAt] = await holdExpiries(id);
+      if (expiresAt === undefined) return undefined;
+      return Date.now() > streamedAt + 2500 && expiresAt > streamedAt + 2500 ? expiresAt : undefined;
     }, 10_000);
-    expect(renewed.expires_at - renewed.created_at).toBeGreaterThan(2000);
+    expect(renewed - streamedAt).toBeGreaterThan(2500);
     const busy = await chat(survivor.url, key, 'mock-1', false);
     expect(busy.status).toBe(429);
     await busy.arrayBuffer();
@@ -133,7 +135,13 @@ function crashSuite(databaseUrl: string, redisUrl: string) {
       return response.status === 200 ? Date.now() - killedAt : undefined;
     }, 10_000);
     expect(served).toBeLessThan(6000);
-    // The dead stream's hold was released (not charged); the survivor's request was charged $0.0025.
-    expect(await storage.keys.getById(id)).toMatchObject({ reserved: 0, balance: 4000 - 2500 });
+    // The dead stream's hold was released (not charged); the survivor's request was charged $0.0025, in Redis at
+    // once and in the key's row once its usage row is written.
+    expect(await shown(id)).toMatchObject({ reserved: 0, balance: 4000 - 2500 });
+    const stored = await waitFor(async () => {
+      const key = await storage.keys.getById(id);
+      return key?.totalSpent === 2500 ? key : undefined;
+    });
+    expect(stored).toMatchObject({ reserved: 0, balance: 4000 - 2500 });
   }, 60_000);
 }

@@ -95,6 +95,8 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
     expect(statuses.filter((status) => status === 200)).toHaveLength(20);
     expect(statuses.filter((status) => status === 429)).toHaveLength(20);
 
+    // Each charge lands in the key's row with its usage row (batched): every row first, then the money.
+    await waitFor(async () => ((await storage.usage.list({ keyId: id, limit: 1000 })).length >= 40 ? true : undefined));
     const after = await storage.keys.getById(id);
     expect(after).toMatchObject({ balance: 10_000_000 - 20 * 2500, reserved: 0, totalSpent: 20 * 2500 });
     const charges = (await storage.keys.creditHistory(id)).filter((entry) => entry.kind === 'usage');
@@ -124,6 +126,8 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
     expect(statuses.filter((status) => status !== 200 && status !== 402)).toEqual([]);
     expect(ok).toBeGreaterThanOrEqual(16);
     expect(ok).toBeLessThanOrEqual(20);
+    // Each charge lands in the key's row with its usage row (batched): every row first, then the money.
+    await waitFor(async () => ((await storage.usage.list({ keyId: id, limit: 1000 })).length >= 40 ? true : undefined));
     const after = await storage.keys.getById(id);
     expect(after).toMatchObject({ balance: 50_000 - ok * 2500, reserved: 0 });
     expect(after?.balance).toBeGreaterThanOrEqual(0);

@@ -200,7 +200,12 @@ describe(`fuzzing every inbound route (FUZZ_SEED=${SEED}, FUZZ_COUNT=${COUNT})`,
         expect(logText.includes(secret), `a secret reached the logs; ${replay}`).toBe(false);
       // A refused request is never charged, and the balance is the credits less exactly what was charged.
       // Streams settle just after their last byte: wait for the last hold to go before reading the ledger.
-      await waitFor(async () => ((await gateway.billing.storage.keys.getById(id))?.reserved === 0 ? true : undefined));
+      // (Holds live where the gateway keeps them, in memory on SQLite: read them through its credit accounts.)
+      await waitFor(async () => {
+        const stored = await gateway.billing.storage.keys.getById(id);
+        if (stored === undefined) return undefined;
+        return (await gateway.billing.credits.current(stored)).reserved === 0 ? true : undefined;
+      });
       await gateway.flush();
       const charged: { status: number; cost: number }[] = [];
       let before: { time: number; requestId: string } | undefined;

@@ -13,6 +13,7 @@ import type { ToolCallCharges } from '../../spec/chat-call.js';
 import { LlamaGateError, PermissionDeniedError, RateLimitError, ServiceUnavailableError } from '../../spec/errors.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
 import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
+import type { CreditAccounts, CreditCharge, CreditSettlement } from '../../storage/credit-accounts.js';
 import { reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
 import type { LeaseKeeper } from '../../storage/lease-keeper.js';
@@ -55,6 +56,8 @@ export function headerDollars(micros: Micros): string {
 /** What a session needs from the long-lived billing service. */
 export interface BillingServices {
   keys: KeyStore;
+  /** Where holds are taken and settled (see credit-accounts.ts). */
+  credits: CreditAccounts;
   counters: CounterStore;
   usageWriter: BatchingUsageWriter;
   /** Renews this request's hold and slot while it lives (their TTL is short, so a crash frees them). */
@@ -100,7 +103,11 @@ export class BillingSession implements ExchangeObserver {
   #metered: { usage: MeteredUsage; cost: Micros } | undefined;
   /** What this request's MCP tool calls were charged. */
   #toolCost: Micros = 0;
+  /** Deferred charges (token and tool) that go to the ledger with this request's usage record. */
+  #charges: CreditCharge[] = [];
   #finished = false;
+  /** The usage record was handed to the writer (a later deferred charge could no longer ride on it). */
+  #recorded = false;
 
   constructor(
     services: BillingServices,
@@ -199,29 +206,29 @@ export class BillingSession implements ExchangeObserver {
   toolCharges(): ToolCallCharges | undefined {
     const key = this.key;
     if (key === undefined) return undefined;
-    const { keys, cache, logger, leases } = this.#services;
+    const { credits, logger, leases } = this.#services;
     return {
       hold: async (label, amount) => {
         // A short lease renewed while the call runs, like the request's own hold: a crash frees it within seconds.
-        const held = await keys
+        const held = await credits
           .reserve(key.id, amount, { requestId: this.#state.id, ttlMs: leases.ttlMs })
           .catch((error: unknown) => {
             throw storageUnavailable(error);
           });
         if (!held.ok) throw reserveFailureError(held.reason, key.id);
         const reservation = held.reservation.id;
-        leases.holdReservation(reservation);
+        if (credits.leased) leases.holdReservation(reservation);
         return {
           settle: async (charge) => {
             leases.dropReservation(reservation);
             try {
               if (charge <= 0) {
-                await keys.release(reservation);
+                await credits.release(reservation);
                 return;
               }
-              const settled = await keys.settle(reservation, charge, { reason: label });
+              const settled = await credits.settle(reservation, charge, { reason: label });
               this.#toolCost += settled.charged;
-              if (settled.balance !== undefined) cache.noteBalance(key.id, settled.balance);
+              this.#noteSettlement(settled);
             } catch (error) {
               logger.error({ requestId: this.#state.id, err: error }, 'settling a tool call failed');
             }
@@ -240,11 +247,11 @@ export class BillingSession implements ExchangeObserver {
   async finish(response: ServerResponse): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    const { counters, keys, usageWriter, logger, leases } = this.#services;
+    const { counters, credits, usageWriter, logger, leases } = this.#services;
     try {
       if (this.#metered === undefined && this.#model !== undefined) {
         if (this.#producedOutput()) await this.#settle();
-        else if (this.#reservation !== undefined) await keys.release(this.#reservation.id);
+        else if (this.#reservation !== undefined) await credits.release(this.#reservation.id);
       }
     } catch (error) {
       logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
@@ -265,6 +272,7 @@ export class BillingSession implements ExchangeObserver {
     // A model request refused before its model was read (bad JSON, invalid messages) is still one row, model ''.
     if (this.#model === undefined && this.#state.modelRoute !== true) return;
     try {
+      this.#recorded = true;
       usageWriter.write(this.#record(response));
     } catch (error) {
       logger.error({ requestId: this.#state.id, err: error }, 'usage record rejected');
@@ -301,7 +309,7 @@ export class BillingSession implements ExchangeObserver {
         param: 'model',
       });
     }
-    const { counters, keys } = this.#services;
+    const { counters, credits } = this.#services;
     if (key.rpm !== null || key.tpm !== null) {
       const decision = await counters.consume(key.id, { rpm: key.rpm, tpm: key.tpm, tokens: bound });
       if (!decision.allowed) {
@@ -329,21 +337,21 @@ export class BillingSession implements ExchangeObserver {
     // A key with nothing left is refused even for a model that costs nothing: the hold is at least 1 µ$.
     const amount = key.unlimitedCredits ? maximum.cost : Math.max(maximum.cost, 1);
     // A short hold renewed while the request lives (however long a stream runs); a crashed process's expires.
-    const held = await keys
+    const held = await credits
       .reserve(key.id, amount, { requestId: this.#state.id, ttlMs: leases.ttlMs })
       .catch((error: unknown) => {
         throw storageUnavailable(error);
       });
     if (!held.ok) throw reserveFailureError(held.reason, key.id);
     this.#reservation = held.reservation;
-    leases.holdReservation(held.reservation.id);
+    if (credits.leased) leases.holdReservation(held.reservation.id);
     this.#hold = amount;
     if (stream) {
       // A stream's headers leave before its cost is known: they carry the hold and what is left beyond it.
       response.setHeader(COST_RESERVED_HEADER, headerDollars(amount));
       response.setHeader(
         CREDITS_REMAINING_HEADER,
-        headerDollars((this.#services.cache.latest(key.id) ?? key).balance - amount),
+        headerDollars((credits.balance(key.id) ?? (this.#services.cache.latest(key.id) ?? key).balance) - amount),
       );
     }
   }
@@ -382,17 +390,29 @@ export class BillingSession implements ExchangeObserver {
     this.#metered = { usage, cost };
     this.#state.metered = this.#metered;
     if (this.#reservation === undefined) return { cost };
-    const settled = await this.#services.keys.settle(this.#reservation.id, cost, { reason: model });
+    const settled = await this.#services.credits.settle(this.#reservation.id, cost, { reason: model });
     if (!settled.settled) {
       this.#services.logger.warn(
         { requestId: this.#state.id, keyId: this.key?.id, cost },
         'credit hold was gone before settling (expired or released); the request was not charged',
       );
     }
-    if (settled.balance !== undefined && this.key !== undefined) {
+    this.#noteSettlement(settled);
+    return { cost, balance: settled.balance };
+  }
+
+  /** A deferred charge joins this request's usage record; an immediate one updates the cached balance. */
+  #noteSettlement(settled: CreditSettlement): void {
+    if (settled.charge !== undefined) {
+      if (this.#recorded) {
+        this.#services.logger.error(
+          { requestId: this.#state.id, keyId: settled.charge.keyId, cost: settled.charge.amount },
+          'a charge settled after its request was recorded was not written',
+        );
+      } else this.#charges.push(settled.charge);
+    } else if (settled.balance !== undefined && this.key !== undefined && !this.#services.credits.deferred) {
       this.#services.cache.noteBalance(this.key.id, settled.balance);
     }
-    return { cost, balance: settled.balance };
   }
 
   /** The served backend and model's price key (after retries and fallbacks); the admission's key before routing. */
@@ -480,6 +500,7 @@ export class BillingSession implements ExchangeObserver {
       errorCode: state.errorCode,
       cacheHit: state.cache === 'HIT',
       estimated: usage?.estimated ?? false,
+      ...(this.#charges.length === 0 ? {} : { credits: this.#charges }),
     };
   }
 }

@@ -15,6 +15,7 @@ import { AuthenticationError } from '../../spec/errors.js';
 import { API_KEY_PREFIX, hashApiKey, isApiKeyFormat } from '../../storage/api-keys.js';
 import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
 import type { CounterStore } from '../../storage/counter-store.js';
+import type { CreditAccounts } from '../../storage/credit-accounts.js';
 import type { Storage } from '../../storage/index.js';
 import { keyUnusableReason, reserveFailureError } from '../../storage/key-rules.js';
 import type { ApiKeyRecord, KeyStore } from '../../storage/key-store.js';
@@ -43,6 +44,7 @@ export interface GatewayBillingOptions {
 export class GatewayBilling implements BillingServices {
   readonly storage: Storage;
   readonly keys: KeyStore;
+  readonly credits: CreditAccounts;
   readonly counters: CounterStore;
   readonly usageWriter: BatchingUsageWriter;
   readonly leases: LeaseKeeper;
@@ -62,13 +64,14 @@ export class GatewayBilling implements BillingServices {
   private constructor(options: GatewayBillingOptions) {
     this.storage = options.storage;
     this.keys = options.storage.keys;
+    this.credits = options.storage.credits;
     this.counters = options.storage.counters;
     this.usageWriter = options.storage.usageWriter;
     this.leases = options.storage.leases;
     this.logger = options.logger;
     this.cache = new KeyCache(options.keyCacheTtlMs ?? 5_000);
     // This process forgets a changed key at once; the others hear of it on the invalidation channel.
-    this.admin = new KeyAdmin(options.storage, (keyId) => this.cache.evict(keyId));
+    this.admin = new KeyAdmin(options.storage, (keyId) => this.#forget(keyId));
     this.#keyHashSecret = options.keyHashSecret;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.routes = [...adminKeyRoutes(this.admin), ...usageRoutes(this)];
@@ -77,8 +80,14 @@ export class GatewayBilling implements BillingServices {
   /** Starts listening for key changes made by other processes (and this one). */
   static async create(options: GatewayBillingOptions): Promise<GatewayBilling> {
     const billing = new GatewayBilling(options);
-    billing.#stopListening = await billing.counters.subscribeInvalidations((keyId) => billing.cache.evict(keyId));
+    billing.#stopListening = await billing.counters.subscribeInvalidations((keyId) => billing.#forget(keyId));
     return billing;
+  }
+
+  /** A key changed (here or in another process): drop the cached copy and re-read its credits. */
+  #forget(keyId: string): void {
+    this.cache.evict(keyId);
+    this.credits.refresh(keyId);
   }
 
   /** The virtual key for a presented secret, from the cache or storage (revoked and expired keys included). */

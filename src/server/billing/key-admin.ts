@@ -43,7 +43,8 @@ export interface ListQuery {
 
 export class KeyAdmin {
   constructor(
-    private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters' | 'toolCalls'>,
+    private readonly storage: Pick<Storage, 'keys' | 'usage' | 'counters' | 'toolCalls'> &
+      Partial<Pick<Storage, 'credits' | 'usageWriter'>>,
     /** Drops a changed key from this process's cache before the admin call answers. */
     private readonly evictLocally?: (keyId: string) => void,
   ) {}
@@ -54,18 +55,18 @@ export class KeyAdmin {
   }
 
   async list(query: ListQuery = {}): Promise<KeyView[]> {
-    return (await this.storage.keys.list(query)).map(keyView);
+    return Promise.all((await this.storage.keys.list(query)).map((key) => this.#view(key)));
   }
 
   async get(id: string): Promise<KeyView> {
-    return keyView(await this.#require(id));
+    return await this.#view(await this.#require(id));
   }
 
   async update(id: string, body: unknown): Promise<KeyView> {
     const current = await this.#require(id);
     const updated = await this.storage.keys.update(id, parseUpdateKey(body, current.metadata));
     await this.#announce(id);
-    return keyView(updated);
+    return this.#view(updated);
   }
 
   async rotate(id: string): Promise<CreatedKeyView> {
@@ -77,7 +78,7 @@ export class KeyAdmin {
   async revoke(id: string): Promise<KeyView> {
     const revoked = await this.storage.keys.revoke(id);
     await this.#announce(id);
-    return keyView(revoked);
+    return this.#view(revoked);
   }
 
   /** Adds (negative: deducts) dollars; `{ amount, reason }`. */
@@ -91,6 +92,8 @@ export class KeyAdmin {
   /** Sets the balance; the ledger records the difference. */
   async setCredits(id: string, body: unknown): Promise<CreditEntryView> {
     const { amount, reason } = parseCreditChange(body);
+    // Charges waiting to be written with their usage rows land first, so the balance is what was set.
+    if (this.storage.credits?.deferred === true) await this.storage.usageWriter?.flush();
     const entry = await this.storage.keys.setCredits(id, amount, reason);
     await this.#announce(id);
     return creditEntryView(entry);
@@ -143,6 +146,11 @@ export class KeyAdmin {
       byDay: byDay.map((row) => ({ ...row, day: row.day ?? '' })),
     };
     return usageReportView(report, null, range, tools);
+  }
+
+  /** A stored key with the holds and charges this process has not written yet (see credit-accounts.ts). */
+  async #view(key: ApiKeyRecord): Promise<KeyView> {
+    return keyView((await this.storage.credits?.current(key)) ?? key);
   }
 
   async #require(id: string): Promise<ApiKeyRecord> {

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { PermissionDeniedError } from '../../spec/errors.js';
+import type { CreditAccounts } from '../../storage/credit-accounts.js';
 import type { KeyStore } from '../../storage/key-store.js';
 import type { RequestState } from '../gateway-context.js';
 import { sendJson } from '../http-io.js';
@@ -28,14 +29,16 @@ function range(request: IncomingMessage) {
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
-export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore }): Route[] {
+export function usageRoutes(services: { admin: KeyAdmin; keys: KeyStore; credits: CreditAccounts }): Route[] {
   const usage: RouteHandler = async (_context, request, response, state) => {
     sendJson(response, 200, await services.admin.keyUsage(callerKey(state, '/v1/usage'), range(request)));
   };
   const credits: RouteHandler = async (_context, _request, response, state) => {
     const keyId = callerKey(state, '/v1/credits');
     // Read through: the balance shown must include every process's charges, not this process's cached copy.
-    const key = keyId === null ? undefined : await services.keys.getById(keyId);
+    const stored = keyId === null ? undefined : await services.keys.getById(keyId);
+    // …and this process's holds and charges not written yet.
+    const key = stored === undefined ? undefined : await services.credits.current(stored);
     if (key === undefined) {
       throw new PermissionDeniedError({ message: '/v1/credits needs a virtual API key (sk-lg-…)', isRetryable: false });
     }

@@ -5,6 +5,7 @@ import {
   dayNumber,
   emptyTotals,
   formatDayNumber,
+  refuseCredits,
   type UsageFilter,
   type UsageGroupBy,
   type UsageLedger,
@@ -20,6 +21,7 @@ export class MemoryUsageLedger implements UsageLedger {
 
   async append(records: readonly UsageRecord[]): Promise<number> {
     for (const record of records) validateUsageRecord(record);
+    refuseCredits(records, 'memory');
     let inserted = 0;
     for (const record of records) {
       if (this.#requestIds.has(record.requestId)) continue;

@@ -1,6 +1,8 @@
 /**
  * Postgres usage ledger. A batch is one `INSERT … SELECT FROM unnest(<one array per column>)` statement (16
- * parameters whatever the batch size), `ON CONFLICT (request_id) DO NOTHING` for idempotent retries.
+ * parameters whatever the batch size), `ON CONFLICT (request_id) DO NOTHING` for idempotent retries. When
+ * records carry credit charges (`UsageRecord.credits`), the same statement charges the keys of the rows it
+ * inserted and writes their credit-ledger entries, so a debit and its usage row commit together, once.
  */
 import {
   listQuery,
@@ -29,6 +31,7 @@ export class PostgresUsageLedger implements UsageLedger {
   readonly #database: PostgresDatabase;
   readonly #table: string;
   readonly #insert: string;
+  readonly #insertCharging: string;
 
   constructor(database: PostgresDatabase) {
     this.#database = database.retain();
@@ -36,6 +39,34 @@ export class PostgresUsageLedger implements UsageLedger {
     const arrays = USAGE_PG_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
     this.#insert = `INSERT INTO ${this.#table} (${USAGE_COLUMNS.join(', ')})
       SELECT * FROM unnest(${arrays}) ON CONFLICT (request_id) DO NOTHING`;
+    const { keys, creditLedger } = database.tables;
+    const n = USAGE_PG_TYPES.length;
+    const charge = (i: number, type: string) => `$${n + i}::${type}[]`;
+    // Per key: one UPDATE for the batch's total (budget spend restarted when the period moved on); per charge:
+    // one entry whose balance_after counts down in request-id order to the key's new balance.
+    this.#insertCharging = `WITH inserted AS (
+        INSERT INTO ${this.#table} (${USAGE_COLUMNS.join(', ')})
+        SELECT * FROM unnest(${arrays}) ON CONFLICT (request_id) DO NOTHING RETURNING request_id
+      ), charges AS (
+        SELECT c.* FROM unnest(${charge(1, 'text')}, ${charge(2, 'text')}, ${charge(3, 'int8')}, ${charge(4, 'text')},
+          ${charge(5, 'int8')}, ${charge(6, 'int8')}, ${charge(7, 'int4')})
+          AS c(request_id, key_id, amount, reason, period_start, created_at, position)
+        WHERE c.request_id IN (SELECT request_id FROM inserted)
+      ), totals AS (
+        SELECT key_id, sum(amount)::int8 AS total, max(period_start) AS period_start FROM charges GROUP BY key_id
+      ), charged AS (
+        UPDATE ${keys} AS k SET balance = k.balance - t.total, total_spent = k.total_spent + t.total,
+          budget_spent = (CASE WHEN k.budget_period_start = t.period_start THEN k.budget_spent ELSE 0 END) + t.total,
+          budget_period_start = t.period_start
+        FROM totals t WHERE k.id = t.key_id RETURNING k.id, k.balance
+      ), entries AS (
+        INSERT INTO ${creditLedger} (key_id, kind, delta, balance_after, reason, request_id, created_at)
+        SELECT c.key_id, 'usage', -c.amount,
+          charged.balance + sum(c.amount) OVER (PARTITION BY c.key_id ORDER BY c.position DESC) - c.amount,
+          c.reason, c.request_id, c.created_at
+        FROM charges c JOIN charged ON charged.id = c.key_id ORDER BY c.position
+      )
+      SELECT count(*)::int4 AS inserted FROM inserted`;
   }
 
   async append(records: readonly UsageRecord[]): Promise<number> {
@@ -50,10 +81,34 @@ export class PostgresUsageLedger implements UsageLedger {
         columns[i]?.push(value);
       });
     }
+    const charges: unknown[][] = [[], [], [], [], [], [], []];
+    for (const record of ordered) {
+      for (const credit of record.credits ?? []) {
+        const values = [
+          record.requestId,
+          credit.keyId,
+          credit.amount,
+          credit.reason,
+          credit.budgetPeriodStart,
+          credit.time,
+          charges[0]?.length,
+        ];
+        values.forEach((value, i) => {
+          charges[i]?.push(value);
+        });
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.#database.pool.query(this.#insert, columns);
-        return result.rowCount ?? 0;
+        if (charges[0]?.length === 0) {
+          const result = await this.#database.pool.query(this.#insert, columns);
+          return result.rowCount ?? 0;
+        }
+        const result = await this.#database.pool.query<{ inserted: number }>(this.#insertCharging, [
+          ...columns,
+          ...charges,
+        ]);
+        return result.rows[0]?.inserted ?? 0;
       } catch (error) {
         // A deadlock victim (another writer with other tables' locks) is safe to replay: the insert is idempotent.
         if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 2) throw error;

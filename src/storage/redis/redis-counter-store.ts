@@ -24,7 +24,7 @@ import {
 import { MemoryCounterStore } from '../memory/memory-counter-store.js';
 import { decide, validateConsumeRequest, windowPosition } from '../sliding-window.js';
 import { type StorageLogger, silentLogger, ThrottledLog } from '../storage-logger.js';
-import { ACQUIRE_SLOT, ADD_TOKENS, CONSUME, runScript } from './redis-scripts.js';
+import { ACQUIRE_SLOT, ADD_TOKENS, CONSUME, type LuaScript, runScript } from './redis-scripts.js';
 
 export interface RedisCounterStoreOptions {
   /** `redis://host:6379/0` (e.g. `REDIS_URL`). */
@@ -51,6 +51,8 @@ export class RedisCounterStore implements CounterStore {
   readonly #redisOptions: RedisOptions;
   readonly #url: string;
   #subscriber: Redis | undefined;
+  /** The connection of `shared()` scripts (credit holds), opened on first use. */
+  #shared: Promise<Redis> | undefined;
   #subscribed: Promise<void> | undefined;
   readonly #local: MemoryCounterStore;
   readonly #listeners = new Set<InvalidationListener>();
@@ -246,7 +248,11 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([quit(this.#redis), this.#subscriber === undefined ? undefined : quit(this.#subscriber)]);
+    await Promise.all([
+      quit(this.#redis),
+      this.#subscriber === undefined ? undefined : quit(this.#subscriber),
+      this.#shared?.then(quit),
+    ]);
     await this.#local.close();
     this.#listeners.clear();
   }
@@ -312,6 +318,43 @@ export class RedisCounterStore implements CounterStore {
         'redis unavailable; rate limits and slots are enforced per process until it is back',
       ),
     );
+  }
+
+  /**
+   * Runs a script on the shared Redis with no local fallback (what must not fork per process, like credit
+   * holds); rejects while Redis is unreachable or slower than the command timeout.
+   */
+  async shared(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const redis = await this.#sharedConnection();
+    if (redis.status !== 'ready') throw new Error(`redis is not connected (${redis.status})`);
+    return runScript(redis, lua, keys, args);
+  }
+
+  /**
+   * Its own connection with a 2 s command timeout: on a busy host a hold waits for Redis rather than failing
+   * at the rate limits' 250 ms, and a timed-out settlement (applied or not, nobody knows) stays rare.
+   */
+  #sharedConnection(): Promise<Redis> {
+    this.#shared ??= (async () => {
+      const redis = new Redis(this.#url, {
+        ...this.#redisOptions,
+        commandTimeout: Math.max(2000, this.#redisOptions.commandTimeout ?? 0),
+        // Scripts issued in one tick (many requests' holds and settlements) leave in one socket write, not one
+        // each: the writes were a fifth of a billed request's CPU (docs/decisions/credit-holds-off-the-database.md).
+        enableAutoPipelining: true,
+      });
+      redis.on('error', (error) => this.#warn('redis-credits', error));
+      await withTimeout(redis.connect(), this.#connectTimeoutMs, 'redis connect').catch((error: unknown) =>
+        this.#warn('redis-credits', error),
+      );
+      return redis;
+    })();
+    return this.#shared;
+  }
+
+  /** A key under this store's prefix; `{tag}` keeps one subject's keys in one cluster slot. */
+  sharedKey(kind: string, tag: string): string {
+    return `${this.#prefix}${kind}:{${tag}}`;
   }
 
   // The {subject} hash tag keeps one subject's keys in one cluster slot, as multi-key scripts require.

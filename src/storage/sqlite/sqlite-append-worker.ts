@@ -20,13 +20,28 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 const inserts = new Map();
+const statements = new Map();
+function statement(sql) {
+  let prepared = statements.get(sql);
+  if (prepared === undefined) {
+    prepared = db.prepare(sql);
+    statements.set(sql, prepared);
+  }
+  return prepared;
+}
+// followUps[i]: [sql, params][] run after row i, only when row i was inserted (so a replay applies them once).
 function insertAll(sql) {
   let run = inserts.get(sql);
   if (run === undefined) {
     const insert = db.prepare(sql);
-    run = db.transaction((rows) => {
+    run = db.transaction((rows, followUps) => {
       let inserted = 0;
-      for (const row of rows) inserted += insert.run(row).changes;
+      for (let i = 0; i < rows.length; i++) {
+        const changes = insert.run(rows[i]).changes;
+        inserted += changes;
+        const after = followUps === undefined ? undefined : followUps[i];
+        if (changes === 1 && after) for (const [text, params] of after) statement(text).run(params);
+      }
       return inserted;
     });
     inserts.set(sql, run);
@@ -40,7 +55,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: message.id, inserted: insertAll(message.sql).immediate(message.rows) });
+    parentPort.postMessage({ id: message.id, inserted: insertAll(message.sql).immediate(message.rows, message.followUps) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String((error && error.message) || error), code: error && error.code });
   }
@@ -53,6 +68,12 @@ function appendError(message: string, code: string | undefined): Error {
   if (code !== undefined) error.code = code;
   return error;
 }
+
+/**
+ * Statements (SQL and its parameters) that belong to one appended row: run in the same transaction right after
+ * it, and only when the row was new, so a replayed batch never applies them twice.
+ */
+export type FollowUps = readonly (readonly [sql: string, params: readonly unknown[]])[] | undefined;
 
 interface Pending {
   resolve(inserted: number): void;
@@ -100,10 +121,10 @@ export class SqliteAppendWorker {
   }
 
   /**
-   * Inserts rows (column values in the order of `sql`, an INSERT with one `?` per column) in one transaction;
-   * resolves with the rows inserted.
+   * Inserts rows (column values in the order of `sql`, an INSERT with one `?` per column) in one transaction,
+   * each new row followed by its `followUps`; resolves with the rows inserted.
    */
-  append(sql: string, rows: readonly unknown[][]): Promise<number> {
+  append(sql: string, rows: readonly unknown[][], followUps?: readonly FollowUps[]): Promise<number> {
     if (this.#closed) return Promise.reject(new Error('append worker is closed'));
     if (rows.length === 0) return Promise.resolve(0);
     const id = this.#nextId++;
@@ -112,7 +133,7 @@ export class SqliteAppendWorker {
     result.then(forget, forget);
     this.#inflight.add(result);
     this.#worker.ref();
-    this.#worker.postMessage({ id, sql, rows });
+    this.#worker.postMessage({ id, sql, rows, followUps });
     return result;
   }
 

@@ -4,12 +4,12 @@
  * (by `conflictColumn`) are skipped; `append` resolves with how many were new.
  */
 import type Database from 'better-sqlite3';
-import type { SqliteAppendWorker } from './sqlite-append-worker.js';
+import type { FollowUps, SqliteAppendWorker } from './sqlite-append-worker.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteAppender {
   readonly #sql: string;
-  readonly #insertAll: Database.Transaction<(rows: readonly unknown[][]) => number>;
+  readonly #insertAll: Database.Transaction<(rows: readonly unknown[][], followUps?: readonly FollowUps[]) => number>;
   readonly #worker: SqliteAppendWorker | undefined;
 
   constructor(
@@ -23,18 +23,34 @@ export class SqliteAppender {
     this.#sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
        ON CONFLICT (${conflictColumn}) DO NOTHING`;
     const insert = db.prepare(this.#sql);
-    this.#insertAll = db.transaction((rows: readonly unknown[][]) => {
+    const statements = new Map<string, Database.Statement>();
+    this.#insertAll = db.transaction((rows: readonly unknown[][], followUps?: readonly FollowUps[]) => {
       let inserted = 0;
-      for (const row of rows) inserted += insert.run(row).changes;
+      rows.forEach((row, index) => {
+        const changes = insert.run(row).changes;
+        inserted += changes;
+        if (changes !== 1) return;
+        for (const [text, params] of followUps?.[index] ?? []) {
+          let prepared = statements.get(text);
+          if (prepared === undefined) {
+            prepared = db.prepare(text);
+            statements.set(text, prepared);
+          }
+          prepared.run(params);
+        }
+      });
       return inserted;
     });
     this.#worker = (options.onWorker ?? true) && !db.memory ? database.appendWorker() : undefined;
   }
 
-  /** Inserts rows (column values in `columns` order) in one transaction; resolves with the rows inserted. */
-  async append(rows: readonly unknown[][]): Promise<number> {
-    if (this.#worker !== undefined) return this.#worker.append(this.#sql, rows);
-    return this.#insertAll.immediate(rows);
+  /**
+   * Inserts rows (column values in `columns` order) in one transaction, each new row followed by its
+   * `followUps` (see FollowUps); resolves with the rows inserted.
+   */
+  async append(rows: readonly unknown[][], followUps?: readonly FollowUps[]): Promise<number> {
+    if (this.#worker !== undefined) return this.#worker.append(this.#sql, rows, followUps);
+    return this.#insertAll.immediate(rows, followUps);
   }
 
   /** Resolves once the appends sent so far have finished (the worker outlives this table's users). */

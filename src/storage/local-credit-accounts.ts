@@ -1,0 +1,270 @@
+/**
+ * Credit holds in this process's memory, for a database file one gateway process owns (SQLite). Reserving,
+ * settling and releasing are arithmetic on an in-memory account; a settled charge is returned as a
+ * {@link CreditCharge} that the caller writes with the request's usage record, and the usage ledger applies it
+ * to the key's balance in the transaction that inserts the row (a debit and its ledger row commit, or are lost
+ * in a crash, together; a retried batch applies neither twice).
+ *
+ * Why the view stays exact while charges are in flight: charges move `balance` and `total_spent` by the same
+ * amount, so `balance + total_spent` (what the key was ever granted) does not change when a batch lands. An
+ * account keeps `granted` from the last row read and counts `spent` itself (the row's `total_spent` when first
+ * read, plus every charge settled since); what the key can pay is `granted − spent − held`. Re-reading the row
+ * (every `refreshIntervalMs` for keys in use, and before admitting a key not read for twice that) updates
+ * `granted` and the settings, so credits added or a key revoked by another process (the CLI, an admin tool)
+ * take effect within the interval.
+ *
+ * Holds die with the process, so nothing needs to expire them after a crash. Two gateway processes on one
+ * SQLite file would each see only their own holds: share credits across processes with Postgres + Redis.
+ */
+import type { Micros } from '../pricing/money.js';
+import type { CreditAccounts, CreditCharge, CreditSettlement } from './credit-accounts.js';
+import {
+  budgetPeriodStart,
+  generateReservationId,
+  keyUnusableReason,
+  trackingPeriod,
+  validateAmount,
+} from './key-rules.js';
+import type { ApiKeyRecord, KeyStore, ReserveOptions, ReserveResult, SettleOptions } from './key-store.js';
+import { type StorageLogger, silentLogger } from './storage-logger.js';
+
+export const DEFAULT_CREDIT_REFRESH_MS = 500;
+/** Accounts idle this long (and holding nothing) are forgotten; their next request reads the row again. */
+const IDLE_ACCOUNT_MS = 10 * 60_000;
+/** Keys used within this window are re-read on every refresh tick. */
+const ACTIVE_ACCOUNT_MS = 60_000;
+
+interface Account {
+  key: ApiKeyRecord;
+  /** `balance + total_spent` of the last row read: unchanged by charges, changed by admin credit changes. */
+  granted: Micros;
+  /** `total_spent` when first read plus every charge settled here since (landed in the row or not). */
+  spent: Micros;
+  /** The budget period `periodSpent` belongs to. */
+  periodStart: number;
+  periodSpent: Micros;
+  /** Sum of open holds. */
+  held: Micros;
+  refreshedAt: number;
+  usedAt: number;
+}
+
+interface Hold {
+  keyId: string;
+  amount: Micros;
+}
+
+export interface LocalCreditAccountsOptions {
+  keys: KeyStore;
+  /** How often keys in use are re-read from the database. Default 500 ms. */
+  refreshIntervalMs?: number;
+  logger?: StorageLogger;
+  /** Clock in epoch ms (tests). */
+  now?: () => number;
+}
+
+export class LocalCreditAccounts implements CreditAccounts {
+  readonly deferred = true;
+  readonly leased = false;
+  readonly refreshIntervalMs: number;
+  readonly #keys: KeyStore;
+  readonly #logger: StorageLogger;
+  readonly #now: () => number;
+  readonly #accounts = new Map<string, Account>();
+  readonly #holds = new Map<string, Hold>();
+  readonly #loading = new Map<string, Promise<Account | undefined>>();
+  readonly #timer: NodeJS.Timeout;
+  #refreshing = false;
+
+  constructor(options: LocalCreditAccountsOptions) {
+    this.#keys = options.keys;
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_CREDIT_REFRESH_MS;
+    this.#timer = setInterval(() => void this.#refreshActive(), this.refreshIntervalMs);
+    this.#timer.unref();
+  }
+
+  async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
+    validateAmount(amount, 'amount', false);
+    const account = await this.#fresh(keyId);
+    // From here to the hold nothing awaits: the check and the hold are one step for every caller.
+    if (account === undefined) return { ok: false, reason: 'not_found', available: 0 };
+    const now = this.#now();
+    account.usedAt = now;
+    const key = account.key;
+    const unusable = keyUnusableReason(key, now);
+    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
+    const creditsLeft = account.granted - account.spent - account.held;
+    if (!key.unlimitedCredits && creditsLeft < amount) {
+      return { ok: false, reason: 'insufficient_credits', available: Math.max(creditsLeft, 0) };
+    }
+    if (key.budget !== null) {
+      const budgetLeft = key.budget.amount - periodSpent(account, now) - account.held;
+      if (budgetLeft < amount) return { ok: false, reason: 'budget_exceeded', available: Math.max(budgetLeft, 0) };
+    }
+    const id = generateReservationId();
+    this.#holds.set(id, { keyId, amount });
+    account.held += amount;
+    return {
+      ok: true,
+      reservation: {
+        id,
+        keyId,
+        amount,
+        requestId: options.requestId ?? null,
+        createdAt: now,
+        expiresAt: now + (options.ttlMs ?? IDLE_ACCOUNT_MS),
+      },
+    };
+  }
+
+  async settle(reservationId: string, actualCost: Micros, options: SettleOptions = {}): Promise<CreditSettlement> {
+    validateAmount(actualCost, 'actualCost', false);
+    const hold = this.#holds.get(reservationId);
+    const account = hold === undefined ? undefined : this.#accounts.get(hold.keyId);
+    if (hold === undefined || account === undefined) return { settled: false, charged: 0 };
+    this.#holds.delete(reservationId);
+    account.held -= hold.amount;
+    const now = this.#now();
+    const result: CreditSettlement = { settled: true, charged: actualCost };
+    if (actualCost > 0) {
+      const start = budgetPeriodStart(trackingPeriod(account.key.budget), now);
+      account.periodSpent = periodSpent(account, now) + actualCost;
+      account.periodStart = start;
+      account.spent += actualCost;
+      const charge: CreditCharge = {
+        keyId: hold.keyId,
+        amount: actualCost,
+        reason: options.reason ?? 'usage',
+        budgetPeriodStart: start,
+        time: now,
+      };
+      result.charge = charge;
+    }
+    result.balance = account.granted - account.spent;
+    return result;
+  }
+
+  async release(reservationId: string): Promise<boolean> {
+    const hold = this.#holds.get(reservationId);
+    if (hold === undefined) return false;
+    this.#holds.delete(reservationId);
+    const account = this.#accounts.get(hold.keyId);
+    if (account !== undefined) account.held -= hold.amount;
+    return true;
+  }
+
+  balance(keyId: string): Micros | undefined {
+    const account = this.#accounts.get(keyId);
+    return account === undefined ? undefined : account.granted - account.spent;
+  }
+
+  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
+    const account = this.#accounts.get(stored.id);
+    if (account === undefined) return stored;
+    const granted = stored.balance + stored.totalSpent;
+    return {
+      ...stored,
+      balance: granted - account.spent,
+      reserved: account.held,
+      totalSpent: account.spent,
+      budgetSpent: periodSpent(account, this.#now()),
+    };
+  }
+
+  refresh(keyId: string): void {
+    const account = this.#accounts.get(keyId);
+    if (account === undefined) return;
+    // The next reservation waits for the re-read rather than deciding on the old settings.
+    account.refreshedAt = Number.NEGATIVE_INFINITY;
+    void this.#load(keyId).catch((error: unknown) => this.#logger.warn({ err: error, keyId }, 'reading a key failed'));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.allSettled([...this.#loading.values()]);
+  }
+
+  /** Open holds and loaded accounts (tests, metrics). */
+  get size(): { accounts: number; holds: number } {
+    return { accounts: this.#accounts.size, holds: this.#holds.size };
+  }
+
+  /** The account, re-read first when it was not refreshed for two intervals (an idle key, or after a change). */
+  async #fresh(keyId: string): Promise<Account | undefined> {
+    const account = this.#accounts.get(keyId);
+    if (account !== undefined && this.#now() - account.refreshedAt <= 2 * this.refreshIntervalMs) return account;
+    return this.#load(keyId);
+  }
+
+  #load(keyId: string): Promise<Account | undefined> {
+    let loading = this.#loading.get(keyId);
+    if (loading === undefined) {
+      loading = this.#keys.getById(keyId).then(
+        (key) => {
+          this.#loading.delete(keyId);
+          return this.#apply(keyId, key);
+        },
+        (error: unknown) => {
+          this.#loading.delete(keyId);
+          throw error;
+        },
+      );
+      this.#loading.set(keyId, loading);
+    }
+    return loading;
+  }
+
+  /** Takes a freshly read row: settings and `granted` from it; `spent` only for an account not known yet. */
+  #apply(keyId: string, key: ApiKeyRecord | undefined): Account | undefined {
+    const now = this.#now();
+    const account = this.#accounts.get(keyId);
+    if (key === undefined) {
+      if (account === undefined || account.held === 0) this.#accounts.delete(keyId);
+      return undefined;
+    }
+    if (account !== undefined) {
+      account.key = key;
+      account.granted = key.balance + key.totalSpent;
+      account.refreshedAt = now;
+      return account;
+    }
+    const created: Account = {
+      key,
+      granted: key.balance + key.totalSpent,
+      spent: key.totalSpent,
+      periodStart: budgetPeriodStart(trackingPeriod(key.budget), now),
+      periodSpent: key.budgetSpent,
+      held: 0,
+      refreshedAt: now,
+      usedAt: now,
+    };
+    this.#accounts.set(keyId, created);
+    return created;
+  }
+
+  /** The timer's tick: re-reads the keys in use, forgets long-idle ones. */
+  async #refreshActive(): Promise<void> {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    try {
+      const now = this.#now();
+      for (const [keyId, account] of this.#accounts) {
+        if (account.held === 0 && now - account.usedAt > IDLE_ACCOUNT_MS) this.#accounts.delete(keyId);
+        else if (now - account.usedAt <= ACTIVE_ACCOUNT_MS || account.held > 0) {
+          await this.#load(keyId).catch((error: unknown) =>
+            this.#logger.warn({ err: error, keyId }, 'refreshing a key’s credits failed'),
+          );
+        }
+      }
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+}
+
+/** What the account has spent in the budget period containing `now` (0 once a new period began). */
+function periodSpent(account: Account, now: number): Micros {
+  return account.periodStart === budgetPeriodStart(trackingPeriod(account.key.budget), now) ? account.periodSpent : 0;
+}

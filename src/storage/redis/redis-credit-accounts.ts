@@ -1,0 +1,305 @@
+/**
+ * Credit holds in Redis, shared by every gateway process on one Postgres database: a hold is one Lua script
+ * (CREDIT_RESERVE), a settlement another (CREDIT_SETTLE), each one round trip, atomic across processes. A
+ * settled charge is returned as a {@link CreditCharge} that rides on the request's usage record; the Postgres
+ * usage ledger applies it to the key in the statement that inserts the row (batched, off the request path).
+ *
+ * The same arithmetic as LocalCreditAccounts, with `spent` and `held` in Redis instead of memory: charges move
+ * `balance` and `total_spent` alike, so `granted = balance + total_spent` is unchanged by batches landing and
+ * each process reads it from Postgres (every `refreshIntervalMs` for keys in use, at once after an
+ * invalidation); Redis counts `spent` (seeded from the row's `total_spent` the first time) and `held`. What a
+ * key can pay is `granted − spent − held`, decided inside the script.
+ *
+ * Holds expire unless renewed (the lease heartbeat calls `renewReservations`); a crashed process's holds are
+ * dropped by the next reservation on that key. While Redis is unreachable reservations fail (503), never fork
+ * per process. If Redis loses an account (flushed, evicted), it is seeded again from the row, which lacks the
+ * charges of batches not yet written (at most one flush interval's worth).
+ */
+import type { Micros } from '../../pricing/money.js';
+import type { CreditAccounts, CreditCharge, CreditSettlement } from '../credit-accounts.js';
+import {
+  budgetPeriodStart,
+  generateReservationId,
+  keyUnusableReason,
+  trackingPeriod,
+  validateAmount,
+} from '../key-rules.js';
+import type {
+  ApiKeyRecord,
+  KeyStore,
+  ReserveFailureReason,
+  ReserveOptions,
+  ReserveResult,
+  SettleOptions,
+} from '../key-store.js';
+import { DEFAULT_CREDIT_REFRESH_MS } from '../local-credit-accounts.js';
+import { type StorageLogger, silentLogger } from '../storage-logger.js';
+import type { RedisCounterStore } from './redis-counter-store.js';
+import { CREDIT_READ, CREDIT_RELEASE, CREDIT_RENEW, CREDIT_RESERVE, CREDIT_SETTLE } from './redis-credit-scripts.js';
+
+const ACTIVE_ACCOUNT_MS = 60_000;
+const IDLE_ACCOUNT_MS = 10 * 60_000;
+const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
+
+interface Known {
+  key: ApiKeyRecord;
+  granted: Micros;
+  /** `spent` as Redis last answered (for the balance shown in a stream's headers). */
+  spent: Micros;
+  /** This process's open holds on the key (it is never forgotten while it has some). */
+  holds: number;
+  refreshedAt: number;
+  usedAt: number;
+}
+
+export interface RedisCreditAccountsOptions {
+  keys: KeyStore;
+  redis: RedisCounterStore;
+  refreshIntervalMs?: number;
+  logger?: StorageLogger;
+  now?: () => number;
+}
+
+export class RedisCreditAccounts implements CreditAccounts {
+  readonly deferred = true;
+  readonly leased = true;
+  readonly refreshIntervalMs: number;
+  readonly #keys: KeyStore;
+  readonly #redis: RedisCounterStore;
+  readonly #logger: StorageLogger;
+  readonly #now: () => number;
+  readonly #known = new Map<string, Known>();
+  /** This process's open holds: hold id → key id (the script needs the key's Redis keys). */
+  readonly #holds = new Map<string, string>();
+  readonly #loading = new Map<string, Promise<Known | undefined>>();
+  readonly #timer: NodeJS.Timeout;
+  #refreshing = false;
+
+  constructor(options: RedisCreditAccountsOptions) {
+    this.#keys = options.keys;
+    this.#redis = options.redis;
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_CREDIT_REFRESH_MS;
+    this.#timer = setInterval(() => void this.#refreshActive(), this.refreshIntervalMs);
+    this.#timer.unref();
+  }
+
+  async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
+    validateAmount(amount, 'amount', false);
+    const known = await this.#fresh(keyId);
+    if (known === undefined) return { ok: false, reason: 'not_found', available: 0 };
+    const now = this.#now();
+    known.usedAt = now;
+    const key = known.key;
+    const unusable = keyUnusableReason(key, now);
+    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
+    const id = generateReservationId();
+    const expiresAt = now + (options.ttlMs ?? DEFAULT_HOLD_TTL_MS);
+    const reply = (await this.#redis.shared(CREDIT_RESERVE, this.#redisKeys(keyId), [
+      now,
+      amount,
+      id,
+      expiresAt,
+      known.granted,
+      key.totalSpent,
+      budgetPeriodStart(trackingPeriod(key.budget), now),
+      budgetPeriodStart(trackingPeriod(key.budget), now),
+      key.budgetSpent,
+      key.unlimitedCredits ? '1' : '0',
+      key.budget === null ? -1 : key.budget.amount,
+    ])) as [number, string, string?];
+    if (reply[0] !== 1) {
+      return { ok: false, reason: reply[1] as ReserveFailureReason, available: Number(reply[2] ?? 0) };
+    }
+    known.spent = Number(reply[1]);
+    known.holds++;
+    this.#holds.set(id, keyId);
+    return {
+      ok: true,
+      reservation: { id, keyId, amount, requestId: options.requestId ?? null, createdAt: now, expiresAt },
+    };
+  }
+
+  async settle(reservationId: string, actualCost: Micros, options: SettleOptions = {}): Promise<CreditSettlement> {
+    validateAmount(actualCost, 'actualCost', false);
+    const keyId = this.#holds.get(reservationId);
+    if (keyId === undefined) return { settled: false, charged: 0 };
+    this.#holds.delete(reservationId);
+    const known = this.#known.get(keyId);
+    if (known !== undefined) known.holds--;
+    const now = this.#now();
+    const start = budgetPeriodStart(trackingPeriod(known?.key.budget ?? null), now);
+    const reply = (await this.#redis.shared(CREDIT_SETTLE, this.#redisKeys(keyId), [
+      reservationId,
+      actualCost,
+      start,
+    ])) as [number, string?];
+    if (reply[0] !== 1) return { settled: false, charged: 0 };
+    const spent = Number(reply[1]);
+    const result: CreditSettlement = { settled: true, charged: actualCost };
+    if (known !== undefined) {
+      known.spent = spent;
+      result.balance = known.granted - spent;
+    }
+    if (actualCost > 0) {
+      const charge: CreditCharge = {
+        keyId,
+        amount: actualCost,
+        reason: options.reason ?? 'usage',
+        budgetPeriodStart: start,
+        time: now,
+      };
+      result.charge = charge;
+    }
+    return result;
+  }
+
+  async release(reservationId: string): Promise<boolean> {
+    const keyId = this.#holds.get(reservationId);
+    if (keyId === undefined) return false;
+    this.#holds.delete(reservationId);
+    const known = this.#known.get(keyId);
+    if (known !== undefined) known.holds--;
+    return (await this.#redis.shared(CREDIT_RELEASE, this.#redisKeys(keyId), [reservationId])) === 1;
+  }
+
+  /** The lease heartbeat: moves the expiry of this process's live holds (one script per key). */
+  async renewReservations(reservationIds: readonly string[], ttlMs: number): Promise<number> {
+    const byKey = new Map<string, string[]>();
+    for (const id of reservationIds) {
+      const keyId = this.#holds.get(id);
+      if (keyId !== undefined) byKey.set(keyId, [...(byKey.get(keyId) ?? []), id]);
+    }
+    const expiresAt = this.#now() + ttlMs;
+    const renewed = await Promise.all(
+      [...byKey].map(([keyId, ids]) =>
+        this.#redis.shared(CREDIT_RENEW, [this.#redisKeys(keyId)[2]], [expiresAt, ...ids]),
+      ),
+    );
+    return renewed.reduce<number>((sum, count) => sum + Number(count), 0);
+  }
+
+  /**
+   * Expired holds in Redis are dropped by the next reservation on their key (inside CREDIT_RESERVE); this
+   * sweeps the key store's own (taken by a gateway version that held credits in Postgres).
+   */
+  releaseExpiredReservations(): Promise<number> {
+    return this.#keys.releaseExpiredReservations();
+  }
+
+  balance(keyId: string): Micros | undefined {
+    const known = this.#known.get(keyId);
+    return known === undefined ? undefined : known.granted - known.spent;
+  }
+
+  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
+    const [spent, held, periodStart, periodSpent] = (await this.#redis.shared(
+      CREDIT_READ,
+      [this.#redisKeys(stored.id)[0]],
+      [],
+    )) as (string | null)[];
+    if (spent === null || spent === undefined) return stored;
+    const now = this.#now();
+    const inPeriod = Number(periodStart) === budgetPeriodStart(trackingPeriod(stored.budget), now);
+    return {
+      ...stored,
+      balance: stored.balance + stored.totalSpent - Number(spent),
+      reserved: Number(held ?? 0),
+      totalSpent: Number(spent),
+      budgetSpent: inPeriod ? Number(periodSpent ?? 0) : 0,
+    };
+  }
+
+  refresh(keyId: string): void {
+    const known = this.#known.get(keyId);
+    if (known === undefined) return;
+    known.refreshedAt = Number.NEGATIVE_INFINITY;
+    void this.#load(keyId).catch((error: unknown) => this.#logger.warn({ err: error, keyId }, 'reading a key failed'));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.allSettled([...this.#loading.values()]);
+  }
+
+  #redisKeys(keyId: string): [account: string, holds: string, expiry: string] {
+    return [
+      this.#redis.sharedKey('credit', keyId),
+      this.#redis.sharedKey('credit-holds', keyId),
+      this.#redis.sharedKey('credit-expiry', keyId),
+    ];
+  }
+
+  async #fresh(keyId: string): Promise<Known | undefined> {
+    const known = this.#known.get(keyId);
+    if (known !== undefined && this.#now() - known.refreshedAt <= 2 * this.refreshIntervalMs) return known;
+    return this.#load(keyId);
+  }
+
+  #load(keyId: string): Promise<Known | undefined> {
+    let loading = this.#loading.get(keyId);
+    if (loading === undefined) {
+      loading = this.#keys.getById(keyId).then(
+        (key) => {
+          this.#loading.delete(keyId);
+          return this.#apply(keyId, key);
+        },
+        (error: unknown) => {
+          this.#loading.delete(keyId);
+          throw error;
+        },
+      );
+      this.#loading.set(keyId, loading);
+    }
+    return loading;
+  }
+
+  #apply(keyId: string, key: ApiKeyRecord | undefined): Known | undefined {
+    if (key === undefined) {
+      this.#known.delete(keyId);
+      return undefined;
+    }
+    const now = this.#now();
+    const known = this.#known.get(keyId);
+    if (known !== undefined) {
+      known.key = key;
+      known.granted = key.balance + key.totalSpent;
+      known.refreshedAt = now;
+      return known;
+    }
+    const created: Known = {
+      key,
+      granted: key.balance + key.totalSpent,
+      spent: key.totalSpent,
+      holds: 0,
+      refreshedAt: now,
+      usedAt: now,
+    };
+    this.#known.set(keyId, created);
+    return created;
+  }
+
+  /** The timer's tick: re-reads the keys in use (one query each), forgets long-idle ones. */
+  async #refreshActive(): Promise<void> {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
+    try {
+      const now = this.#now();
+      const active: string[] = [];
+      for (const [keyId, known] of this.#known) {
+        if (known.holds === 0 && now - known.usedAt > IDLE_ACCOUNT_MS) this.#known.delete(keyId);
+        else if (now - known.usedAt <= ACTIVE_ACCOUNT_MS) active.push(keyId);
+      }
+      await Promise.all(
+        active.map((keyId) =>
+          this.#load(keyId).catch((error: unknown) =>
+            this.#logger.warn({ err: error, keyId }, 'refreshing a key’s credits failed'),
+          ),
+        ),
+      );
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Lua scripts for credit holds shared by gateway processes (see redis-credit-accounts.ts). One key's state is
+ * three Redis keys in one cluster slot: the account hash (`spent`, `held`, `pstart`, `pspent`), its holds
+ * (hold id → amount) and their expiry (sorted set, score = epoch ms). Amounts travel as decimal strings and are
+ * only added with HINCRBY: a Lua number turned back into a string may come out as `1e+12` (and HINCRBY
+ * refuses `-0`, hence the guards).
+ */
+import { script } from './redis-scripts.js';
+
+/**
+ * KEYS: account, holds, expiry.
+ * ARGV: now, amount, hold id, hold expiry, granted (balance + total spent as last read), spent to start from
+ * (the row's total spent, used only when the account is new), current period start, the row's period start and
+ * spend (for a new account), unlimited ('1'/'0'), budget amount ('-1' = none).
+ * Drops the key's expired holds (a crashed process's), then holds `amount` if the key can pay it.
+ * Returns {1, spent} or {0, reason, available}.
+ */
+export const CREDIT_RESERVE = script(`
+local amount = tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'spent', ARGV[6], 'held', '0', 'pstart', ARGV[8], 'pspent', ARGV[9])
+end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+for _, id in ipairs(expired) do
+  local gone = redis.call('HGET', KEYS[2], id)
+  if gone and gone ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. gone) end
+  if gone then
+    redis.call('HDEL', KEYS[2], id)
+  end
+  redis.call('ZREM', KEYS[3], id)
+end
+local spent = redis.call('HGET', KEYS[1], 'spent')
+local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
+local left = tonumber(ARGV[5]) - tonumber(spent) - held
+if ARGV[10] ~= '1' and left < amount then
+  return {0, 'insufficient_credits', tostring(math.max(left, 0))}
+end
+local budget = tonumber(ARGV[11])
+if budget >= 0 then
+  local pspent = 0
+  if redis.call('HGET', KEYS[1], 'pstart') == ARGV[7] then pspent = tonumber(redis.call('HGET', KEYS[1], 'pspent')) end
+  local budgetLeft = budget - pspent - held
+  if budgetLeft < amount then return {0, 'budget_exceeded', tostring(math.max(budgetLeft, 0))} end
+end
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
+return {1, spent}
+`);
+
+/**
+ * KEYS: account, holds, expiry. ARGV: hold id, cost, current period start.
+ * Drops the hold and counts the cost as spent (in the budget period too). Returns {1, spent} or {0} when the
+ * hold was already gone (settled, released, expired).
+ */
+export const CREDIT_SETTLE = script(`
+local held = redis.call('HGET', KEYS[2], ARGV[1])
+if not held then return {0} end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if held ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. held) end
+if ARGV[2] ~= '0' then
+  redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])
+  if redis.call('HGET', KEYS[1], 'pstart') ~= ARGV[3] then
+    redis.call('HSET', KEYS[1], 'pstart', ARGV[3], 'pspent', '0')
+  end
+  redis.call('HINCRBY', KEYS[1], 'pspent', ARGV[2])
+end
+return {1, redis.call('HGET', KEYS[1], 'spent')}
+`);
+
+/** KEYS: account, holds, expiry. ARGV: hold id. Drops the hold uncharged; returns 1, or 0 when it was gone. */
+export const CREDIT_RELEASE = script(`
+local held = redis.call('HGET', KEYS[2], ARGV[1])
+if not held then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if held ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. held) end
+return 1
+`);
+
+/** KEYS: expiry. ARGV: new expiry, hold ids…. Moves live holds' expiry (XX: a settled hold stays gone). */
+export const CREDIT_RENEW = script(`
+local renewed = 0
+for i = 2, #ARGV do renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[1], ARGV[i]) end
+return renewed
+`);
+
+/** KEYS: account. Returns {spent, held, pstart, pspent} (false fields when the account is not in Redis). */
+export const CREDIT_READ = script(`
+return redis.call('HMGET', KEYS[1], 'spent', 'held', 'pstart', 'pspent')
+`);
