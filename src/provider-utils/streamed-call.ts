@@ -122,8 +122,9 @@ class StreamedCallHandler
   close(): void {
     if (this.#settled) return;
     this.#queue.length = 0;
-    this.#abortUpstream(new Error('closed by the caller'));
+    // Settled first: undici reports the abort back through onResponseError at once, which must be ignored.
     this.#settle();
+    this.#abortUpstream(new Error('closed by the caller'));
     this.#wake(DONE);
   }
 
