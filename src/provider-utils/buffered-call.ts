@@ -42,17 +42,22 @@ export class BufferedCallFailure extends Error {
   }
 }
 
+/** A call that stops when the caller's signal fires. */
+export interface SignalWatcher {
+  abort(reason: unknown): void;
+}
+
 /**
  * Calls waiting on each signal. A signal gets one abort listener of its own the first time a call uses it, and
  * calls join or leave its set: a keep-alive connection's signal serves every request on the connection, so
  * this replaces an EventTarget listener added and removed per call with a set insertion and deletion.
  */
-const callsBySignal = new WeakMap<AbortSignal, Set<BufferedCallHandler>>();
+const callsBySignal = new WeakMap<AbortSignal, Set<SignalWatcher>>();
 
-function watchSignal(signal: AbortSignal, handler: BufferedCallHandler): void {
+export function watchSignal(signal: AbortSignal, handler: SignalWatcher): void {
   let calls = callsBySignal.get(signal);
   if (calls === undefined) {
-    const created = new Set<BufferedCallHandler>();
+    const created = new Set<SignalWatcher>();
     calls = created;
     callsBySignal.set(signal, created);
     signal.addEventListener(
@@ -67,7 +72,7 @@ function watchSignal(signal: AbortSignal, handler: BufferedCallHandler): void {
   calls.add(handler);
 }
 
-function unwatchSignal(signal: AbortSignal, handler: BufferedCallHandler): void {
+export function unwatchSignal(signal: AbortSignal, handler: SignalWatcher): void {
   callsBySignal.get(signal)?.delete(handler);
 }
 

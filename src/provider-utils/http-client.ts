@@ -1,8 +1,9 @@
 import type { Dispatcher, Pool } from 'undici';
 import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
-import { type BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
-import { type CallEnding, createDeadline, cutoffEnding } from './deadline.js';
+import { BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
+import { type CallEnding, cutoffEnding } from './deadline.js';
 import { RecentResults } from './recent-results.js';
+import { type StreamedResponse, streamedCall } from './streamed-call.js';
 import { undici } from './undici.js';
 import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 
@@ -107,33 +108,6 @@ export async function closeSharedDispatcher(): Promise<void> {
   const open = [...pools.values()];
   pools.clear();
   await Promise.all(open.map((shared) => shared.pool.close()));
-}
-
-/** Sends a request through the caller's dispatcher, or the origin's shared Pool. */
-function send(
-  call: UpstreamCall,
-  options: {
-    method: 'GET' | 'POST';
-    headers: Record<string, string>;
-    body: string | Uint8Array | undefined;
-    signal: AbortSignal;
-  },
-): Promise<Dispatcher.ResponseData> {
-  if (call.dispatcher !== undefined) return undici().request(call.url, { ...options, dispatcher: call.dispatcher });
-  const url = new URL(call.url);
-  const shared = poolFor(url.origin);
-  const release = admit(shared, url.origin, call);
-  return shared.pool.request({ ...options, path: `${url.pathname}${url.search}` }).then(
-    (response) => {
-      // The call holds its connection until the body is read to the end or dropped.
-      response.body.once('close', release);
-      return response;
-    },
-    (error: unknown) => {
-      release();
-      throw error;
-    },
-  );
 }
 
 export interface UpstreamCall {
@@ -266,53 +240,63 @@ function failureFromText(
 
 /**
  * Starts an upstream call and resolves once a 2xx status arrived; a non-2xx status is read and thrown as
- * a typed error. The deadline stays armed until the body is consumed or `close()` is called.
+ * a typed error. The deadline stays armed until the body is consumed or `close()` is called. Dispatched
+ * straight to the origin's Pool (or the caller's dispatcher) with a small handler ({@link streamedCall}).
  */
 export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> {
-  const deadline = createDeadline(call.signal, call.timeoutMs);
   const body = serialiseBody(call.body);
-  const headers: Record<string, string> = { ...call.headers };
-  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-  let response: Dispatcher.ResponseData;
+  let headers: Record<string, string> = call.headers ?? {};
+  if (body !== undefined && headers['content-type'] === undefined)
+    headers = { ...headers, 'content-type': 'application/json' };
+  const { origin, path } = splitUrl(call.url);
+  let dispatcher = call.dispatcher;
+  let release: (() => void) | undefined;
+  if (dispatcher === undefined) {
+    const shared = poolFor(origin);
+    release = admit(shared, origin, call);
+    dispatcher = shared.pool;
+  }
+  let response: StreamedResponse;
   try {
-    response = await send(call, {
+    response = await streamedCall({
+      dispatcher,
+      origin,
+      path,
       method: call.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
-      signal: deadline.signal,
+      signal: call.signal,
+      timeoutMs: call.timeoutMs,
+      // The call holds its connection until the body is read to the end or dropped.
+      ...(release === undefined ? {} : { onSettled: release }),
+      // Body failures are typed (timeout, abort, connection), as UpstreamStream promises.
+      bodyError: (failure) => failureToError(failure, call),
     });
   } catch (error) {
-    deadline.dispose();
-    throw transportError(error, call, deadline);
+    const failure = error as BufferedCallFailure;
+    throw transportError(failure.cause, call, cutoffEnding(failure.cutoff, call.timeoutMs));
   }
   const responseHeaders = flattenHeaders(response.headers);
-  if (response.statusCode < 200 || response.statusCode >= 300) {
+  if (response.status < 200 || response.status >= 300) {
     try {
-      throw await failureFromResponse(call, response.statusCode, responseHeaders, response.body);
+      throw await failureFromResponse(call, response.status, responseHeaders, response.body);
     } catch (error) {
-      throw transportError(error, call, deadline);
+      throw failureToError(error, call);
     } finally {
-      deadline.dispose();
-      discardBody(response.body);
+      response.close();
     }
   }
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    deadline.dispose();
-    discardBody(response.body);
+  return {
+    status: response.status,
+    headers: responseHeaders,
+    body: response.body,
+    close: () => response.close(),
   };
-  async function* iterate(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of response.body) yield chunk as Uint8Array;
-    } catch (error) {
-      throw transportError(error, call, deadline);
-    } finally {
-      close();
-    }
-  }
-  return { status: response.statusCode, headers: responseHeaders, body: iterate(), close };
+}
+
+function failureToError(error: unknown, call: UpstreamCall): LlamaGateError {
+  if (!(error instanceof BufferedCallFailure)) return transportError(error, call, cutoffEnding(undefined, undefined));
+  return transportError(error.cause, call, cutoffEnding(error.cutoff, call.timeoutMs));
 }
 
 export interface JsonResponse {

@@ -82,8 +82,8 @@ async function sendStream<Call extends DecodedChatCall>(
   response: ServerResponse,
   state: RequestState,
 ): Promise<void> {
+  // Not flushed on their own: the headers leave with the first frame in one write, one wake-up of the client.
   writeResponseHead(response, 200, { ...STREAM_HEADERS, ...outcome.headers }, codec.streamContentType);
-  response.flushHeaders();
   const meta = { requestId: state.id, model: outcome.stream.model, created: unixSeconds() };
   let first = true;
   for await (const frame of codec.encodeStream(outcome.parts, call, meta)) {
