@@ -12,7 +12,7 @@ import {
  * One upstream request whose body is read as it arrives (every streamed completion), dispatched straight to
  * undici with a small handler instead of `request()`: no Readable body stream, no AbortController and no
  * EventTarget listener of its own per call. An open stream holds this handler and its few queued chunks; the
- * deadline is one timer, cleared when the body ends or the caller closes it (docs/decisions/streamed-upstream-calls.md).
+ * deadline is one timer, cleared when the body ends or the caller closes it (docs/decisions/0016-streamed-upstream-calls.md).
  */
 export interface StreamedCallOptions {
   dispatcher: Dispatcher;

@@ -340,7 +340,7 @@ export class RedisCounterStore implements CounterStore {
         ...this.#redisOptions,
         commandTimeout: Math.max(2000, this.#redisOptions.commandTimeout ?? 0),
         // Scripts issued in one tick (many requests' holds and settlements) leave in one socket write, not one
-        // each: the writes were a fifth of a billed request's CPU (docs/decisions/credit-holds-off-the-database.md).
+        // each: the writes were a fifth of a billed request's CPU (docs/decisions/0017-credit-holds-off-the-database.md).
         enableAutoPipelining: true,
       });
       redis.on('error', (error) => this.#warn('redis-credits', error));
