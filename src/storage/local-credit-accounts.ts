@@ -18,6 +18,7 @@
  */
 import type { Micros } from '../pricing/money.js';
 import type { CreditAccounts, CreditCharge, CreditSettlement } from './credit-accounts.js';
+import { CreditKeyReader, DEFAULT_CREDIT_REFRESH_MS } from './credit-key-reader.js';
 import {
   budgetPeriodStart,
   generateReservationId,
@@ -28,11 +29,8 @@ import {
 import type { ApiKeyRecord, KeyStore, ReserveOptions, ReserveResult, SettleOptions } from './key-store.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
 
-export const DEFAULT_CREDIT_REFRESH_MS = 500;
-/** Accounts idle this long (and holding nothing) are forgotten; their next request reads the row again. */
-const IDLE_ACCOUNT_MS = 10 * 60_000;
-/** Keys used within this window are re-read on every refresh tick. */
-const ACTIVE_ACCOUNT_MS = 60_000;
+/** The expiry a reservation reports when none was asked for (holds here live as long as the process). */
+const REPORTED_HOLD_TTL_MS = 10 * 60_000;
 
 interface Account {
   key: ApiKeyRecord;
@@ -67,27 +65,36 @@ export class LocalCreditAccounts implements CreditAccounts {
   readonly deferred = true;
   readonly leased = false;
   readonly refreshIntervalMs: number;
-  readonly #keys: KeyStore;
-  readonly #logger: StorageLogger;
   readonly #now: () => number;
-  readonly #accounts = new Map<string, Account>();
+  readonly #accounts: CreditKeyReader<Account>;
   readonly #holds = new Map<string, Hold>();
-  readonly #loading = new Map<string, Promise<Account | undefined>>();
-  readonly #timer: NodeJS.Timeout;
-  #refreshing = false;
 
   constructor(options: LocalCreditAccountsOptions) {
-    this.#keys = options.keys;
-    this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
     this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_CREDIT_REFRESH_MS;
-    this.#timer = setInterval(() => void this.#refreshActive(), this.refreshIntervalMs);
-    this.#timer.unref();
+    this.#accounts = new CreditKeyReader<Account>({
+      keys: options.keys,
+      refreshIntervalMs: this.refreshIntervalMs,
+      logger: options.logger ?? silentLogger,
+      now: this.#now,
+      create: (key, now) => ({
+        key,
+        granted: key.balance + key.totalSpent,
+        spent: key.totalSpent,
+        periodStart: budgetPeriodStart(trackingPeriod(key.budget), now),
+        periodSpent: key.budgetSpent,
+        held: 0,
+        refreshedAt: now,
+        usedAt: now,
+      }),
+      holding: (account) => account.held > 0,
+      holdsInProcess: true,
+    });
   }
 
   async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
     validateAmount(amount, 'amount', false);
-    const account = await this.#fresh(keyId);
+    const account = await this.#accounts.fresh(keyId);
     // From here to the hold nothing awaits: the check and the hold are one step for every caller.
     if (account === undefined) return { ok: false, reason: 'not_found', available: 0 };
     const now = this.#now();
@@ -114,7 +121,7 @@ export class LocalCreditAccounts implements CreditAccounts {
         amount,
         requestId: options.requestId ?? null,
         createdAt: now,
-        expiresAt: now + (options.ttlMs ?? IDLE_ACCOUNT_MS),
+        expiresAt: now + (options.ttlMs ?? REPORTED_HOLD_TTL_MS),
       },
     };
   }
@@ -174,93 +181,16 @@ export class LocalCreditAccounts implements CreditAccounts {
   }
 
   refresh(keyId: string): void {
-    const account = this.#accounts.get(keyId);
-    if (account === undefined) return;
-    // The next reservation waits for the re-read rather than deciding on the old settings.
-    account.refreshedAt = Number.NEGATIVE_INFINITY;
-    void this.#load(keyId).catch((error: unknown) => this.#logger.warn({ err: error, keyId }, 'reading a key failed'));
+    this.#accounts.refresh(keyId);
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await Promise.allSettled([...this.#loading.values()]);
+  close(): Promise<void> {
+    return this.#accounts.close();
   }
 
   /** Open holds and loaded accounts (tests, metrics). */
   get size(): { accounts: number; holds: number } {
     return { accounts: this.#accounts.size, holds: this.#holds.size };
-  }
-
-  /** The account, re-read first when it was not refreshed for two intervals (an idle key, or after a change). */
-  async #fresh(keyId: string): Promise<Account | undefined> {
-    const account = this.#accounts.get(keyId);
-    if (account !== undefined && this.#now() - account.refreshedAt <= 2 * this.refreshIntervalMs) return account;
-    return this.#load(keyId);
-  }
-
-  #load(keyId: string): Promise<Account | undefined> {
-    let loading = this.#loading.get(keyId);
-    if (loading === undefined) {
-      loading = this.#keys.getById(keyId).then(
-        (key) => {
-          this.#loading.delete(keyId);
-          return this.#apply(keyId, key);
-        },
-        (error: unknown) => {
-          this.#loading.delete(keyId);
-          throw error;
-        },
-      );
-      this.#loading.set(keyId, loading);
-    }
-    return loading;
-  }
-
-  /** Takes a freshly read row: settings and `granted` from it; `spent` only for an account not known yet. */
-  #apply(keyId: string, key: ApiKeyRecord | undefined): Account | undefined {
-    const now = this.#now();
-    const account = this.#accounts.get(keyId);
-    if (key === undefined) {
-      if (account === undefined || account.held === 0) this.#accounts.delete(keyId);
-      return undefined;
-    }
-    if (account !== undefined) {
-      account.key = key;
-      account.granted = key.balance + key.totalSpent;
-      account.refreshedAt = now;
-      return account;
-    }
-    const created: Account = {
-      key,
-      granted: key.balance + key.totalSpent,
-      spent: key.totalSpent,
-      periodStart: budgetPeriodStart(trackingPeriod(key.budget), now),
-      periodSpent: key.budgetSpent,
-      held: 0,
-      refreshedAt: now,
-      usedAt: now,
-    };
-    this.#accounts.set(keyId, created);
-    return created;
-  }
-
-  /** The timer's tick: re-reads the keys in use, forgets long-idle ones. */
-  async #refreshActive(): Promise<void> {
-    if (this.#refreshing) return;
-    this.#refreshing = true;
-    try {
-      const now = this.#now();
-      for (const [keyId, account] of this.#accounts) {
-        if (account.held === 0 && now - account.usedAt > IDLE_ACCOUNT_MS) this.#accounts.delete(keyId);
-        else if (now - account.usedAt <= ACTIVE_ACCOUNT_MS || account.held > 0) {
-          await this.#load(keyId).catch((error: unknown) =>
-            this.#logger.warn({ err: error, keyId }, 'refreshing a key’s credits failed'),
-          );
-        }
-      }
-    } finally {
-      this.#refreshing = false;
-    }
   }
 }
 

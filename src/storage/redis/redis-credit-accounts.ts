@@ -17,6 +17,7 @@
  */
 import type { Micros } from '../../pricing/money.js';
 import type { CreditAccounts, CreditCharge, CreditSettlement } from '../credit-accounts.js';
+import { CreditKeyReader, DEFAULT_CREDIT_REFRESH_MS } from '../credit-key-reader.js';
 import {
   budgetPeriodStart,
   generateReservationId,
@@ -32,13 +33,10 @@ import type {
   ReserveResult,
   SettleOptions,
 } from '../key-store.js';
-import { DEFAULT_CREDIT_REFRESH_MS } from '../local-credit-accounts.js';
 import { type StorageLogger, silentLogger } from '../storage-logger.js';
 import type { RedisCounterStore } from './redis-counter-store.js';
 import { CREDIT_READ, CREDIT_RELEASE, CREDIT_RENEW, CREDIT_RESERVE, CREDIT_SETTLE } from './redis-credit-scripts.js';
 
-const ACTIVE_ACCOUNT_MS = 60_000;
-const IDLE_ACCOUNT_MS = 10 * 60_000;
 const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
 
 interface Known {
@@ -66,28 +64,37 @@ export class RedisCreditAccounts implements CreditAccounts {
   readonly refreshIntervalMs: number;
   readonly #keys: KeyStore;
   readonly #redis: RedisCounterStore;
-  readonly #logger: StorageLogger;
   readonly #now: () => number;
-  readonly #known = new Map<string, Known>();
+  readonly #known: CreditKeyReader<Known>;
   /** This process's open holds: hold id → key id (the script needs the key's Redis keys). */
   readonly #holds = new Map<string, string>();
-  readonly #loading = new Map<string, Promise<Known | undefined>>();
-  readonly #timer: NodeJS.Timeout;
-  #refreshing = false;
 
   constructor(options: RedisCreditAccountsOptions) {
     this.#keys = options.keys;
     this.#redis = options.redis;
-    this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
     this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_CREDIT_REFRESH_MS;
-    this.#timer = setInterval(() => void this.#refreshActive(), this.refreshIntervalMs);
-    this.#timer.unref();
+    this.#known = new CreditKeyReader<Known>({
+      keys: options.keys,
+      refreshIntervalMs: this.refreshIntervalMs,
+      logger: options.logger ?? silentLogger,
+      now: this.#now,
+      create: (key, now) => ({
+        key,
+        granted: key.balance + key.totalSpent,
+        spent: key.totalSpent,
+        holds: 0,
+        refreshedAt: now,
+        usedAt: now,
+      }),
+      holding: (known) => known.holds > 0,
+      holdsInProcess: false,
+    });
   }
 
   async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
     validateAmount(amount, 'amount', false);
-    const known = await this.#fresh(keyId);
+    const known = await this.#known.fresh(keyId);
     if (known === undefined) return { ok: false, reason: 'not_found', available: 0 };
     const now = this.#now();
     known.usedAt = now;
@@ -212,15 +219,11 @@ export class RedisCreditAccounts implements CreditAccounts {
   }
 
   refresh(keyId: string): void {
-    const known = this.#known.get(keyId);
-    if (known === undefined) return;
-    known.refreshedAt = Number.NEGATIVE_INFINITY;
-    void this.#load(keyId).catch((error: unknown) => this.#logger.warn({ err: error, keyId }, 'reading a key failed'));
+    this.#known.refresh(keyId);
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await Promise.allSettled([...this.#loading.values()]);
+  close(): Promise<void> {
+    return this.#known.close();
   }
 
   #redisKeys(keyId: string): [account: string, holds: string, expiry: string] {
@@ -229,77 +232,5 @@ export class RedisCreditAccounts implements CreditAccounts {
       this.#redis.sharedKey('credit-holds', keyId),
       this.#redis.sharedKey('credit-expiry', keyId),
     ];
-  }
-
-  async #fresh(keyId: string): Promise<Known | undefined> {
-    const known = this.#known.get(keyId);
-    if (known !== undefined && this.#now() - known.refreshedAt <= 2 * this.refreshIntervalMs) return known;
-    return this.#load(keyId);
-  }
-
-  #load(keyId: string): Promise<Known | undefined> {
-    let loading = this.#loading.get(keyId);
-    if (loading === undefined) {
-      loading = this.#keys.getById(keyId).then(
-        (key) => {
-          this.#loading.delete(keyId);
-          return this.#apply(keyId, key);
-        },
-        (error: unknown) => {
-          this.#loading.delete(keyId);
-          throw error;
-        },
-      );
-      this.#loading.set(keyId, loading);
-    }
-    return loading;
-  }
-
-  #apply(keyId: string, key: ApiKeyRecord | undefined): Known | undefined {
-    if (key === undefined) {
-      this.#known.delete(keyId);
-      return undefined;
-    }
-    const now = this.#now();
-    const known = this.#known.get(keyId);
-    if (known !== undefined) {
-      known.key = key;
-      known.granted = key.balance + key.totalSpent;
-      known.refreshedAt = now;
-      return known;
-    }
-    const created: Known = {
-      key,
-      granted: key.balance + key.totalSpent,
-      spent: key.totalSpent,
-      holds: 0,
-      refreshedAt: now,
-      usedAt: now,
-    };
-    this.#known.set(keyId, created);
-    return created;
-  }
-
-  /** The timer's tick: re-reads the keys in use (one query each), forgets long-idle ones. */
-  async #refreshActive(): Promise<void> {
-    if (this.#refreshing) return;
-    this.#refreshing = true;
-    try {
-      const now = this.#now();
-      const active: string[] = [];
-      for (const [keyId, known] of this.#known) {
-        if (known.holds === 0 && now - known.usedAt > IDLE_ACCOUNT_MS) this.#known.delete(keyId);
-        else if (now - known.usedAt <= ACTIVE_ACCOUNT_MS) active.push(keyId);
-      }
-      await Promise.all(
-        active.map((keyId) =>
-          this.#load(keyId).catch((error: unknown) =>
-            this.#logger.warn({ err: error, keyId }, 'refreshing a key’s credits failed'),
-          ),
-        ),
-      );
-    } finally {
-      this.#refreshing = false;
-    }
   }
 }
