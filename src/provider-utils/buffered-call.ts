@@ -14,13 +14,38 @@ export interface BufferedResponse {
   body: Buffer;
 }
 
-export interface BufferedCallOptions {
+/** The request a dispatched call sends, and the dispatcher that sends it. */
+export interface DispatchedRequest {
   dispatcher: Dispatcher;
   origin: string;
   path: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
   body: string | Uint8Array | undefined;
+}
+
+/** Hands the request to its dispatcher; a synchronous throw fails the handler as a transport error would. */
+export function dispatchRequest(
+  request: DispatchedRequest,
+  handler: Dispatcher.DispatchHandler & { fail(error: unknown): void },
+): void {
+  try {
+    request.dispatcher.dispatch(
+      {
+        origin: request.origin,
+        path: request.path,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      },
+      handler,
+    );
+  } catch (error) {
+    handler.fail(error);
+  }
+}
+
+export interface BufferedCallOptions extends DispatchedRequest {
   signal?: AbortSignal | undefined;
   /** Milliseconds until the call is given up (0 or undefined: no deadline of its own). */
   timeoutMs?: number | undefined;
@@ -176,20 +201,6 @@ export function bufferedCall(options: BufferedCallOptions): Promise<BufferedResp
       reject(new BufferedCallFailure(options.signal.reason, 'aborted'));
       return;
     }
-    const handler = new BufferedCallHandler(options, resolve, reject);
-    try {
-      options.dispatcher.dispatch(
-        {
-          origin: options.origin,
-          path: options.path,
-          method: options.method,
-          headers: options.headers,
-          body: options.body,
-        },
-        handler,
-      );
-    } catch (error) {
-      handler.fail(error);
-    }
+    dispatchRequest(options, new BufferedCallHandler(options, resolve, reject));
   });
 }

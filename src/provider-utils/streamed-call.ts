@@ -3,6 +3,8 @@ import type { Dispatcher } from 'undici';
 import {
   BufferedCallFailure,
   type CallCutoff,
+  type DispatchedRequest,
+  dispatchRequest,
   type SignalWatcher,
   unwatchSignal,
   watchSignal,
@@ -14,13 +16,7 @@ import {
  * EventTarget listener of its own per call. An open stream holds this handler and its few queued chunks; the
  * deadline is one timer, cleared when the body ends or the caller closes it (docs/decisions/0016-streamed-upstream-calls.md).
  */
-export interface StreamedCallOptions {
-  dispatcher: Dispatcher;
-  origin: string;
-  path: string;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body: string | Uint8Array | undefined;
+export interface StreamedCallOptions extends DispatchedRequest {
   signal?: AbortSignal | undefined;
   /** Milliseconds until the call is given up, body included (0 or undefined: no deadline of its own). */
   timeoutMs?: number | undefined;
@@ -231,20 +227,6 @@ export function streamedCall(options: StreamedCallOptions): Promise<StreamedResp
       reject(new BufferedCallFailure(options.signal.reason, 'aborted'));
       return;
     }
-    const handler = new StreamedCallHandler(options, resolve, reject);
-    try {
-      options.dispatcher.dispatch(
-        {
-          origin: options.origin,
-          path: options.path,
-          method: options.method,
-          headers: options.headers,
-          body: options.body,
-        },
-        handler,
-      );
-    } catch (error) {
-      handler.fail(error);
-    }
+    dispatchRequest(options, new StreamedCallHandler(options, resolve, reject));
   });
 }
