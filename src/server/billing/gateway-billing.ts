@@ -55,7 +55,7 @@ export class GatewayBilling implements BillingServices {
   readonly routes: readonly Route[];
   readonly #keyHashSecret: string | undefined;
   readonly #closeTimeoutMs: number;
-  /** Sessions opened and not yet finished (a plain count: a map of requests cost about a microsecond each). */
+  /** Sessions opened and not yet finished: a count, since a map keyed by each request costs per request (0015). */
   #openSessions = 0;
   #stopListening: (() => Promise<void>) | undefined;
   #idle: (() => void) | undefined;
