@@ -154,7 +154,7 @@ export class GatewayObservability {
   readonly #closeRequestLog: (() => Promise<void>) | undefined;
   readonly #bodies: ObservabilityConfig['logBodies'];
   readonly #redactor: BodyRedactor;
-  /** Requests begun and not finished, and those of them streaming: counts, since keying a set by each request costs more than the rest of the stage (0015). */
+  /** Requests begun and not finished, and those streaming: counts, as a set keyed by request is costly (0015). */
   #activeRequests = 0;
   #openStreams = 0;
   readonly #metricsPort: number | undefined;
