@@ -258,3 +258,42 @@ export async function streams(
     return { firstChunk: median(firsts[index] ?? []), complete: median(completes[index] ?? []) };
   });
 }
+
+/**
+ * Open-loop load: `rate` requests/s for `seconds`, sent on a 1 ms tick whatever the answers' pace (at most
+ * `maxOutstanding` unanswered). Every target loaded this way does the same work per second, so its CPU per
+ * request is not skewed by how many requests one wake-up of its event loop happens to batch — the feedback
+ * that makes closed-loop CPU figures of two nearly equal servers drift apart.
+ */
+export async function pacedLoad(
+  target: Target,
+  rate: number,
+  seconds: number,
+  pool: Pool,
+  maxOutstanding = 256,
+): Promise<{ completed: number; seconds: number }> {
+  const total = Math.round(rate * seconds);
+  let sent = 0;
+  let completed = 0;
+  let outstanding = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    if (total === 0) resolve();
+    const answered = () => {
+      completed++;
+      outstanding--;
+      if (completed === total) resolve();
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      while (sent < due && outstanding < maxOutstanding) {
+        sent++;
+        outstanding++;
+        send(pool, target, target.body).then(answered, reject);
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  return { completed, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,105 +1,159 @@
 /**
- * `npm run bench:metrics`: what metrics cost end to end, in CPU per request. Three gateway cores on the Ollama
- * path (`API_KEY`, ledger and request log off): two identical ones with metrics on (an A/A control that shows
- * how far two processes running the same code drift apart) and one with `METRICS_ENABLED=false`. Each round
- * loads every target in turn (the order rotates) at concurrency `METRICS_COST_CONCURRENCY` (50); the report is
- * the median of the per-round differences with a 95 % confidence interval of that median (from order
- * statistics), for metrics on − off and for the control. `METRICS_COST_ROUNDS` (60) and
- * `METRICS_COST_ROUND_SECONDS` (1) size it.
+ * `npm run bench:metrics`: what metrics cost end to end, in CPU per request of the gateway core (`API_KEY`,
+ * ledger and request log off). Targets: two identical cores with metrics on (an A/A control that shows how
+ * far two processes running the same code drift apart) and one with `METRICS_ENABLED=false`; with
+ * `METRICS_COST_BASELINE=<another checkout, built>` also that build's core (a before/after of the same path).
+ *
+ * Method (decision 0018): every target is loaded at the same time, open loop, at the same fixed rate, so each
+ * does the same work per second under the same machine conditions. A generation starts fresh processes (start
+ * and load order rotate), warms them up, then measures `METRICS_COST_ROUNDS` rounds; the generation is the
+ * unit, since JIT luck differs between processes. The report gives each pair's mean per-generation CPU ratio
+ * and difference with a 95 % t-interval.
+ * `METRICS_COST_PATH=passthrough` measures the OpenAI-compatible pass-through instead of the Ollama path.
  */
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { cpuMicros, load, root, type Server, startGateway, startProcess, type Target } from './harness.js';
+import { cpuMicros, pacedLoad, root, type Server, startGateway, startProcess, type Target } from './harness.js';
 
-const ROUNDS = Number(process.env.METRICS_COST_ROUNDS ?? 60);
-const ROUND_SECONDS = Number(process.env.METRICS_COST_ROUND_SECONDS ?? 1);
-const CONCURRENCY = Number(process.env.METRICS_COST_CONCURRENCY ?? 50);
+const GENERATIONS = Number(process.env.METRICS_COST_GENERATIONS ?? 8);
+const ROUNDS = Number(process.env.METRICS_COST_ROUNDS ?? 4);
+const ROUND_SECONDS = Number(process.env.METRICS_COST_ROUND_SECONDS ?? 2);
+const WARMUP_SECONDS = Number(process.env.METRICS_COST_WARMUP_SECONDS ?? 4);
+const RATE = Number(process.env.METRICS_COST_RATE ?? 1000);
+const PATH = process.env.METRICS_COST_PATH ?? 'ollama';
+const BASELINE = process.env.METRICS_COST_BASELINE;
 const API_KEY = 'sk-bench-metrics-cost-0123456789';
 const body = JSON.stringify({
   model: 'bench-model',
-  messages: [{ role: 'user', content: 'Say hello in one short sentence.' }],
-  max_tokens: 32,
+  messages: [{ role: 'user', content: 'Say something short.' }],
+  temperature: 0.2,
 });
 
-/** The median of `values` and a 95 % confidence interval for it (distribution-free, from order statistics). */
-function medianWithInterval(values: readonly number[]): { median: number; low: number; high: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const at = (rank: number) => sorted[Math.min(n - 1, Math.max(0, rank))] ?? Number.NaN;
-  const half = 0.98 * Math.sqrt(n);
-  return {
-    median: at(Math.floor((n - 1) / 2)),
-    low: at(Math.floor(n / 2 - half)),
-    high: at(Math.ceil(n / 2 + half) - 1),
-  };
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  main?: string;
 }
 
-function format(label: string, differences: readonly number[]): string {
-  const { median, low, high } = medianWithInterval(differences);
-  return `| ${label} | ${median.toFixed(2)} | ${low.toFixed(2)} to ${high.toFixed(2)} |`;
+/** Two-sided 95 % quantiles of Student's t by degrees of freedom (1–10; about 2 beyond). */
+const T_95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+
+function meanWithInterval(values: readonly number[]): { mean: number; half: number } {
+  const n = values.length;
+  const mean = values.reduce((sum, value) => sum + value, 0) / n;
+  if (n < 2) return { mean, half: Number.NaN };
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
+  return { mean, half: ((T_95[n - 2] ?? 2) * Math.sqrt(variance)) / Math.sqrt(n) };
 }
 
-async function main(): Promise<void> {
-  const servers: Server[] = [];
+async function generation(variants: readonly Variant[], index: number): Promise<number[]> {
+  // Rotating which target starts and is loaded first cancels the small advantage of a position.
+  const order = variants.map((_variant, position) => (position + index) % variants.length);
+  const started = await Promise.all(
+    order.map((which) => {
+      const variant = variants[which] as Variant;
+      return startGateway(variant.name, variant.env, variant.main);
+    }),
+  );
+  const servers = variants.map((_variant, which) => started[order.indexOf(which)] as Server);
+  const targets: Target[] = servers.map((server) => ({
+    name: server.name,
+    server,
+    path: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${API_KEY}` },
+    body,
+    streamBody: body,
+  }));
+  const pools = targets.map((target) => new Pool(target.server.url, { connections: 64 }));
+  const loadAll = (seconds: number) =>
+    Promise.all(order.map((which) => pacedLoad(targets[which] as Target, RATE, seconds, pools[which] as Pool)));
   try {
-    const mock = await startProcess('mock upstream', [
-      '--import',
-      'tsx',
-      join(root, 'bench', 'mock-upstream-server.ts'),
-    ]);
-    servers.push(mock);
-    const core = { OLLAMA_HOST: mock.url, API_KEY, BILLING_ENABLED: 'false', REQUEST_LOG_ENABLED: 'false' };
-    const common = { ...core, RATE_LIMIT_RPS: '1000000', CACHE_ENABLED: 'false' };
-    const started = await Promise.all([
-      startGateway('core A (metrics on)', common),
-      startGateway('core B (metrics on, control)', common),
-      startGateway('core, metrics off', { ...common, METRICS_ENABLED: 'false' }),
-    ]);
-    servers.push(...started);
-    const targets: Target[] = started.map((server) => ({
-      name: server.name,
-      server,
-      path: '/v1/chat/completions',
-      headers: { authorization: `Bearer ${API_KEY}` },
-      body,
-      streamBody: body,
-    }));
-    const pools = targets.map((target) => new Pool(target.server.url, { connections: CONCURRENCY }));
-    for (const [index, target] of targets.entries()) await load(target, 3, CONCURRENCY, pools[index]);
-    const perRound: number[][] = targets.map(() => []);
+    await loadAll(WARMUP_SECONDS);
+    const micros = variants.map(() => 0);
+    const requests = variants.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
-      for (let step = 0; step < targets.length; step++) {
-        const index = (round + step) % targets.length;
-        const target = targets[index] as Target;
-        const pool = pools[index] as Pool;
-        await load(target, 0.3, CONCURRENCY, pool);
-        const before = cpuMicros(target.server.child);
-        const { completed } = await load(target, ROUND_SECONDS, CONCURRENCY, pool);
-        perRound[index]?.push((cpuMicros(target.server.child) - before) / completed);
+      const before = servers.map((server) => cpuMicros(server.child));
+      const done = await loadAll(ROUND_SECONDS);
+      for (const [which, server] of servers.entries()) {
+        micros[which] = (micros[which] ?? 0) + cpuMicros(server.child) - (before[which] ?? 0);
+        requests[which] = (requests[which] ?? 0) + (done[order.indexOf(which)]?.completed ?? 0);
       }
     }
-    await Promise.all(pools.map((pool) => pool.close()));
-    const [a, b, off] = perRound as [number[], number[], number[]];
-    const difference = (x: number[], y: number[]) => x.map((value, round) => value - (y[round] ?? Number.NaN));
-    const lines = [
-      '| CPU per request, per-round difference | median (µs) | 95 % interval of the median (µs) |',
-      '|---|---|---|',
-      format('metrics on (A) − off', difference(a, off)),
-      format('metrics on (B) − off', difference(b, off)),
-      format('A − B (control: the same build twice)', difference(a, b)),
-    ];
-    const levels = perRound.map(
-      (list, index) => `${targets[index]?.name} ${medianWithInterval(list).median.toFixed(1)} µs`,
-    );
-    process.stdout.write(
-      `\n${lines.join('\n')}\n(medians per target: ${levels.join(', ')}; ${ROUNDS} rounds of ${ROUND_SECONDS}s at concurrency ${CONCURRENCY}, order rotating; node ${process.version})\n`,
-    );
+    return micros.map((value, which) => value / (requests[which] ?? 1));
   } finally {
+    await Promise.all(pools.map((pool) => pool.close()));
     for (const server of servers) server.child.kill('SIGTERM');
     await Promise.all(
       servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
     );
+  }
+}
+
+async function main(): Promise<void> {
+  const mock = await startProcess('mock upstream', ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')]);
+  try {
+    const core = {
+      API_KEY,
+      BILLING_ENABLED: 'false',
+      REQUEST_LOG_ENABLED: 'false',
+      RATE_LIMIT_RPS: '1000000',
+      CACHE_ENABLED: 'false',
+      OLLAMA_HOST: mock.url,
+      ...(PATH === 'passthrough'
+        ? {
+            DEFAULT_BACKEND: 'bench',
+            LLAMAGATE_CONFIG: join(root, 'bench', 'bench-gateway.yaml'),
+            BENCH_UPSTREAM: `${mock.url}/v1`,
+          }
+        : {}),
+    };
+    const variants: Variant[] = [
+      { name: 'metrics on (A)', env: core },
+      { name: 'metrics on (B)', env: core },
+      { name: 'metrics off', env: { ...core, METRICS_ENABLED: 'false' } },
+    ];
+    if (BASELINE !== undefined)
+      variants.push({
+        name: `baseline core (${process.env.METRICS_COST_BASELINE_NAME ?? BASELINE})`,
+        env: core,
+        main: join(BASELINE, 'dist', 'cli', 'main.js'),
+      });
+    const perGeneration: number[][] = variants.map(() => []);
+    for (let index = 0; index < GENERATIONS; index++) {
+      const cpu = await generation(variants, index);
+      for (const [which, value] of cpu.entries()) perGeneration[which]?.push(value);
+      process.stderr.write(
+        `generation ${index + 1}/${GENERATIONS}: ${variants.map((variant, which) => `${variant.name} ${cpu[which]?.toFixed(1)} µs`).join(', ')}\n`,
+      );
+    }
+    const compare = (a: number, b: number, label: string) => {
+      const x = perGeneration[a] as number[];
+      const y = perGeneration[b] as number[];
+      const ratio = meanWithInterval(x.map((value, index) => value / (y[index] ?? Number.NaN)));
+      const difference = meanWithInterval(x.map((value, index) => value - (y[index] ?? Number.NaN)));
+      return `| ${label} | ${(100 * (ratio.mean - 1)).toFixed(1)} % ± ${(100 * ratio.half).toFixed(1)} | ${difference.mean.toFixed(1)} ± ${difference.half.toFixed(1)} |`;
+    };
+    const lines = [
+      '| CPU per request, per-generation comparison | mean ratio − 1 (95 % interval) | mean difference in µs (95 % interval) |',
+      '|---|---|---|',
+      compare(0, 2, 'metrics on (A) vs off'),
+      compare(1, 2, 'metrics on (B) vs off'),
+      compare(0, 1, 'A vs B (control: the same build twice)'),
+    ];
+    if (BASELINE !== undefined) {
+      lines.push(compare(0, 3, 'metrics on (A) vs the baseline core'));
+      lines.push(compare(2, 3, 'metrics off vs the baseline core'));
+    }
+    const levels = perGeneration.map(
+      (list, which) => `${variants[which]?.name} ${meanWithInterval(list).mean.toFixed(1)} µs`,
+    );
+    process.stdout.write(
+      `\n${lines.join('\n')}\n(${PATH} path; mean CPU per request: ${levels.join(', ')}; ${GENERATIONS} generations of fresh processes, each ${WARMUP_SECONDS}s warm-up then ${ROUNDS} rounds of ${ROUND_SECONDS}s, every target at ${RATE} requests/s at once, open loop; node ${process.version})\n`,
+    );
+  } finally {
+    mock.child.kill('SIGTERM');
+    if (mock.child.exitCode === null) await once(mock.child, 'exit');
   }
 }
 

@@ -21,6 +21,12 @@ const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
 const TOKEN_GAP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1];
 
+/**
+ * How often the event-loop delay histogram (`nodejs_eventloop_lag_*`) samples: prom-client's 10 ms default
+ * wakes the process 100 times a second, busy or idle (decision 0018).
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 export const OTHER_MODEL = 'other';
 
 const CACHE_RESULT = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass' } as const;
@@ -302,7 +308,8 @@ export class GatewayMetrics {
         for (const backend of sources.backends?.() ?? []) this.set({ backend: backend.name }, backend.healthy ? 1 : 0);
       },
     });
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   /** Connects the live-state gauges to their sources (router, server, usage writer, Redis). */
