@@ -111,7 +111,6 @@ export class RedisCreditAccounts implements CreditAccounts {
       known.granted,
       key.totalSpent,
       budgetPeriodStart(trackingPeriod(key.budget), now),
-      budgetPeriodStart(trackingPeriod(key.budget), now),
       key.budgetSpent,
       key.unlimitedCredits ? '1' : '0',
       key.budget === null ? -1 : key.budget.amount,

@@ -10,15 +10,15 @@ import { script } from './redis-scripts.js';
 /**
  * KEYS: account, holds, expiry.
  * ARGV: now, amount, hold id, hold expiry, granted (balance + total spent as last read), spent to start from
- * (the row's total spent, used only when the account is new), current period start, the row's period start and
- * spend (for a new account), unlimited ('1'/'0'), budget amount ('-1' = none).
+ * (the row's total spent, used only when the account is new), current period start, the row's spend in it (for
+ * a new account), unlimited ('1'/'0'), budget amount ('-1' = none).
  * Drops the key's expired holds (a crashed process's), then holds `amount` if the key can pay it.
  * Returns {1, spent} or {0, reason, available}.
  */
 export const CREDIT_RESERVE = script(`
 local amount = tonumber(ARGV[2])
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'spent', ARGV[6], 'held', '0', 'pstart', ARGV[8], 'pspent', ARGV[9])
+  redis.call('HSET', KEYS[1], 'spent', ARGV[6], 'held', '0', 'pstart', ARGV[7], 'pspent', ARGV[8])
 end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
 for _, id in ipairs(expired) do
@@ -32,10 +32,10 @@ end
 local spent = redis.call('HGET', KEYS[1], 'spent')
 local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
 local left = tonumber(ARGV[5]) - tonumber(spent) - held
-if ARGV[10] ~= '1' and left < amount then
+if ARGV[9] ~= '1' and left < amount then
   return {0, 'insufficient_credits', tostring(math.max(left, 0))}
 end
-local budget = tonumber(ARGV[11])
+local budget = tonumber(ARGV[10])
 if budget >= 0 then
   local pspent = 0
   if redis.call('HGET', KEYS[1], 'pstart') == ARGV[7] then pspent = tonumber(redis.call('HGET', KEYS[1], 'pspent')) end
