@@ -1,6 +1,6 @@
 import type { Dispatcher, Pool } from 'undici';
 import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
-import { BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
+import { BufferedCallFailure, type BufferedResponse, bufferedCall, type DispatchedRequest } from './buffered-call.js';
 import { type CallEnding, cutoffEnding } from './deadline.js';
 import { RecentResults } from './recent-results.js';
 import { type StreamedResponse, streamedCall } from './streamed-call.js';
@@ -239,32 +239,34 @@ function failureFromText(
 }
 
 /**
- * Starts an upstream call and resolves once a 2xx status arrived; a non-2xx status is read and thrown as
- * a typed error. The deadline stays armed until the body is consumed or `close()` is called. Dispatched
- * straight to the origin's Pool (or the caller's dispatcher) with a small handler ({@link streamedCall}).
+ * The request a call sends (body serialised, JSON content type added, URL split) and its dispatcher: the
+ * caller's, or the origin's shared Pool once the connection cap admits the call (`release` gives the slot back).
  */
-export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> {
+function dispatchedRequest(call: UpstreamCall): { request: DispatchedRequest; release: (() => void) | undefined } {
   const body = serialiseBody(call.body);
   let headers: Record<string, string> = call.headers ?? {};
   if (body !== undefined && headers['content-type'] === undefined)
     headers = { ...headers, 'content-type': 'application/json' };
   const { origin, path } = splitUrl(call.url);
-  let dispatcher = call.dispatcher;
-  let release: (() => void) | undefined;
-  if (dispatcher === undefined) {
-    const shared = poolFor(origin);
-    release = admit(shared, origin, call);
-    dispatcher = shared.pool;
-  }
+  const method = call.method ?? (body === undefined ? 'GET' : 'POST');
+  if (call.dispatcher !== undefined)
+    return { request: { dispatcher: call.dispatcher, origin, path, method, headers, body }, release: undefined };
+  const shared = poolFor(origin);
+  const release = admit(shared, origin, call);
+  return { request: { dispatcher: shared.pool, origin, path, method, headers, body }, release };
+}
+
+/**
+ * Starts an upstream call and resolves once a 2xx status arrived; a non-2xx status is read and thrown as
+ * a typed error. The deadline stays armed until the body is consumed or `close()` is called. Dispatched
+ * straight to the origin's Pool (or the caller's dispatcher) with a small handler ({@link streamedCall}).
+ */
+export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> {
+  const { request, release } = dispatchedRequest(call);
   let response: StreamedResponse;
   try {
     response = await streamedCall({
-      dispatcher,
-      origin,
-      path,
-      method: call.method ?? (body === undefined ? 'GET' : 'POST'),
-      headers,
-      body,
+      ...request,
       signal: call.signal,
       timeoutMs: call.timeoutMs,
       // The call holds its connection until the body is read to the end or dropped.
@@ -273,8 +275,7 @@ export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> 
       bodyError: (failure) => failureToError(failure, call),
     });
   } catch (error) {
-    const failure = error as BufferedCallFailure;
-    throw transportError(failure.cause, call, cutoffEnding(failure.cutoff, call.timeoutMs));
+    throw failureToError(error, call);
   }
   const responseHeaders = flattenHeaders(response.headers);
   if (response.status < 200 || response.status >= 300) {
@@ -324,33 +325,16 @@ function splitUrl(url: string): { origin: string; path: string } {
  * caller's dispatcher) and buffered by a small handler ({@link bufferedCall}); the deadline is one timer.
  */
 export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
-  const body = serialiseBody(call.body);
-  let headers: Record<string, string> = call.headers ?? {};
-  if (body !== undefined && headers['content-type'] === undefined)
-    headers = { ...headers, 'content-type': 'application/json' };
-  const { origin, path } = splitUrl(call.url);
-  let dispatcher = call.dispatcher;
-  let release: (() => void) | undefined;
-  if (dispatcher === undefined) {
-    const shared = poolFor(origin);
-    release = admit(shared, origin, call);
-    dispatcher = shared.pool;
-  }
+  const { request, release } = dispatchedRequest(call);
   let response: BufferedResponse;
   try {
     response = await bufferedCall({
-      dispatcher,
-      origin,
-      path,
-      method: call.method ?? (body === undefined ? 'GET' : 'POST'),
-      headers,
-      body,
+      ...request,
       signal: call.signal,
       timeoutMs: call.timeoutMs,
     });
   } catch (error) {
-    const failure = error as BufferedCallFailure;
-    throw transportError(failure.cause, call, cutoffEnding(failure.cutoff, call.timeoutMs));
+    throw failureToError(error, call);
   } finally {
     release?.();
   }
