@@ -101,6 +101,17 @@ export function unwatchSignal(signal: AbortSignal, handler: SignalWatcher): void
   callsBySignal.get(signal)?.delete(handler);
 }
 
+/** A call's deadline: `expire` runs once `timeoutMs` passed (an unref'd timer); undefined when it has none. */
+export function deadlineTimer(
+  timeoutMs: number | undefined,
+  expire: (error: Error) => void,
+): NodeJS.Timeout | undefined {
+  if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) return undefined;
+  const timer = setTimeout(() => expire(new Error(`deadline of ${timeoutMs} ms passed`)), timeoutMs);
+  timer.unref();
+  return timer;
+}
+
 class BufferedCallHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #pendingAbort: Error | undefined;
@@ -125,11 +136,7 @@ class BufferedCallHandler implements Dispatcher.DispatchHandler {
     this.#reject = reject;
     this.#signal = options.signal;
     this.#errorBodyLimit = options.errorBodyLimit ?? 1_000_000;
-    const timeoutMs = options.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-      this.#timer = setTimeout(() => this.#stop('timeout', new Error(`deadline of ${timeoutMs} ms passed`)), timeoutMs);
-      this.#timer.unref();
-    }
+    this.#timer = deadlineTimer(options.timeoutMs, (error) => this.#stop('timeout', error));
     if (this.#signal !== undefined) watchSignal(this.#signal, this);
   }
 

@@ -4,6 +4,7 @@ import {
   BufferedCallFailure,
   type CallCutoff,
   type DispatchedRequest,
+  deadlineTimer,
   dispatchRequest,
   type SignalWatcher,
   unwatchSignal,
@@ -77,11 +78,7 @@ class StreamedCallHandler
     this.#options = options;
     this.#resolve = resolve;
     this.#reject = reject;
-    const timeoutMs = options.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-      this.#timer = setTimeout(() => this.#stop('timeout', new Error(`deadline of ${timeoutMs} ms passed`)), timeoutMs);
-      this.#timer.unref();
-    }
+    this.#timer = deadlineTimer(options.timeoutMs, (error) => this.#stop('timeout', error));
     if (options.signal !== undefined) watchSignal(options.signal, this);
   }
 
