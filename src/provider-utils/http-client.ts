@@ -1,9 +1,10 @@
 import type { Dispatcher, Pool } from 'undici';
 import { LlamaGateError, ProviderAPIError, ServiceUnavailableError, TimeoutError } from '../spec/errors.js';
-import { BufferedCallFailure, type BufferedResponse, bufferedCall, type DispatchedRequest } from './buffered-call.js';
+import { BufferedCallFailure, type BufferedResponse, bufferedCall } from './buffered-call.js';
 import { type CallEnding, cutoffEnding } from './deadline.js';
+import { merged } from './merged.js';
 import { RecentResults } from './recent-results.js';
-import { type StreamedResponse, streamedCall } from './streamed-call.js';
+import { type StreamedCallOptions, type StreamedResponse, streamedCall } from './streamed-call.js';
 import { undici } from './undici.js';
 import { errorFromUpstream, type UpstreamFailure } from './upstream-error.js';
 
@@ -239,21 +240,39 @@ function failureFromText(
 }
 
 /**
- * The request a call sends (body serialised, JSON content type added, URL split) and its dispatcher: the
- * caller's, or the origin's shared Pool once the connection cap admits the call (`release` gives the slot back).
+ * The options a call is dispatched with: body serialised, JSON content type added, URL split, signal and
+ * deadline, and the dispatcher — the caller's, or the origin's shared Pool once the connection cap admits the
+ * call (`onSettled` then gives the slot back). One literal with every field: on Node 20 an object spread
+ * followed by a new property (`{ ...options, signal }`) gives each object a map of its own
+ * (docs/decisions/0019-no-spread-then-add-on-the-hot-path.md).
  */
-function dispatchedRequest(call: UpstreamCall): { request: DispatchedRequest; release: (() => void) | undefined } {
+function dispatchedCall(call: UpstreamCall): StreamedCallOptions {
   const body = serialiseBody(call.body);
   let headers: Record<string, string> = call.headers ?? {};
   if (body !== undefined && headers['content-type'] === undefined)
-    headers = { ...headers, 'content-type': 'application/json' };
+    headers = merged(headers, { 'content-type': 'application/json' });
   const { origin, path } = splitUrl(call.url);
   const method = call.method ?? (body === undefined ? 'GET' : 'POST');
-  if (call.dispatcher !== undefined)
-    return { request: { dispatcher: call.dispatcher, origin, path, method, headers, body }, release: undefined };
-  const shared = poolFor(origin);
-  const release = admit(shared, origin, call);
-  return { request: { dispatcher: shared.pool, origin, path, method, headers, body }, release };
+  let dispatcher = call.dispatcher;
+  let onSettled: (() => void) | undefined;
+  if (dispatcher === undefined) {
+    const shared = poolFor(origin);
+    onSettled = admit(shared, origin, call);
+    dispatcher = shared.pool;
+  }
+  return {
+    dispatcher,
+    origin,
+    path,
+    method,
+    headers,
+    body,
+    signal: call.signal,
+    timeoutMs: call.timeoutMs,
+    onSettled,
+    // Body failures are typed (timeout, abort, connection), as UpstreamStream promises.
+    bodyError: (failure) => failureToError(failure, call),
+  };
 }
 
 /**
@@ -262,18 +281,10 @@ function dispatchedRequest(call: UpstreamCall): { request: DispatchedRequest; re
  * straight to the origin's Pool (or the caller's dispatcher) with a small handler ({@link streamedCall}).
  */
 export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> {
-  const { request, release } = dispatchedRequest(call);
   let response: StreamedResponse;
   try {
-    response = await streamedCall({
-      ...request,
-      signal: call.signal,
-      timeoutMs: call.timeoutMs,
-      // The call holds its connection until the body is read to the end or dropped.
-      ...(release === undefined ? {} : { onSettled: release }),
-      // Body failures are typed (timeout, abort, connection), as UpstreamStream promises.
-      bodyError: (failure) => failureToError(failure, call),
-    });
+    // The call holds its connection until the body is read to the end or dropped (then `onSettled` runs).
+    response = await streamedCall(dispatchedCall(call));
   } catch (error) {
     throw failureToError(error, call);
   }
@@ -325,18 +336,14 @@ function splitUrl(url: string): { origin: string; path: string } {
  * caller's dispatcher) and buffered by a small handler ({@link bufferedCall}); the deadline is one timer.
  */
 export async function callJson(call: UpstreamCall): Promise<JsonResponse> {
-  const { request, release } = dispatchedRequest(call);
+  const options = dispatchedCall(call);
   let response: BufferedResponse;
   try {
-    response = await bufferedCall({
-      ...request,
-      signal: call.signal,
-      timeoutMs: call.timeoutMs,
-    });
+    response = await bufferedCall(options);
   } catch (error) {
     throw failureToError(error, call);
   } finally {
-    release?.();
+    options.onSettled?.();
   }
   const responseHeaders = flattenHeaders(response.headers);
   const text = response.body.toString('utf8');

@@ -24,10 +24,16 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
-export async function spawnGateway(configFile: string, env: Record<string, string>): Promise<GatewayProcess> {
+/** `nodeFlags` go to node before the loader (V8 flags such as `--log-maps`). */
+export async function spawnGateway(
+  configFile: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<GatewayProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...nodeFlags,
       '--import',
       pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href,
       join(root, 'src/cli/main.ts'),

@@ -1,3 +1,4 @@
+import { merged } from '../../provider-utils/merged.js';
 import { toPortableMessages, toPortableTools } from '../../provider-utils/portable-messages.js';
 import type { CallPassthrough, ChatRequest, Warning } from '../../spec/chat.js';
 
@@ -41,7 +42,7 @@ export function convertToOpenAIRequest(
           typeof original.stream_options === 'object' && original.stream_options !== null ? original.stream_options : {}
         ) as Record<string, unknown>;
         if (streamOptions.include_usage !== true) {
-          changes.stream_options = { ...streamOptions, include_usage: true };
+          changes.stream_options = merged(streamOptions, { include_usage: true });
           modified = true;
         }
       }
@@ -53,7 +54,7 @@ export function convertToOpenAIRequest(
     if (!modified && options.mutable !== true) {
       return { body: original as Record<string, unknown>, modified, warnings: [] };
     }
-    return { body: { ...original, ...changes }, modified, warnings: [] };
+    return { body: merged(original, changes), modified, warnings: [] };
   }
   const provider = options.provider ?? 'this provider';
   const portable = toPortableMessages(request.messages, provider);

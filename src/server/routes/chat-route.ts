@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { unixSeconds } from '../../provider-utils/ids.js';
+import { merged } from '../../provider-utils/merged.js';
 import { leavesOf } from '../../router/routing-table.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import { type ChatOutcome, runChatExchange } from '../exchange/chat-exchange.js';
@@ -83,7 +84,7 @@ async function sendStream<Call extends DecodedChatCall>(
   state: RequestState,
 ): Promise<void> {
   // Not flushed on their own: the headers leave with the first frame in one write, one wake-up of the client.
-  writeResponseHead(response, 200, { ...STREAM_HEADERS, ...outcome.headers }, codec.streamContentType);
+  writeResponseHead(response, 200, merged(STREAM_HEADERS, outcome.headers), codec.streamContentType);
   const meta = { requestId: state.id, model: outcome.stream.model, created: unixSeconds() };
   let first = true;
   for await (const frame of codec.encodeStream(outcome.parts, call, meta)) {

@@ -42,11 +42,13 @@ export const handleEmbeddings: RouteHandler = async (context, request, response,
   const plan = context.router.plan({ model: decoded.model, path: state.path, method: request.method });
   const timing = requestTiming(context, request, undefined);
   const trace: FallbackTrace = { attempts: 0, fallbacks: 0 };
+  const options = routedCallOptions(state, timing, trace);
+  options.passthrough = decoded.passthrough;
   const outcome = await context.router
     .execute(
       plan,
       (target, call) => embedInBatches(target.backend.provider.embeddingModel(target.modelId), decoded.request, call),
-      { ...routedCallOptions(state, timing, trace), passthrough: decoded.passthrough },
+      options,
     )
     .catch((error: unknown) => {
       addTriedHeaders(response, trace);
