@@ -29,18 +29,27 @@ export async function peekFirstOutput(stream: ChatStreamResult): Promise<ChatStr
     // The upstream's own frames come before the parts read from them: an error line must still fall back.
     if (part.type !== 'response-metadata' && part.type !== 'upstream-frame') break;
   }
-  async function* replay(): AsyncGenerator<ChatStreamPart> {
-    try {
-      yield* buffered;
-      if (done) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      await iterator.return?.();
+  return { ...stream, parts: replay(buffered, iterator, done) };
+}
+
+/**
+ * What was read, then the rest of `iterator` (none when it was `done`). Declared once, not per stream: a generator
+ * function made per call gives each stream's generator a prototype and hidden class of its own (decision 0019).
+ */
+async function* replay(
+  buffered: readonly ChatStreamPart[],
+  iterator: AsyncIterator<ChatStreamPart>,
+  done: boolean,
+): AsyncGenerator<ChatStreamPart> {
+  try {
+    yield* buffered;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
     }
+  } finally {
+    await iterator.return?.();
   }
-  return { ...stream, parts: replay() };
 }

@@ -68,7 +68,10 @@ function answer(request: RecordedRequest, response: ServerResponse): void {
 }
 
 interface FreshMapSite {
-  /** The property whose addition made a fresh map, and where (line:column of the code as V8 ran it). */
+  /**
+   * The property whose addition made a fresh map, or `initial map of f` for a function's first instance map
+   * (a generator or class made per call); and where (line:column of the code as V8 ran it).
+   */
   property: string;
   position: string;
   count: number;
@@ -78,16 +81,19 @@ interface FreshMapSite {
 
 /**
  * Positions where V8 added a property by a transition from a map that keeps no transitions (the "prototype"
- * reason), i.e. where each object got a new map; with the script each one ran in.
+ * reason), i.e. where each object got a new map, or made a function's initial map (a function made per call and
+ * used as a generator or constructor); with the script each one ran in.
  */
 function freshMapSites(log: string, atLeast: number): FreshMapSite[] {
   const lines = log.split('\n');
   const counts = new Map<string, { count: number; pc: number; line: number }>();
   for (const [index, line] of lines.entries()) {
-    if (!line.startsWith('map,Transition,')) continue;
+    const initial = line.startsWith('map,InitialMap,');
+    if (!initial && !line.startsWith('map,Transition,')) continue;
     const fields = line.split(',');
-    if (fields[8] !== 'prototype') continue;
-    const key = `${fields.slice(9).join(',')}@${fields[6]}:${fields[7]}`;
+    if (!initial && fields[8] !== 'prototype') continue;
+    const name = fields.slice(9).join(',');
+    const key = `${initial ? `initial map of ${name}` : name}@${fields[6]}:${fields[7]}`;
     const entry = counts.get(key);
     if (entry === undefined) counts.set(key, { count: 1, pc: Number(fields[5]), line: index });
     else entry.count++;

@@ -154,38 +154,50 @@ export class OllamaChatModel implements LanguageModel {
     });
     const reader = new OllamaStreamReader(this.provider, this.modelId, url, plan.endpoint);
     const format = plan.passthroughFormat;
-    async function* translate(): AsyncGenerator<ChatStreamPart> {
-      if (format === undefined) {
-        for await (const line of parseNdjson(upstream.body, reader.provider)) {
-          yield* reader.read(line);
-          if (reader.ended) return;
-        }
-      } else {
-        // A same-format passthrough: each line's own bytes go first, for the client; the parts read from it
-        // follow, for usage, metrics and logs.
-        for await (const frame of readNdjsonFrames(upstream.body, reader.provider)) {
-          yield { type: 'upstream-frame', format, bytes: frame.bytes };
-          if (frame.value === undefined) continue;
-          yield* reader.read(frame.value);
-          if (reader.ended) return;
-        }
-      }
-      throw new ProviderAPIError({
-        message: `${reader.provider} ended the stream before its final message`,
-        provider: reader.provider,
-        model: reader.model,
-        isRetryable: true,
-        upstream: { url },
-      });
-    }
     return {
       provider: this.provider,
       model: this.modelId,
       warnings: plan.warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: guardStream(translate(), upstream, { provider: this.provider, model: this.modelId }),
+      parts: guardStream(translateOllamaStream(upstream.body, reader, format, url), upstream, {
+        provider: this.provider,
+        model: this.modelId,
+      }),
     };
   }
+}
+
+/**
+ * The parts of one Ollama stream; with a passthrough `format`, each line's own bytes go first, for the client,
+ * and the parts read from it follow, for usage, metrics and logs. Declared once, not per stream: a generator
+ * function made per call gives each stream's generator a prototype and hidden class of its own (decision 0019).
+ */
+async function* translateOllamaStream(
+  body: AsyncIterable<Uint8Array>,
+  reader: OllamaStreamReader,
+  format: string | undefined,
+  url: string,
+): AsyncGenerator<ChatStreamPart> {
+  if (format === undefined) {
+    for await (const line of parseNdjson(body, reader.provider)) {
+      yield* reader.read(line);
+      if (reader.ended) return;
+    }
+  } else {
+    for await (const frame of readNdjsonFrames(body, reader.provider)) {
+      yield { type: 'upstream-frame', format, bytes: frame.bytes };
+      if (frame.value === undefined) continue;
+      yield* reader.read(frame.value);
+      if (reader.ended) return;
+    }
+  }
+  throw new ProviderAPIError({
+    message: `${reader.provider} ended the stream before its final message`,
+    provider: reader.provider,
+    model: reader.model,
+    isRetryable: true,
+    upstream: { url },
+  });
 }
 
 /** Reads one Ollama stream's lines (`/api/chat`'s or `/api/generate`'s) into typed parts. */
