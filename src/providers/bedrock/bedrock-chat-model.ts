@@ -1,5 +1,5 @@
 import { guardStream } from '../../provider-utils/guard-stream.js';
-import { callJson, openUpstream } from '../../provider-utils/http-client.js';
+import { callJson, openUpstream, type UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import type {
   AssistantMessage,
@@ -153,24 +153,32 @@ export class BedrockChatModel implements LanguageModel {
       headers: upstream.headers,
     };
     if (jsonToolName !== undefined) translatorOptions.jsonToolName = jsonToolName;
-    async function* translate(): AsyncGenerator<ChatStreamPart> {
-      const translator = new BedrockStreamTranslator(translatorOptions);
-      const metadata: ChatStreamPart = { type: 'response-metadata', model, created: unixSeconds() };
-      const requestId = upstream.headers['x-amzn-requestid'];
-      if (requestId !== undefined) metadata.id = requestId;
-      yield metadata;
-      for await (const message of decodeEventStream(upstream.body, provider)) {
-        yield* translator.handle(message);
-        if (translator.stopped) return;
-      }
-      yield* translator.end();
-    }
     return {
       provider,
       model,
       warnings,
       response: { status: upstream.status, headers: upstream.headers },
-      parts: guardStream(translate(), upstream, { provider, model }),
+      parts: guardStream(translateBedrockStream(upstream, translatorOptions), upstream, { provider, model }),
     };
   }
+}
+
+/**
+ * The parts of one ConverseStream answer. Declared once, not per stream: a generator function made per call
+ * gives each stream's generator a prototype and hidden class of its own (decision 0019).
+ */
+async function* translateBedrockStream(
+  upstream: UpstreamStream,
+  options: ConstructorParameters<typeof BedrockStreamTranslator>[0],
+): AsyncGenerator<ChatStreamPart> {
+  const translator = new BedrockStreamTranslator(options);
+  const metadata: ChatStreamPart = { type: 'response-metadata', model: options.model, created: unixSeconds() };
+  const requestId = upstream.headers['x-amzn-requestid'];
+  if (requestId !== undefined) metadata.id = requestId;
+  yield metadata;
+  for await (const message of decodeEventStream(upstream.body, options.provider)) {
+    yield* translator.handle(message);
+    if (translator.stopped) return;
+  }
+  yield* translator.end();
 }
