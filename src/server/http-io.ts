@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithLimits } from '../provider-utils/json-limits.js';
+import { merged } from '../provider-utils/merged.js';
 import { BadRequestError, type LlamaGateError, PayloadTooLargeError } from '../spec/errors.js';
 import type { EncodedBody, EncodedError } from './wire/chat-codec.js';
 
@@ -115,7 +116,7 @@ export function sendJsonBytes(
 
 /** Sends what a codec encoded: the upstream's own bytes, or a value serialised here. */
 export function sendEncoded(response: ServerResponse, body: EncodedBody, headers: Record<string, string>): void {
-  const all = body.headers === undefined ? headers : { ...headers, ...body.headers };
+  const all = body.headers === undefined ? headers : merged(headers, body.headers);
   if (body.kind === 'bytes') {
     writeResponseHead(response, body.status ?? 200, all, body.contentType, body.bytes.byteLength);
     response.end(body.bytes);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
+import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockUpstream, type RecordedRequest, startMockUpstream } from '../../src/test-support/mock-upstream.js';
@@ -138,7 +139,7 @@ beforeAll(async () => {
   const configFile = join(folder, 'gateway.yaml');
   writeFileSync(
     configFile,
-    `defaultBackend: ollama\nbackends:\n  - { name: pass, type: openai-compatible, config: { endpoint: "${upstream.url}/v1" } }\nmodels:\n  pass-model: pass/m\n`,
+    `defaultBackend: ollama\nbackends:\n  - { name: pass, type: openai-compatible, config: { endpoint: "${upstream.url}/v1", apiKey: "sk-upstream-0123456789" } }\nmodels:\n  pass-model: pass/m\n`,
   );
   gateway = await spawnGateway(configFile, { OLLAMA_HOST: upstream.url, API_KEY, RATE_LIMIT_RPS: '1000000' }, [
     '--log-maps',
@@ -184,6 +185,9 @@ describe('objects built per request share their maps', () => {
       drain(await anthropic.messages.create({ model: 'm', max_tokens: 20, messages, stream: true })),
     );
     await repeat(REQUESTS_PER_PATH, () => openai.embeddings.create({ model: 'pass-model', input: 'hello' }));
+    const ollama = new Ollama({ host: url, headers: { authorization: `Bearer ${API_KEY}` } });
+    await repeat(REQUESTS_PER_PATH, () => ollama.chat({ model: 'm', messages, stream: false }));
+    await repeat(REQUESTS_PER_PATH, () => ollama.chat({ model: 'pass-model', messages, stream: false }));
     await (gateway as GatewayProcess).stop('SIGTERM');
     const log = readFileSync(logFile, 'utf8');
     const sites = freshMapSites(log, REQUESTS_PER_PATH / 2);

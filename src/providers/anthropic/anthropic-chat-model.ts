@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, unixSeconds } from '../../provider-utils/ids.js';
+import { merged } from '../../provider-utils/merged.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
 import { SseRelay } from '../../provider-utils/sse-relay.js';
 import type {
@@ -125,7 +126,7 @@ export class AnthropicChatModel implements LanguageModel {
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
     const prepared = prepareCall(request, this.modelId, false, options, this.config);
-    const headers = { ...this.config.headers(), ...prepared.headers, ...options.headers };
+    const headers = merged(this.config.headers(), prepared.headers, options.headers);
     const response = await callJson({
       provider: this.provider,
       model: this.modelId,

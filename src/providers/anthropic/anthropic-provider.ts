@@ -1,5 +1,6 @@
 import { loadApiKey, loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import type { CallOptions, ChatRequest, LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
 import { EmbeddingsNotSupportedError, ProviderAPIError } from '../../spec/errors.js';
@@ -78,7 +79,7 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Provi
       provider,
       url: `${baseURL}/models?${new URLSearchParams(query).toString()}`,
       method: 'GET',
-      headers: { ...headers(), ...options.headers },
+      headers: merged(headers(), options.headers),
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? timeoutMs,
       dispatcher: settings.dispatcher,
@@ -135,7 +136,7 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Provi
         provider,
         model: modelId,
         url: `${baseURL}/messages/count_tokens`,
-        headers: { ...headers(), ...prepared.headers, ...options.headers },
+        headers: merged(headers(), prepared.headers, options.headers),
         body: prepared.body,
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? 10_000,

@@ -1,6 +1,7 @@
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream, type UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
+import { merged } from '../../provider-utils/merged.js';
 import type {
   AssistantMessage,
   CallOptions,
@@ -83,7 +84,7 @@ export class BedrockChatModel implements LanguageModel {
         provider: this.provider,
         model: this.modelId,
         url: call.url,
-        headers: { ...call.headers, ...options.headers },
+        headers: merged(call.headers, options.headers),
         body,
         signal: options.signal,
         timeoutMs: options.timeoutMs,
@@ -134,7 +135,7 @@ export class BedrockChatModel implements LanguageModel {
         provider: this.provider,
         model: this.modelId,
         url: call.url,
-        headers: { ...call.headers, ...options.headers },
+        headers: merged(call.headers, options.headers),
         body,
         signal: options.signal,
         timeoutMs: options.timeoutMs,

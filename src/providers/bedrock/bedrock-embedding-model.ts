@@ -1,5 +1,6 @@
 import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
@@ -60,7 +61,7 @@ export class BedrockEmbeddingModel implements EmbeddingModel {
         provider: this.provider,
         model: this.modelId,
         url: call.url,
-        headers: { ...call.headers, ...options.headers },
+        headers: merged(call.headers, options.headers),
         body: text,
         signal: options.signal,
         timeoutMs: options.timeoutMs,

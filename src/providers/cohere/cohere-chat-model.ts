@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
+import { merged } from '../../provider-utils/merged.js';
 import { parseSse } from '../../provider-utils/sse-parser.js';
 import type {
   CallOptions,
@@ -61,7 +62,7 @@ export class CohereChatModel implements LanguageModel {
 
   async generate(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
     const { body, warnings } = convertToCohereRequest(request, this.modelId, false, this.provider);
-    const headers = { ...this.config.headers(), ...options.headers };
+    const headers = merged(this.config.headers(), options.headers);
     const url = this.config.url();
     const response = await withCohereErrors(
       callJson({

@@ -1,5 +1,6 @@
 import { loadApiKey, loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import type { CallOptions, LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -66,7 +67,7 @@ export function createCohere(settings: CohereProviderSettings = {}): Provider {
             provider: name,
             url,
             method: 'GET',
-            headers: { ...headers(), ...options.headers },
+            headers: merged(headers(), options.headers),
             signal: options.signal,
             timeoutMs: options.timeoutMs ?? 10_000,
             dispatcher: settings.dispatcher,

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream, type UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateId, unixSeconds } from '../../provider-utils/ids.js';
+import { merged } from '../../provider-utils/merged.js';
 import type {
   CallOptions,
   ChatRequest,
@@ -58,7 +59,7 @@ export class GeminiChatModel implements LanguageModel {
   ): Promise<{ body: Record<string, unknown>; url: string; headers: Record<string, string>; warnings: Warning[] }> {
     // Credentials first: a missing key must fail before any image is fetched.
     const endpoint = await this.config.endpoint(this.modelId, action);
-    const headers = { ...endpoint.headers, ...options.headers };
+    const headers = merged(endpoint.headers, options.headers);
     const { body, warnings } = await convertToGeminiRequest(request, {
       provider: this.provider,
       modelId: this.modelId,

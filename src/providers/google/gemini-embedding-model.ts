@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson, type JsonResponse } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
@@ -74,7 +75,7 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
       });
     }
     const endpoint = await this.config.endpoint(this.modelId);
-    const headers = { ...endpoint.headers, ...options.headers };
+    const headers = merged(endpoint.headers, options.headers);
     const warnings: Warning[] = [];
     if (request.user !== undefined) {
       warnings.push({ type: 'unsupported-setting', setting: 'user', message: 'Gemini has no end-user field; dropped' });

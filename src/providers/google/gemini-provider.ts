@@ -1,5 +1,6 @@
 import { loadApiKey, loadSetting, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import { modelPathSegment, modelResourcePath } from '../../provider-utils/model-path.js';
 import type { CallOptions, LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
@@ -95,7 +96,7 @@ export function createGemini(settings: GeminiProviderSettings = {}): Provider {
             provider: name,
             url: `${baseURL()}/models?${query.toString()}`,
             method: 'GET',
-            headers: { ...headers(), ...options.headers },
+            headers: merged(headers(), options.headers),
             signal: options.signal,
             timeoutMs: options.timeoutMs ?? 10_000,
             dispatcher: settings.dispatcher,

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
+import { merged } from '../../provider-utils/merged.js';
 import { parseNdjson, readNdjsonFrames } from '../../provider-utils/ndjson-parser.js';
 import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
@@ -78,7 +79,7 @@ export class OllamaChatModel implements LanguageModel {
       provider: this.provider,
       model: this.modelId,
       url,
-      headers: { ...this.config.headers(), ...options.headers },
+      headers: merged(this.config.headers(), options.headers),
       body: plan.body,
       signal: options.signal,
       timeoutMs: options.timeoutMs,

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { base64EncodingDropped } from '../../provider-utils/embedding-warnings.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
@@ -56,7 +57,7 @@ export class OllamaEmbeddingModel implements EmbeddingModel {
       provider: this.provider,
       model: this.modelId,
       url,
-      headers: { ...this.config.headers(), ...options.headers },
+      headers: merged(this.config.headers(), options.headers),
       body,
       signal: options.signal,
       timeoutMs: options.timeoutMs,

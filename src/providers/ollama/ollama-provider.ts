@@ -1,5 +1,6 @@
 import { loadSetting } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import type { CallOptions, LanguageModel } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -36,7 +37,7 @@ export function createOllama(settings: OllamaProviderSettings = {}): Provider {
       provider: PROVIDER,
       url: `${baseURL}${path}`,
       method: 'GET',
-      headers: { ...headers(), ...options.headers },
+      headers: merged(headers(), options.headers),
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? timeoutMs,
       dispatcher: settings.dispatcher,

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import { checkUsage } from '../../provider-utils/token-counts.js';
 import type { CallOptions } from '../../spec/chat.js';
 import type { EmbeddingModel, EmbeddingRequest, EmbeddingResult } from '../../spec/embedding.js';
@@ -60,7 +61,7 @@ export class OpenAICompatibleEmbeddingModel implements EmbeddingModel {
       provider: this.provider,
       model: this.modelId,
       url: this.config.url(this.modelId),
-      headers: { ...this.config.headers(), ...options.headers },
+      headers: merged(this.config.headers(), options.headers),
       body,
       signal: options.signal,
       timeoutMs: options.timeoutMs,

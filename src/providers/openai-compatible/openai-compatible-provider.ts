@@ -1,5 +1,6 @@
 import { loadApiKey, withoutTrailingSlash } from '../../provider-utils/api-key.js';
 import { callJson } from '../../provider-utils/http-client.js';
+import { merged } from '../../provider-utils/merged.js';
 import { RecentResults } from '../../provider-utils/recent-results.js';
 import type { CallOptions, ChatRequest, LanguageModel, Warning } from '../../spec/chat.js';
 import type { EmbeddingModel } from '../../spec/embedding.js';
@@ -72,7 +73,7 @@ export function createOpenAICompatible(settings: OpenAICompatibleProviderSetting
       });
       auth = settings.authHeaders?.(apiKey) ?? { authorization: `Bearer ${apiKey}` };
     }
-    return { ...auth, ...settings.headers };
+    return merged(auth, settings.headers);
   };
   const chatUrl = (modelId: string) => `${baseURL}${settings.chatPath?.(modelId) ?? '/chat/completions'}${query}`;
   const embeddingsUrl = (modelId: string) => `${baseURL}${settings.embeddingsPath?.(modelId) ?? '/embeddings'}${query}`;
@@ -121,7 +122,7 @@ export function createOpenAICompatible(settings: OpenAICompatibleProviderSetting
         provider: settings.name,
         url: `${baseURL}/models${query}`,
         method: 'GET',
-        headers: { ...headers(), ...options.headers },
+        headers: merged(headers(), options.headers),
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? 10_000,
         dispatcher: settings.dispatcher,

@@ -2,6 +2,8 @@
  * Neutral results and stream parts → Ollama's `/api/chat` and `/api/generate` answers: one object, or NDJSON
  * lines ending with a `done: true` line that carries Ollama's counters (token counts, durations in ns).
  */
+
+import { merged } from '../../../provider-utils/merged.js';
 import type { ChatResult, ChatStreamPart, FinishReason, ToolCall, Usage } from '../../../spec/chat.js';
 import type { ResponseMeta } from '../chat-codec.js';
 import type { OllamaCall } from './decode-ollama-request.js';
@@ -211,5 +213,5 @@ export async function* encodeOllamaStream(
   done.done = true;
   done.done_reason = doneReason(finish);
   if (endpoint === 'generate') done.context = [];
-  yield line({ ...done, ...counters(usage, timing) });
+  yield line(merged(done, counters(usage, timing)));
 }
