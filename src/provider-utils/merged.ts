@@ -16,7 +16,6 @@ export function merged<Base extends object, Middle extends object, Extra extends
 export function merged(...parts: (object | undefined)[]): object {
   // Object.assign would set the prototype from an own `__proto__` key (JSON.parse makes one); a spread defines it.
   for (const part of parts)
-    if (part !== undefined && Object.hasOwn(part, '__proto__'))
-      return { ...parts[0], ...parts[1], ...parts[2] };
+    if (part !== undefined && Object.hasOwn(part, '__proto__')) return { ...parts[0], ...parts[1], ...parts[2] };
   return Object.assign({}, ...parts);
 }
