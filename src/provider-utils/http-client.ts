@@ -241,12 +241,12 @@ function failureFromText(
 
 /**
  * The options a call is dispatched with: body serialised, JSON content type added, URL split, signal and
- * deadline, and the dispatcher — the caller's, or the origin's shared Pool once the connection cap admits the
- * call (`onSettled` then gives the slot back). One literal with every field: on Node 20 an object spread
- * followed by a new property (`{ ...options, signal }`) gives each object a map of its own
- * (docs/decisions/0019-no-spread-then-add-on-the-hot-path.md).
+ * deadline, the dispatcher — the caller's, or the origin's shared Pool once the connection cap admits the call
+ * (`onSettled` then gives the slot back) — and, for a streamed call, what a failed body read rejects with. One
+ * literal with every field: on Node 20 an object spread followed by a new property (`{ ...options, signal }`)
+ * gives each object a map of its own (docs/decisions/0019-no-spread-then-add-on-the-hot-path.md).
  */
-function dispatchedCall(call: UpstreamCall): StreamedCallOptions {
+function dispatchedCall(call: UpstreamCall, bodyError?: StreamedCallOptions['bodyError']): StreamedCallOptions {
   const body = serialiseBody(call.body);
   let headers: Record<string, string> = call.headers ?? {};
   if (body !== undefined && headers['content-type'] === undefined)
@@ -270,8 +270,7 @@ function dispatchedCall(call: UpstreamCall): StreamedCallOptions {
     signal: call.signal,
     timeoutMs: call.timeoutMs,
     onSettled,
-    // Body failures are typed (timeout, abort, connection), as UpstreamStream promises.
-    bodyError: (failure) => failureToError(failure, call),
+    bodyError,
   };
 }
 
@@ -283,8 +282,9 @@ function dispatchedCall(call: UpstreamCall): StreamedCallOptions {
 export async function openUpstream(call: UpstreamCall): Promise<UpstreamStream> {
   let response: StreamedResponse;
   try {
-    // The call holds its connection until the body is read to the end or dropped (then `onSettled` runs).
-    response = await streamedCall(dispatchedCall(call));
+    // The call holds its connection until the body is read to the end or dropped (then `onSettled` runs);
+    // body failures are typed (timeout, abort, connection), as UpstreamStream promises.
+    response = await streamedCall(dispatchedCall(call, (failure) => failureToError(failure, call)));
   } catch (error) {
     throw failureToError(error, call);
   }

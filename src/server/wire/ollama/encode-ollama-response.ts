@@ -2,7 +2,6 @@
  * Neutral results and stream parts → Ollama's `/api/chat` and `/api/generate` answers: one object, or NDJSON
  * lines ending with a `done: true` line that carries Ollama's counters (token counts, durations in ns).
  */
-
 import { merged } from '../../../provider-utils/merged.js';
 import type { ChatResult, ChatStreamPart, FinishReason, ToolCall, Usage } from '../../../spec/chat.js';
 import type { ResponseMeta } from '../chat-codec.js';
