@@ -19,17 +19,69 @@ export function streamFailurePart(error: unknown, context: StreamContext): ChatS
  * started becomes one final `error` part (consumers never hang or see a throw mid-stream), a caller abort
  * ends the iteration by rethrowing, and the upstream response is closed however the iteration ends.
  */
-export async function* guardStream(
+export function guardStream(
   parts: AsyncIterable<ChatStreamPart>,
   upstream: { close(): void },
   context: StreamContext,
-): AsyncGenerator<ChatStreamPart> {
-  try {
-    yield* parts;
-  } catch (error) {
+): AsyncIterableIterator<ChatStreamPart> {
+  return new GuardedParts(parts[Symbol.asyncIterator](), upstream, context);
+}
+
+const END: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * A hand-written iterator rather than a generator: it hands each part through without a generator's resumption
+ * per part (decision 0020), and `return()` before the first read still closes the upstream (a generator that
+ * never started skips its `finally`).
+ */
+class GuardedParts implements AsyncIterableIterator<ChatStreamPart> {
+  readonly #iterator: AsyncIterator<ChatStreamPart>;
+  readonly #upstream: { close(): void };
+  readonly #context: StreamContext;
+  #ended = false;
+  /** Made once per stream, not per part. */
+  readonly #onResult = (result: IteratorResult<ChatStreamPart>): IteratorResult<ChatStreamPart> => {
+    if (result.done === true) this.#end();
+    return result;
+  };
+  readonly #onFailure = (error: unknown): IteratorResult<ChatStreamPart> => {
+    this.#end();
     if (LlamaGateErrorClass.isInstance(error) && error.code === 'client_closed_request') throw error;
-    yield streamFailurePart(error, context);
-  } finally {
-    upstream.close();
+    return { value: streamFailurePart(error, this.#context), done: false };
+  };
+
+  constructor(iterator: AsyncIterator<ChatStreamPart>, upstream: { close(): void }, context: StreamContext) {
+    this.#iterator = iterator;
+    this.#upstream = upstream;
+    this.#context = context;
+  }
+
+  next(): Promise<IteratorResult<ChatStreamPart>> {
+    if (this.#ended) return Promise.resolve(END);
+    let pending: Promise<IteratorResult<ChatStreamPart>>;
+    try {
+      pending = this.#iterator.next();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(this.#onResult, this.#onFailure);
+  }
+
+  async return(): Promise<IteratorResult<ChatStreamPart>> {
+    if (!this.#ended) {
+      this.#end();
+      await this.#iterator.return?.();
+    }
+    return END;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#upstream.close();
   }
 }

@@ -14,29 +14,75 @@ function parseLine(line: string, provider: string): unknown {
   }
 }
 
+/**
+ * Splits newline-delimited JSON (Ollama's stream format) into values, one per non-empty line, as chunks arrive:
+ * a plain class a stream translator calls per chunk, so no generator sits between the body and the translator.
+ */
+export class NdjsonLineSplitter {
+  readonly #provider: string;
+  readonly #limit: number;
+  readonly #decoder = new TextDecoder();
+  #buffer = '';
+  /** A line that failed after good lines of the same chunk: thrown once those have been handed out. */
+  #failure: unknown;
+
+  constructor(provider: string, options: { maxLineLength?: number } = {}) {
+    this.#provider = provider;
+    this.#limit = options.maxLineLength ?? maxStreamLineLength();
+  }
+
+  /** The values of the lines `chunk` completed. */
+  push(chunk: Uint8Array | string): unknown[] {
+    this.#throwPending();
+    const values: unknown[] = [];
+    const limit = this.#limit;
+    let buffer = this.#buffer + (typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    let newline = buffer.indexOf('\n');
+    while (newline !== -1) {
+      if (newline > limit) throw lineTooLong(this.#provider, limit);
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line.length > 0) {
+        try {
+          values.push(parseLine(line, this.#provider));
+        } catch (error) {
+          if (values.length === 0) throw error;
+          this.#failure = error;
+          return values;
+        }
+      }
+      newline = buffer.indexOf('\n');
+    }
+    if (buffer.length > limit) throw lineTooLong(this.#provider, limit);
+    this.#buffer = buffer;
+    return values;
+  }
+
+  /** The value of a last line without a newline, if any. */
+  end(): unknown[] {
+    this.#throwPending();
+    const last = (this.#buffer + this.#decoder.decode()).trim();
+    this.#buffer = '';
+    return last.length > 0 ? [parseLine(last, this.#provider)] : [];
+  }
+
+  #throwPending(): void {
+    if (this.#failure === undefined) return;
+    const failure = this.#failure;
+    this.#failure = undefined;
+    throw failure;
+  }
+}
+
 /** Parses newline-delimited JSON (Ollama's stream format): one value per non-empty line. */
 export async function* parseNdjson(
   body: AsyncIterable<Uint8Array | string>,
   provider: string,
   options: { maxLineLength?: number } = {},
 ): AsyncGenerator<unknown> {
-  const limit = options.maxLineLength ?? maxStreamLineLength();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let newline = buffer.indexOf('\n');
-    while (newline !== -1) {
-      if (newline > limit) throw lineTooLong(provider, limit);
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (line.length > 0) yield parseLine(line, provider);
-      newline = buffer.indexOf('\n');
-    }
-    if (buffer.length > limit) throw lineTooLong(provider, limit);
-  }
-  buffer = (buffer + decoder.decode()).trim();
-  if (buffer.length > 0) yield parseLine(buffer, provider);
+  const lines = new NdjsonLineSplitter(provider, options);
+  for await (const chunk of body) yield* lines.push(chunk);
+  yield* lines.end();
 }
 
 /** One NDJSON line as received: its exact bytes (newline included) and its value (undefined for a blank line). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collect } from '../test-support/mock-upstream.js';
-import { parseNdjson } from './ndjson-parser.js';
+import { NdjsonLineSplitter, parseNdjson } from './ndjson-parser.js';
 import { parseSse } from './sse-parser.js';
 
 async function* bytes(...chunks: string[]): AsyncGenerator<Uint8Array> {
@@ -50,5 +50,17 @@ describe('NDJSON parser', () => {
       code: 'upstream_error',
       provider: 'ollama',
     });
+  });
+
+  it('hands out the lines before a bad one in the same chunk, then fails', async () => {
+    const lines = new NdjsonLineSplitter('ollama');
+    expect(lines.push('{"a":1}\n{"b":2}\nnot json\n{"c":3}\n')).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(() => lines.push('{"d":4}\n')).toThrow('ollama sent a stream line that is not JSON: not json');
+  });
+
+  it('refuses a line longer than the limit, even before its newline arrives', () => {
+    const lines = new NdjsonLineSplitter('ollama', { maxLineLength: 8 });
+    expect(lines.push('{"a":1}\n')).toEqual([{ a: 1 }]);
+    expect(() => lines.push('{"long":"')).toThrow(/longer than/);
   });
 });

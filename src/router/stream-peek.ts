@@ -29,27 +29,48 @@ export async function peekFirstOutput(stream: ChatStreamResult): Promise<ChatStr
     // The upstream's own frames come before the parts read from them: an error line must still fall back.
     if (part.type !== 'response-metadata' && part.type !== 'upstream-frame') break;
   }
-  return { ...stream, parts: replay(buffered, iterator, done) };
+  return { ...stream, parts: new ReplayedParts(buffered, iterator, done) };
 }
 
 /**
- * What was read, then the rest of `iterator` (none when it was `done`). Declared once, not per stream: a generator
- * function made per call gives each stream's generator a prototype and hidden class of its own (decision 0019).
+ * What was read, then the rest of `iterator` (none when it was `done`). An iterator that hands the rest straight
+ * through, rather than a generator that re-yields it, so a stream's every part passes one layer fewer
+ * (decision 0020).
  */
-async function* replay(
-  buffered: readonly ChatStreamPart[],
-  iterator: AsyncIterator<ChatStreamPart>,
-  done: boolean,
-): AsyncGenerator<ChatStreamPart> {
-  try {
-    yield* buffered;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+class ReplayedParts implements AsyncIterableIterator<ChatStreamPart> {
+  #buffered: readonly ChatStreamPart[];
+  #index = 0;
+  readonly #iterator: AsyncIterator<ChatStreamPart>;
+  #done: boolean;
+
+  constructor(buffered: readonly ChatStreamPart[], iterator: AsyncIterator<ChatStreamPart>, done: boolean) {
+    this.#buffered = buffered;
+    this.#iterator = iterator;
+    this.#done = done;
+  }
+
+  next(): Promise<IteratorResult<ChatStreamPart>> {
+    const buffered = this.#buffered;
+    if (this.#index < buffered.length) {
+      const value = buffered[this.#index++] as ChatStreamPart;
+      if (this.#index === buffered.length) this.#buffered = [];
+      return Promise.resolve({ value, done: false });
     }
-  } finally {
-    await iterator.return?.();
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return this.#iterator.next();
+  }
+
+  /** The consumer stopped early (or finished): the upstream iterator is closed, once. */
+  async return(): Promise<IteratorResult<ChatStreamPart>> {
+    this.#buffered = [];
+    if (!this.#done) {
+      this.#done = true;
+      await this.#iterator.return?.();
+    }
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }

@@ -3,7 +3,7 @@ import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { merged } from '../../provider-utils/merged.js';
-import { parseNdjson, readNdjsonFrames } from '../../provider-utils/ndjson-parser.js';
+import { NdjsonLineSplitter, readNdjsonFrames } from '../../provider-utils/ndjson-parser.js';
 import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
@@ -180,15 +180,22 @@ async function* translateOllamaStream(
   url: string,
 ): AsyncGenerator<ChatStreamPart> {
   if (format === undefined) {
-    for await (const line of parseNdjson(body, reader.provider)) {
-      yield* reader.read(line);
+    const lines = new NdjsonLineSplitter(reader.provider);
+    for await (const chunk of body) {
+      for (const line of lines.push(chunk)) {
+        for (const part of reader.read(line)) yield part;
+        if (reader.ended) return;
+      }
+    }
+    for (const line of lines.end()) {
+      for (const part of reader.read(line)) yield part;
       if (reader.ended) return;
     }
   } else {
     for await (const frame of readNdjsonFrames(body, reader.provider)) {
       yield { type: 'upstream-frame', format, bytes: frame.bytes };
       if (frame.value === undefined) continue;
-      yield* reader.read(frame.value);
+      for (const part of reader.read(frame.value)) yield part;
       if (reader.ended) return;
     }
   }
@@ -215,14 +222,15 @@ class OllamaStreamReader {
     private readonly endpoint: OllamaEndpoint,
   ) {}
 
-  *read(value: unknown): Generator<ChatStreamPart> {
+  /** The parts of one line (usually one; a list rather than a generator, which costs a few objects per line). */
+  read(value: unknown): ChatStreamPart[] {
     const provider = this.provider;
     const model = this.model;
     const line = this.endpoint === 'generate' ? generateAsChat(value) : value;
     const streamError = hasErrorField(line) ? ollamaErrorSchema.safeParse(line) : undefined;
     if (streamError?.success === true) {
       this.ended = true;
-      yield {
+      const error: ChatStreamPart = {
         type: 'error',
         error: errorFromUpstream({
           provider,
@@ -234,7 +242,7 @@ class OllamaStreamReader {
           message: streamError.data.error,
         }),
       };
-      return;
+      return [error];
     }
     const parsed = ollamaChatResponseSchema.safeParse(line);
     if (!parsed.success) {
@@ -246,29 +254,30 @@ class OllamaStreamReader {
       });
     }
     const chunk = parsed.data;
+    const parts: ChatStreamPart[] = [];
     if (!this.#sentMetadata) {
       this.#sentMetadata = true;
-      yield {
+      parts.push({
         type: 'response-metadata',
         id: generateId('chatcmpl'),
         model: chunk.model ?? model,
         created: parseOllamaTimestamp(chunk.created_at) ?? unixSeconds(),
-      };
+      });
     }
     const message = chunk.message;
-    if (message?.thinking) yield { type: 'reasoning-delta', choiceIndex: 0, delta: message.thinking };
-    if (message?.content) yield { type: 'text-delta', choiceIndex: 0, delta: message.content };
+    if (message?.thinking) parts.push({ type: 'reasoning-delta', choiceIndex: 0, delta: message.thinking });
+    if (message?.content) parts.push({ type: 'text-delta', choiceIndex: 0, delta: message.content });
     // Each Ollama tool call arrives whole in one line: one delta carries id, name and all arguments.
     for (const call of message?.tool_calls ?? []) {
       const toolCall = toToolCall(call);
-      yield {
+      parts.push({
         type: 'tool-call-delta',
         choiceIndex: 0,
         toolCallIndex: this.#toolCallCount++,
         id: toolCall.id,
         name: toolCall.function.name,
         argumentsDelta: toolCall.function.arguments,
-      };
+      });
     }
     if (chunk.done === true) {
       this.ended = true;
@@ -278,8 +287,8 @@ class OllamaStreamReader {
         finishReason: mapOllamaFinishReason(chunk.done_reason, this.#toolCallCount > 0),
       };
       if (chunk.done_reason) finish.rawFinishReason = chunk.done_reason;
-      yield finish;
-      yield { type: 'usage', usage: convertOllamaUsage(chunk) };
+      parts.push(finish, { type: 'usage', usage: convertOllamaUsage(chunk) });
     }
+    return parts;
   }
 }
