@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collect } from '../test-support/mock-upstream.js';
 import { NdjsonLineSplitter, parseNdjson } from './ndjson-parser.js';
-import { parseSse } from './sse-parser.js';
+import { parseSse, SseEventSplitter } from './sse-parser.js';
 
 async function* bytes(...chunks: string[]): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) yield new TextEncoder().encode(chunk);
@@ -33,6 +33,24 @@ describe('SSE parser', () => {
       for (const byte of encoded) yield new Uint8Array([byte]);
     }
     expect((await collect(parseSse(split())))[0]?.data).toBe('héllo 🦙');
+  });
+});
+
+describe('SSE event splitter', () => {
+  it('hands out the events a chunk completed, keeping a partial one for the next chunk', () => {
+    const events = new SseEventSplitter({ provider: 'openai' });
+    expect(events.push('data: {"a":1}\n\ndata: {"b"')).toEqual([{ event: undefined, data: '{"a":1}', id: undefined }]);
+    expect(events.push(':2}\n\n')).toEqual([{ event: undefined, data: '{"b":2}', id: undefined }]);
+    expect(events.push('data: last')).toEqual([]);
+    expect(events.end()).toEqual([{ event: undefined, data: 'last', id: undefined }]);
+  });
+
+  it('hands out the events before a data line over the limit, then fails', () => {
+    const events = new SseEventSplitter({ provider: 'openai', maxLineLength: 16 });
+    expect(events.push('data: ok\n\ndata: 0123456789abcdefghij\n')).toEqual([
+      { event: undefined, data: 'ok', id: undefined },
+    ]);
+    expect(() => events.push('\n')).toThrow(/longer than 16/);
   });
 });
 

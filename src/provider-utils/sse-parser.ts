@@ -9,32 +9,84 @@ export interface SseEvent {
 }
 
 /**
- * Parses a byte stream as server-sent events (WHATWG rules: LF, CRLF or CR line ends, multi-line data,
- * comments, events dispatched on a blank line). Chunks may split lines and UTF-8 sequences anywhere.
+ * Splits a byte stream into server-sent events (WHATWG rules: LF, CRLF or CR line ends, multi-line data,
+ * comments, events dispatched on a blank line) as chunks arrive. Chunks may split lines and UTF-8 sequences
+ * anywhere. A plain class a stream translator calls per chunk, so no generator sits between the body and the
+ * translator (decision 0020).
  */
-export async function* parseSse(
-  body: AsyncIterable<Uint8Array | string>,
-  options: { provider?: string; maxLineLength?: number } = {},
-): AsyncGenerator<SseEvent> {
-  const limit = options.maxLineLength ?? maxStreamLineLength();
-  const decoder = new TextDecoder();
-  let dataLength = 0;
-  let buffer = '';
-  let data: string[] = [];
-  let event: string | undefined;
-  let id: string | undefined;
-  let skipLeadingLf = false;
+export class SseEventSplitter {
+  readonly #provider: string | undefined;
+  readonly #limit: number;
+  readonly #decoder = new TextDecoder();
+  #buffer = '';
+  #data: string[] = [];
+  #dataLength = 0;
+  #event: string | undefined;
+  #id: string | undefined;
+  #skipLeadingLf = false;
+  /** A failure after complete events of the same chunk: thrown once those have been handed out. */
+  #failure: unknown;
 
-  const takeLine = (line: string): SseEvent | undefined => {
+  constructor(options: { provider?: string; maxLineLength?: number } = {}) {
+    this.#provider = options.provider;
+    this.#limit = options.maxLineLength ?? maxStreamLineLength();
+  }
+
+  /** The events `chunk` completed. */
+  push(chunk: Uint8Array | string): SseEvent[] {
+    this.#throwPending();
+    const events: SseEvent[] = [];
+    const buffer = this.#buffer + (typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    let start = 0;
+    try {
+      for (let i = 0; i < buffer.length; i++) {
+        const code = buffer.charCodeAt(i);
+        if (code === 10 && this.#skipLeadingLf && i === start) {
+          start = i + 1;
+          this.#skipLeadingLf = false;
+          continue;
+        }
+        this.#skipLeadingLf = false;
+        if (code !== 10 && code !== 13) continue;
+        const dispatched = this.#takeLine(buffer.slice(start, i));
+        if (code === 13) {
+          if (i + 1 < buffer.length) {
+            if (buffer.charCodeAt(i + 1) === 10) i++;
+          } else {
+            this.#skipLeadingLf = true;
+          }
+        }
+        start = i + 1;
+        if (dispatched !== undefined) events.push(dispatched);
+      }
+      this.#buffer = buffer.slice(start);
+      if (this.#buffer.length > this.#limit) throw lineTooLong(this.#provider, this.#limit);
+    } catch (error) {
+      if (events.length === 0) throw error;
+      this.#failure = error;
+    }
+    return events;
+  }
+
+  /** The last event of a stream that ends without a trailing blank line, if any. */
+  end(): SseEvent[] {
+    this.#throwPending();
+    const rest = this.#buffer + this.#decoder.decode();
+    this.#buffer = '';
+    if (rest.length > 0) this.#takeLine(rest);
+    return this.#data.length > 0 ? [{ event: this.#event, data: this.#data.join('\n'), id: this.#id }] : [];
+  }
+
+  #takeLine(line: string): SseEvent | undefined {
     if (line === '') {
-      if (data.length === 0) {
-        event = undefined;
+      if (this.#data.length === 0) {
+        this.#event = undefined;
         return undefined;
       }
-      const dispatched: SseEvent = { event, data: data.join('\n'), id };
-      data = [];
-      dataLength = 0;
-      event = undefined;
+      const dispatched: SseEvent = { event: this.#event, data: this.#data.join('\n'), id: this.#id };
+      this.#data = [];
+      this.#dataLength = 0;
+      this.#event = undefined;
       return dispatched;
     }
     if (line.charCodeAt(0) === 58 /* : */) return undefined;
@@ -43,45 +95,31 @@ export async function* parseSse(
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === 'data') {
-      dataLength += value.length + 1;
+      this.#dataLength += value.length + 1;
       // One event's data lines together are held in memory like one line, so they share the cap.
-      if (dataLength > limit) throw lineTooLong(options.provider, limit);
-      data.push(value);
-    } else if (field === 'event') event = value;
-    else if (field === 'id') id = value;
+      if (this.#dataLength > this.#limit) throw lineTooLong(this.#provider, this.#limit);
+      this.#data.push(value);
+    } else if (field === 'event') this.#event = value;
+    else if (field === 'id') this.#id = value;
     return undefined;
-  };
-
-  for await (const chunk of body) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let i = 0; i < buffer.length; i++) {
-      const code = buffer.charCodeAt(i);
-      if (code === 10 && skipLeadingLf && i === start) {
-        start = i + 1;
-        skipLeadingLf = false;
-        continue;
-      }
-      skipLeadingLf = false;
-      if (code !== 10 && code !== 13) continue;
-      const dispatched = takeLine(buffer.slice(start, i));
-      if (code === 13) {
-        if (i + 1 < buffer.length) {
-          if (buffer.charCodeAt(i + 1) === 10) i++;
-        } else {
-          skipLeadingLf = true;
-        }
-      }
-      start = i + 1;
-      if (dispatched !== undefined) yield dispatched;
-    }
-    buffer = buffer.slice(start);
-    if (buffer.length > limit) throw lineTooLong(options.provider, limit);
   }
-  buffer += decoder.decode();
-  if (buffer.length > 0) takeLine(buffer);
-  // A stream that ends without a trailing blank line still delivers its last event.
-  if (data.length > 0) yield { event, data: data.join('\n'), id };
+
+  #throwPending(): void {
+    if (this.#failure === undefined) return;
+    const failure = this.#failure;
+    this.#failure = undefined;
+    throw failure;
+  }
+}
+
+/** Parses a byte stream as server-sent events (see SseEventSplitter). */
+export async function* parseSse(
+  body: AsyncIterable<Uint8Array | string>,
+  options: { provider?: string; maxLineLength?: number } = {},
+): AsyncGenerator<SseEvent> {
+  const events = new SseEventSplitter(options);
+  for await (const chunk of body) yield* events.push(chunk);
+  yield* events.end();
 }
 
 /**

@@ -1,15 +1,12 @@
 import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
-import { callJson, type JsonResponse, openUpstream, type UpstreamStream } from '../../provider-utils/http-client.js';
+import { callJson, type JsonResponse, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
-import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
-import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
   ChatChoice,
   ChatRequest,
   ChatResult,
-  ChatStreamPart,
   ChatStreamResult,
   LanguageModel,
   ToolCall,
@@ -19,13 +16,8 @@ import { ProviderAPIError } from '../../spec/errors.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { convertToOpenAIRequest, OPENAI_CHAT_FORMAT } from './convert-to-openai-request.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-import {
-  type OpenAIChatChunk,
-  type OpenAIChatResponse,
-  openaiChatChunkSchema,
-  openaiChatResponseSchema,
-  openaiStreamErrorSchema,
-} from './openai-api.js';
+import { type OpenAIChatResponse, openaiChatResponseSchema } from './openai-api.js';
+import { toolCallArguments, translateOpenAIStream } from './openai-stream.js';
 import { isWireExactCompletion } from './wire-exact-completion.js';
 
 export interface OpenAICompatibleChatConfig {
@@ -56,11 +48,6 @@ export interface OpenAICompatibleChatConfig {
 interface PreparedBody {
   body: Record<string, unknown> | Uint8Array;
   warnings: Warning[];
-}
-
-function toolCallArguments(value: string | Record<string, unknown> | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export class OpenAICompatibleChatModel implements LanguageModel {
@@ -198,128 +185,4 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       parts: guardStream(translateOpenAIStream(upstream, context), upstream, { provider, model }),
     };
   }
-}
-
-interface OpenAIStreamContext {
-  provider: string;
-  model: string;
-  url: string;
-  request: ChatRequest;
-  transformResponse: OpenAICompatibleChatConfig['transformResponse'];
-}
-
-/**
- * The parts of one OpenAI-style event stream. Declared once, not per stream: a generator function made per
- * call gives each stream's generator a prototype and hidden class of its own (decision 0019).
- */
-async function* translateOpenAIStream(
-  upstream: UpstreamStream,
-  { provider, model, url, request, transformResponse }: OpenAIStreamContext,
-): AsyncGenerator<ChatStreamPart> {
-  const toolCallIds = new Map<string, string>();
-  let sentMetadata = false;
-  let ended = false;
-  let events = 0;
-  for await (const event of parseSse(upstream.body, { provider })) {
-    events++;
-    if (event.data === '[DONE]') {
-      ended = true;
-      break;
-    }
-    if (event.data.length === 0) continue;
-    const json = parseEventJson(event.data, { provider, model, url });
-    const streamError = hasErrorField(json) ? openaiStreamErrorSchema.safeParse(json) : undefined;
-    if (streamError?.success === true) {
-      const code = streamError.data.error.code;
-      const status = typeof code === 'number' && code >= 400 ? code : 500;
-      yield {
-        type: 'error',
-        error: errorFromUpstream({ provider, model, url, status, headers: {}, body: json }),
-      };
-      return;
-    }
-    const parsed = openaiChatChunkSchema.safeParse(transformResponse?.(json, { request, stream: true }) ?? json);
-    if (!parsed.success) {
-      throw new ProviderAPIError({
-        message: `${provider} sent an unexpected stream chunk`,
-        provider,
-        model,
-        upstream: { url, body: json },
-      });
-    }
-    const chunk: OpenAIChatChunk = parsed.data;
-    // Azure may open with a `prompt_filter_results` chunk (no choices, empty id/model): wait for a real one.
-    if (!sentMetadata && (chunk.id || chunk.model || chunk.created || chunk.choices.length > 0)) {
-      sentMetadata = true;
-      const metadata: ChatStreamPart = { type: 'response-metadata' };
-      if (chunk.id) metadata.id = chunk.id;
-      if (chunk.model) metadata.model = chunk.model;
-      if (chunk.created) metadata.created = chunk.created;
-      if (chunk.system_fingerprint) metadata.systemFingerprint = chunk.system_fingerprint;
-      yield metadata;
-    }
-    for (const choice of chunk.choices) {
-      const choiceIndex = choice.index ?? 0;
-      const delta = choice.delta;
-      if (delta) {
-        const reasoning = delta.reasoning_content ?? delta.reasoning;
-        if (reasoning) yield { type: 'reasoning-delta', choiceIndex, delta: reasoning };
-        if (delta.content) yield { type: 'text-delta', choiceIndex, delta: delta.content };
-        if (delta.refusal) yield { type: 'refusal-delta', choiceIndex, delta: delta.refusal };
-        if (delta.tool_calls) {
-          for (const [position, call] of delta.tool_calls.entries()) {
-            const toolCallIndex = call.index ?? position;
-            const key = `${choiceIndex}:${toolCallIndex}`;
-            let id = call.id ?? undefined;
-            if (!toolCallIds.has(key)) {
-              id ??= generateToolCallId();
-              toolCallIds.set(key, id);
-            } else if (id === toolCallIds.get(key)) {
-              id = undefined;
-            }
-            const part: ChatStreamPart = {
-              type: 'tool-call-delta',
-              choiceIndex,
-              toolCallIndex,
-              argumentsDelta: toolCallArguments(call.function?.arguments),
-            };
-            if (id !== undefined) part.id = id;
-            if (call.function?.name) part.name = call.function.name;
-            yield part;
-          }
-        }
-      }
-      if (choice.finish_reason) {
-        ended = true;
-        const finish: ChatStreamPart = {
-          type: 'finish',
-          choiceIndex,
-          finishReason: mapOpenAIFinishReason(choice.finish_reason),
-          rawFinishReason: choice.finish_reason,
-        };
-        if (typeof choice.stop_reason === 'string') finish.stopSequence = choice.stop_reason;
-        yield finish;
-      }
-    }
-    if (chunk.usage) yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
-  }
-  // A stream cut before any finish_reason or [DONE] is a failure, never a completion that "stopped".
-  if (!ended) throw unfinishedStream(provider, model, url, upstream.headers, events);
-}
-
-function unfinishedStream(
-  provider: string,
-  model: string,
-  url: string,
-  headers: Record<string, string>,
-  events: number,
-): ProviderAPIError {
-  const contentType = headers['content-type'] ?? '';
-  const message =
-    events > 0
-      ? `${provider} ended the stream without a finish_reason or [DONE]`
-      : contentType.includes('text/event-stream')
-        ? `${provider} sent an empty event stream`
-        : `${provider} answered a stream request with ${contentType === '' ? 'no content type' : contentType}, not an event stream`;
-  return new ProviderAPIError({ message, provider, model, isRetryable: true, upstream: { url, headers } });
 }
