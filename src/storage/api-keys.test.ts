@@ -9,6 +9,7 @@ import {
   hashApiKey,
   isApiKeyFormat,
   randomBase62,
+  randomIdBase62,
 } from './api-keys.js';
 
 describe('API keys', () => {
@@ -68,5 +69,15 @@ describe('model globs', () => {
     expect(isModelAllowed(['llamagate/*'], 'llamagate/qwen3-8b')).toBe(true);
     expect(isModelAllowed(['gpt-4o-mini'], 'openai/gpt-4o-mini')).toBe(true);
     expect(isModelAllowed(['gpt-4o-mini'], 'openai/gpt-4o')).toBe(false);
+  });
+});
+
+describe('randomIdBase62', () => {
+  it('draws uniform base62 ids from the pooled block, across its refills', () => {
+    const ids = Array.from({ length: 1000 }, () => randomIdBase62(20));
+    for (const id of ids) expect(id).toMatch(/^[0-9A-Za-z]{20}$/);
+    // 20,000 characters cross the 4 KiB block several times; every id is new and every character appears.
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids.join('')).size).toBe(62);
   });
 });

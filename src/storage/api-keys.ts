@@ -3,7 +3,7 @@
  * HMAC-SHA-256 with a server pepper when one is configured (a leaked database then cannot be brute-forced
  * offline without the pepper). The plaintext is shown once, at creation or rotation.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hash, randomBytes, randomFillSync } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'sk-lg-';
 export const API_KEY_RANDOM_LENGTH = 40;
@@ -18,6 +18,28 @@ export function randomBase62(length: number): string {
     for (const byte of randomBytes(Math.ceil((length - out.length) * 1.1) + 4)) {
       if (byte < 248 && out.length < length) out += BASE62[byte % 62];
     }
+  }
+  return out;
+}
+
+/** Random bytes for ids (not secrets) drawn from the OS a block at a time, as Node does for `randomUUID`. */
+const idBlock = Buffer.alloc(4096);
+let idOffset = idBlock.length;
+
+/**
+ * A uniform random base62 id for per-request records (credit holds, parallel-slot leases), from a pooled block of
+ * OS randomness: a fresh `randomBytes` call per request cost more than the rest of the hold (decision 0021).
+ * Keys themselves use `randomBase62`.
+ */
+export function randomIdBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    if (idOffset === idBlock.length) {
+      randomFillSync(idBlock);
+      idOffset = 0;
+    }
+    const byte = idBlock[idOffset++] as number;
+    if (byte < 248) out += BASE62[byte % 62];
   }
   return out;
 }
@@ -37,7 +59,8 @@ export function isApiKeyFormat(value: string): boolean {
 
 /** Hashes a plaintext key for storage and lookup: hex SHA-256, or hex HMAC-SHA-256 keyed by `pepper`. */
 export function hashApiKey(plaintext: string, pepper?: string): string {
-  if (pepper === undefined || pepper === '') return createHash('sha256').update(plaintext, 'utf8').digest('hex');
+  // The one-shot hash skips a Hash object per call: this runs on every request with a virtual key.
+  if (pepper === undefined || pepper === '') return hash('sha256', plaintext, 'hex');
   return createHmac('sha256', pepper).update(plaintext, 'utf8').digest('hex');
 }
 

@@ -12,7 +12,7 @@ import {
   type LlamaGateError,
   PermissionDeniedError,
 } from '../spec/errors.js';
-import { randomBase62 } from './api-keys.js';
+import { randomIdBase62 } from './api-keys.js';
 import type {
   ApiKeyRecord,
   BudgetPeriod,
@@ -131,7 +131,7 @@ export function reserveFailureError(reason: ReserveFailureReason, keyId?: string
 }
 
 export function generateReservationId(): string {
-  return `rsv_${randomBase62(20)}`;
+  return `rsv_${randomIdBase62(20)}`;
 }
 
 function invalid(message: string, param: string): BadRequestError {

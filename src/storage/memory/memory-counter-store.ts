@@ -2,7 +2,7 @@
  * Counters for one process. Also the local fallback of the Redis store while Redis is unreachable.
  * Windows older than the previous one are pruned lazily, so memory stays proportional to active subjects.
  */
-import { randomBase62 } from '../api-keys.js';
+import { randomIdBase62 } from '../api-keys.js';
 import {
   type AcquireSlotOptions,
   type ConsumeRequest,
@@ -70,7 +70,7 @@ export class MemoryCounterStore implements CounterStore {
     const leases = this.#slots.get(subject) ?? new Map<string, number>();
     for (const [id, expiresAt] of leases) if (expiresAt <= now) leases.delete(id);
     if (leases.size >= maxParallel) return null;
-    const id = randomBase62(16);
+    const id = randomIdBase62(16);
     leases.set(id, now + (options.ttlMs ?? DEFAULT_SLOT_TTL_MS));
     this.#slots.set(subject, leases);
     return { id, subject, backend: 'local' };

@@ -9,7 +9,7 @@
  * message is still delivered to this process's own listeners.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { randomBase62 } from '../api-keys.js';
+import { randomIdBase62 } from '../api-keys.js';
 import {
   type AcquireSlotOptions,
   type ConsumeRequest,
@@ -177,7 +177,7 @@ export class RedisCounterStore implements CounterStore {
       'acquireSlot',
       async () => {
         const now = this.#now();
-        const id = randomBase62(16);
+        const id = randomIdBase62(16);
         const taken = await runScript(
           this.#redis,
           ACQUIRE_SLOT,
