@@ -1,5 +1,6 @@
 import type { ChatStreamPart } from '../spec/chat.js';
 import { type LlamaGateError, LlamaGateError as LlamaGateErrorClass, ProviderAPIError } from '../spec/errors.js';
+import { ITERATION_END, nextOf } from './async-iteration.js';
 
 export interface StreamContext {
   provider: string;
@@ -26,8 +27,6 @@ export function guardStream(
 ): AsyncIterableIterator<ChatStreamPart> {
   return new GuardedParts(parts[Symbol.asyncIterator](), upstream, context);
 }
-
-const END: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 /**
  * A hand-written iterator rather than a generator: it hands each part through without a generator's resumption
@@ -57,14 +56,8 @@ class GuardedParts implements AsyncIterableIterator<ChatStreamPart> {
   }
 
   next(): Promise<IteratorResult<ChatStreamPart>> {
-    if (this.#ended) return Promise.resolve(END);
-    let pending: Promise<IteratorResult<ChatStreamPart>>;
-    try {
-      pending = this.#iterator.next();
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    return pending.then(this.#onResult, this.#onFailure);
+    if (this.#ended) return Promise.resolve(ITERATION_END);
+    return nextOf(this.#iterator).then(this.#onResult, this.#onFailure);
   }
 
   async return(): Promise<IteratorResult<ChatStreamPart>> {
@@ -72,7 +65,7 @@ class GuardedParts implements AsyncIterableIterator<ChatStreamPart> {
       this.#end();
       await this.#iterator.return?.();
     }
-    return END;
+    return ITERATION_END;
   }
 
   [Symbol.asyncIterator](): this {

@@ -1,3 +1,4 @@
+import { ITERATION_END } from '../provider-utils/async-iteration.js';
 import type { ChatStreamPart, ChatStreamResult } from '../spec/chat.js';
 import { type LlamaGateError, toLlamaGateError } from '../spec/errors.js';
 
@@ -56,7 +57,7 @@ class ReplayedParts implements AsyncIterableIterator<ChatStreamPart> {
       if (this.#index === buffered.length) this.#buffered = [];
       return Promise.resolve({ value, done: false });
     }
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    if (this.#done) return Promise.resolve(ITERATION_END);
     return this.#iterator.next();
   }
 
@@ -67,7 +68,7 @@ class ReplayedParts implements AsyncIterableIterator<ChatStreamPart> {
       this.#done = true;
       await this.#iterator.return?.();
     }
-    return { value: undefined, done: true };
+    return ITERATION_END;
   }
 
   [Symbol.asyncIterator](): this {

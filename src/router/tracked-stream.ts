@@ -1,3 +1,4 @@
+import { ITERATION_END, nextOf } from '../provider-utils/async-iteration.js';
 import type { ChatStreamPart } from '../spec/chat.js';
 import { toLlamaGateError } from '../spec/errors.js';
 import type { AttemptTicket } from './backend-stats.js';
@@ -38,18 +39,12 @@ class TrackedParts implements AsyncIterator<ChatStreamPart> {
   }
 
   next(): Promise<IteratorResult<ChatStreamPart>> {
-    let pending: Promise<IteratorResult<ChatStreamPart>>;
-    try {
-      pending = this.#iterator.next();
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    return pending.then(this.#onResult, this.#onFailure);
+    return nextOf(this.#iterator).then(this.#onResult, this.#onFailure);
   }
 
   async return(value?: unknown): Promise<IteratorResult<ChatStreamPart>> {
     this.#ticket.release();
     const result = await this.#iterator.return?.(value);
-    return result ?? { done: true, value: undefined };
+    return result ?? ITERATION_END;
   }
 }
