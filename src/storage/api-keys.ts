@@ -11,20 +11,36 @@ const MIN_RANDOM_LENGTH = 32;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[0-9A-Za-z]{${MIN_RANDOM_LENGTH},128}$`);
 
-/** Uniform random base62 (rejection sampling: bytes ≥ 248 are discarded so no character is favoured). */
-export function randomBase62(length: number): string {
+/** Uniform base62 from `bytes` (rejection sampling: bytes ≥ 248 are discarded so no character is favoured). */
+function base62From(length: number, bytes: (count: number) => Uint8Array): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(Math.ceil((length - out.length) * 1.1) + 4)) {
+    for (const byte of bytes(Math.ceil((length - out.length) * 1.1) + 4)) {
       if (byte < 248 && out.length < length) out += BASE62[byte % 62];
     }
   }
   return out;
 }
 
+/** Uniform random base62, each call from fresh OS randomness (keys and key ids). */
+export function randomBase62(length: number): string {
+  return base62From(length, randomBytes);
+}
+
 /** Random bytes for ids (not secrets) drawn from the OS a block at a time, as Node does for `randomUUID`. */
 const idBlock = Buffer.alloc(4096);
 let idOffset = idBlock.length;
+
+function pooledBytes(count: number): Uint8Array {
+  if (count > idBlock.length) return randomBytes(count);
+  if (idOffset + count > idBlock.length) {
+    randomFillSync(idBlock);
+    idOffset = 0;
+  }
+  const bytes = idBlock.subarray(idOffset, idOffset + count);
+  idOffset += count;
+  return bytes;
+}
 
 /**
  * A uniform random base62 id for per-request records (credit holds, parallel-slot leases), from a pooled block of
@@ -32,16 +48,7 @@ let idOffset = idBlock.length;
  * Keys themselves use `randomBase62`.
  */
 export function randomIdBase62(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    if (idOffset === idBlock.length) {
-      randomFillSync(idBlock);
-      idOffset = 0;
-    }
-    const byte = idBlock[idOffset++] as number;
-    if (byte < 248) out += BASE62[byte % 62];
-  }
-  return out;
+  return base62From(length, pooledBytes);
 }
 
 /** A fresh plaintext key, e.g. `sk-lg-3fK9…` (length ≥ 32 random characters). */
