@@ -2,7 +2,8 @@
  * Credit holds on the request path. The gateway reserves, settles and releases through a `CreditAccounts`, not
  * the key store itself, so a backend can keep holds where they are cheapest:
  * - {@link StoreCreditAccounts} (Postgres, memory): every phase is the key store's atomic statement, and a
- *   settled charge is in the database before the answer leaves (`deferred: false`).
+ *   settled charge is in the database before the answer leaves (`deferred: false`; `balance` is unknown, so a
+ *   billing session settles before answering, to show the stored balance).
  * - `LocalCreditAccounts` (SQLite, one gateway process owning the file): holds live in memory and a settled
  *   charge rides on the request's usage record (`UsageRecord.credits`), applied to the key in the same
  *   transaction that inserts the row (`deferred: true`), so the hot path does no synchronous disk work.
@@ -48,7 +49,10 @@ export interface CreditAccounts {
    * holds and charges not yet in the row `stored` was read from. Returns `stored` when nothing is pending.
    */
   current(stored: ApiKeyRecord): Promise<ApiKeyRecord>;
-  /** The key's balance as this process last knew it (charges included), without a storage read. */
+  /**
+   * The key's balance as this process last knew it (charges included), without a storage read. When known, a
+   * non-streamed answer shows it less its cost and settles its hold after the answer is written (decision 0022).
+   */
   balance(keyId: string): Micros | undefined;
   /** Re-reads a key's settings and credits (after an admin change, here or in another process). */
   refresh(keyId: string): void;

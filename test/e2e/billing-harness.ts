@@ -54,7 +54,10 @@ export interface BillingGateway extends Harness {
   ): Promise<{ status: number; body: T }>;
   /** A fresh key through the admin API; returns the secret and the listed view. */
   createKey(body: Record<string, unknown>): Promise<{ key: string; id: string }>;
-  /** Flushes the usage, tool-call and request-log writers so ledger and log queries see every finished request. */
+  /**
+   * Waits for requests still being billed, then flushes the usage, tool-call and request-log writers so ledger and
+   * log queries see every finished request.
+   */
   flush(): Promise<void>;
   /**
    * The request log's rows (newest first, at most 200) once `ready` accepts them: a row is queued when its
@@ -92,6 +95,8 @@ export async function startBillingGateway(options: {
     server: { ...options.server, billing, ...(observability === undefined ? {} : { observability }) },
   });
   const flush = async () => {
+    // A request's hold is settled and its usage record queued after its answer is written.
+    await billing.whenIdle();
     await Promise.all([
       billing.usageWriter.flush(),
       billing.storage.requestLogWriter.flush(),

@@ -135,9 +135,14 @@ function crashSuite(databaseUrl: string, redisUrl: string) {
       return response.status === 200 ? Date.now() - killedAt : undefined;
     }, 10_000);
     expect(served).toBeLessThan(6000);
-    // The dead stream's hold was released (not charged); the survivor's request was charged $0.0025, in Redis at
-    // once and in the key's row once its usage row is written.
-    expect(await shown(id)).toMatchObject({ reserved: 0, balance: 4000 - 2500 });
+    // The dead stream's hold was released (not charged); the survivor's request was charged $0.0025: in Redis as
+    // soon as its settlement lands, right after the answer (decision 0022), and in the key's row once its usage
+    // row is written.
+    const charged = await waitFor(async () => {
+      const key = await shown(id);
+      return key?.reserved === 0 ? key : undefined;
+    });
+    expect(charged).toMatchObject({ reserved: 0, balance: 4000 - 2500 });
     const stored = await waitFor(async () => {
       const key = await storage.keys.getById(id);
       return key?.totalSpent === 2500 ? key : undefined;

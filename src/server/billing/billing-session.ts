@@ -1,27 +1,32 @@
 /**
  * One request's billing, from admission to the ledger row:
  * admit (model access → rpm/tpm/parallel limits → credit reservation, all before any upstream call) →
- * charge (non-streaming: settle the actual cost and put it in the response headers) →
- * finish (always, after the handler: settle a stream for what it generated, or release an unused hold;
+ * charge (non-streaming: price the actual cost and put it in the response headers) →
+ * finish (always, after the handler: settle the hold for what was generated, or release an unused one;
  * free the parallel slot; correct the tpm count; queue the usage record).
  */
 import type { ServerResponse } from 'node:http';
 import { isModelAllowed } from '../../pricing/glob.js';
-import { formatDollars, type Micros } from '../../pricing/money.js';
+import type { Micros } from '../../pricing/money.js';
 import type { ChatRequest, ChatResult, ChatStreamPart, Usage } from '../../spec/chat.js';
 import type { ToolCallCharges } from '../../spec/chat-call.js';
-import { LlamaGateError, PermissionDeniedError, RateLimitError, ServiceUnavailableError } from '../../spec/errors.js';
-import type { BatchingUsageWriter } from '../../storage/batching-usage-writer.js';
-import type { CounterStore, SlotLease } from '../../storage/counter-store.js';
-import type { CreditAccounts, CreditCharge, CreditSettlement } from '../../storage/credit-accounts.js';
+import { PermissionDeniedError, RateLimitError } from '../../spec/errors.js';
+import type { SlotLease } from '../../storage/counter-store.js';
+import type { CreditCharge, CreditSettlement } from '../../storage/credit-accounts.js';
 import { reserveFailureError } from '../../storage/key-rules.js';
-import type { ApiKeyRecord, KeyStore, Reservation } from '../../storage/key-store.js';
-import type { LeaseKeeper } from '../../storage/lease-keeper.js';
+import type { ApiKeyRecord, Reservation } from '../../storage/key-store.js';
 import type { UsageRecord } from '../../storage/usage-ledger.js';
 import type { Admission, Answer, ExchangeObserver } from '../exchange/exchange-events.js';
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
-import type { Logger } from '../logger.js';
-import type { KeyCache } from './key-cache.js';
+import {
+  type BillingServices,
+  COST_HEADER,
+  COST_RESERVED_HEADER,
+  CREDITS_REMAINING_HEADER,
+  headerDollars,
+  type MeteredUsage,
+  storageUnavailable,
+} from './billing-services.js';
 import { type AdmissionPrice, admissionPrice, priceTableFor, refusesUnpriced, servedPriceKey } from './price-lookup.js';
 import {
   chatPromptShape,
@@ -32,47 +37,6 @@ import {
   type PromptShape,
   promptTokenBound,
 } from './token-estimate.js';
-
-export const COST_HEADER = 'x-llamagate-cost';
-export const CREDITS_REMAINING_HEADER = 'x-llamagate-credits-remaining';
-export const COST_RESERVED_HEADER = 'x-llamagate-cost-reserved';
-
-/** A storage failure on the request path: 503 with a retry hint, not a 500 (typed errors pass through). */
-export function storageUnavailable(error: unknown): LlamaGateError {
-  if (LlamaGateError.isInstance(error)) return error;
-  return new ServiceUnavailableError({
-    message: 'The billing storage is unreachable; retry shortly',
-    retryAfter: 1,
-    isRetryable: true,
-    cause: error,
-  });
-}
-
-/** Money in headers and bodies: exact dollars with all six decimals (`0.000450`, `-0.000120`). */
-export function headerDollars(micros: Micros): string {
-  return formatDollars(micros, { minDecimals: 6 });
-}
-
-/** What a session needs from the long-lived billing service. */
-export interface BillingServices {
-  keys: KeyStore;
-  /** Where holds are taken and settled (see credit-accounts.ts). */
-  credits: CreditAccounts;
-  counters: CounterStore;
-  usageWriter: BatchingUsageWriter;
-  /** Renews this request's hold and slot while it lives (their TTL is short, so a crash frees them). */
-  leases: LeaseKeeper;
-  cache: KeyCache;
-  logger: Pick<Logger, 'error' | 'warn'>;
-}
-
-export interface MeteredUsage {
-  promptTokens: number;
-  completionTokens: number | undefined;
-  cachedTokens: number | undefined;
-  reasoningTokens: number | undefined;
-  estimated: boolean;
-}
 
 export class BillingSession implements ExchangeObserver {
   readonly role: CallerRole;
@@ -106,6 +70,8 @@ export class BillingSession implements ExchangeObserver {
   /** Deferred charges (token and tool) that go to the ledger with this request's usage record. */
   #charges: CreditCharge[] = [];
   #finished = false;
+  /** The answer's cost went out in its headers; the hold is settled after it is written. */
+  #settleAfterAnswer = false;
   /** The usage record was handed to the writer (a later deferred charge could no longer ride on it). */
   #recorded = false;
 
@@ -173,8 +139,10 @@ export class BillingSession implements ExchangeObserver {
   }
 
   /**
-   * Non-streaming responses: prices the usage (as reported, estimated from `result` where missing), settles
-   * the reservation and sets `x-llamagate-cost` / `x-llamagate-credits-remaining`. Never throws: a storage
+   * Non-streaming responses: prices the usage (as reported, estimated from `result` where missing) and sets
+   * `x-llamagate-cost` / `x-llamagate-credits-remaining`. When the credit accounts know the key's balance in
+   * this process (SQLite, Redis), the hold is settled after the answer is written (decision 0022); otherwise
+   * (the key store's own statements) here, so the header shows the stored balance. Never throws: a storage
    * failure is logged and the hold expires unsettled rather than failing an answered request.
    */
   async charge(response: ServerResponse, result?: ChatResult): Promise<void> {
@@ -188,7 +156,15 @@ export class BillingSession implements ExchangeObserver {
       }
     }
     try {
-      const { cost, balance } = await this.#settle();
+      const cost = await this.#meterCost();
+      let balance: Micros | undefined;
+      const reservation = this.#reservation;
+      const known = reservation === undefined ? undefined : this.#services.credits.balance(reservation.keyId);
+      if (known !== undefined) {
+        // The accounts know the balance here, so the hold is settled once the answer is written (`finish`).
+        balance = known - cost;
+        this.#settleAfterAnswer = true;
+      } else if (reservation !== undefined) balance = await this.#settleHold(reservation, cost);
       if (!response.headersSent) {
         // Everything this request charged: its tokens and its priced tool calls.
         response.setHeader(COST_HEADER, headerDollars(cost + this.#toolCost));
@@ -248,13 +224,19 @@ export class BillingSession implements ExchangeObserver {
     if (this.#finished) return;
     this.#finished = true;
     const { counters, credits, usageWriter, logger, leases } = this.#services;
+    const failed = (error: unknown) =>
+      logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
+    /** An answered request's settlement, awaited only before its record: the bookkeeping below goes out beside it. */
+    let settling: Promise<unknown> | undefined;
     try {
+      const reservation = this.#reservation;
       if (this.#metered === undefined && this.#model !== undefined) {
         if (this.#producedOutput()) await this.#settle();
-        else if (this.#reservation !== undefined) await credits.release(this.#reservation.id);
-      }
+        else if (reservation !== undefined) await credits.release(reservation.id);
+      } else if (this.#settleAfterAnswer && this.#metered !== undefined && reservation !== undefined)
+        settling = this.#settleHold(reservation, this.#metered.cost).catch(failed);
     } catch (error) {
-      logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
+      failed(error);
     }
     if (this.#reservation !== undefined) leases.dropReservation(this.#reservation.id);
     if (this.#lease !== undefined) {
@@ -269,6 +251,7 @@ export class BillingSession implements ExchangeObserver {
           : this.#metered.usage.promptTokens + (this.#metered.usage.completionTokens ?? 0);
       if (used !== this.#countedTokens) await counters.addTokens(key.id, used - this.#countedTokens).catch(() => {});
     }
+    await settling;
     // A model request refused before its model was read (bad JSON, invalid messages) is still one row, model ''.
     if (this.#model === undefined && this.#state.modelRoute !== true) return;
     try {
@@ -364,11 +347,17 @@ export class BillingSession implements ExchangeObserver {
     );
   }
 
+  /** Prices the usage and settles the hold (streams, and answers that had no cost headers yet). */
+  async #settle(): Promise<void> {
+    const cost = await this.#meterCost();
+    if (this.#reservation !== undefined) await this.#settleHold(this.#reservation, cost);
+  }
+
   /**
-   * Prices the usage by the model served (an alias's own price wins) and settles the hold, charging at most the
-   * hold plus the allowed overdraft; returns the cost and, when a hold was settled, the balance after.
+   * Prices the usage by the model served (an alias's own price wins), at most the hold plus the allowed
+   * overdraft, and keeps it as this request's metered usage.
    */
-  async #settle(): Promise<{ cost: Micros; balance?: Micros | undefined }> {
+  async #meterCost(): Promise<Micros> {
     const usage = await this.#meter();
     const model = this.#model ?? '';
     const table = priceTableFor(this.#context.config);
@@ -389,8 +378,13 @@ export class BillingSession implements ExchangeObserver {
     if (this.#reportedCost !== undefined || beyondMaxTokens) this.#flagUsage(usage, cost, reported);
     this.#metered = { usage, cost };
     this.#state.metered = this.#metered;
-    if (this.#reservation === undefined) return { cost };
-    const settled = await this.#services.credits.settle(this.#reservation.id, cost, { reason: model });
+    return cost;
+  }
+
+  /** Charges `cost` against the hold; returns the balance after, when the accounts report it. */
+  async #settleHold(reservation: Reservation, cost: Micros): Promise<Micros | undefined> {
+    this.#settleAfterAnswer = false;
+    const settled = await this.#services.credits.settle(reservation.id, cost, { reason: this.#model ?? '' });
     if (!settled.settled) {
       this.#services.logger.warn(
         { requestId: this.#state.id, keyId: this.key?.id, cost },
@@ -398,7 +392,7 @@ export class BillingSession implements ExchangeObserver {
       );
     }
     this.#noteSettlement(settled);
-    return { cost, balance: settled.balance };
+    return settled.balance;
   }
 
   /** A deferred charge joins this request's usage record; an immediate one updates the cached balance. */

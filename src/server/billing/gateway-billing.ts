@@ -25,7 +25,8 @@ import type { CallerRole, GatewayContext, RequestState } from '../gateway-contex
 import type { Logger } from '../logger.js';
 import type { Route } from '../route.js';
 import { adminKeyRoutes } from './admin-key-routes.js';
-import { type BillingServices, BillingSession, storageUnavailable } from './billing-session.js';
+import { type BillingServices, storageUnavailable } from './billing-services.js';
+import { BillingSession } from './billing-session.js';
 import { KeyAdmin } from './key-admin.js';
 import { KeyCache } from './key-cache.js';
 import { usageRoutes } from './usage-routes.js';
@@ -58,7 +59,8 @@ export class GatewayBilling implements BillingServices {
   /** Sessions opened and not yet finished: a count, since a map keyed by each request costs per request (0015). */
   #openSessions = 0;
   #stopListening: (() => Promise<void>) | undefined;
-  #idle: (() => void) | undefined;
+  /** Who waits for the open sessions to finish (`whenIdle`). */
+  readonly #idleWaiters: (() => void)[] = [];
   #closing: Promise<void> | undefined;
 
   private constructor(options: GatewayBillingOptions) {
@@ -165,8 +167,17 @@ export class GatewayBilling implements BillingServices {
       await session.finish(response);
     } finally {
       this.#openSessions--;
-      if (this.#openSessions === 0) this.#idle?.();
+      if (this.#openSessions === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /**
+   * Resolves once no request is still being billed: a hold settled after its answer was written (decision 0022)
+   * and its usage record queued.
+   */
+  whenIdle(): Promise<void> {
+    if (this.#openSessions === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Waits for requests still settling, flushes the usage ledger and closes storage. Idempotent. */
@@ -175,9 +186,7 @@ export class GatewayBilling implements BillingServices {
       if (this.#openSessions > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          new Promise<void>((resolve) => {
-            this.#idle = resolve;
-          }),
+          this.whenIdle(),
           new Promise<void>((resolve) => {
             timer = setTimeout(resolve, this.#closeTimeoutMs);
           }),
