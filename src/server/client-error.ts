@@ -1,7 +1,7 @@
 /**
- * Requests Node's HTTP parser refuses before any route sees them (a bad request line, smuggling shapes such as
- * both Content-Length and Transfer-Encoding, oversized headers, a request not received in time) are answered
- * in the gateway's error shape, and the connection is closed.
+ * Requests Node's HTTP parser refuses (a bad request line, smuggling shapes such as both Content-Length and
+ * Transfer-Encoding, oversized headers, a body whose chunked framing is broken, a request not received in time)
+ * are answered in the gateway's error shape, and the connection is closed.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,14 +17,22 @@ function describe(code: string | undefined): { status: number; message: string }
   return { status: 400, message: 'Malformed HTTP request' };
 }
 
+/** The response a connection is answering, as Node keeps it on the socket. */
+interface PendingAnswer {
+  headersSent?: boolean;
+  req?: { complete?: boolean };
+}
+
 export function handleClientError(logger: Logger, error: Error & { code?: string }, socket: Duplex): void {
   // A connection that reset or was already answered has nobody to tell.
-  const answering = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  // A request timed out mid-body still has its handler waiting: it gets the 408, unless its answer had begun.
+  const answering = (socket as { _httpMessage?: PendingAnswer | null })._httpMessage;
+  // A request whose body timed out or broke its framing still has its handler waiting: it gets the 408 or 400,
+  // unless its answer had begun. A request already read in full is being answered, so an error in the bytes
+  // after it (a pipelined request) must not put another status line before that answer.
   const started =
     answering !== undefined &&
     answering !== null &&
-    (error.code !== 'ERR_HTTP_REQUEST_TIMEOUT' || answering.headersSent === true);
+    (answering.headersSent === true || answering.req?.complete !== false);
   if (error.code === 'ECONNRESET' || !socket.writable || started) {
     socket.destroy();
     return;

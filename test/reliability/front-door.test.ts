@@ -110,6 +110,19 @@ describe('request smuggling shapes', () => {
     });
   });
 
+  it.each([
+    ['a chunk size that is not hex', `${HEAD}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`],
+    ['a chunk longer than its size', `${HEAD}Transfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n`],
+  ])('a request body with %s is a 400 in the error shape, and the connection closes', async (_name, raw) => {
+    const received = await exchangeRaw(raw);
+    const [head = '', body = ''] = (received ?? '').split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head).toMatch(/connection: close/i);
+    expect(JSON.parse(body)).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'invalid_request', message: 'Malformed HTTP request' },
+    });
+  });
+
   it('the gateway still serves after all of them', async () => {
     expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
   });
