@@ -84,6 +84,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     await form.getByLabel('Name').fill('team-a');
     await form.getByLabel('Owner').fill('alice@example.com');
     await form.getByLabel('Starting credits (USD)').fill('5');
+    await form.getByLabel(/Allowed MCP tools/).fill('fs.read_*, search.*');
     await form.getByRole('button', { name: 'Create key' }).click();
     const secret = (await page.getByTestId('new-key-secret').textContent()) ?? '';
     expect(secret).toMatch(/^sk-lg-[A-Za-z0-9_-]{20,}$/);
@@ -116,6 +117,21 @@ describe.skipIf(!BROWSER_AVAILABLE)('admin dashboard in Chromium', () => {
     const keyId = decodeURIComponent(keyPath.split('/').at(-1) ?? '');
     expect(keyId).not.toBe('');
     await screenshot(page, 'key-detail');
+
+    // The MCP tools set at creation are the key's, shown in its settings; emptying the field lifts the limit.
+    const mcpToolsOf = async () => {
+      const answer = await fetch(`${gateway.url}/admin/keys/${encodeURIComponent(keyId)}`, {
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+      });
+      return ((await answer.json()) as { mcp_tools: string[] | null }).mcp_tools;
+    };
+    await expect(mcpToolsOf()).resolves.toEqual(['fs.read_*', 'search.*']);
+    const settings = page.getByRole('form', { name: 'Settings' });
+    await expect(settings.getByLabel(/Allowed MCP tools/).inputValue()).resolves.toBe('fs.read_*, search.*');
+    await settings.getByLabel(/Allowed MCP tools/).fill('');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved').waitFor();
+    await expect(mcpToolsOf()).resolves.toBeNull();
 
     // The customer signs in with that key: it sees no keys, not even through the API.
     await signOut();

@@ -6,6 +6,8 @@ export interface KeyView {
   prefix: string;
   owner: string | null;
   models: string[] | null;
+  /** Globs over `server.tool`; null allows every MCP tool. */
+  mcp_tools: string[] | null;
   rpm: number | null;
   tpm: number | null;
   max_parallel: number | null;

@@ -5,6 +5,7 @@ export interface KeySettingsDraft {
   name: string;
   owner: string;
   models: string;
+  mcpTools: string;
   rpm: string;
   tpm: string;
   maxParallel: string;
@@ -18,6 +19,7 @@ export const EMPTY_DRAFT: KeySettingsDraft = {
   name: '',
   owner: '',
   models: '',
+  mcpTools: '',
   rpm: '',
   tpm: '',
   maxParallel: '',
@@ -32,6 +34,7 @@ export function draftOf(key: KeyView): KeySettingsDraft {
     name: key.name,
     owner: key.owner ?? '',
     models: (key.models ?? []).join(', '),
+    mcpTools: (key.mcp_tools ?? []).join(', '),
     rpm: key.rpm === null ? '' : String(key.rpm),
     tpm: key.tpm === null ? '' : String(key.tpm),
     maxParallel: key.max_parallel === null ? '' : String(key.max_parallel),
@@ -46,16 +49,22 @@ function limit(text: string): number | null {
   return text.trim() === '' ? null : Number(text);
 }
 
+/** A comma-separated list of globs; empty means no restriction (null). */
+function globs(text: string): string[] | null {
+  const list = text
+    .split(',')
+    .map((glob) => glob.trim())
+    .filter((glob) => glob !== '');
+  return list.length === 0 ? null : list;
+}
+
 /** The PATCH / POST body: empty fields clear a limit (null). */
 export function settingsBody(draft: KeySettingsDraft): Record<string, unknown> {
-  const models = draft.models
-    .split(',')
-    .map((model) => model.trim())
-    .filter((model) => model !== '');
   return {
     name: draft.name.trim(),
     owner: draft.owner.trim(),
-    models: models.length === 0 ? null : models,
+    models: globs(draft.models),
+    mcp_tools: globs(draft.mcpTools),
     rpm: limit(draft.rpm),
     tpm: limit(draft.tpm),
     max_parallel: limit(draft.maxParallel),
@@ -85,6 +94,14 @@ export function KeySettingsFields(props: { draft: KeySettingsDraft; onChange: (d
           value={draft.models}
           placeholder="llama-*, gpt-4o-mini"
           onChange={(event) => set('models', event.target.value)}
+        />
+      </label>
+      <label className="wide">
+        Allowed MCP tools (comma-separated server.tool globs; empty allows all)
+        <input
+          value={draft.mcpTools}
+          placeholder="fs.read_*, search.*"
+          onChange={(event) => set('mcpTools', event.target.value)}
         />
       </label>
       <label>
