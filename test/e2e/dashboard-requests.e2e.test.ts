@@ -339,6 +339,15 @@ describe.skipIf(!BROWSER_AVAILABLE)('Requests page on the real request log', () 
     await filters().getByLabel('Model').fill('mock-1');
     await apply(`?model=mock-1&key_id=${teamA.id}&limit=50`);
     await expectRows([ids.streamed, ids.plain]);
+    // The address carries the applied filters: a reload (or a shared link) shows the same requests.
+    expect(new URL(page.url()).search).toBe(`?model=mock-1&key_id=${teamA.id}`);
+    await page.reload();
+    await expect(filters().getByLabel('Model').inputValue()).resolves.toBe('mock-1');
+    await expect(filters().getByLabel('Key id').inputValue()).resolves.toBe(teamA.id);
+    await expect
+      .poll(() => sent.at(-1), { timeout: 15_000 })
+      .toBe(`/admin/requests?model=mock-1&key_id=${teamA.id}&limit=50`);
+    await expectRows([ids.streamed, ids.plain]);
 
     // Minimum latency: exactly the rows the log recorded as at least that slow, the fallen-back one among them.
     await clearFilters();

@@ -105,6 +105,8 @@ export function RequestsPage(props: { session: Session }) {
     event.preventDefault();
     setCursor(null);
     setFilters(draft);
+    // The address carries the filters, so a reload, a bookmark or a shared link shows the same requests.
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${query({ ...draft })}`);
   };
   return (
     <section>
