@@ -6,6 +6,7 @@ import { Router } from '../router/router.js';
 import type { ChatResult } from '../spec/chat.js';
 import type { ChatCallWrapper } from '../spec/chat-call.js';
 import { VERSION } from '../version.js';
+import { servedPriceKey } from './billing/price-lookup.js';
 import type { ConfigReloader } from './config-reloader.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createLogger, type Logger } from './logger.js';
@@ -72,7 +73,8 @@ export function buildGatewayContext(
 
 /**
  * The `cost` strategy's price: input + output micro-dollars per 1M tokens from the price table (configured
- * `prices:` over the shipped defaults), looked up as `<backend type>/<model>`. Unpriced models rank last.
+ * `prices:` over the shipped defaults), looked up by the key billing charges the served model by
+ * (`servedPriceKey`: the backend's name when the table prices it, else its type). Unpriced models rank last.
  */
 function costLookup(prices: unknown): (backend: Backend, modelId: string) => number | undefined {
   let table: PriceTable;
@@ -84,7 +86,8 @@ function costLookup(prices: unknown): (backend: Backend, modelId: string) => num
     table = PriceTable.fromConfig({});
   }
   return (backend, modelId) => {
-    const match = table.lookup(`${backend.type}/${modelId}`);
+    const key = servedPriceKey(table, { backend, modelId });
+    const match = key === undefined ? undefined : table.lookup(key);
     return match === undefined ? undefined : match.price.input + match.price.output;
   };
 }

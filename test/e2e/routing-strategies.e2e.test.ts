@@ -118,6 +118,22 @@ ${BACKENDS()}models:
     expect(await servedBy(harness, 3, 'best-value')).toEqual(['b', 'b', 'b']);
     expect(bodyOf(b.calls()[0]).model).toBe('thrifty');
   });
+
+  it('cost: a deployment priced by its backend name ranks by that price, as billing charges it', async () => {
+    // Same backend type and model on both; the operator prices each deployment by backend name.
+    const harness = await start(
+      `defaultBackend: a
+prices:
+  "a/*": { input: "5", output: "15" }
+  "c/*": { input: "0.1", output: "0.2" }
+${BACKENDS()}models:
+  best-value:
+    strategy: cost
+    deployments: [a/same-model, c/same-model]
+`,
+    );
+    expect(await servedBy(harness, 3, 'best-value')).toEqual(['c', 'c', 'c']);
+  });
 });
 
 describe('model aliases and routes', () => {
