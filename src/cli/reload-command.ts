@@ -67,11 +67,13 @@ export async function reloadCommand(options: ReloadCommandOptions = {}): Promise
     return 1;
   }
   const body = (await response.json().catch(() => undefined)) as
-    | { configFile?: string | null; backends?: string[]; error?: { message?: string } }
+    | { configFile?: string | null; backends?: string[]; restartRequired?: string[]; error?: { message?: string } }
     | undefined;
   if (response.ok) {
     const file = body?.configFile ? ` from ${body.configFile}` : '';
     write(`Configuration reloaded${file}; backends: ${(body?.backends ?? []).join(', ') || 'none'}\n`);
+    const restart = body?.restartRequired ?? [];
+    if (restart.length > 0) write(`These changed settings apply only after a restart: ${restart.join(', ')}\n`);
     return 0;
   }
   writeError(`llamagate: reload failed (${response.status}): ${body?.error?.message ?? response.statusText}\n`);

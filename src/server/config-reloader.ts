@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ConfigurationReload, GatewayContext, ReloadOutcome } from './gateway-context.js';
 import type { Logger } from './logger.js';
+import { changedStartOnlySettings } from './start-only-settings.js';
 
 export interface ConfigReloaderOptions {
   /** Reads and validates the configuration again (the same sources as at start-up); throws when it is bad. */
@@ -42,9 +43,13 @@ export class ConfigReloader implements ConfigurationReload {
       logger.error({ reason }, 'configuration reload rejected; the previous configuration stays in force');
       return { ok: false, reason };
     }
+    const running = this.#target?.context.config;
+    const restartRequired = running === undefined ? [] : changedStartOnlySettings(running, next.config);
     this.#target?.setContext(next);
     const backends = next.router.listBackendNodes().map((node) => node.name);
     logger.info({ configFile: loaded.configFile, backends }, 'configuration reloaded');
-    return { ok: true, configFile: loaded.configFile, backends };
+    if (restartRequired.length > 0)
+      logger.warn({ settings: restartRequired }, 'these changed settings apply only after a restart');
+    return { ok: true, configFile: loaded.configFile, backends, restartRequired };
   }
 }

@@ -12,7 +12,13 @@ import type { LruCache } from './response-cache.js';
 import type { ResponsesState } from './responses-state.js';
 
 export type ReloadOutcome =
-  | { ok: true; configFile: string | undefined; backends: string[] }
+  | {
+      ok: true;
+      configFile: string | undefined;
+      backends: string[];
+      /** Changed settings that are read only at start-up (start-only-settings.ts): still the old values. */
+      restartRequired: string[];
+    }
   | { ok: false; reason: string };
 
 /** What `POST /admin/reload` needs of the reloader (`ConfigReloader`). */

@@ -75,8 +75,34 @@ describe('POST /admin/reload', () => {
     writeConfig(config('b'), file);
     const good = await reload(harness);
     expect(good.status).toBe(200);
-    expect(await good.json()).toMatchObject({ status: 'reloaded', configFile: file, backends: ['a', 'b', 'ollama'] });
+    expect(await good.json()).toMatchObject({
+      status: 'reloaded',
+      configFile: file,
+      backends: ['a', 'b', 'ollama'],
+      restartRequired: [],
+    });
     expect(await served(harness.url)).toBe('b');
+  });
+
+  it('names the changed settings that apply only after a restart, without their values', async () => {
+    const file = writeConfig(config('a'));
+    const harness = await startGateway({ configFile: file, env: { LLAMAGATE_MASTER_KEY: 'master' } });
+    gateway = harness;
+    writeConfig(
+      `${config('b')}billing: { leaseTtl: 7s, keyHashSecret: pepper-not-to-log }\nobservability: { logBodies: all }\n`,
+      file,
+    );
+    const reloaded = await reload(harness);
+    expect(reloaded.status).toBe(200);
+    expect(await reloaded.json()).toMatchObject({
+      status: 'reloaded',
+      restartRequired: ['billing.leaseTtl', 'billing.keyHashSecret', 'observability'],
+    });
+    // What can change at once did: the new default backend serves.
+    expect(await served(harness.url)).toBe('b');
+    const warning = harness.logs.find((line) => line.msg === 'these changed settings apply only after a restart');
+    expect(warning).toMatchObject({ settings: ['billing.leaseTtl', 'billing.keyHashSecret', 'observability'] });
+    expect(JSON.stringify(harness.logs)).not.toContain('pepper-not-to-log');
   });
 
   it('lets a request in flight finish on the configuration it started with', async () => {

@@ -6,6 +6,7 @@ import { sendJson } from '../http-io.js';
 /**
  * `POST /admin/reload`: reads the configuration again and swaps it in atomically. A bad file answers 422 with
  * the reason and the running configuration stays; requests in flight finish on the one they started with.
+ * `restartRequired` names changed settings that are read only at start-up, which keep their old values.
  */
 export async function handleAdminReload(
   context: GatewayContext,
@@ -26,5 +27,10 @@ export async function handleAdminReload(
       isRetryable: false,
     });
   }
-  sendJson(response, 200, { status: 'reloaded', configFile: outcome.configFile ?? null, backends: outcome.backends });
+  sendJson(response, 200, {
+    status: 'reloaded',
+    configFile: outcome.configFile ?? null,
+    backends: outcome.backends,
+    restartRequired: outcome.restartRequired,
+  });
 }
