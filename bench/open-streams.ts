@@ -18,6 +18,8 @@ const INTERVAL_MS = Number(process.env.STREAMS_INTERVAL_MS ?? 1500);
 const CHUNKS = Number(process.env.STREAMS_CHUNKS ?? 20);
 /** How fast the streams are opened (per second); all are open well before the first one ends. */
 const OPEN_RATE = Number(process.env.STREAMS_OPEN_RATE ?? 2000);
+/** The pause after opening half the streams, and after opening all, before RSS is read. */
+const SETTLE_MS = Number(process.env.STREAMS_SETTLE_MS ?? 2000);
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Stream.' }], stream: true });
 
 interface StreamOutcome {
@@ -119,10 +121,20 @@ async function main(): Promise<void> {
     const outcomes: StreamOutcome[] = Array.from({ length: COUNT }, () => ({ done: false }));
     const openedAt = performance.now();
     const running: Promise<void>[] = [];
+    const half = Math.floor(COUNT / 2);
+    let halfRss = 0;
     for (let index = 0; index < COUNT; index++) {
       running.push(openStream(gateway.url, clients, outcomes[index] as StreamOutcome));
       if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, (100 / OPEN_RATE) * 1000));
+      if (index === half - 1) {
+        // RSS with half the streams open, once they have settled: the slope to the full count is what one more
+        // stream costs, without the one-off growth (young generation, heap headroom, compiled code) in the mean.
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        halfRss = rssMb(gateway.child);
+      }
     }
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const allRss = rssMb(gateway.child);
     const allOpenMs = performance.now() - openedAt;
     // Half-way through the streams' lives every stream has had its first chunk if nothing queues.
     const lifetimeMs = INTERVAL_MS * CHUNKS;
@@ -143,10 +155,11 @@ async function main(): Promise<void> {
     const complete = outcomes.filter((outcome) => outcome.done).length;
     healthLatencies.sort((a, b) => a - b);
     const perStreamKb = ((peakRss - idleRss) * 1024) / COUNT;
+    const marginalKb = ((allRss - halfRss) * 1024) / (COUNT - half);
     const lines = [
-      `| streams | opened in (s) | flowing at once | completed | failed | first chunk p50 / p99 (ms) | gateway RSS idle → with all open (MB) | memory per open stream (KB) | /health/live p50 / p99 (ms) |`,
+      `| streams | opened in (s) | flowing at once | completed | failed | first chunk p50 / p99 (ms) | gateway RSS idle → half open → all open → half-way (MB) | memory per open stream: mean / from half to all (KB) | /health/live p50 / p99 (ms) |`,
       '|---|---|---|---|---|---|---|---|---|',
-      `| ${COUNT} | ${(allOpenMs / 1000).toFixed(1)} | ${flowing} | ${complete} | ${failed.length} | ${percentile(firsts, 50).toFixed(1)} / ${percentile(firsts, 99).toFixed(1)} | ${idleRss.toFixed(0)} → ${peakRss.toFixed(0)} | ${perStreamKb.toFixed(1)} | ${percentile(healthLatencies, 50).toFixed(1)} / ${percentile(healthLatencies, 99).toFixed(1)} |`,
+      `| ${COUNT} | ${(allOpenMs / 1000).toFixed(1)} | ${flowing} | ${complete} | ${failed.length} | ${percentile(firsts, 50).toFixed(1)} / ${percentile(firsts, 99).toFixed(1)} | ${idleRss.toFixed(0)} → ${halfRss.toFixed(0)} → ${allRss.toFixed(0)} → ${peakRss.toFixed(0)} | ${perStreamKb.toFixed(1)} / ${marginalKb.toFixed(1)} | ${percentile(healthLatencies, 50).toFixed(1)} / ${percentile(healthLatencies, 99).toFixed(1)} |`,
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
     if (failed.length > 0) process.stdout.write(`first failure: ${failed[0]?.error}\n`);
