@@ -168,3 +168,23 @@ export function errorFromUpstream(failure: UpstreamFailure): LlamaGateError {
 export function hasErrorField(value: unknown): value is { error: unknown } {
   return typeof value === 'object' && value !== null && 'error' in value;
 }
+
+/** Where a streamed answer came from, for an error about one of its items. */
+export interface StreamSource {
+  provider: string;
+  model?: string;
+  url: string;
+}
+
+/**
+ * A stream item (chunk, line, event) that does not match the provider's schema: `<provider> sent an unexpected
+ * <item>`, with the item as the upstream body.
+ */
+export function unexpectedStreamItem(source: StreamSource, item: string, body: unknown): ProviderAPIError {
+  return new ProviderAPIError({
+    message: `${source.provider} sent an unexpected ${item}`,
+    provider: source.provider,
+    model: source.model,
+    upstream: { url: source.url, body },
+  });
+}

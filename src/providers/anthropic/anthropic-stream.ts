@@ -1,7 +1,7 @@
 import { unixSeconds } from '../../provider-utils/ids.js';
 import { parseEventJson, type SseEvent } from '../../provider-utils/sse-parser.js';
 import type { SseRelay } from '../../provider-utils/sse-relay.js';
-import { errorFromUpstream } from '../../provider-utils/upstream-error.js';
+import { errorFromUpstream, unexpectedStreamItem } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import {
@@ -85,12 +85,7 @@ export async function* translateAnthropicStream(
       const type = (json as { type?: unknown } | null)?.type;
       // New event types are to be ignored, per Anthropic's versioning policy; known ones must parse.
       if (typeof type === 'string' && !KNOWN_EVENTS.has(type)) continue;
-      throw new ProviderAPIError({
-        message: `${provider} sent an unexpected stream event`,
-        provider,
-        model,
-        upstream: { url, body: json },
-      });
+      throw unexpectedStreamItem({ provider, model, url }, 'stream event', json);
     }
     const event: AnthropicStreamEvent = parsed.data;
     switch (event.type) {

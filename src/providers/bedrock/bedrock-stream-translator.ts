@@ -1,3 +1,4 @@
+import { unexpectedStreamItem } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart, FinishReason, Usage } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { bedrockStreamEventSchemas } from './bedrock-api.js';
@@ -101,12 +102,7 @@ export class BedrockStreamTranslator {
   ): ReturnType<(typeof bedrockStreamEventSchemas)[K]['parse']> {
     const parsed = bedrockStreamEventSchemas[type].safeParse(body);
     if (!parsed.success) {
-      throw new ProviderAPIError({
-        message: `${this.options.provider} sent an unexpected ${type} event`,
-        provider: this.options.provider,
-        model: this.options.model,
-        upstream: { url: this.options.url, body },
-      });
+      throw unexpectedStreamItem(this.options, `${type} event`, body);
     }
     return parsed.data as ReturnType<(typeof bedrockStreamEventSchemas)[K]['parse']>;
   }

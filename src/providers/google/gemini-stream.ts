@@ -1,7 +1,7 @@
 import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
 import { parseEventJson, parseSse } from '../../provider-utils/sse-parser.js';
-import { hasErrorField } from '../../provider-utils/upstream-error.js';
+import { hasErrorField, unexpectedStreamItem } from '../../provider-utils/upstream-error.js';
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { promptBlockedError } from './convert-gemini-response.js';
@@ -111,12 +111,7 @@ export async function* geminiStreamParts(
     }
     const parsed = geminiResponseSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ProviderAPIError({
-        message: `${provider} sent an unexpected stream event`,
-        provider,
-        model,
-        upstream: { url, body: json },
-      });
+      throw unexpectedStreamItem({ provider, model, url }, 'stream event', json);
     }
     const chunk = parsed.data;
     if (!sentMetadata) {

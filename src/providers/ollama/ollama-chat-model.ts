@@ -4,7 +4,7 @@ import { callJson, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
 import { merged } from '../../provider-utils/merged.js';
 import { NdjsonLineSplitter, readNdjsonFrames } from '../../provider-utils/ndjson-parser.js';
-import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
+import { errorFromUpstream, hasErrorField, unexpectedStreamItem } from '../../provider-utils/upstream-error.js';
 import type {
   CallOptions,
   ChatChoice,
@@ -246,12 +246,7 @@ class OllamaStreamReader {
     }
     const parsed = ollamaChatResponseSchema.safeParse(line);
     if (!parsed.success) {
-      throw new ProviderAPIError({
-        message: `${provider} sent an unexpected stream line`,
-        provider,
-        model,
-        upstream: { url: this.url, body: value },
-      });
+      throw unexpectedStreamItem({ provider, model, url: this.url }, 'stream line', value);
     }
     const chunk = parsed.data;
     const parts: ChatStreamPart[] = [];

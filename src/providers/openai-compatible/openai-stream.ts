@@ -2,7 +2,7 @@
 import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
 import { parseEventJson, type SseEvent, SseEventSplitter } from '../../provider-utils/sse-parser.js';
-import { errorFromUpstream, hasErrorField } from '../../provider-utils/upstream-error.js';
+import { errorFromUpstream, hasErrorField, unexpectedStreamItem } from '../../provider-utils/upstream-error.js';
 import type { ChatRequest, ChatStreamPart } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
@@ -82,12 +82,7 @@ class OpenAIStreamReader {
     }
     const parsed = openaiChatChunkSchema.safeParse(transformResponse?.(json, { request, stream: true }) ?? json);
     if (!parsed.success) {
-      throw new ProviderAPIError({
-        message: `${provider} sent an unexpected stream chunk`,
-        provider,
-        model,
-        upstream: { url, body: json },
-      });
+      throw unexpectedStreamItem({ provider, model, url }, 'stream chunk', json);
     }
     const chunk: OpenAIChatChunk = parsed.data;
     const parts: ChatStreamPart[] = [];
