@@ -9,14 +9,15 @@
  * ROUNDS (5) × ROUND_SECONDS (2) at c=50, SEQUENTIAL (500) requests at c=1; prints one JSON line per target
  * with the median and range over the rounds.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BilledMode, fundedKeyHeaders, startBilledGateway, writeBilledConfig } from './billed-gateway.js';
 import { cpuMicros, latencies, load, median, type Server, startProcess, type Target } from './harness.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const mode = process.env.MODE ?? 'sqlite';
+const mode: BilledMode = process.env.MODE === 'pg' ? 'pg' : 'sqlite';
 const rounds = Number(process.env.ROUNDS ?? 5);
 const seconds = Number(process.env.ROUND_SECONDS ?? 3);
 const scratch = mkdtempSync(join(tmpdir(), 'bfab-'));
@@ -28,51 +29,23 @@ const bare = await startProcess(
   ['--max-semi-space-size=32', '--import', 'tsx', join(here, 'bare-ollama-proxy.ts')],
   { env: { UPSTREAM_URL: mock.url } },
 );
-const config = join(scratch, 'billed.yaml');
-writeFileSync(config, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
-async function gateway(name: string, main: string): Promise<Server> {
-  const schema = `bfab_${name}_${process.pid}`;
-  const env: Record<string, string | undefined> = {
-    RATE_LIMIT_RPS: '1000000',
-    CACHE_ENABLED: 'false',
-    OLLAMA_HOST: mock.url,
-    LLAMAGATE_MASTER_KEY: 'm',
-    LLAMAGATE_CONFIG: config,
-    LLAMAGATE_DATA_DIR: join(scratch, name),
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    API_KEY: undefined,
-  };
-  if (mode === 'pg')
-    Object.assign(env, {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      DATABASE_SCHEMA: schema,
-      REDIS_KEY_PREFIX: `${schema}:`,
-    });
-  return startProcess(name, ['--max-semi-space-size=32', main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env,
-    portFrom: (line) => {
-      const e = JSON.parse(line) as { msg?: string; port?: number };
-      return e.msg === 'LlamaGate listening' ? e.port : undefined;
-    },
+const config = writeBilledConfig(scratch);
+const gateway = (name: string, main: string): Promise<Server> =>
+  startBilledGateway({
+    name: `bfab_${name}_${process.pid}`,
+    main,
+    mode,
+    upstreamUrl: mock.url,
+    config,
+    dataDirectory: join(scratch, name),
   });
-}
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say something short.' }],
   temperature: 0.2,
 });
 async function target(name: string, server: Server, billed: boolean): Promise<Target> {
-  let headers: Record<string, string> = {};
-  if (billed) {
-    const created = await fetch(`${server.url}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer m', 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
-    });
-    headers = { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
-  }
+  const headers = billed ? await fundedKeyHeaders(server) : {};
   return { name, server, path: '/v1/chat/completions', headers, body, streamBody: body };
 }
 const targets = [

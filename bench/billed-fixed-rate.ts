@@ -9,25 +9,23 @@
  *
  * RATE (1000), WARMUP_SECONDS (4), SECONDS (8), SEQUENTIAL (1000).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { cpuMicros, latencies, pacedLoad, root, type Server, startProcess, type Target } from './harness.js';
+import { type BilledMode, fundedKeyHeaders, startBilledGateway, writeBilledConfig } from './billed-gateway.js';
+import { cpuMicros, latencies, meanWithInterval, pacedLoad, root, startProcess, type Target } from './harness.js';
 
-const mode = process.env.MODE ?? 'sqlite';
+const mode: BilledMode = process.env.MODE === 'pg' ? 'pg' : 'sqlite';
 const mains = (process.env.MAINS ?? root).split(',');
 const RATE = Number(process.env.RATE ?? 1000);
 const GENERATIONS = Number(process.env.GENERATIONS ?? 4);
 const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 4);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const SEQUENTIAL = Number(process.env.SEQUENTIAL ?? 1000);
-/** Two-sided 95 % quantiles of Student's t by degrees of freedom (1–10; about 2 beyond). */
-const T_95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
 
 const scratch = mkdtempSync(join(tmpdir(), 'billed-fixed-'));
-const config = join(scratch, 'billed.yaml');
-writeFileSync(config, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
+const config = writeBilledConfig(scratch);
 const mock = await startProcess('mock', ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')]);
 const body = JSON.stringify({
   model: 'bench-model',
@@ -37,62 +35,22 @@ const body = JSON.stringify({
 let started = 0;
 
 async function billedTarget(main: string): Promise<Target> {
-  const schema = `billed_fixed_${process.pid}_${started++}`;
-  const env: Record<string, string | undefined> = {
-    RATE_LIMIT_RPS: '1000000',
-    CACHE_ENABLED: 'false',
-    OLLAMA_HOST: mock.url,
-    LLAMAGATE_MASTER_KEY: 'm',
-    LLAMAGATE_CONFIG: config,
-    LLAMAGATE_DATA_DIR: join(scratch, schema),
-    DATABASE_URL: undefined,
-    REDIS_URL: undefined,
-    API_KEY: undefined,
-  };
-  if (mode === 'pg')
-    Object.assign(env, {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      DATABASE_SCHEMA: schema,
-      REDIS_KEY_PREFIX: `${schema}:`,
-    });
-  const args = [
-    '--max-semi-space-size=32',
-    join(main, 'dist/cli/main.js'),
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-  ];
-  const server: Server = await startProcess(schema, args, {
-    env,
-    portFrom: (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
-    },
+  const name = `billed_fixed_${process.pid}_${started++}`;
+  const server = await startBilledGateway({
+    name,
+    main: join(main, 'dist/cli/main.js'),
+    mode,
+    upstreamUrl: mock.url,
+    config,
+    dataDirectory: join(scratch, name),
   });
-  const created = await fetch(`${server.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer m', 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
-  });
-  const { key } = (await created.json()) as { key: string };
-  return {
-    name: main,
-    server,
-    path: '/v1/chat/completions',
-    headers: { authorization: `Bearer ${key}` },
-    body,
-    streamBody: body,
-  };
+  const headers = await fundedKeyHeaders(server);
+  return { name: main, server, path: '/v1/chat/completions', headers, body, streamBody: body };
 }
 
-function meanWithInterval(values: readonly number[], digits: number): string {
-  const n = values.length;
-  const mean = values.reduce((sum, value) => sum + value, 0) / n;
-  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, n - 1);
-  const half = ((T_95[n - 2] ?? 2) * Math.sqrt(variance)) / Math.sqrt(n);
+/** `mean ± half-width` of the 95 % interval. */
+function withInterval(values: readonly number[], digits: number): string {
+  const { mean, half } = meanWithInterval(values);
   return `${mean.toFixed(digits)} ± ${half.toFixed(digits)}`;
 }
 
@@ -127,15 +85,15 @@ for (const [which, main] of mains.entries()) {
   const line = {
     main,
     mode,
-    cpuUs: meanWithInterval(cpu[which] as number[], 1),
-    p50Ms: meanWithInterval(p50[which] as number[], 3),
+    cpuUs: withInterval(cpu[which] as number[], 1),
+    p50Ms: withInterval(p50[which] as number[], 3),
   };
   if (which > 0) {
     const difference = (values: number[][], index: number) =>
       (values[index] as number[]).map((value, generation) => value - (values[0]?.[generation] ?? Number.NaN));
     Object.assign(line, {
-      cpuUsVsFirst: meanWithInterval(difference(cpu, which), 1),
-      p50MsVsFirst: meanWithInterval(difference(p50, which), 3),
+      cpuUsVsFirst: withInterval(difference(cpu, which), 1),
+      p50MsVsFirst: withInterval(difference(p50, which), 3),
     });
   }
   console.log(JSON.stringify(line));

@@ -101,6 +101,18 @@ export function pairedDifference(
   return { median: percentile(differences, 50), q25: percentile(differences, 25), q75: percentile(differences, 75) };
 }
 
+/** Two-sided 95 % quantiles of Student's t by degrees of freedom (1–10; about 2 beyond). */
+const T_95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+
+/** The mean and the half-width of its 95 % t-interval (NaN for fewer than two values). */
+export function meanWithInterval(values: readonly number[]): { mean: number; half: number } {
+  const n = values.length;
+  const mean = values.reduce((sum, value) => sum + value, 0) / n;
+  if (n < 2) return { mean, half: Number.NaN };
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
+  return { mean, half: ((T_95[n - 2] ?? 2) * Math.sqrt(variance)) / Math.sqrt(n) };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;

@@ -15,7 +15,16 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { cpuMicros, pacedLoad, root, type Server, startGateway, startProcess, type Target } from './harness.js';
+import {
+  cpuMicros,
+  meanWithInterval,
+  pacedLoad,
+  root,
+  type Server,
+  startGateway,
+  startProcess,
+  type Target,
+} from './harness.js';
 
 const GENERATIONS = Number(process.env.METRICS_COST_GENERATIONS ?? 8);
 const ROUNDS = Number(process.env.METRICS_COST_ROUNDS ?? 4);
@@ -37,17 +46,6 @@ interface Variant {
   name: string;
   env: Record<string, string>;
   main?: string;
-}
-
-/** Two-sided 95 % quantiles of Student's t by degrees of freedom (1–10; about 2 beyond). */
-const T_95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
-
-function meanWithInterval(values: readonly number[]): { mean: number; half: number } {
-  const n = values.length;
-  const mean = values.reduce((sum, value) => sum + value, 0) / n;
-  if (n < 2) return { mean, half: Number.NaN };
-  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
-  return { mean, half: ((T_95[n - 2] ?? 2) * Math.sqrt(variance)) / Math.sqrt(n) };
 }
 
 async function generation(variants: readonly Variant[], index: number): Promise<number[]> {

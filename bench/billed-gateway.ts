@@ -1,0 +1,65 @@
+/**
+ * The billed virtual-key gateway the billed-path benchmarks start: `llamagate serve` of a built checkout with a
+ * price for `bench-model`, the master key `m`, and SQLite or (MODE=pg) Postgres + Redis at the usual local URLs
+ * in a schema and key prefix of its own; and one funded virtual key on it.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Server, startProcess } from './harness.js';
+
+export type BilledMode = 'sqlite' | 'pg';
+
+/** Writes the gateway configuration (the price of `bench-model`) into `directory`; returns its path. */
+export function writeBilledConfig(directory: string): string {
+  const config = join(directory, 'billed.yaml');
+  writeFileSync(config, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
+  return config;
+}
+
+/** Starts `main` (a built `dist/cli/main.js`) in front of the Ollama mock at `upstreamUrl`. */
+export function startBilledGateway(options: {
+  name: string;
+  main: string;
+  mode: BilledMode;
+  upstreamUrl: string;
+  config: string;
+  dataDirectory: string;
+}): Promise<Server> {
+  const schema = options.name.replace(/[^a-z0-9_]/gi, '_');
+  const env: Record<string, string | undefined> = {
+    RATE_LIMIT_RPS: '1000000',
+    CACHE_ENABLED: 'false',
+    OLLAMA_HOST: options.upstreamUrl,
+    LLAMAGATE_MASTER_KEY: 'm',
+    LLAMAGATE_CONFIG: options.config,
+    LLAMAGATE_DATA_DIR: options.dataDirectory,
+    DATABASE_URL: undefined,
+    REDIS_URL: undefined,
+    API_KEY: undefined,
+  };
+  if (options.mode === 'pg')
+    Object.assign(env, {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_SCHEMA: schema,
+      REDIS_KEY_PREFIX: `${schema}:`,
+    });
+  const args = ['--max-semi-space-size=32', options.main, 'serve', '--port', '0', '--host', '127.0.0.1'];
+  return startProcess(options.name, args, {
+    env,
+    portFrom: (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
+    },
+  });
+}
+
+/** Creates a virtual key with $1,000,000 of credits; returns the headers that authenticate with it. */
+export async function fundedKeyHeaders(server: Server): Promise<Record<string, string>> {
+  const created = await fetch(`${server.url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer m', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
+  });
+  return { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
+}
