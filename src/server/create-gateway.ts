@@ -1,12 +1,12 @@
+import type { GatewayConfig } from '../config/config-schema.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { syncMcpManager } from '../mcp/mcp-gateway.js';
-import { type PriceConfig, PriceTable } from '../pricing/prices.js';
 import type { Backend } from '../router/backend.js';
 import { Router } from '../router/router.js';
 import type { ChatResult } from '../spec/chat.js';
 import type { ChatCallWrapper } from '../spec/chat-call.js';
 import { VERSION } from '../version.js';
-import { servedPriceKey } from './billing/price-lookup.js';
+import { priceTableFor, servedPriceKey } from './billing/price-lookup.js';
 import type { ConfigReloader } from './config-reloader.js';
 import type { GatewayContext } from './gateway-context.js';
 import { createLogger, type Logger } from './logger.js';
@@ -47,7 +47,7 @@ export function buildGatewayContext(
       maxBytes: config.images.maxBytes,
       timeoutMs: config.images.timeoutMs,
     },
-    price: costLookup(config.prices),
+    price: costLookup(config),
     previous: options.previous?.router,
     logger,
   });
@@ -72,20 +72,14 @@ export function buildGatewayContext(
 }
 
 /**
- * The `cost` strategy's price: input + output micro-dollars per 1M tokens from the price table (configured
- * `prices:` over the shipped defaults), looked up by the key billing charges the served model by
- * (`servedPriceKey`: the backend's name when the table prices it, else its type). Unpriced models rank last.
+ * The `cost` strategy's price: input + output micro-dollars per 1M tokens from billing's price table of this
+ * configuration (configured `prices:` over the shipped defaults), looked up by the key billing charges the
+ * served model by (`servedPriceKey`: the backend's name when the table prices it, else its type). Unpriced
+ * models rank last.
  */
-function costLookup(prices: unknown): (backend: Backend, modelId: string) => number | undefined {
-  let table: PriceTable;
-  try {
-    table = PriceTable.fromConfig(
-      typeof prices === 'object' && prices !== null && !Array.isArray(prices) ? (prices as PriceConfig) : {},
-    );
-  } catch {
-    table = PriceTable.fromConfig({});
-  }
+function costLookup(config: Readonly<GatewayConfig>): (backend: Backend, modelId: string) => number | undefined {
   return (backend, modelId) => {
+    const table = priceTableFor(config);
     const key = servedPriceKey(table, { backend, modelId });
     const match = key === undefined ? undefined : table.lookup(key);
     return match === undefined ? undefined : match.price.input + match.price.output;
