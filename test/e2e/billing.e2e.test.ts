@@ -45,6 +45,9 @@ function postgresSetup(databaseUrl: string, redisUrl: string): StorageSetup {
       DATABASE_SCHEMA: schema,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: `lgtest:${suffix}:`,
+      // These tests count on Redis's counters; under a loaded suite a reply can take longer than the 250 ms
+      // after which the limits fall back to per-process counters (tested in redis-counter-store.test.ts).
+      REDIS_COMMAND_TIMEOUT: '5s',
     }),
     async cleanup() {
       const client = new pg.Client({ connectionString: databaseUrl });
