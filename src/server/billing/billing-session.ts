@@ -494,7 +494,7 @@ export class BillingSession implements ExchangeObserver {
       errorCode: state.errorCode,
       cacheHit: state.cache === 'HIT',
       estimated: usage?.estimated ?? false,
-      ...(this.#charges.length === 0 ? {} : { credits: this.#charges }),
+      credits: this.#charges.length === 0 ? undefined : this.#charges,
     };
   }
 }

@@ -283,7 +283,7 @@ export class GatewayObservability {
     try {
       writer.write({
         id: state.id,
-        ...(state.clientRequestId === undefined ? {} : { clientRequestId: state.clientRequestId }),
+        clientRequestId: state.clientRequestId,
         time: Math.round(performance.timeOrigin + state.startedAt),
         keyId: state.keyId ?? null,
         route: observation.route,
