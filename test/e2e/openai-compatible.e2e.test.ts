@@ -456,3 +456,89 @@ describe('OpenAI-compatible upstream through the gateway, driven by the openai c
     expect(second.headers.get('x-cache')).toBe('MISS');
   });
 });
+
+describe('OpenAI-compatible streams relayed as the upstream sent them (decision 0023)', () => {
+  const recordedLines = readChunks('openai', 'openai-text.chunks.txt');
+  const recordedStream = `${recordedLines.map((line) => `data: ${line}\n\n`).join('')}data: [DONE]\n\n`;
+  /** The client's body that goes out unchanged: same model, `stream` and the usage option already set. */
+  const relayedBody = {
+    model: 'gpt-4.1-nano',
+    messages: [{ role: 'user' as const, content: 'Invent a holiday.' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  const answerWithBytes = (bytes: string, cut = false) =>
+    upstream.handle((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (cut) res.write(bytes, () => res.destroy());
+      else res.end(bytes);
+    });
+  const post = (body: unknown) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('sends the recorded OpenAI stream byte for byte: ids, service_tier, obfuscation and logprobs kept', async () => {
+    answerWithBytes(recordedStream);
+    const response = await post(relayedBody);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(recordedStream);
+    expect(upstream.requests[0]?.rawBody.toString()).toBe(JSON.stringify(relayedBody));
+    // Usage still reaches the request line: the typed parts are read beside the relay.
+    const line = gateway.logs.find((entry) => entry.requestId === response.headers.get('x-request-id'));
+    expect(line).toMatchObject({ promptTokens: 16, completionTokens: 300 });
+  });
+
+  it("gives the openai client the upstream's streamed logprobs, which the encoder would write as null", async () => {
+    const top = { token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [] };
+    const chunk = (delta: object, finish: string | null, logprobs: object | null) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1-nano', choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })}\n\n`;
+    answerWithBytes(
+      `${chunk({ role: 'assistant', content: 'Hi' }, null, { content: [top], refusal: null })}${chunk({}, 'stop', null)}data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1-nano', choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } })}\n\ndata: [DONE]\n\n`,
+    );
+    const stream = await gateway.client().chat.completions.create({ ...relayedBody, stream: true, logprobs: true });
+    const chunks = [];
+    for await (const part of stream) chunks.push(part);
+    expect(chunks[0]?.choices[0]?.logprobs).toEqual({ content: [top], refusal: null });
+    expect(chunks.map((part) => part.id)).toEqual(['chatcmpl-1', 'chatcmpl-1', 'chatcmpl-1']);
+    expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 });
+  });
+
+  it("ends a relayed stream cut mid-event after its last whole event, with the gateway's error event", async () => {
+    const whole = recordedLines
+      .slice(0, 2)
+      .map((line) => `data: ${line}\n\n`)
+      .join('');
+    answerWithBytes(`${whole}data: ${recordedLines[2]?.slice(0, 40)}`, true);
+    const response = await post(relayedBody);
+    const text = await response.text();
+    expect(text.startsWith(whole)).toBe(true);
+    const rest = text.slice(whole.length).split('\n\n');
+    expect(rest).toHaveLength(3);
+    // The socket closed mid-event: an upstream failure in OpenAI's error shape, then [DONE].
+    expect(JSON.parse(rest[0]?.replace(/^data: /, '') ?? '')).toMatchObject({
+      error: { type: 'api_error', code: 'upstream_unreachable', message: expect.stringContaining('UND_ERR_SOCKET') },
+    });
+    expect(rest.slice(1)).toEqual(['data: [DONE]', '']);
+  });
+
+  it("relays an upstream's own error event once, adding none of its own", async () => {
+    // After output began (an error before it is a failed attempt, answered as an error response).
+    const bytes = `data: ${recordedLines[0]}\n\ndata: ${recordedLines[1]}\n\ndata: {"error":{"message":"The server is overloaded","type":"server_error","code":null}}\n\n`;
+    answerWithBytes(bytes);
+    const response = await post(relayedBody);
+    expect(await response.text()).toBe(bytes);
+  });
+
+  it('encodes the stream itself when the body had to change (the usage option added)', async () => {
+    answerWithBytes(recordedStream);
+    const response = await post({ ...relayedBody, stream_options: undefined });
+    const text = await response.text();
+    expect(text).not.toContain('obfuscation');
+    expect(text).not.toContain('"usage"');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(bodyOf(upstream.requests[0]).stream_options).toEqual({ include_usage: true });
+  });
+});

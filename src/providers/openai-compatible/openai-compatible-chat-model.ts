@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { guardStream } from '../../provider-utils/guard-stream.js';
 import { callJson, type JsonResponse, openUpstream } from '../../provider-utils/http-client.js';
 import { generateId, generateToolCallId, unixSeconds } from '../../provider-utils/ids.js';
+import { SseRelay } from '../../provider-utils/sse-relay.js';
 import type {
   CallOptions,
   ChatChoice,
@@ -176,7 +177,10 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     });
     const provider = this.provider;
     const model = this.modelId;
-    const context = { provider, model, url, request, transformResponse: this.config.transformResponse };
+    const transformResponse = this.config.transformResponse;
+    // The client's own bytes went out unchanged: the stream is what the client asked for, relayed as it is.
+    const relay = body instanceof Uint8Array && transformResponse === undefined ? new SseRelay() : undefined;
+    const context = { provider, model, url, request, transformResponse, relay };
     return {
       provider,
       model,

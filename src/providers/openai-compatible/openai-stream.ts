@@ -2,6 +2,7 @@
 import type { UpstreamStream } from '../../provider-utils/http-client.js';
 import { generateToolCallId } from '../../provider-utils/ids.js';
 import { parseEventJson, type SseEvent, SseEventSplitter } from '../../provider-utils/sse-parser.js';
+import type { SseRelay } from '../../provider-utils/sse-relay.js';
 import { errorFromUpstream, hasErrorField, unexpectedStreamItem } from '../../provider-utils/upstream-error.js';
 import type { ChatRequest, ChatStreamPart } from '../../spec/chat.js';
 import { ProviderAPIError } from '../../spec/errors.js';
@@ -15,7 +16,15 @@ export interface OpenAIStreamContext {
   url: string;
   request: ChatRequest;
   transformResponse: ((value: unknown, context: { request: ChatRequest; stream: boolean }) => unknown) | undefined;
+  /**
+   * Set when the upstream was sent the client's own OpenAI body unchanged: its stream is what the client asked
+   * for, so its bytes go on as `upstream-frame` parts, each before the parts read from it (decision 0023).
+   */
+  relay?: SseRelay | undefined;
 }
+
+/** The wire format of relayed bytes: OpenAI's chat-completions stream. */
+const RELAY_FORMAT = 'openai-chat';
 
 /** Tool-call arguments as the JSON text OpenAI sends (some servers send an object). */
 export function toolCallArguments(value: string | Record<string, unknown> | null | undefined): string {
@@ -33,18 +42,31 @@ export async function* translateOpenAIStream(
 ): AsyncGenerator<ChatStreamPart> {
   const events = new SseEventSplitter({ provider: context.provider });
   const reader = new OpenAIStreamReader(context);
-  for await (const chunk of upstream.body) {
+  const relay = context.relay;
+  for await (const chunk of relay === undefined ? upstream.body : relay.read(upstream.body)) {
+    const bytes = relay?.take();
+    if (bytes !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes };
     for (const event of events.push(chunk)) {
       for (const part of reader.read(event)) yield part;
       if (reader.stopped) return;
     }
   }
+  // The body ended: its last piece may be an event without its blank line, or half of one.
+  const last: ChatStreamPart[] = [];
   for (const event of events.end()) {
-    for (const part of reader.read(event)) yield part;
-    if (reader.stopped) return;
+    last.push(...reader.read(event));
+    if (reader.stopped) break;
+  }
+  const trailing = relay?.take();
+  if (trailing !== undefined && reader.ended) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes: trailing };
+  for (const part of last) {
+    // Otherwise the last piece is not relayed (it may be half an event, which would swallow the error event
+    // the client must get instead), so an upstream error read from it is the encoder's to write.
+    if (part.type === 'error' && trailing !== undefined && !reader.ended) yield { type: 'error', error: part.error };
+    else yield part;
   }
   // A stream cut before any finish_reason or [DONE] is a failure, never a completion that "stopped".
-  if (!reader.ended) throw unfinishedStream(context, upstream.headers, reader.events);
+  if (!reader.ended && !reader.stopped) throw unfinishedStream(context, upstream.headers, reader.events);
 }
 
 /** Reads one stream's events into parts, keeping what spans events (tool-call ids, whether it ended). */
@@ -78,7 +100,9 @@ class OpenAIStreamReader {
       this.stopped = true;
       const code = streamError.data.error.code;
       const status = typeof code === 'number' && code >= 400 ? code : 500;
-      return [{ type: 'error', error: errorFromUpstream({ provider, model, url, status, headers: {}, body: json }) }];
+      const error = errorFromUpstream({ provider, model, url, status, headers: {}, body: json });
+      // A relayed stream already carries the upstream's own error event.
+      return [this.#context.relay === undefined ? { type: 'error', error } : { type: 'error', error, relayed: true }];
     }
     const parsed = openaiChatChunkSchema.safeParse(transformResponse?.(json, { request, stream: true }) ?? json);
     if (!parsed.success) {
