@@ -288,7 +288,8 @@ export interface ToolProgress {
 
 export type ChatStreamPart =
   | { type: 'response-metadata'; id?: string; model?: string; created?: number; systemFingerprint?: string }
-  | { type: 'text-delta'; choiceIndex: number; delta: string }
+  /** `logprobs`: the provider's log probabilities of this delta's tokens, when the request asked for them. */
+  | { type: 'text-delta'; choiceIndex: number; delta: string; logprobs?: unknown }
   | { type: 'reasoning-delta'; choiceIndex: number; delta: string }
   /** Closes the current reasoning block with its signature; a later `reasoning-delta` starts a new block. */
   | { type: 'reasoning-signature'; choiceIndex: number; signature: string }

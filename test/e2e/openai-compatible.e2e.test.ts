@@ -532,6 +532,28 @@ describe('OpenAI-compatible streams relayed as the upstream sent them (decision 
     expect(await response.text()).toBe(bytes);
   });
 
+  it('keeps streamed logprobs when it encodes the stream itself (the openai client asked for no usage)', async () => {
+    const top = { token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [] };
+    const chunk = (delta: object, finish: string | null, logprobs: object | null) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1-nano', choices: [{ index: 0, delta, logprobs, finish_reason: finish }], usage: null })}\n\n`;
+    answerWithBytes(
+      `${chunk({ role: 'assistant', content: 'Hi' }, null, { content: [top], refusal: null })}${chunk({}, 'stop', null)}data: [DONE]\n\n`,
+    );
+    const stream = await gateway.client().chat.completions.create({
+      model: 'gpt-4.1-nano',
+      messages: [{ role: 'user', content: 'Hi?' }],
+      stream: true,
+      logprobs: true,
+    });
+    const chunks = [];
+    for await (const part of stream) chunks.push(part);
+    expect(bodyOf(upstream.requests[0]).stream_options).toEqual({ include_usage: true });
+    expect(chunks.map((part) => [part.choices[0]?.delta.content, part.choices[0]?.logprobs])).toEqual([
+      ['Hi', { content: [top], refusal: null }],
+      [undefined, null],
+    ]);
+  });
+
   it('encodes the stream itself when the body had to change (the usage option added)', async () => {
     answerWithBytes(recordedStream);
     const response = await post({ ...relayedBody, stream_options: undefined });

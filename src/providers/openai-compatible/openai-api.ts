@@ -77,6 +77,7 @@ export const openaiChatChunkSchema = z.looseObject({
         .nullish(),
       finish_reason: z.string().nullish(),
       stop_reason: z.unknown().optional(),
+      logprobs: z.unknown().optional(),
     }),
   ),
   usage: openaiUsageSchema,

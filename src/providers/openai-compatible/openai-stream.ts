@@ -126,7 +126,14 @@ class OpenAIStreamReader {
       if (delta) {
         const reasoning = delta.reasoning_content ?? delta.reasoning;
         if (reasoning) parts.push({ type: 'reasoning-delta', choiceIndex, delta: reasoning });
-        if (delta.content) parts.push({ type: 'text-delta', choiceIndex, delta: delta.content });
+        if (delta.content) {
+          const logprobs = choice.logprobs;
+          parts.push(
+            logprobs === undefined || logprobs === null
+              ? { type: 'text-delta', choiceIndex, delta: delta.content }
+              : { type: 'text-delta', choiceIndex, delta: delta.content, logprobs },
+          );
+        }
         if (delta.refusal) parts.push({ type: 'refusal-delta', choiceIndex, delta: delta.refusal });
         if (delta.tool_calls) {
           for (const [position, call] of delta.tool_calls.entries()) {

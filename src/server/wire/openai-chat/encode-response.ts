@@ -89,13 +89,14 @@ export class ChatChunkEncoder {
     choiceIndex: number,
     delta: Record<string, unknown>,
     finishReason: string | null = null,
+    logprobs: unknown = null,
   ): Record<string, unknown> {
     const body: Record<string, unknown> = {
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
-      choices: [{ index: choiceIndex, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: choiceIndex, delta, logprobs, finish_reason: finishReason }],
     };
     if (this.systemFingerprint !== undefined) body.system_fingerprint = this.systemFingerprint;
     return body;
@@ -117,7 +118,14 @@ export class ChatChunkEncoder {
         if (part.systemFingerprint !== undefined) this.systemFingerprint = part.systemFingerprint;
         return [];
       case 'text-delta':
-        return [this.chunk(part.choiceIndex, this.withRole(part.choiceIndex, { content: part.delta }))];
+        return [
+          this.chunk(
+            part.choiceIndex,
+            this.withRole(part.choiceIndex, { content: part.delta }),
+            null,
+            part.logprobs ?? null,
+          ),
+        ];
       case 'reasoning-delta':
         return [this.chunk(part.choiceIndex, this.withRole(part.choiceIndex, { reasoning_content: part.delta }))];
       case 'refusal-delta':
