@@ -10,7 +10,8 @@
  * unit, since JIT luck differs between processes. The report gives each pair's mean per-generation CPU ratio
  * and difference with a 95 % t-interval.
  * `METRICS_COST_PATH=passthrough` measures the OpenAI-compatible pass-through instead of the Ollama path;
- * `METRICS_COST_STREAM=1` sends streamed requests (the mock's 20 chunks each) instead of plain ones.
+ * `METRICS_COST_STREAM=1` sends streamed requests (the mock's 20 chunks each) instead of plain ones, and with
+ * `METRICS_COST_STREAM_USAGE=1` they ask for the usage chunk (`stream_options.include_usage`).
  */
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -35,11 +36,14 @@ const PATH = process.env.METRICS_COST_PATH ?? 'ollama';
 const BASELINE = process.env.METRICS_COST_BASELINE;
 const API_KEY = 'sk-bench-metrics-cost-0123456789';
 const STREAM = process.env.METRICS_COST_STREAM === '1';
+/** The client asks for the usage chunk itself, so a pass-through stream goes out unchanged and is relayed (0023). */
+const STREAM_USAGE = process.env.METRICS_COST_STREAM_USAGE === '1';
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say something short.' }],
   temperature: 0.2,
   ...(STREAM ? { stream: true } : {}),
+  ...(STREAM && STREAM_USAGE ? { stream_options: { include_usage: true } } : {}),
 });
 
 interface Variant {
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
       (list, which) => `${variants[which]?.name} ${meanWithInterval(list).mean.toFixed(1)} µs`,
     );
     process.stdout.write(
-      `\n${lines.join('\n')}\n(${PATH} path${STREAM ? ', streamed (20 chunks each)' : ''}; mean CPU per request: ${levels.join(', ')}; ${GENERATIONS} generations of fresh processes, each ${WARMUP_SECONDS}s warm-up then ${ROUNDS} rounds of ${ROUND_SECONDS}s, every target at ${RATE} requests/s at once, open loop; node ${process.version})\n`,
+      `\n${lines.join('\n')}\n(${PATH} path${STREAM ? `, streamed (20 chunks each${STREAM_USAGE ? ', usage asked' : ''})` : ''}; mean CPU per request: ${levels.join(', ')}; ${GENERATIONS} generations of fresh processes, each ${WARMUP_SECONDS}s warm-up then ${ROUNDS} rounds of ${ROUND_SECONDS}s, every target at ${RATE} requests/s at once, open loop; node ${process.version})\n`,
     );
   } finally {
     mock.child.kill('SIGTERM');
