@@ -1,7 +1,8 @@
 /**
  * A relayed Anthropic stream (the client's own body forwarded to an Anthropic backend, its bytes relayed)
- * when things go wrong: an upstream cut mid-stream ends the client's stream with the gateway's own `error`
- * event after the whole events relayed so far, and a client that goes away closes the upstream call.
+ * when things go wrong: an upstream cut mid-stream, or a body ending mid-event, ends the client's stream
+ * with the gateway's own `error` event after the whole events relayed so far (never half an event), and a
+ * client that goes away closes the upstream call.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,49 @@ describe('a relayed Anthropic stream', () => {
 
     const stream = new Anthropic({ apiKey: 'unused', baseURL: gateway.url, maxRetries: 0 }).messages.stream(ask);
     await expect(stream.finalMessage()).rejects.toThrow();
+  });
+
+  const post = (body: object) =>
+    fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'unused', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('relays no half event when the upstream ends its body cleanly in the middle of one', async () => {
+    upstream.handle((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      // Four whole events and half of the fifth, then a clean end of the body (not a dropped connection).
+      response.end(sse(lines.slice(0, 4)) + sse(lines.slice(4, 5)).slice(0, 40));
+    });
+    const text = await (await post({ ...ask, stream: true })).text();
+    expect(text.startsWith(sse(lines.slice(0, 4)))).toBe(true);
+    const rest = text.slice(sse(lines.slice(0, 4)).length);
+    expect(rest).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"\w+","message":"[^"]+"\}\}\n\n$/);
+  });
+
+  it('relays an upstream error event that ends the body without its blank line, closed by one', async () => {
+    const error = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+    upstream.handle((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(`${sse(lines.slice(0, 4))}event: error\ndata: ${error}`);
+    });
+    const text = await (await post({ ...ask, stream: true })).text();
+    expect(text).toBe(`${sse(lines.slice(0, 4))}event: error\ndata: ${error}\n\n`);
+  });
+
+  it('relays the last event of a stream that ended well without its blank line, closed by one', async () => {
+    const whole = sse(lines);
+    upstream.handle((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(whole.slice(0, -2));
+    });
+    // The gateway read the last event as whole (and charged for the answer), so the client's parser must too.
+    expect(await (await post({ ...ask, stream: true })).text()).toBe(whole);
+    const message = await new Anthropic({ apiKey: 'unused', baseURL: gateway.url, maxRetries: 0 }).messages
+      .stream(ask)
+      .finalMessage();
+    expect(message.stop_reason).toBe('end_turn');
   });
 
   it('closes the upstream call when the client goes away', async () => {

@@ -532,6 +532,27 @@ describe('OpenAI-compatible streams relayed as the upstream sent them (decision 
     expect(await response.text()).toBe(bytes);
   });
 
+  it('relays no half event when the upstream ends its body cleanly in the middle of one', async () => {
+    const whole = `data: ${recordedLines[0]}\n\ndata: ${recordedLines[1]}\n\n`;
+    answerWithBytes(`${whole}data: ${recordedLines[2]?.slice(0, 40)}`);
+    const text = await (await post(relayedBody)).text();
+    expect(text.startsWith(whole)).toBe(true);
+    const rest = text.slice(whole.length).split('\n\n');
+    expect(JSON.parse(rest[0]?.replace(/^data: /, '') ?? '')).toMatchObject({
+      error: { message: expect.stringContaining('not JSON') },
+    });
+    expect(rest.slice(1)).toEqual(['data: [DONE]', '']);
+  });
+
+  it('closes the last event of a body that ends without its blank line, so the client reads what was read', async () => {
+    answerWithBytes(recordedStream.slice(0, -2));
+    expect(await (await post(relayedBody)).text()).toBe(recordedStream);
+    const error = 'data: {"error":{"message":"The server is overloaded","type":"server_error","code":null}}';
+    const output = `data: ${recordedLines[0]}\n\ndata: ${recordedLines[1]}\n\n`;
+    answerWithBytes(`${output}${error}`);
+    expect(await (await post(relayedBody)).text()).toBe(`${output}${error}\n\n`);
+  });
+
   it('keeps streamed logprobs when it encodes the stream itself (the openai client asked for no usage)', async () => {
     const top = { token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [] };
     const chunk = (delta: object, finish: string | null, logprobs: object | null) =>

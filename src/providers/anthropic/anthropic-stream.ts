@@ -207,6 +207,9 @@ export async function* translateAnthropicStream(
       case 'ping':
         break;
       case 'error': {
+        // An error event read from the body's tail was whole, so the tail goes on with it.
+        const tail = relay?.takeTail();
+        if (tail !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes: tail };
         const body = { type: 'error', error: event.error };
         const described = describeAnthropicError(body);
         yield {
@@ -237,8 +240,10 @@ export async function* translateAnthropicStream(
       upstream: { url },
     });
   }
-  const trailing = relay?.take();
-  if (trailing !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes: trailing };
+  // The stream ended well: what is left to relay, its tail included, holds whole events.
+  for (const bytes of [relay?.take(), relay?.takeTail()]) {
+    if (bytes !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes };
+  }
   if (heldText.length > 0) yield { type: 'text-delta', choiceIndex: 0, delta: heldText };
   const finish: ChatStreamPart = {
     type: 'finish',

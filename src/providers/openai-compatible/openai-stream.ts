@@ -57,14 +57,11 @@ export async function* translateOpenAIStream(
     last.push(...reader.read(event));
     if (reader.stopped) break;
   }
-  const trailing = relay?.take();
-  if (trailing !== undefined && reader.ended) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes: trailing };
-  for (const part of last) {
-    // Otherwise the last piece is not relayed (it may be half an event, which would swallow the error event
-    // the client must get instead), so an upstream error read from it is the encoder's to write.
-    if (part.type === 'error' && trailing !== undefined && !reader.ended) yield { type: 'error', error: part.error };
-    else yield part;
-  }
+  // The tail goes on only once the stream ended well or on an upstream error event, both read whole from it:
+  // half an event would swallow the error event the client must get instead.
+  const tail = reader.ended || reader.stopped ? relay?.takeTail() : undefined;
+  if (tail !== undefined) yield { type: 'upstream-frame', format: RELAY_FORMAT, bytes: tail };
+  for (const part of last) yield part;
   // A stream cut before any finish_reason or [DONE] is a failure, never a completion that "stopped".
   if (!reader.ended && !reader.stopped) throw unfinishedStream(context, upstream.headers, reader.events);
 }
