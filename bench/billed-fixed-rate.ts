@@ -4,8 +4,12 @@
  * URLs), loaded at the same time, open loop, at RATE requests/s each; then SEQUENTIAL requests at c=1,
  * interleaved. Fresh processes per generation (start order rotating); prints the per-generation difference of
  * each build against the first, CPU per request and p50, with 95 % t-intervals.
+ * MODE=core compares the gateway core instead (`API_KEY`, no billing, ledger, request log or metrics, so builds
+ * from before those existed compare like for like), on the Ollama path or with CORE_PATH=passthrough on the
+ * OpenAI-compatible pass-through.
  *
  *   MAINS=<baseline checkout>,<this checkout> MODE=pg GENERATIONS=6 node --import tsx bench/billed-fixed-rate.ts
+ *   MAINS=<before>,<after> MODE=core CORE_PATH=passthrough GENERATIONS=10 node --import tsx bench/billed-fixed-rate.ts
  *
  * RATE (1000), WARMUP_SECONDS (4), SECONDS (8), SEQUENTIAL (1000).
  */
@@ -14,9 +18,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { type BilledMode, fundedKeyHeaders, startBilledGateway, writeBilledConfig } from './billed-gateway.js';
-import { cpuMicros, latencies, meanWithInterval, pacedLoad, root, startProcess, type Target } from './harness.js';
+import {
+  cpuMicros,
+  latencies,
+  meanWithInterval,
+  pacedLoad,
+  root,
+  startGateway,
+  startProcess,
+  type Target,
+} from './harness.js';
 
-const mode: BilledMode = process.env.MODE === 'pg' ? 'pg' : 'sqlite';
+const mode: BilledMode | 'core' =
+  process.env.MODE === 'pg' || process.env.MODE === 'core' ? process.env.MODE : 'sqlite';
+const CORE_API_KEY = 'sk-bench-fixed-rate-core-0123456789';
 const mains = (process.env.MAINS ?? root).split(',');
 const RATE = Number(process.env.RATE ?? 1000);
 const GENERATIONS = Number(process.env.GENERATIONS ?? 4);
@@ -34,7 +49,34 @@ const body = JSON.stringify({
 });
 let started = 0;
 
+/** The unbilled core: what every build since the first has, with everything optional off. */
+async function coreTarget(main: string): Promise<Target> {
+  const server = await startGateway(
+    main,
+    {
+      API_KEY: CORE_API_KEY,
+      BILLING_ENABLED: 'false',
+      REQUEST_LOG_ENABLED: 'false',
+      METRICS_ENABLED: 'false',
+      CACHE_ENABLED: 'false',
+      RATE_LIMIT_RPS: '1000000',
+      OLLAMA_HOST: mock.url,
+      ...(process.env.CORE_PATH === 'passthrough'
+        ? {
+            DEFAULT_BACKEND: 'bench',
+            LLAMAGATE_CONFIG: join(root, 'bench', 'bench-gateway.yaml'),
+            BENCH_UPSTREAM: `${mock.url}/v1`,
+          }
+        : {}),
+    },
+    join(main, 'dist/cli/main.js'),
+  );
+  const headers = { authorization: `Bearer ${CORE_API_KEY}` };
+  return { name: main, server, path: '/v1/chat/completions', headers, body, streamBody: body };
+}
+
 async function billedTarget(main: string): Promise<Target> {
+  if (mode === 'core') return coreTarget(main);
   const name = `billed_fixed_${process.pid}_${started++}`;
   const server = await startBilledGateway({
     name,
