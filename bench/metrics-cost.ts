@@ -12,8 +12,13 @@
  * `METRICS_COST_PATH=passthrough` measures the OpenAI-compatible pass-through instead of the Ollama path;
  * `METRICS_COST_STREAM=1` sends streamed requests (the mock's 20 chunks each) instead of plain ones, and with
  * `METRICS_COST_STREAM_USAGE=1` they ask for the usage chunk (`stream_options.include_usage`).
+ * `METRICS_COST_CONFIG=default` measures the default configuration instead of the core (`npm start`: no key,
+ * the SQLite usage ledger and request log on, a data directory per process), where the request log already
+ * observes every request and metrics add only their own updates.
  */
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import {
@@ -38,6 +43,11 @@ const API_KEY = 'sk-bench-metrics-cost-0123456789';
 const STREAM = process.env.METRICS_COST_STREAM === '1';
 /** The client asks for the usage chunk itself, so a pass-through stream goes out unchanged and is relayed (0023). */
 const STREAM_USAGE = process.env.METRICS_COST_STREAM_USAGE === '1';
+const DEFAULT_CONFIG = process.env.METRICS_COST_CONFIG === 'default';
+const scratch = DEFAULT_CONFIG ? mkdtempSync(join(tmpdir(), 'metrics-cost-')) : undefined;
+let processes = 0;
+/** The default configuration is open (no key); the core answers its `API_KEY`. */
+const CALLER_HEADERS: Record<string, string> = DEFAULT_CONFIG ? {} : { authorization: `Bearer ${API_KEY}` };
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say something short.' }],
@@ -58,7 +68,10 @@ async function generation(variants: readonly Variant[], index: number): Promise<
   const started = await Promise.all(
     order.map((which) => {
       const variant = variants[which] as Variant;
-      return startGateway(variant.name, variant.env, variant.main);
+      // The default configuration's SQLite file is one process's own.
+      const env =
+        scratch === undefined ? variant.env : { ...variant.env, LLAMAGATE_DATA_DIR: join(scratch, `${processes++}`) };
+      return startGateway(variant.name, env, variant.main);
     }),
   );
   const servers = variants.map((_variant, which) => started[order.indexOf(which)] as Server);
@@ -66,7 +79,7 @@ async function generation(variants: readonly Variant[], index: number): Promise<
     name: server.name,
     server,
     path: '/v1/chat/completions',
-    headers: { authorization: `Bearer ${API_KEY}` },
+    headers: CALLER_HEADERS,
     body,
     streamBody: body,
   }));
@@ -99,9 +112,7 @@ async function main(): Promise<void> {
   const mock = await startProcess('mock upstream', ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')]);
   try {
     const core = {
-      API_KEY,
-      BILLING_ENABLED: 'false',
-      REQUEST_LOG_ENABLED: 'false',
+      ...(DEFAULT_CONFIG ? {} : { API_KEY, BILLING_ENABLED: 'false', REQUEST_LOG_ENABLED: 'false' }),
       RATE_LIMIT_RPS: '1000000',
       CACHE_ENABLED: 'false',
       OLLAMA_HOST: mock.url,
