@@ -23,6 +23,7 @@ import {
   latencies,
   meanWithInterval,
   pacedLoad,
+  passthroughSettings,
   root,
   startGateway,
   startProcess,
@@ -61,13 +62,7 @@ async function coreTarget(main: string): Promise<Target> {
       CACHE_ENABLED: 'false',
       RATE_LIMIT_RPS: '1000000',
       OLLAMA_HOST: mock.url,
-      ...(process.env.CORE_PATH === 'passthrough'
-        ? {
-            DEFAULT_BACKEND: 'bench',
-            LLAMAGATE_CONFIG: join(root, 'bench', 'bench-gateway.yaml'),
-            BENCH_UPSTREAM: `${mock.url}/v1`,
-          }
-        : {}),
+      ...(process.env.CORE_PATH === 'passthrough' ? passthroughSettings(mock.url) : {}),
     },
     join(main, 'dist/cli/main.js'),
   );
@@ -75,13 +70,12 @@ async function coreTarget(main: string): Promise<Target> {
   return { name: main, server, path: '/v1/chat/completions', headers, body, streamBody: body };
 }
 
-async function billedTarget(main: string): Promise<Target> {
-  if (mode === 'core') return coreTarget(main);
+async function billedTarget(main: string, storage: BilledMode): Promise<Target> {
   const name = `billed_fixed_${process.pid}_${started++}`;
   const server = await startBilledGateway({
     name,
     main: join(main, 'dist/cli/main.js'),
-    mode,
+    mode: storage,
     upstreamUrl: mock.url,
     config,
     dataDirectory: join(scratch, name),
@@ -102,7 +96,8 @@ for (let generation = 0; generation < GENERATIONS; generation++) {
   const targets: Target[] = [];
   for (let offset = 0; offset < mains.length; offset++) {
     const which = (offset + generation) % mains.length;
-    targets[which] = await billedTarget(mains[which] as string);
+    const main = mains[which] as string;
+    targets[which] = await (mode === 'core' ? coreTarget(main) : billedTarget(main, mode));
   }
   const pools = targets.map((target) => new Pool(target.server.url, { connections: 64 }));
   const loadAll = (seconds: number) =>

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -75,6 +76,15 @@ export function startGateway(name: string, env: Record<string, string>, main = '
     env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
     portFrom: gatewayPort,
   });
+}
+
+/** The settings that put a gateway on the OpenAI-compatible pass-through: one backend at the mock's `/v1`. */
+export function passthroughSettings(mockUrl: string): Record<string, string> {
+  return {
+    DEFAULT_BACKEND: 'bench',
+    LLAMAGATE_CONFIG: join(root, 'bench', 'bench-gateway.yaml'),
+    BENCH_UPSTREAM: `${mockUrl}/v1`,
+  };
 }
 
 export async function freePort(): Promise<number> {

@@ -25,6 +25,7 @@ import {
   cpuMicros,
   meanWithInterval,
   pacedLoad,
+  passthroughSettings,
   root,
   type Server,
   startGateway,
@@ -116,13 +117,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_RPS: '1000000',
       CACHE_ENABLED: 'false',
       OLLAMA_HOST: mock.url,
-      ...(PATH === 'passthrough'
-        ? {
-            DEFAULT_BACKEND: 'bench',
-            LLAMAGATE_CONFIG: join(root, 'bench', 'bench-gateway.yaml'),
-            BENCH_UPSTREAM: `${mock.url}/v1`,
-          }
-        : {}),
+      ...(PATH === 'passthrough' ? passthroughSettings(mock.url) : {}),
     };
     const variants: Variant[] = [
       { name: 'metrics on (A)', env: core },

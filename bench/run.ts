@@ -22,6 +22,7 @@ import {
   latencies,
   load,
   pairedDifference,
+  passthroughSettings,
   root,
   rssMb,
   type Server,
@@ -218,9 +219,7 @@ async function main(): Promise<void> {
       API_KEY,
       BILLING_ENABLED: 'false',
       REQUEST_LOG_ENABLED: 'false',
-      DEFAULT_BACKEND: 'bench',
-      LLAMAGATE_CONFIG: join(here, 'bench-gateway.yaml'),
-      BENCH_UPSTREAM: `${mock.url}/v1`,
+      ...passthroughSettings(mock.url),
     };
     const passthrough = await started(startGateway('LlamaGate core, pass-through', passthroughEnv));
     const baselineRoot = process.env.BENCH_BASELINE;
