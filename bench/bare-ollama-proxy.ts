@@ -8,7 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 
-const upstream = new Pool(process.env.UPSTREAM_URL as string, { connections: 128, pipelining: 1 });
+const upstream = new Pool(process.env.UPSTREAM_URL as string, {
+  connections: Number(process.env.BARE_CONNECTIONS ?? 128),
+  pipelining: 1,
+});
 
 interface OpenAIRequest {
   model: string;
@@ -89,6 +92,10 @@ async function stream(response: ServerResponse, body: AsyncIterable<Buffer>): Pr
 }
 
 const server = createServer((request, response) => {
+  if (request.url === '/health/live') {
+    response.end('{"status":"ok"}');
+    return;
+  }
   const chunks: Buffer[] = [];
   request.on('data', (data: Buffer) => chunks.push(data));
   request.on('end', () => {

@@ -2,7 +2,9 @@
  * `npm run bench:streams`: many concurrent open streams through the gateway's default configuration against a
  * slow-drip Ollama upstream (STREAMS_CHUNKS chunks, one every STREAMS_INTERVAL_MS: about 30 s a stream).
  * Reports how many streams were flowing at once (first chunk received while all were open), the spread of
- * their first chunks, the gateway's memory per open stream, and `/health/live` latency throughout.
+ * their first chunks, the gateway's memory per open stream, and `/health/live` latency throughout; then the
+ * same for the bare translating proxy (bench/bare-ollama-proxy.ts, same V8 flags), the floor a gateway in Node
+ * can reach (`STREAMS_TARGETS=gateway` or `bare` runs one).
  * Needs about 2 file descriptors per stream in the gateway plus a hundred (`ulimit -n 65536`; the npm script
  * raises the limit as far as the hard limit allows and this warns when it is too low for STREAMS_COUNT).
  */
@@ -11,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
 import { percentile, root, rssMb, type Server, startGateway, startProcess } from './harness.js';
 
 const COUNT = Number(process.env.STREAMS_COUNT ?? 10_000);
@@ -20,6 +23,12 @@ const CHUNKS = Number(process.env.STREAMS_CHUNKS ?? 20);
 const OPEN_RATE = Number(process.env.STREAMS_OPEN_RATE ?? 2000);
 /** The pause after opening half the streams, and after opening all, before RSS is read. */
 const SETTLE_MS = Number(process.env.STREAMS_SETTLE_MS ?? 2000);
+/** Which servers are measured, one after the other against the same mock: `gateway`, `bare` or both. */
+const TARGETS = (process.env.STREAMS_TARGETS ?? 'gateway,bare').split(',').map((name) => name.trim());
+/** Another built checkout whose gateway runs as target `baseline`, for a before/after. */
+const BASELINE = process.env.STREAMS_BASELINE;
+/** The gateway's V8 flags (`npm start`'s and the inlining budgets `serve` adds), given to the bare proxy too. */
+const BARE_FLAGS = ['--max-semi-space-size=32', ...INLINING_FLAGS];
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Stream.' }], stream: true });
 
 interface StreamOutcome {
@@ -66,15 +75,92 @@ function openFileLimit(): number | undefined {
   }
 }
 
+interface Measured {
+  name: string;
+  row: string;
+  firstFailure: string | undefined;
+}
+
+/** Opens COUNT streams through one server, reads its RSS along the way and probes `/health/live` throughout. */
+async function measure(server: Server): Promise<Measured> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const idleRss = rssMb(server.child);
+
+  const health = new Agent({ connections: 1 });
+  const healthLatencies: number[] = [];
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      const started = performance.now();
+      const response = await request(`${server.url}/health/live`, { dispatcher: health });
+      await response.body.dump();
+      healthLatencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+
+  const clients = new Agent({ connections: COUNT + 10, pipelining: 0, keepAliveTimeout: 120_000 });
+  const outcomes: StreamOutcome[] = Array.from({ length: COUNT }, () => ({ done: false }));
+  const openedAt = performance.now();
+  const running: Promise<void>[] = [];
+  const half = Math.floor(COUNT / 2);
+  let halfRss = 0;
+  for (let index = 0; index < COUNT; index++) {
+    running.push(openStream(server.url, clients, outcomes[index] as StreamOutcome));
+    if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, (100 / OPEN_RATE) * 1000));
+    if (index === half - 1) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      halfRss = rssMb(server.child);
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const allRss = rssMb(server.child);
+  const allOpenMs = performance.now() - openedAt;
+  // Half-way through the streams' lives every stream should be flowing: count those that have had a chunk.
+  const lifetimeMs = INTERVAL_MS * CHUNKS;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, lifetimeMs / 2 - allOpenMs)));
+  const flowing = outcomes.filter((outcome) => outcome.firstChunkMs !== undefined).length;
+  const peakRss = rssMb(server.child);
+  await Promise.all(running);
+  probing = false;
+  await probe;
+  await clients.close();
+  await health.close();
+
+  const firsts = outcomes
+    .map((outcome) => outcome.firstChunkMs)
+    .filter((value): value is number => value !== undefined)
+    .sort((a, b) => a - b);
+  const failed = outcomes.filter((outcome) => outcome.error !== undefined);
+  const complete = outcomes.filter((outcome) => outcome.done).length;
+  healthLatencies.sort((a, b) => a - b);
+  // The mean spreads one-off growth (young generation, heap headroom, compiled code) over the streams; the
+  // slope from half to all open is what one more open stream costs.
+  const perStreamKb = ((peakRss - idleRss) * 1024) / COUNT;
+  const marginalKb = ((allRss - halfRss) * 1024) / (COUNT - half);
+  return {
+    name: server.name,
+    row: `| ${server.name} | ${COUNT} | ${(allOpenMs / 1000).toFixed(1)} | ${flowing} | ${complete} | ${failed.length} | ${percentile(firsts, 50).toFixed(1)} / ${percentile(firsts, 99).toFixed(1)} | ${idleRss.toFixed(0)} → ${halfRss.toFixed(0)} → ${allRss.toFixed(0)} → ${peakRss.toFixed(0)} | ${perStreamKb.toFixed(1)} / ${marginalKb.toFixed(1)} | ${percentile(healthLatencies, 50).toFixed(1)} / ${percentile(healthLatencies, 99).toFixed(1)} |`,
+    firstFailure: failed[0]?.error,
+  };
+}
+
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
+}
+
 async function main(): Promise<void> {
   const limit = openFileLimit();
-  // The gateway holds two descriptors a stream (client and upstream socket) plus its own few dozen.
+  // The server holds two descriptors a stream (client and upstream socket) plus its own few dozen.
   if (limit !== undefined && 2 * COUNT + 100 > limit)
     process.stderr.write(
       `warning: ${COUNT} streams need about ${2 * COUNT + 100} open files in the gateway, the limit here is ${limit} (at most about ${Math.floor((limit - 100) / 2)} streams); expect refused streams\n`,
     );
   const scratch = mkdtempSync(join(tmpdir(), 'llamagate-streams-'));
   const servers: Server[] = [];
+  const results: Measured[] = [];
   try {
     const mock = await startProcess(
       'mock upstream',
@@ -91,86 +177,45 @@ async function main(): Promise<void> {
       config,
       `backends:\n  - { name: ollama, type: ollama, config: { endpoint: '${mock.url}', maxConnections: ${COUNT + 64} } }\ndefaultBackend: ollama\n`,
     );
-    const gateway = await startGateway('LlamaGate default', {
-      OLLAMA_HOST: mock.url,
-      LLAMAGATE_CONFIG: config,
-      LLAMAGATE_DATA_DIR: scratch,
-      RATE_LIMIT_RPS: '1000000',
-      RATE_LIMIT_BURST: '1000000',
-      // Every stream comes from this one address; the default cap (256 per client address) would refuse the rest.
-      MAX_CONNECTIONS_PER_IP: '0',
-    });
-    servers.push(gateway);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const idleRss = rssMb(gateway.child);
-
-    const health = new Agent({ connections: 1 });
-    const healthLatencies: number[] = [];
-    let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        const started = performance.now();
-        const response = await request(`${gateway.url}/health/live`, { dispatcher: health });
-        await response.body.dump();
-        healthLatencies.push(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    })();
-
-    const clients = new Agent({ connections: COUNT + 10, pipelining: 0, keepAliveTimeout: 120_000 });
-    const outcomes: StreamOutcome[] = Array.from({ length: COUNT }, () => ({ done: false }));
-    const openedAt = performance.now();
-    const running: Promise<void>[] = [];
-    const half = Math.floor(COUNT / 2);
-    let halfRss = 0;
-    for (let index = 0; index < COUNT; index++) {
-      running.push(openStream(gateway.url, clients, outcomes[index] as StreamOutcome));
-      if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, (100 / OPEN_RATE) * 1000));
-      if (index === half - 1) {
-        // RSS with half the streams open, once they have settled: the slope to the full count is what one more
-        // stream costs, without the one-off growth (young generation, heap headroom, compiled code) in the mean.
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        halfRss = rssMb(gateway.child);
-      }
+    for (const target of TARGETS) {
+      const server =
+        target === 'bare'
+          ? await startProcess(
+              'bare translating proxy',
+              [...BARE_FLAGS, '--import', 'tsx', join(root, 'bench', 'bare-ollama-proxy.ts')],
+              { env: { UPSTREAM_URL: mock.url, BARE_CONNECTIONS: String(COUNT + 64) } },
+            )
+          : await startGateway(
+              target === 'baseline' ? `baseline (${BASELINE})` : 'LlamaGate default',
+              {
+                OLLAMA_HOST: mock.url,
+                LLAMAGATE_CONFIG: config,
+                LLAMAGATE_DATA_DIR: join(scratch, target),
+                RATE_LIMIT_RPS: '1000000',
+                RATE_LIMIT_BURST: '1000000',
+                // Every stream comes from this one address; the default cap (256 per client address) would refuse the rest.
+                MAX_CONNECTIONS_PER_IP: '0',
+              },
+              target === 'baseline' ? join(BASELINE ?? '', 'dist', 'cli', 'main.js') : undefined,
+            );
+      servers.push(server);
+      results.push(await measure(server));
+      await stop(server);
     }
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const allRss = rssMb(gateway.child);
-    const allOpenMs = performance.now() - openedAt;
-    // Half-way through the streams' lives every stream has had its first chunk if nothing queues.
-    const lifetimeMs = INTERVAL_MS * CHUNKS;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lifetimeMs / 2 - allOpenMs)));
-    const flowing = outcomes.filter((outcome) => outcome.firstChunkMs !== undefined).length;
-    const peakRss = rssMb(gateway.child);
-    await Promise.all(running);
-    probing = false;
-    await probe;
-    await clients.close();
-    await health.close();
-
-    const firsts = outcomes
-      .map((outcome) => outcome.firstChunkMs)
-      .filter((value): value is number => value !== undefined)
-      .sort((a, b) => a - b);
-    const failed = outcomes.filter((outcome) => outcome.error !== undefined);
-    const complete = outcomes.filter((outcome) => outcome.done).length;
-    healthLatencies.sort((a, b) => a - b);
-    const perStreamKb = ((peakRss - idleRss) * 1024) / COUNT;
-    const marginalKb = ((allRss - halfRss) * 1024) / (COUNT - half);
     const lines = [
-      `| streams | opened in (s) | flowing at once | completed | failed | first chunk p50 / p99 (ms) | gateway RSS idle → half open → all open → half-way (MB) | memory per open stream: mean / from half to all (KB) | /health/live p50 / p99 (ms) |`,
-      '|---|---|---|---|---|---|---|---|---|',
-      `| ${COUNT} | ${(allOpenMs / 1000).toFixed(1)} | ${flowing} | ${complete} | ${failed.length} | ${percentile(firsts, 50).toFixed(1)} / ${percentile(firsts, 99).toFixed(1)} | ${idleRss.toFixed(0)} → ${halfRss.toFixed(0)} → ${allRss.toFixed(0)} → ${peakRss.toFixed(0)} | ${perStreamKb.toFixed(1)} / ${marginalKb.toFixed(1)} | ${percentile(healthLatencies, 50).toFixed(1)} / ${percentile(healthLatencies, 99).toFixed(1)} |`,
+      `| server | streams | opened in (s) | flowing at once | completed | failed | first chunk p50 / p99 (ms) | RSS idle → half open → all open → half-way (MB) | memory per open stream: mean / from half to all (KB) | /health/live p50 / p99 (ms) |`,
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...results.map((result) => result.row),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
-    if (failed.length > 0) process.stdout.write(`first failure: ${failed[0]?.error}\n`);
+    for (const result of results)
+      if (result.firstFailure !== undefined)
+        process.stdout.write(`${result.name}, first failure: ${result.firstFailure}\n`);
     process.stdout.write(
-      `(default configuration with the Ollama backend's maxConnections raised to the stream count, Ollama mock dripping ${CHUNKS} chunks every ${INTERVAL_MS} ms; streams opened at ${OPEN_RATE}/s; node ${process.version})\n`,
+      `(the gateway in its default configuration with the Ollama backend's maxConnections raised to the stream count, the bare proxy with as many pooled connections; Ollama mock dripping ${CHUNKS} chunks every ${INTERVAL_MS} ms; streams opened at ${OPEN_RATE}/s; node ${process.version})\n`,
     );
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
-    await Promise.all(
-      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
-    );
+    await Promise.all(servers.map(stop));
     rmSync(scratch, { recursive: true, force: true });
   }
 }
