@@ -195,6 +195,9 @@ async function main(): Promise<void> {
                 RATE_LIMIT_BURST: '1000000',
                 // Every stream comes from this one address; the default cap (256 per client address) would refuse the rest.
                 MAX_CONNECTIONS_PER_IP: '0',
+                ...(process.env.STREAMS_NODE_OPTIONS === undefined
+                  ? {}
+                  : { NODE_OPTIONS: process.env.STREAMS_NODE_OPTIONS }),
               },
               target === 'baseline' ? join(BASELINE ?? '', 'dist', 'cli', 'main.js') : undefined,
             );
