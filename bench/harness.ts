@@ -10,8 +10,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** `npm start`'s V8 flag; `llamagate serve` adds the inlining budgets itself, the bare proxies are given them. */
+export const NODE_FLAGS = ['--max-semi-space-size=32'];
+export const BARE_FLAGS = [...NODE_FLAGS, ...INLINING_FLAGS];
 
 export interface Server {
   name: string;
@@ -72,10 +77,24 @@ function gatewayPort(line: string): number | undefined {
  * config file is inherited from the benchmark's own environment.
  */
 export function startGateway(name: string, env: Record<string, string>, main = 'dist/cli/main.js'): Promise<Server> {
-  return startProcess(name, ['--max-semi-space-size=32', main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+  return startProcess(name, [...NODE_FLAGS, main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
     portFrom: gatewayPort,
   });
+}
+
+/**
+ * The bare translating proxy (`bench/bare-ollama-proxy.ts`, the floor for the Ollama path) in front of
+ * `upstreamUrl`, with the gateway's V8 flags and `connections` pooled upstream connections (its default: 128).
+ */
+export function startBareOllamaProxy(upstreamUrl: string, connections?: number): Promise<Server> {
+  return startProcess(
+    'bare translating proxy',
+    [...BARE_FLAGS, '--import', 'tsx', join(root, 'bench', 'bare-ollama-proxy.ts')],
+    {
+      env: { UPSTREAM_URL: upstreamUrl, BARE_CONNECTIONS: connections === undefined ? undefined : String(connections) },
+    },
+  );
 }
 
 /** The settings that put a gateway on the OpenAI-compatible pass-through: one backend at the mock's `/v1`. */

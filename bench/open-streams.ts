@@ -13,8 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
-import { percentile, root, rssMb, type Server, startGateway, startProcess } from './harness.js';
+import { percentile, root, rssMb, type Server, startBareOllamaProxy, startGateway, startProcess } from './harness.js';
 
 const COUNT = Number(process.env.STREAMS_COUNT ?? 10_000);
 const INTERVAL_MS = Number(process.env.STREAMS_INTERVAL_MS ?? 1500);
@@ -27,8 +26,6 @@ const SETTLE_MS = Number(process.env.STREAMS_SETTLE_MS ?? 2000);
 const TARGETS = (process.env.STREAMS_TARGETS ?? 'gateway,bare').split(',').map((name) => name.trim());
 /** Another built checkout whose gateway runs as target `baseline`, for a before/after. */
 const BASELINE = process.env.STREAMS_BASELINE;
-/** The gateway's V8 flags (`npm start`'s and the inlining budgets `serve` adds), given to the bare proxy too. */
-const BARE_FLAGS = ['--max-semi-space-size=32', ...INLINING_FLAGS];
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Stream.' }], stream: true });
 
 interface StreamOutcome {
@@ -180,11 +177,7 @@ async function main(): Promise<void> {
     for (const target of TARGETS) {
       const server =
         target === 'bare'
-          ? await startProcess(
-              'bare translating proxy',
-              [...BARE_FLAGS, '--import', 'tsx', join(root, 'bench', 'bare-ollama-proxy.ts')],
-              { env: { UPSTREAM_URL: mock.url, BARE_CONNECTIONS: String(COUNT + 64) } },
-            )
+          ? await startBareOllamaProxy(mock.url, COUNT + 64)
           : await startGateway(
               target === 'baseline' ? `baseline (${BASELINE})` : 'LlamaGate default',
               {

@@ -16,16 +16,18 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
 import {
+  BARE_FLAGS,
   freePort,
   latencies,
   load,
+  NODE_FLAGS,
   pairedDifference,
   passthroughSettings,
   root,
   rssMb,
   type Server,
+  startBareOllamaProxy,
   startGateway,
   startProcess,
   streams,
@@ -43,9 +45,6 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const CONCURRENCY = 50;
 const STREAM_CHUNKS = 20;
 const PORTKEY_VERSION = '1.15.2';
-/** `npm start`'s V8 flag; `llamagate serve` adds the inlining budgets itself, the bare proxies are given them. */
-const NODE_FLAGS = ['--max-semi-space-size=32'];
-const BARE_FLAGS = [...NODE_FLAGS, ...INLINING_FLAGS];
 const API_KEY = 'bench-key';
 const MASTER_KEY = 'bench-master-key';
 
@@ -154,11 +153,7 @@ async function main(): Promise<void> {
         env: { STREAM_CHUNKS: String(STREAM_CHUNKS) },
       }),
     );
-    const bareOllama = await started(
-      startProcess('bare translating proxy', [...BARE_FLAGS, '--import', 'tsx', join(here, 'bare-ollama-proxy.ts')], {
-        env: { UPSTREAM_URL: mock.url },
-      }),
-    );
+    const bareOllama = await started(startBareOllamaProxy(mock.url));
     const barePipe = await started(
       startProcess('bare piping proxy', [...BARE_FLAGS, '--import', 'tsx', join(here, 'bare-proxy.ts')], {
         env: { UPSTREAM_URL: mock.url },
