@@ -26,6 +26,12 @@ const SETTLE_MS = Number(process.env.STREAMS_SETTLE_MS ?? 2000);
 const TARGETS = (process.env.STREAMS_TARGETS ?? 'gateway,bare').split(',').map((name) => name.trim());
 /** Another built checkout whose gateway runs as target `baseline`, for a before/after. */
 const BASELINE = process.env.STREAMS_BASELINE;
+for (const target of TARGETS) {
+  if (target !== 'gateway' && target !== 'bare' && target !== 'baseline')
+    throw new Error(`STREAMS_TARGETS: unknown target '${target}' (gateway, bare or baseline)`);
+  if (target === 'baseline' && BASELINE === undefined)
+    throw new Error('STREAMS_TARGETS names baseline: set STREAMS_BASELINE to a built checkout');
+}
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Stream.' }], stream: true });
 
 interface StreamOutcome {
@@ -192,7 +198,7 @@ async function main(): Promise<void> {
                   ? {}
                   : { NODE_OPTIONS: process.env.STREAMS_NODE_OPTIONS }),
               },
-              target === 'baseline' ? join(BASELINE ?? '', 'dist', 'cli', 'main.js') : undefined,
+              target === 'baseline' && BASELINE !== undefined ? join(BASELINE, 'dist', 'cli', 'main.js') : undefined,
             );
       servers.push(server);
       results.push(await measure(server));
