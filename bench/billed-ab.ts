@@ -14,7 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BilledMode, fundedKeyHeaders, startBilledGateway, writeBilledConfig } from './billed-gateway.js';
-import { cpuMicros, latencies, load, median, type Server, startProcess, type Target } from './harness.js';
+import {
+  cpuMicros,
+  latencies,
+  load,
+  median,
+  type Server,
+  startBareOllamaProxy,
+  startProcess,
+  type Target,
+} from './harness.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const mode: BilledMode = process.env.MODE === 'pg' ? 'pg' : 'sqlite';
@@ -24,11 +33,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'bfab-'));
 const mock = await startProcess('mock', ['--import', 'tsx', join(here, 'mock-upstream-server.ts')], {
   env: { STREAM_CHUNKS: '20' },
 });
-const bare = await startProcess(
-  'bare',
-  ['--max-semi-space-size=32', '--import', 'tsx', join(here, 'bare-ollama-proxy.ts')],
-  { env: { UPSTREAM_URL: mock.url } },
-);
+// The same floor as `npm run bench`: the bare translating proxy with the gateway's V8 flags and inlining budgets.
+const bare = await startBareOllamaProxy(mock.url);
 const config = writeBilledConfig(scratch);
 const gateway = (name: string, main: string): Promise<Server> =>
   startBilledGateway({

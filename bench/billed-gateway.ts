@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Server, startProcess } from './harness.js';
+import { NODE_FLAGS, type Server, startProcess } from './harness.js';
 
 export type BilledMode = 'sqlite' | 'pg';
 
@@ -44,7 +44,7 @@ export function startBilledGateway(options: {
       DATABASE_SCHEMA: schema,
       REDIS_KEY_PREFIX: `${schema}:`,
     });
-  const args = ['--max-semi-space-size=32', options.main, 'serve', '--port', '0', '--host', '127.0.0.1'];
+  const args = [...NODE_FLAGS, options.main, 'serve', '--port', '0', '--host', '127.0.0.1'];
   return startProcess(options.name, args, {
     env,
     portFrom: (line) => {
