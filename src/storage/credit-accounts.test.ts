@@ -8,9 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { CreditCharge } from './credit-accounts.js';
 import { openStorage, type Storage } from './index.js';
+import type { RedisCounterStore } from './redis/redis-counter-store.js';
+import { CREDIT_SETTLE } from './redis/redis-credit-scripts.js';
 import { describeWithServices } from './testing/service-env.js';
 import type { UsageRecord } from './usage-ledger.js';
 
@@ -168,6 +170,45 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit holds in Redis acros
       expect(new Set(usage.map((entry) => entry.balanceAfter)).size).toBe(10);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('settles the holds of one key that end together in one script call, each once, with the spend exact', async () => {
+    const storage = await open();
+    try {
+      const { key } = await storage.keys.create({ name: 'busy', credits: 10_000 });
+      const holds = await Promise.all(Array.from({ length: 20 }, () => storage.credits.reserve(key.id, 100)));
+      const ids = holds.map((held) => {
+        if (!held.ok) throw new Error(`hold refused: ${held.reason}`);
+        return held.reservation.id;
+      });
+      const counters = storage.counters as RedisCounterStore;
+      const shared = vi.spyOn(counters, 'shared');
+      try {
+        const settled = await Promise.all(ids.map((id, index) => storage.credits.settle(id, index + 1)));
+        // The first goes at once; the other 19, waiting for it, go together in the second call.
+        expect(shared.mock.calls.map(([script, _keys, args]) => [script === CREDIT_SETTLE, args.length / 3])).toEqual([
+          [true, 1],
+          [true, 19],
+        ]);
+        expect(settled.map((settlement) => [settlement.settled, settlement.charged])).toEqual(
+          ids.map((_id, index) => [true, index + 1]),
+        );
+        // A settlement's balance is the key's after its whole call; the last one's is exact.
+        expect(settled.at(-1)?.balance).toBe(10_000 - 210);
+        expect(await storage.credits.settle(ids[0] as string, 5)).toEqual({ settled: false, charged: 0 });
+      } finally {
+        shared.mockRestore();
+      }
+      const stored = await storage.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      expect(await storage.credits.current(stored)).toMatchObject({
+        balance: 10_000 - 210,
+        reserved: 0,
+        totalSpent: 210,
+      });
+    } finally {
+      await storage.close();
     }
   });
 

@@ -1,6 +1,7 @@
 /**
  * Credit holds in Redis, shared by every gateway process on one Postgres database: a hold is one Lua script
- * (CREDIT_RESERVE), a settlement another (CREDIT_SETTLE), each one round trip, atomic across processes. A
+ * (CREDIT_RESERVE), a settlement another (CREDIT_SETTLE), each atomic across processes. Settlements of one key
+ * go in one script call at a time: those that come while it runs go together in the next (decision 0024). A
  * settled charge is returned as a {@link CreditCharge} that rides on the request's usage record; the Postgres
  * usage ledger applies it to the key in the statement that inserts the row (batched, off the request path).
  *
@@ -38,6 +39,16 @@ import type { RedisCounterStore } from './redis-counter-store.js';
 import { CREDIT_READ, CREDIT_RELEASE, CREDIT_RENEW, CREDIT_RESERVE, CREDIT_SETTLE } from './redis-credit-scripts.js';
 
 const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
+/** At most this many settlements in one script call (its reply and argument list stay small). */
+const MAX_SETTLEMENTS_PER_CALL = 128;
+
+interface QueuedSettlement {
+  holdId: string;
+  cost: Micros;
+  periodStart: number;
+  resolve(outcome: { settled: boolean; spent: Micros | undefined }): void;
+  reject(error: unknown): void;
+}
 
 interface Known {
   key: ApiKeyRecord;
@@ -68,6 +79,8 @@ export class RedisCreditAccounts implements CreditAccounts {
   readonly #known: CreditKeyReader<Known>;
   /** This process's open holds: hold id → key id (the script needs the key's Redis keys). */
   readonly #holds = new Map<string, string>();
+  /** Per key with a settlement script in flight: the settlements that will go in its next call. */
+  readonly #settling = new Map<string, QueuedSettlement[]>();
 
   constructor(options: RedisCreditAccountsOptions) {
     this.#keys = options.keys;
@@ -136,13 +149,9 @@ export class RedisCreditAccounts implements CreditAccounts {
     if (known !== undefined) known.holds--;
     const now = this.#now();
     const start = budgetPeriodStart(trackingPeriod(known?.key.budget ?? null), now);
-    const reply = (await this.#redis.shared(CREDIT_SETTLE, this.#redisKeys(keyId), [
-      reservationId,
-      actualCost,
-      start,
-    ])) as [number, string?];
-    if (reply[0] !== 1) return { settled: false, charged: 0 };
-    const spent = Number(reply[1]);
+    const outcome = await this.#settleInRedis(keyId, reservationId, actualCost, start);
+    if (!outcome.settled) return { settled: false, charged: 0 };
+    const spent = outcome.spent ?? known?.spent ?? 0;
     const result: CreditSettlement = { settled: true, charged: actualCost };
     if (known !== undefined) {
       known.spent = spent;
@@ -159,6 +168,51 @@ export class RedisCreditAccounts implements CreditAccounts {
       result.charge = charge;
     }
     return result;
+  }
+
+  /**
+   * Settles one hold in Redis. With no settlement of the key in flight it goes at once; otherwise it waits for
+   * the call in flight and goes with every other settlement that came meanwhile, in one script call, so a busy
+   * key costs one round trip per batch rather than per request, and an idle one adds no delay.
+   */
+  #settleInRedis(
+    keyId: string,
+    holdId: string,
+    cost: Micros,
+    periodStart: number,
+  ): Promise<{ settled: boolean; spent: Micros | undefined }> {
+    return new Promise((resolve, reject) => {
+      const settlement: QueuedSettlement = { holdId, cost, periodStart, resolve, reject };
+      const queued = this.#settling.get(keyId);
+      if (queued !== undefined) {
+        queued.push(settlement);
+        return;
+      }
+      this.#settling.set(keyId, []);
+      void this.#runSettlements(keyId, [settlement]);
+    });
+  }
+
+  async #runSettlements(keyId: string, first: QueuedSettlement[]): Promise<void> {
+    let batch = first;
+    while (batch.length > 0) {
+      const args: (string | number)[] = [];
+      for (const settlement of batch) args.push(settlement.holdId, settlement.cost, settlement.periodStart);
+      try {
+        const reply = (await this.#redis.shared(CREDIT_SETTLE, this.#redisKeys(keyId), args)) as [
+          string | null,
+          ...number[],
+        ];
+        const spent = reply[0] === null ? undefined : Number(reply[0]);
+        for (const [index, settlement] of batch.entries())
+          settlement.resolve({ settled: reply[index + 1] === 1, spent });
+      } catch (error) {
+        for (const settlement of batch) settlement.reject(error);
+      }
+      const queued = this.#settling.get(keyId) ?? [];
+      batch = queued.splice(0, MAX_SETTLEMENTS_PER_CALL);
+    }
+    this.#settling.delete(keyId);
   }
 
   async release(reservationId: string): Promise<boolean> {

@@ -49,24 +49,33 @@ return {1, spent}
 `);
 
 /**
- * KEYS: account, holds, expiry. ARGV: hold id, cost, current period start.
- * Drops the hold and counts the cost as spent (in the budget period too). Returns {1, spent} or {0} when the
- * hold was already gone (settled, released, expired).
+ * KEYS: account, holds, expiry. ARGV: one (hold id, cost, period start) triple per settlement, oldest first.
+ * Drops each hold and counts its cost as spent (in its budget period too). Returns {spent, settled…}: the
+ * account's spend after the last one, then 1 per settled hold or 0 when it was already gone (settled,
+ * released, expired).
  */
 export const CREDIT_SETTLE = script(`
-local held = redis.call('HGET', KEYS[2], ARGV[1])
-if not held then return {0} end
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if held ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. held) end
-if ARGV[2] ~= '0' then
-  redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])
-  if redis.call('HGET', KEYS[1], 'pstart') ~= ARGV[3] then
-    redis.call('HSET', KEYS[1], 'pstart', ARGV[3], 'pspent', '0')
+local outcome = {}
+for i = 1, #ARGV, 3 do
+  local id, cost, start = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local held = redis.call('HGET', KEYS[2], id)
+  if not held then
+    outcome[#outcome + 1] = 0
+  else
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('ZREM', KEYS[3], id)
+    if held ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. held) end
+    if cost ~= '0' then
+      redis.call('HINCRBY', KEYS[1], 'spent', cost)
+      if redis.call('HGET', KEYS[1], 'pstart') ~= start then
+        redis.call('HSET', KEYS[1], 'pstart', start, 'pspent', '0')
+      end
+      redis.call('HINCRBY', KEYS[1], 'pspent', cost)
+    end
+    outcome[#outcome + 1] = 1
   end
-  redis.call('HINCRBY', KEYS[1], 'pspent', ARGV[2])
 end
-return {1, redis.call('HGET', KEYS[1], 'spent')}
+return {redis.call('HGET', KEYS[1], 'spent'), unpack(outcome)}
 `);
 
 /** KEYS: account, holds, expiry. ARGV: hold id. Drops the hold uncharged; returns 1, or 0 when it was gone. */
