@@ -1,7 +1,7 @@
 /**
  * Credit holds in Redis, shared by every gateway process on one Postgres database: a hold is one Lua script
- * (CREDIT_RESERVE), a settlement another (CREDIT_SETTLE), each atomic across processes. Settlements of one key
- * go in one script call at a time: those that come while it runs go together in the next (decision 0024). A
+ * (CREDIT_RESERVE), a settlement another (CREDIT_SETTLE), each atomic across processes. One settlement call is
+ * in flight per key at a time; the settlements that come while it runs go together in the next (0024). A
  * settled charge is returned as a {@link CreditCharge} that rides on the request's usage record; the Postgres
  * usage ledger applies it to the key in the statement that inserts the row (batched, off the request path).
  *
@@ -35,19 +35,24 @@ import type {
   SettleOptions,
 } from '../key-store.js';
 import { type StorageLogger, silentLogger } from '../storage-logger.js';
+import { CoalescedCalls } from './coalesced-calls.js';
 import type { RedisCounterStore } from './redis-counter-store.js';
 import { CREDIT_READ, CREDIT_RELEASE, CREDIT_RENEW, CREDIT_RESERVE, CREDIT_SETTLE } from './redis-credit-scripts.js';
 
 const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
-/** At most this many settlements in one script call (its reply and argument list stay small). */
+/** At most this many settlements in one script call (its argument list and reply stay small). */
 const MAX_SETTLEMENTS_PER_CALL = 128;
 
-interface QueuedSettlement {
+interface Settlement {
   holdId: string;
   cost: Micros;
   periodStart: number;
-  resolve(outcome: { settled: boolean; spent: Micros | undefined }): void;
-  reject(error: unknown): void;
+}
+
+interface SettlementOutcome {
+  settled: boolean;
+  /** The account's spend after the call (undefined when Redis has no account). */
+  spent: Micros | undefined;
 }
 
 interface Known {
@@ -79,8 +84,11 @@ export class RedisCreditAccounts implements CreditAccounts {
   readonly #known: CreditKeyReader<Known>;
   /** This process's open holds: hold id → key id (the script needs the key's Redis keys). */
   readonly #holds = new Map<string, string>();
-  /** Per key with a settlement script in flight: the settlements that will go in its next call. */
-  readonly #settling = new Map<string, QueuedSettlement[]>();
+  /** Settlements go to Redis one call in flight per key, those that come meanwhile together (0024). */
+  readonly #settling = new CoalescedCalls<Settlement, SettlementOutcome>(
+    (keyId, settlements) => this.#settle(keyId, settlements),
+    MAX_SETTLEMENTS_PER_CALL,
+  );
 
   constructor(options: RedisCreditAccountsOptions) {
     this.#keys = options.keys;
@@ -149,7 +157,7 @@ export class RedisCreditAccounts implements CreditAccounts {
     if (known !== undefined) known.holds--;
     const now = this.#now();
     const start = budgetPeriodStart(trackingPeriod(known?.key.budget ?? null), now);
-    const outcome = await this.#settleInRedis(keyId, reservationId, actualCost, start);
+    const outcome = await this.#settling.run(keyId, { holdId: reservationId, cost: actualCost, periodStart: start });
     if (!outcome.settled) return { settled: false, charged: 0 };
     const spent = outcome.spent ?? known?.spent ?? 0;
     const result: CreditSettlement = { settled: true, charged: actualCost };
@@ -170,49 +178,16 @@ export class RedisCreditAccounts implements CreditAccounts {
     return result;
   }
 
-  /**
-   * Settles one hold in Redis. With no settlement of the key in flight it goes at once; otherwise it waits for
-   * the call in flight and goes with every other settlement that came meanwhile, in one script call, so a busy
-   * key costs one round trip per batch rather than per request, and an idle one adds no delay.
-   */
-  #settleInRedis(
-    keyId: string,
-    holdId: string,
-    cost: Micros,
-    periodStart: number,
-  ): Promise<{ settled: boolean; spent: Micros | undefined }> {
-    return new Promise((resolve, reject) => {
-      const settlement: QueuedSettlement = { holdId, cost, periodStart, resolve, reject };
-      const queued = this.#settling.get(keyId);
-      if (queued !== undefined) {
-        queued.push(settlement);
-        return;
-      }
-      this.#settling.set(keyId, []);
-      void this.#runSettlements(keyId, [settlement]);
-    });
-  }
-
-  async #runSettlements(keyId: string, first: QueuedSettlement[]): Promise<void> {
-    let batch = first;
-    while (batch.length > 0) {
-      const args: (string | number)[] = [];
-      for (const settlement of batch) args.push(settlement.holdId, settlement.cost, settlement.periodStart);
-      try {
-        const reply = (await this.#redis.shared(CREDIT_SETTLE, this.#redisKeys(keyId), args)) as [
-          string | null,
-          ...number[],
-        ];
-        const spent = reply[0] === null ? undefined : Number(reply[0]);
-        for (const [index, settlement] of batch.entries())
-          settlement.resolve({ settled: reply[index + 1] === 1, spent });
-      } catch (error) {
-        for (const settlement of batch) settlement.reject(error);
-      }
-      const queued = this.#settling.get(keyId) ?? [];
-      batch = queued.splice(0, MAX_SETTLEMENTS_PER_CALL);
-    }
-    this.#settling.delete(keyId);
+  /** One CREDIT_SETTLE call for settlements of one key. */
+  async #settle(keyId: string, settlements: readonly Settlement[]): Promise<SettlementOutcome[]> {
+    const args: (string | number)[] = [];
+    for (const settlement of settlements) args.push(settlement.holdId, settlement.cost, settlement.periodStart);
+    const reply = (await this.#redis.shared(CREDIT_SETTLE, this.#redisKeys(keyId), args)) as [
+      string | null,
+      ...number[],
+    ];
+    const spent = reply[0] === null ? undefined : Number(reply[0]);
+    return settlements.map((_settlement, index) => ({ settled: reply[index + 1] === 1, spent }));
   }
 
   async release(reservationId: string): Promise<boolean> {
