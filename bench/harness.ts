@@ -4,6 +4,7 @@
  * on every target alike.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -95,6 +96,16 @@ export function startBareOllamaProxy(upstreamUrl: string, connections?: number):
       env: { UPSTREAM_URL: upstreamUrl, BARE_CONNECTIONS: connections === undefined ? undefined : String(connections) },
     },
   );
+}
+
+/**
+ * Sends SIGTERM and waits for the exit; a process that already exited (by a code, or a signal: then `exitCode` is
+ * null) is left alone, so this never waits for an `exit` that already happened.
+ */
+export async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
 }
 
 /** The settings that put a gateway on the OpenAI-compatible pass-through: one backend at the mock's `/v1`. */

@@ -4,12 +4,11 @@
  * the drift between the two (target: within 10 %); RSS and the V8 heap in use every MEMORY_SAMPLE_EVERY requests
  * (100,000) go to stderr, to tell a leak (steady growth) from a heap settling in.
  */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { load, root, rssMb, type Server, startGateway, startProcess, type Target } from './harness.js';
+import { load, root, rssMb, type Server, startGateway, startProcess, stopServer, type Target } from './harness.js';
 
 const FIRST = Number(process.env.MEMORY_FIRST ?? 100_000);
 const TOTAL = Number(process.env.MEMORY_TOTAL ?? 1_000_000);
@@ -88,10 +87,7 @@ async function main(): Promise<void> {
       `\n${lines.join('\n')}\n(default configuration, Ollama mock, concurrency ${CONCURRENCY}; node ${process.version})\n`,
     );
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
-    await Promise.all(
-      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
-    );
+    await Promise.all(servers.map(stopServer));
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,6 @@
  * the SQLite usage ledger and request log on, a data directory per process), where the request log already
  * observes every request and metrics add only their own updates.
  */
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +29,7 @@ import {
   type Server,
   startGateway,
   startProcess,
+  stopServer,
   type Target,
 } from './harness.js';
 
@@ -102,10 +102,7 @@ async function generation(variants: readonly Variant[], index: number): Promise<
     return micros.map((value, which) => value / (requests[which] ?? 1));
   } finally {
     await Promise.all(pools.map((pool) => pool.close()));
-    for (const server of servers) server.child.kill('SIGTERM');
-    await Promise.all(
-      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
-    );
+    await Promise.all(servers.map(stopServer));
   }
 }
 
@@ -163,8 +160,7 @@ async function main(): Promise<void> {
       `\n${lines.join('\n')}\n(${PATH} path${STREAM ? `, streamed (20 chunks each${STREAM_USAGE ? ', usage asked' : ''})` : ''}; mean CPU per request: ${levels.join(', ')}; ${GENERATIONS} generations of fresh processes, each ${WARMUP_SECONDS}s warm-up then ${ROUNDS} rounds of ${ROUND_SECONDS}s, every target at ${RATE} requests/s at once, open loop; node ${process.version})\n`,
     );
   } finally {
-    mock.child.kill('SIGTERM');
-    if (mock.child.exitCode === null) await once(mock.child, 'exit');
+    await stopServer(mock);
   }
 }
 

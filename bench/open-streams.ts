@@ -8,12 +8,20 @@
  * Needs about 2 file descriptors per stream in the gateway plus a hundred (`ulimit -n 65536`; the npm script
  * raises the limit as far as the hard limit allows and this warns when it is too low for STREAMS_COUNT).
  */
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { percentile, root, rssMb, type Server, startBareOllamaProxy, startGateway, startProcess } from './harness.js';
+import {
+  percentile,
+  root,
+  rssMb,
+  type Server,
+  startBareOllamaProxy,
+  startGateway,
+  startProcess,
+  stopServer,
+} from './harness.js';
 
 const COUNT = Number(process.env.STREAMS_COUNT ?? 10_000);
 const INTERVAL_MS = Number(process.env.STREAMS_INTERVAL_MS ?? 1500);
@@ -148,12 +156,6 @@ async function measure(server: Server): Promise<Measured> {
   };
 }
 
-async function stop(server: Server): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGTERM');
-  await once(server.child, 'exit');
-}
-
 async function main(): Promise<void> {
   const limit = openFileLimit();
   // The server holds two descriptors a stream (client and upstream socket) plus its own few dozen.
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
             );
       servers.push(server);
       results.push(await measure(server));
-      await stop(server);
+      await stopServer(server);
     }
     const lines = [
       `| server | streams | opened in (s) | flowing at once | completed | failed | first chunk p50 / p99 (ms) | RSS idle → half open → all open → half-way (MB) | memory per open stream: mean / from half to all (KB) | /health/live p50 / p99 (ms) |`,
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
       `(the gateway in its default configuration with the Ollama backend's maxConnections raised to the stream count, the bare proxy with as many pooled connections; Ollama mock dripping ${CHUNKS} chunks every ${INTERVAL_MS} ms; streams opened at ${OPEN_RATE}/s; node ${process.version})\n`,
     );
   } finally {
-    await Promise.all(servers.map(stop));
+    await Promise.all(servers.map(stopServer));
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -12,7 +12,6 @@
  * BENCH_TARGETS=<regex> keeps only the matching LlamaGate/Portkey targets (the mock and bare proxies stay).
  */
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +29,7 @@ import {
   startBareOllamaProxy,
   startGateway,
   startProcess,
+  stopServer,
   streams,
   type Target,
   throughputs,
@@ -331,10 +331,7 @@ async function main(): Promise<void> {
       `(warm-up ${WARMUP_SECONDS}s at concurrency ${CONCURRENCY} per target; then, interleaved across targets: ${SEQUENTIAL} sequential requests each, ${ROUNDS} rounds of ${THROUGHPUT_SECONDS / ROUNDS}s at concurrency ${CONCURRENCY} after ${ROUND_WARMUP_SECONDS}s unmeasured (median round), ${STREAMS} streams of ${STREAM_CHUNKS} chunks each; gateway logs to a drained pipe; node ${process.version})\n`,
     );
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
-    await Promise.all(
-      servers.map((server) => (server.child.exitCode === null ? once(server.child, 'exit') : undefined)),
-    );
+    await Promise.all(servers.map(stopServer));
     rmSync(scratch, { recursive: true, force: true });
     if (process.env.DATABASE_URL && process.env.REDIS_URL) await dropSchema(process.env.DATABASE_URL, schema);
   }
