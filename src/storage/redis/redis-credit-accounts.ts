@@ -159,11 +159,10 @@ export class RedisCreditAccounts implements CreditAccounts {
     const start = budgetPeriodStart(trackingPeriod(known?.key.budget ?? null), now);
     const outcome = await this.#settling.run(keyId, { holdId: reservationId, cost: actualCost, periodStart: start });
     if (!outcome.settled) return { settled: false, charged: 0 };
-    const spent = outcome.spent ?? known?.spent ?? 0;
     const result: CreditSettlement = { settled: true, charged: actualCost };
     if (known !== undefined) {
-      known.spent = spent;
-      result.balance = known.granted - spent;
+      known.spent = outcome.spent ?? known.spent;
+      result.balance = known.granted - known.spent;
     }
     if (actualCost > 0) {
       const charge: CreditCharge = {
