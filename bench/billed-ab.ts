@@ -6,6 +6,9 @@
  *
  *   npm run build && BENCH_BASELINE=/tmp/base MODE=sqlite node --import tsx bench/billed-ab.ts
  *
+ * LEASES names the targets (`before`, `after`) that run with BILLING_CREDIT_LEASES=true (MODE=pg): with the
+ * baseline the same checkout, `BENCH_BASELINE=. MODE=pg LEASES=after` measures what the leases change.
+ *
  * ROUNDS (5) × ROUND_SECONDS (2) at c=50, SEQUENTIAL (500) requests at c=1; prints one JSON line per target
  * with the median and range over the rounds.
  */
@@ -36,6 +39,7 @@ const mock = await startProcess('mock', ['--import', 'tsx', join(here, 'mock-ups
 // The same floor as `npm run bench`: the bare translating proxy with the gateway's V8 flags and inlining budgets.
 const bare = await startBareOllamaProxy(mock.url);
 const config = writeBilledConfig(scratch);
+const leased = new Set((process.env.LEASES ?? '').split(',').map((name) => name.trim()));
 const gateway = (name: string, main: string): Promise<Server> =>
   startBilledGateway({
     name: `bfab_${name}_${process.pid}`,
@@ -44,6 +48,7 @@ const gateway = (name: string, main: string): Promise<Server> =>
     upstreamUrl: mock.url,
     config,
     dataDirectory: join(scratch, name),
+    creditLeases: leased.has(name),
   });
 const body = JSON.stringify({
   model: 'bench-model',
@@ -84,6 +89,7 @@ for (const [index, t] of targets.entries()) {
     JSON.stringify({
       mode,
       target: t.name,
+      ...(leased.has(t.name) ? { creditLeases: true } : {}),
       rpsMedian: Math.round(median(r.rps)),
       ratioMedian: +median(ratios).toFixed(3),
       ratioRange: [+Math.min(...ratios).toFixed(3), +Math.max(...ratios).toFixed(3)],

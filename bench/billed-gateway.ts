@@ -24,6 +24,8 @@ export function startBilledGateway(options: {
   upstreamUrl: string;
   config: string;
   dataDirectory: string;
+  /** MODE=pg: per-process credit slices (`BILLING_CREDIT_LEASES`, decision 0025). */
+  creditLeases?: boolean;
 }): Promise<Server> {
   const schema = options.name.replace(/[^a-z0-9_]/gi, '_');
   const env: Record<string, string | undefined> = {
@@ -43,6 +45,7 @@ export function startBilledGateway(options: {
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_SCHEMA: schema,
       REDIS_KEY_PREFIX: `${schema}:`,
+      BILLING_CREDIT_LEASES: options.creditLeases === true ? 'true' : undefined,
     });
   const args = [...NODE_FLAGS, options.main, 'serve', '--port', '0', '--host', '127.0.0.1'];
   return startProcess(options.name, args, {

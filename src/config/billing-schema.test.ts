@@ -17,6 +17,7 @@ describe('billing configuration', () => {
       defaultMaxTokens: 4096,
       maxOverdraft: 100,
       leaseTtl: 15_000,
+      creditLeases: false,
       keyCacheTtl: 5000,
       redisCommandTimeout: 250,
     });
@@ -31,6 +32,7 @@ describe('billing configuration', () => {
       BILLING_DEFAULT_MAX_TOKENS: '1000',
       BILLING_MAX_OVERDRAFT: '0%',
       BILLING_LEASE_TTL: '6s',
+      BILLING_CREDIT_LEASES: 'true',
       KEY_CACHE_TTL: '2s',
       LLAMAGATE_KEY_HASH_SECRET: 'pepper',
       DATABASE_SCHEMA: 'billing',
@@ -44,6 +46,7 @@ describe('billing configuration', () => {
       defaultMaxTokens: 1000,
       maxOverdraft: 0,
       leaseTtl: 6000,
+      creditLeases: true,
       keyCacheTtl: 2000,
       keyHashSecret: 'pepper',
       databaseSchema: 'billing',

@@ -85,6 +85,11 @@ export const billingSchema = z
     leaseTtl: duration('BILLING_LEASE_TTL')
       .pipe(z.number().min(1_000, 'BILLING_LEASE_TTL must be at least 1s'))
       .default(15_000),
+    /**
+     * Postgres + Redis: each process admits holds against its own slice of a key's credits, taken from Redis and
+     * resized with each settlement, instead of one Redis script per hold (decision 0025).
+     */
+    creditLeases: booleanLike('BILLING_CREDIT_LEASES').default(false),
     /** How long a process trusts its cached copy of a key (revocations are pushed sooner through Redis). */
     keyCacheTtl: duration('KEY_CACHE_TTL').default(5_000),
     /** HMAC secret for key hashes (`LLAMAGATE_KEY_HASH_SECRET`); changing it invalidates every virtual key. */
@@ -108,6 +113,7 @@ export const BILLING_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
   BILLING_DEFAULT_MAX_TOKENS: 'billing.defaultMaxTokens',
   BILLING_MAX_OVERDRAFT: 'billing.maxOverdraft',
   BILLING_LEASE_TTL: 'billing.leaseTtl',
+  BILLING_CREDIT_LEASES: 'billing.creditLeases',
   KEY_CACHE_TTL: 'billing.keyCacheTtl',
   LLAMAGATE_KEY_HASH_SECRET: 'billing.keyHashSecret',
   DATABASE_SCHEMA: 'billing.databaseSchema',

@@ -64,6 +64,11 @@ export interface OpenStorageOptions {
    * CLI) apply within it. Default 500 ms.
    */
   creditRefreshMs?: number;
+  /**
+   * Postgres + Redis: admit holds against per-process slices of a key's credits instead of one Redis script per
+   * hold (decision 0025). Default false.
+   */
+  creditLeases?: boolean;
   /** 0 turns off releasing expired holds (the heartbeat still renews); any other value keeps it on. */
   reservationSweepMs?: number;
   /** Request-log retention (`LOG_RETENTION`, ms; 0 keeps everything) and pruning cadence. */
@@ -176,7 +181,16 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   /** Where the lease heartbeat renews holds. */
   let holds: Pick<KeyStore, 'renewReservations' | 'releaseExpiredReservations'> = keys;
   if (database === 'sqlite') credits = new LocalCreditAccounts(accountOptions);
-  else if (database === 'postgres' && counters.kind === 'redis') {
+  else if (database === 'postgres' && counters.kind === 'redis' && options.creditLeases === true) {
+    const { LeasedCreditAccounts } = await import('./redis/leased-credit-accounts.js');
+    const shared = new LeasedCreditAccounts({
+      ...accountOptions,
+      redis: counters as RedisCounterStore,
+      ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    });
+    credits = shared;
+    holds = shared;
+  } else if (database === 'postgres' && counters.kind === 'redis') {
     const { RedisCreditAccounts } = await import('./redis/redis-credit-accounts.js');
     const shared = new RedisCreditAccounts({ ...accountOptions, redis: counters as RedisCounterStore });
     credits = shared;

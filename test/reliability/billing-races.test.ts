@@ -259,6 +259,9 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
   let storage: Storage;
   let a: GatewayProcess;
   let b: GatewayProcess;
+  /** Two more processes with credit leases (decision 0025), slices idle for a third of 2 s given back. */
+  let leasedA: GatewayProcess;
+  let leasedB: GatewayProcess;
 
   beforeAll(async () => {
     const { configFile } = writeConfig();
@@ -276,11 +279,17 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
       // Long enough that only the cross-process invalidation can explain a revoke taking effect in time.
       KEY_CACHE_TTL: '60s',
     };
-    [a, b] = await Promise.all([spawnGateway(configFile, env), spawnGateway(configFile, env)]);
+    const leased = { ...env, BILLING_CREDIT_LEASES: 'true', BILLING_LEASE_TTL: '2s' };
+    [a, b, leasedA, leasedB] = await Promise.all([
+      spawnGateway(configFile, env),
+      spawnGateway(configFile, env),
+      spawnGateway(configFile, leased),
+      spawnGateway(configFile, leased),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), leasedA?.stop(), leasedB?.stop()]);
     await storage?.close();
     const client = new pg.Client({ connectionString: urls.DATABASE_URL });
     await client.connect();
@@ -312,6 +321,34 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
       await client.end();
     }
     expect(JSON.stringify([a.logs, b.logs]).includes(key)).toBe(false);
+  }, 90_000);
+
+  it('with credit leases: never overdraws, charges each once, and the rest is served once slices go back', async () => {
+    const { key, id } = await createKey(leasedA.url, 'race-leased');
+    const statuses = await Promise.all(
+      Array.from({ length: CONCURRENCY }, (_, index) =>
+        spend(index % 2 ? leasedA.url : leasedB.url, key, index % 4 < 2),
+      ),
+    );
+    const served = statuses.filter((status) => status === 200).length;
+    expect(served).toBeGreaterThan(0);
+    expect(served).toBeLessThanOrEqual(AFFORDABLE);
+    expect(statusCounts(statuses)).toEqual({ 200: served, 402: CONCURRENCY - served });
+    expect(await aftermath(storage, id)).toEqual({
+      ...EXPECTED,
+      balance: (AFFORDABLE - served) * COST,
+      totalSpent: served * COST,
+      charges: served,
+      chargedRequests: served,
+      lowestBalance: (AFFORDABLE - served) * COST,
+      servedRows: served,
+      refusedRows: CONCURRENCY - served,
+    });
+    // Once both processes have given back their unused slices, what is left is served, to the last credit.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    let more = 0;
+    while ((await spend(leasedB.url, key, false)) === 200) more++;
+    expect(served + more).toBe(AFFORDABLE);
   }, 90_000);
 
   it('stores SQL-looking names, metadata and model names as data; a NUL never fails a batch', async () => {

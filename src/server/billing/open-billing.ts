@@ -23,6 +23,7 @@ export function openConfiguredStorage(config: Readonly<GatewayConfig>, logger?: 
     redisCommandTimeoutMs: billing.redisCommandTimeout,
     requestLog: { retentionMs: config.observability.logRetentionMs },
     leaseTtlMs: billing.leaseTtl,
+    creditLeases: billing.creditLeases,
   });
 }
 

@@ -12,7 +12,8 @@ import { script } from './redis-scripts.js';
  * ARGV: now, amount, hold id, hold expiry, granted (balance + total spent as last read), spent to start from
  * (the row's total spent, used only when the account is new), current period start, the row's spend in it (for
  * a new account), unlimited ('1'/'0'), budget amount ('-1' = none).
- * Drops the key's expired holds (a crashed process's), then holds `amount` if the key can pay it.
+ * Drops the key's expired holds (a crashed process's, with a lease's charge marks), then holds `amount` if the key
+ * can pay it.
  * Returns {1, spent} or {0, reason, available}.
  */
 export const CREDIT_RESERVE = script(`
@@ -28,6 +29,7 @@ for _, id in ipairs(expired) do
     redis.call('HDEL', KEYS[2], id)
   end
   redis.call('ZREM', KEYS[3], id)
+  redis.call('HDEL', KEYS[1], 'lt:' .. id, 'lp:' .. id, 'la:' .. id)
 end
 local spent = redis.call('HGET', KEYS[1], 'spent')
 local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
@@ -98,4 +100,88 @@ return renewed
 /** KEYS: account. Returns {spent, held, pstart, pspent} (false fields when the account is not in Redis). */
 export const CREDIT_READ = script(`
 return redis.call('HMGET', KEYS[1], 'spent', 'held', 'pstart', 'pspent')
+`);
+
+/**
+ * A process's credit lease on a key (leased-credit-accounts.ts): one hold under the lease's owner id whose size
+ * the call sets, and the owner's charges reported as running totals, so a call sent again after a timeout
+ * charges nothing twice. The account hash keeps per owner `lt:<owner>` (total charged so far), `lp:<owner>` and
+ * `la:<owner>` (the budget period of the latest charges and their total in it); they go when the lease expires.
+ * KEYS: account, holds, expiry.
+ * ARGV: now, owner, min, want, lease expiry, granted, spent to start from, current period start, the row's spend
+ * in it (those two for a new account), unlimited ('1'/'0'), budget amount ('-1' = none), the owner's total
+ * charged, the period of its latest charges, its total in that period.
+ * Drops expired holds, charges what the totals add, then sets the lease to `want`, or to what the key can pay
+ * when less, but never below `min` (what the process has already promised its requests).
+ * Returns {spent, size, reason, cap}: reason '' when `want` was granted, else why not and what could be paid.
+ */
+export const CREDIT_LEASE = script(`
+local account, owner = KEYS[1], ARGV[2]
+if redis.call('EXISTS', account) == 0 then
+  redis.call('HSET', account, 'spent', ARGV[7], 'held', '0', 'pstart', ARGV[8], 'pspent', ARGV[9])
+end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+for _, id in ipairs(expired) do
+  local gone = redis.call('HGET', KEYS[2], id)
+  if gone and gone ~= '0' then redis.call('HINCRBY', account, 'held', '-' .. gone) end
+  if gone then redis.call('HDEL', KEYS[2], id) end
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('HDEL', account, 'lt:' .. id, 'lp:' .. id, 'la:' .. id)
+end
+local total = tonumber(ARGV[12])
+local charged = tonumber(redis.call('HGET', account, 'lt:' .. owner) or '0')
+if total > charged then
+  redis.call('HINCRBY', account, 'spent', string.format('%d', total - charged))
+  redis.call('HSET', account, 'lt:' .. owner, ARGV[12])
+end
+local periodTotal = tonumber(ARGV[14])
+if periodTotal > 0 then
+  local chargedInPeriod = 0
+  if redis.call('HGET', account, 'lp:' .. owner) == ARGV[13] then
+    chargedInPeriod = tonumber(redis.call('HGET', account, 'la:' .. owner))
+  end
+  if periodTotal > chargedInPeriod then
+    local pstart = redis.call('HGET', account, 'pstart')
+    if tonumber(ARGV[13]) > tonumber(pstart) then
+      redis.call('HSET', account, 'pstart', ARGV[13], 'pspent', '0')
+      pstart = ARGV[13]
+    end
+    if pstart == ARGV[13] then
+      redis.call('HINCRBY', account, 'pspent', string.format('%d', periodTotal - chargedInPeriod))
+    end
+  end
+  redis.call('HSET', account, 'lp:' .. owner, ARGV[13], 'la:' .. owner, ARGV[14])
+end
+local previous = redis.call('HGET', KEYS[2], owner)
+if previous and previous ~= '0' then redis.call('HINCRBY', account, 'held', '-' .. previous) end
+local spent = redis.call('HGET', account, 'spent')
+local held = tonumber(redis.call('HGET', account, 'held'))
+local cap = nil
+local reason = ''
+if ARGV[10] ~= '1' then
+  cap = tonumber(ARGV[6]) - tonumber(spent) - held
+  reason = 'insufficient_credits'
+end
+local budget = tonumber(ARGV[11])
+if budget >= 0 then
+  local pspent = 0
+  if redis.call('HGET', account, 'pstart') == ARGV[8] then pspent = tonumber(redis.call('HGET', account, 'pspent')) end
+  local budgetLeft = budget - pspent - held
+  if cap == nil or budgetLeft < cap then
+    cap = budgetLeft
+    reason = 'budget_exceeded'
+  end
+end
+local size = tonumber(ARGV[4])
+if cap ~= nil and cap < size then
+  size = math.max(cap, 0)
+else
+  reason = ''
+end
+size = math.max(size, tonumber(ARGV[3]))
+local amount = string.format('%d', size)
+redis.call('HSET', KEYS[2], owner, amount)
+redis.call('ZADD', KEYS[3], ARGV[5], owner)
+if amount ~= '0' then redis.call('HINCRBY', account, 'held', amount) end
+return {spent, amount, reason, string.format('%d', math.max(cap or size, 0))}
 `);

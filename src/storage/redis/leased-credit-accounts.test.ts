@@ -1,0 +1,204 @@
+/**
+ * Credit leases (decision 0025) against real Postgres and Redis: holds inside a process's slice take no round
+ * trip, processes together never overdraw a key or its budget, a charge reaches Redis once even when a call is
+ * sent again, and an idle or dead process's slice comes back to the others.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, expect, it, vi } from 'vitest';
+import type { CreditCharge } from '../credit-accounts.js';
+import { openStorage, type Storage } from '../index.js';
+import { describeWithServices } from '../testing/service-env.js';
+import type { UsageRecord } from '../usage-ledger.js';
+import { LeasedCreditAccounts } from './leased-credit-accounts.js';
+import { RedisCounterStore } from './redis-counter-store.js';
+import { CREDIT_LEASE } from './redis-credit-scripts.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function record(requestId: string, keyId: string, charge: CreditCharge | undefined): UsageRecord {
+  return {
+    time: Date.now(),
+    requestId,
+    keyId,
+    model: 'm',
+    backend: 'b',
+    cost: charge?.amount ?? 0,
+    status: 200,
+    cacheHit: false,
+    estimated: false,
+    ...(charge === undefined ? {} : { credits: [charge] }),
+  };
+}
+
+describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis across processes', (urls) => {
+  const schema = `lg_test_leases_${randomBytes(6).toString('hex')}`;
+  const redisKeyPrefix = `lgtest:leases:${randomBytes(6).toString('hex')}:`;
+  const open = (options: { creditLeases?: boolean; leaseTtlMs?: number } = {}) =>
+    openStorage({
+      databaseUrl: urls.DATABASE_URL,
+      schema,
+      redisUrl: urls.REDIS_URL,
+      redisKeyPrefix,
+      creditRefreshMs: 50,
+      usageWriter: { flushIntervalMs: 60_000 },
+      creditLeases: options.creditLeases ?? true,
+      ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    });
+  const leasesOf = (storage: Storage) => (storage.credits as LeasedCreditAccounts).leases;
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: urls.DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('admits holds inside its slice without a round trip, and settles each through Redis first', async () => {
+    const storage = await open();
+    try {
+      expect(storage.credits).toBeInstanceOf(LeasedCreditAccounts);
+      expect([storage.credits.deferred, storage.credits.leased]).toEqual([true, true]);
+      const { key } = await storage.keys.create({ name: 'slice', credits: 10_000 });
+      const shared = vi.spyOn(storage.counters as RedisCounterStore, 'shared');
+      try {
+        const first = await storage.credits.reserve(key.id, 100);
+        if (!first.ok) throw new Error(first.reason);
+        // The first hold takes a slice: its own amount and as much again.
+        expect([shared.mock.calls.length, leasesOf(storage).get(key.id)]).toEqual([1, { size: 200, held: 100 }]);
+        const settled = await storage.credits.settle(first.reservation.id, 60, { reason: 'm' });
+        expect(settled).toMatchObject({ settled: true, charged: 60, balance: 10_000 - 60, charge: { amount: 60 } });
+        expect(shared.mock.calls.length).toBe(2);
+        const second = await storage.credits.reserve(key.id, 100);
+        expect([second.ok, shared.mock.calls.length]).toEqual([true, 2]);
+        expect(shared.mock.calls.every(([script]) => script === CREDIT_LEASE)).toBe(true);
+        if (!second.ok) throw new Error(second.reason);
+        expect(await storage.credits.release(second.reservation.id)).toBe(true);
+        expect(await storage.credits.settle(first.reservation.id, 60)).toEqual({ settled: false, charged: 0 });
+      } finally {
+        shared.mockRestore();
+      }
+      const stored = await storage.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      // `reserved` counts the process's slice, used or not.
+      expect(await storage.credits.current(stored)).toMatchObject({ balance: 10_000 - 60, totalSpent: 60 });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('never overdraws one key from two leased processes and one without leases, each charge once', async () => {
+    const a = await open();
+    const b = await open();
+    const c = await open({ creditLeases: false });
+    try {
+      const { key } = await a.keys.create({ name: 'shared', credits: 1000 });
+      const processes = [a, b, c];
+      const attempts = await Promise.all(
+        Array.from({ length: 30 }, async (_, index) => {
+          const storage = processes[index % 3] as Storage;
+          const held = await storage.credits.reserve(key.id, 100);
+          if (!held.ok) return held.reason;
+          const settled = await storage.credits.settle(held.reservation.id, 100, { reason: 'm' });
+          storage.usageWriter.write(record(`req_${index}`, key.id, settled.charge));
+          return 'ok';
+        }),
+      );
+      const admitted = attempts.filter((outcome) => outcome === 'ok').length;
+      expect(admitted).toBeGreaterThan(0);
+      expect(admitted).toBeLessThanOrEqual(10);
+      expect(new Set(attempts.filter((outcome) => outcome !== 'ok'))).toEqual(new Set(['insufficient_credits']));
+      await Promise.all(processes.map((storage) => storage.usageWriter.flush()));
+      const stored = await a.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      expect(stored).toMatchObject({ balance: 1000 - 100 * admitted, totalSpent: 100 * admitted });
+      expect(await c.credits.current(stored)).toMatchObject({ balance: 1000 - 100 * admitted });
+      // Once the leased processes give their slices back, the rest can be held, and not a micro-dollar more.
+      await Promise.all([a.close(), b.close()]);
+      const rest = 1000 - 100 * admitted;
+      if (rest > 0) expect(await c.credits.reserve(key.id, rest)).toMatchObject({ ok: true });
+      expect(await c.credits.reserve(key.id, 1)).toMatchObject({ ok: false, reason: 'insufficient_credits' });
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('keeps a budget across processes', async () => {
+    const a = await open();
+    const b = await open();
+    try {
+      const { key } = await a.keys.create({ name: 'budget', credits: 10_000, budget: { amount: 300, period: 'day' } });
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, async (_, index) => {
+          const storage = index % 2 === 0 ? a : b;
+          const held = await storage.credits.reserve(key.id, 100);
+          if (!held.ok) return held.reason;
+          await storage.credits.settle(held.reservation.id, 100);
+          return 'ok';
+        }),
+      );
+      expect(outcomes.filter((outcome) => outcome === 'ok').length).toBeLessThanOrEqual(3);
+      expect(new Set(outcomes.filter((outcome) => outcome !== 'ok'))).toEqual(new Set(['budget_exceeded']));
+      const stored = await a.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      expect((await a.credits.current(stored)).budgetSpent).toBeLessThanOrEqual(300);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('charges once when a call that reached Redis is sent again after its reply was lost', async () => {
+    const storage = await open();
+    try {
+      const { key } = await storage.keys.create({ name: 'retry', credits: 10_000 });
+      const counters = storage.counters as RedisCounterStore;
+      const held = await storage.credits.reserve(key.id, 500);
+      if (!held.ok) throw new Error(held.reason);
+      const original = counters.shared.bind(counters);
+      const lost = vi.spyOn(counters, 'shared').mockImplementationOnce(async (...args) => {
+        await original(...args);
+        throw new Error('reply lost');
+      });
+      // The settlement's call ran in Redis but its reply was lost: the charge still rides on the usage row.
+      expect(await storage.credits.settle(held.reservation.id, 300, { reason: 'm' })).toMatchObject({
+        settled: true,
+        charge: { amount: 300 },
+      });
+      lost.mockRestore();
+      // The next call reports the same running total, which Redis has already counted.
+      const next = await storage.credits.reserve(key.id, 100);
+      if (!next.ok) throw new Error(next.reason);
+      await storage.credits.settle(next.reservation.id, 50);
+      const stored = await storage.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      expect(await storage.credits.current(stored)).toMatchObject({ balance: 10_000 - 350, totalSpent: 350 });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('gives an idle slice back, and a dead process’s slice frees within the lease TTL', async () => {
+    const idle = await open({ leaseTtlMs: 300 });
+    const other = await open({ creditLeases: false });
+    const redis = await RedisCounterStore.connect({ url: urls.REDIS_URL, keyPrefix: redisKeyPrefix });
+    const dead = new LeasedCreditAccounts({ keys: other.keys, redis, leaseTtlMs: 300 });
+    try {
+      const { key } = await other.keys.create({ name: 'idle', credits: 1000 });
+      const held = await idle.credits.reserve(key.id, 400);
+      if (!held.ok) throw new Error(held.reason);
+      await idle.credits.settle(held.reservation.id, 0);
+      expect(leasesOf(idle).get(key.id)?.size).toBe(800);
+      expect(await other.credits.reserve(key.id, 1000)).toMatchObject({ ok: false, available: 200 });
+      await sleep(500);
+      expect(leasesOf(idle).get(key.id)).toBeUndefined();
+      // A process that dies holding a slice (its Redis connection gone, nothing given back).
+      expect(await dead.reserve(key.id, 900)).toMatchObject({ ok: true });
+      await redis.close();
+      expect(await other.credits.reserve(key.id, 1000)).toMatchObject({ ok: false, reason: 'insufficient_credits' });
+      await sleep(400);
+      expect(await other.credits.reserve(key.id, 1000)).toMatchObject({ ok: true });
+    } finally {
+      await Promise.all([idle.close(), other.close(), dead.close().catch(() => undefined), redis.close()]);
+    }
+  });
+});

@@ -1,0 +1,436 @@
+/**
+ * Credit holds in Redis through per-process leases (`BILLING_CREDIT_LEASES`, decision 0025): a process takes a
+ * slice of a key's credits in Redis (one hold under its lease's owner id, CREDIT_LEASE) and admits requests
+ * against it in memory, so a hold costs no round trip while the slice lasts. Settlements still reach Redis before
+ * their charge is handed back to ride on the usage row, one call in flight per key and those that come meanwhile
+ * together; each call also resizes the slice to what was asked for since the previous one.
+ *
+ * What it keeps from RedisCreditAccounts: no overdraft across processes (a slice is a hold; what a key can pay
+ * is still decided inside one script), each charge once (the owner's charges go as running totals, so a call
+ * sent again after a timeout adds nothing twice), a crashed process's slice freed within the lease TTL, and
+ * revocations within the refresh interval. What it changes: near a key's last credits a request can be refused
+ * while another process's slice still covers it, until that slice is used or returned (an idle slice goes back
+ * within a third of the TTL); `reserved` in views includes unused slices.
+ */
+import type { Micros } from '../../pricing/money.js';
+import type { CreditAccounts, CreditCharge, CreditSettlement } from '../credit-accounts.js';
+import { CreditKeyReader, DEFAULT_CREDIT_REFRESH_MS } from '../credit-key-reader.js';
+import {
+  budgetPeriodStart,
+  generateReservationId,
+  keyUnusableReason,
+  trackingPeriod,
+  validateAmount,
+} from '../key-rules.js';
+import type {
+  ApiKeyRecord,
+  KeyStore,
+  ReserveFailureReason,
+  ReserveOptions,
+  ReserveResult,
+  SettleOptions,
+} from '../key-store.js';
+import { DEFAULT_LEASE_TTL_MS } from '../lease-keeper.js';
+import { type StorageLogger, silentLogger } from '../storage-logger.js';
+import type { RedisCounterStore } from './redis-counter-store.js';
+import { CREDIT_LEASE, CREDIT_READ, CREDIT_RENEW } from './redis-credit-scripts.js';
+
+interface Known {
+  key: ApiKeyRecord;
+  granted: Micros;
+  /** `spent` as Redis last answered. */
+  spent: Micros;
+  refreshedAt: number;
+  usedAt: number;
+  lease: Lease | undefined;
+}
+
+type Waiter =
+  | { kind: 'reserve'; amount: Micros; resolve(outcome: Refusal | undefined): void; reject(error: unknown): void }
+  | { kind: 'report'; resolve(): void };
+
+interface Refusal {
+  reason: ReserveFailureReason;
+  available: Micros;
+}
+
+/** One process's slice of one key's credits. */
+interface Lease {
+  keyId: string;
+  /** The hold's id in Redis, and the name its charge totals are kept under. */
+  owner: string;
+  /** The slice's size as Redis last set it. */
+  size: Micros;
+  expiresAt: number;
+  /** Open holds against the slice. */
+  held: Micros;
+  holds: number;
+  /** Everything settled on this lease, and what Redis has acknowledged of it. */
+  total: Micros;
+  reported: Micros;
+  /** The budget period of the latest charge and the total charged in it. */
+  periodStart: number;
+  periodTotal: Micros;
+  /** Hold amounts taken since the previous call was sent (sizes the next slice). */
+  demand: Micros;
+  /** While a call is out: what holds may still take from the old slice, which the call keeps. */
+  flight: { allowance: Micros; used: Micros } | undefined;
+  /** A call failed: whether it resized the slice is unknown until the next one answers. */
+  uncertain: boolean;
+  queue: Waiter[];
+  usedAt: number;
+}
+
+export interface LeasedCreditAccountsOptions {
+  keys: KeyStore;
+  redis: RedisCounterStore;
+  /** Lifetime of a slice unless renewed or resized. Default 15 s (`BILLING_LEASE_TTL`). */
+  leaseTtlMs?: number;
+  refreshIntervalMs?: number;
+  logger?: StorageLogger;
+  now?: () => number;
+}
+
+export class LeasedCreditAccounts implements CreditAccounts {
+  readonly deferred = true;
+  readonly leased = true;
+  readonly refreshIntervalMs: number;
+  readonly leaseTtlMs: number;
+  readonly #keys: KeyStore;
+  readonly #redis: RedisCounterStore;
+  readonly #now: () => number;
+  readonly #logger: StorageLogger;
+  readonly #known: CreditKeyReader<Known>;
+  /** This process's open holds: hold id → its lease and amount. */
+  readonly #holds = new Map<string, { lease: Lease; amount: Micros }>();
+  readonly #leases = new Set<Lease>();
+  readonly #timer: NodeJS.Timeout;
+  #beating: Promise<void> | undefined;
+
+  constructor(options: LeasedCreditAccountsOptions) {
+    this.#keys = options.keys;
+    this.#redis = options.redis;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger ?? silentLogger;
+    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_CREDIT_REFRESH_MS;
+    this.#known = new CreditKeyReader<Known>({
+      keys: options.keys,
+      refreshIntervalMs: this.refreshIntervalMs,
+      logger: this.#logger,
+      now: this.#now,
+      create: (key, now) => ({
+        key,
+        granted: key.balance + key.totalSpent,
+        spent: key.totalSpent,
+        refreshedAt: now,
+        usedAt: now,
+        lease: undefined,
+      }),
+      holding: (known) => known.lease !== undefined,
+      holdsInProcess: false,
+    });
+    this.#timer = setInterval(() => void this.beat(), Math.floor(this.leaseTtlMs / 3));
+    this.#timer.unref();
+  }
+
+  async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
+    validateAmount(amount, 'amount', false);
+    const known = await this.#known.fresh(keyId);
+    if (known === undefined) return { ok: false, reason: 'not_found', available: 0 };
+    const now = this.#now();
+    known.usedAt = now;
+    const unusable = keyUnusableReason(known.key, now);
+    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
+    let lease = known.lease;
+    if (lease === undefined) {
+      lease = this.#openLease(keyId, now);
+      known.lease = lease;
+    }
+    lease.usedAt = now;
+    if (!this.#takeLocally(lease, amount, now)) {
+      const refusal = await new Promise<Refusal | undefined>((resolve, reject) =>
+        this.#enqueue(lease, { kind: 'reserve', amount, resolve, reject }),
+      );
+      if (refusal !== undefined) return { ok: false, ...refusal };
+    }
+    const id = generateReservationId();
+    this.#holds.set(id, { lease, amount });
+    return {
+      ok: true,
+      reservation: {
+        id,
+        keyId,
+        amount,
+        requestId: options.requestId ?? null,
+        createdAt: now,
+        expiresAt: lease.expiresAt,
+      },
+    };
+  }
+
+  async settle(reservationId: string, actualCost: Micros, options: SettleOptions = {}): Promise<CreditSettlement> {
+    validateAmount(actualCost, 'actualCost', false);
+    const hold = this.#holds.get(reservationId);
+    if (hold === undefined) return { settled: false, charged: 0 };
+    this.#holds.delete(reservationId);
+    const lease = hold.lease;
+    this.#drop(lease, hold.amount);
+    const now = this.#now();
+    lease.usedAt = now;
+    const known = this.#known.get(lease.keyId);
+    const start = budgetPeriodStart(trackingPeriod(known?.key.budget ?? null), now);
+    const result: CreditSettlement = { settled: true, charged: actualCost };
+    if (actualCost > 0) {
+      lease.total += actualCost;
+      if (lease.periodStart !== start) {
+        lease.periodStart = start;
+        lease.periodTotal = 0;
+      }
+      lease.periodTotal += actualCost;
+      // The charge goes to Postgres only once Redis counts it, so a crash cannot leave a row Redis never saw.
+      await new Promise<void>((resolve) => this.#enqueue(lease, { kind: 'report', resolve }));
+      const charge: CreditCharge = {
+        keyId: lease.keyId,
+        amount: actualCost,
+        reason: options.reason ?? 'usage',
+        budgetPeriodStart: start,
+        time: now,
+      };
+      result.charge = charge;
+    }
+    if (known !== undefined) result.balance = known.granted - known.spent - (lease.total - lease.reported);
+    return result;
+  }
+
+  async release(reservationId: string): Promise<boolean> {
+    const hold = this.#holds.get(reservationId);
+    if (hold === undefined) return false;
+    this.#holds.delete(reservationId);
+    this.#drop(hold.lease, hold.amount);
+    return true;
+  }
+
+  /** Holds live in this process's slices, which the beat renews: nothing per hold to renew in Redis. */
+  async renewReservations(reservationIds: readonly string[]): Promise<number> {
+    return reservationIds.filter((id) => this.#holds.has(id)).length;
+  }
+
+  /** Holds taken in the key store by a gateway version that held credits in Postgres. */
+  releaseExpiredReservations(): Promise<number> {
+    return this.#keys.releaseExpiredReservations();
+  }
+
+  balance(keyId: string): Micros | undefined {
+    const known = this.#known.get(keyId);
+    if (known === undefined) return undefined;
+    const lease = known.lease;
+    return known.granted - known.spent - (lease === undefined ? 0 : lease.total - lease.reported);
+  }
+
+  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
+    const [spent, held, periodStart, periodSpent] = (await this.#redis.shared(
+      CREDIT_READ,
+      [this.#redisKeys(stored.id)[0]],
+      [],
+    )) as (string | null)[];
+    if (spent === null || spent === undefined) return stored;
+    const now = this.#now();
+    const inPeriod = Number(periodStart) === budgetPeriodStart(trackingPeriod(stored.budget), now);
+    return {
+      ...stored,
+      balance: stored.balance + stored.totalSpent - Number(spent),
+      reserved: Number(held ?? 0),
+      totalSpent: Number(spent),
+      budgetSpent: inPeriod ? Number(periodSpent ?? 0) : 0,
+    };
+  }
+
+  refresh(keyId: string): void {
+    this.#known.refresh(keyId);
+  }
+
+  /**
+   * Every third of the lease TTL: renews the slices with holds open, and gives back those unused since the
+   * previous beat (so another process can have those credits).
+   */
+  beat(): Promise<void> {
+    this.#beating ??= this.#beat().finally(() => {
+      this.#beating = undefined;
+    });
+    return this.#beating;
+  }
+
+  async #beat(): Promise<void> {
+    const idleSince = this.#now() - Math.floor(this.leaseTtlMs / 3);
+    const renew: Lease[] = [];
+    for (const lease of this.#leases) {
+      if (lease.flight !== undefined || lease.queue.length > 0) continue;
+      if (lease.holds === 0 && lease.usedAt <= idleSince) this.#enqueue(lease, { kind: 'report', resolve: () => {} });
+      else renew.push(lease);
+    }
+    const expiresAt = this.#now() + this.leaseTtlMs;
+    await Promise.all(
+      renew.map(async (lease) => {
+        try {
+          if (
+            (await this.#redis.shared(CREDIT_RENEW, [this.#redisKeys(lease.keyId)[2]], [expiresAt, lease.owner])) === 1
+          )
+            lease.expiresAt = expiresAt;
+        } catch (error) {
+          this.#logger.warn({ err: error, keyId: lease.keyId }, 'renewing a credit lease failed');
+        }
+      }),
+    );
+  }
+
+  /** Gives every slice back (charges reported), then stops reading keys. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#beating;
+    await Promise.all(
+      [...this.#leases].map(
+        (lease) =>
+          new Promise<void>((resolve) => {
+            lease.usedAt = Number.NEGATIVE_INFINITY;
+            this.#enqueue(lease, { kind: 'report', resolve });
+          }),
+      ),
+    );
+    await this.#known.close();
+  }
+
+  /** The leases of this process (for tests). */
+  get leases(): ReadonlyMap<string, { size: Micros; held: Micros }> {
+    return new Map([...this.#leases].map((lease) => [lease.keyId, { size: lease.size, held: lease.held }]));
+  }
+
+  #openLease(keyId: string, now: number): Lease {
+    const lease: Lease = {
+      keyId,
+      owner: generateReservationId(),
+      size: 0,
+      expiresAt: 0,
+      held: 0,
+      holds: 0,
+      total: 0,
+      reported: 0,
+      periodStart: 0,
+      periodTotal: 0,
+      demand: 0,
+      flight: undefined,
+      uncertain: false,
+      queue: [],
+      usedAt: now,
+    };
+    this.#leases.add(lease);
+    return lease;
+  }
+
+  /** A hold from the slice without a round trip, when it is known to cover it and has a third of its TTL left. */
+  #takeLocally(lease: Lease, amount: Micros, now: number): boolean {
+    const flight = lease.flight;
+    if (flight !== undefined) {
+      if (flight.used + amount > flight.allowance) return false;
+      flight.used += amount;
+    } else if (
+      lease.uncertain ||
+      now > lease.expiresAt - this.leaseTtlMs / 3 ||
+      lease.size - lease.held - (lease.total - lease.reported) < amount
+    )
+      return false;
+    lease.held += amount;
+    lease.holds++;
+    lease.demand += amount;
+    return true;
+  }
+
+  #drop(lease: Lease, amount: Micros): void {
+    lease.held -= amount;
+    lease.holds--;
+  }
+
+  #enqueue(lease: Lease, waiter: Waiter): void {
+    lease.queue.push(waiter);
+    if (lease.flight === undefined) void this.#call(lease);
+  }
+
+  /** One CREDIT_LEASE call: reports the lease's charges and sizes its slice for the waiters and recent demand. */
+  async #call(lease: Lease): Promise<void> {
+    const waiters = lease.queue.splice(0);
+    const now = this.#now();
+    const known = this.#known.get(lease.keyId);
+    let pending = 0;
+    for (const waiter of waiters) if (waiter.kind === 'reserve') pending += waiter.amount;
+    // A slice that has expired or may have been resized by a failed call promises nothing beyond its holds.
+    const free =
+      lease.uncertain || now >= lease.expiresAt ? 0 : lease.size - lease.held - (lease.total - lease.reported);
+    const idle = lease.holds === 0 && pending === 0 && lease.usedAt <= now - this.leaseTtlMs / 3;
+    const allowance = idle ? 0 : Math.max(0, Math.min(free, lease.demand));
+    const min = lease.held + allowance;
+    const want = idle ? 0 : min + pending + Math.max(pending, lease.demand);
+    lease.demand = 0;
+    lease.flight = { allowance, used: 0 };
+    const total = lease.total;
+    const key = known?.key;
+    try {
+      if (known === undefined || key === undefined) throw new Error(`key ${lease.keyId} is not loaded`);
+      const reply = (await this.#redis.shared(CREDIT_LEASE, this.#redisKeys(lease.keyId), [
+        now,
+        lease.owner,
+        min,
+        want,
+        now + this.leaseTtlMs,
+        known.granted,
+        key.totalSpent,
+        budgetPeriodStart(trackingPeriod(key.budget), now),
+        key.budgetSpent,
+        key.unlimitedCredits ? '1' : '0',
+        key.budget === null ? -1 : key.budget.amount,
+        total,
+        lease.periodStart,
+        lease.periodTotal,
+      ])) as [string, string, string, string];
+      known.spent = Number(reply[0]);
+      lease.size = Number(reply[1]);
+      lease.expiresAt = now + this.leaseTtlMs;
+      lease.reported = total;
+      lease.uncertain = false;
+      lease.flight = undefined;
+      const refusal: Refusal = {
+        reason: (reply[2] === '' ? 'insufficient_credits' : reply[2]) as ReserveFailureReason,
+        available: 0,
+      };
+      for (const waiter of waiters) {
+        if (waiter.kind === 'report') waiter.resolve();
+        else if (this.#takeLocally(lease, waiter.amount, now)) waiter.resolve(undefined);
+        else {
+          refusal.available = Math.max(0, lease.size - lease.held - (lease.total - lease.reported));
+          waiter.resolve({ ...refusal });
+        }
+      }
+    } catch (error) {
+      lease.uncertain = true;
+      lease.flight = undefined;
+      this.#logger.warn({ err: error, keyId: lease.keyId }, 'a credit lease call failed');
+      // A charge stays in the running total, which the next call reports; a hold fails as it would without leases.
+      for (const waiter of waiters) {
+        if (waiter.kind === 'report') waiter.resolve();
+        else waiter.reject(error);
+      }
+    }
+    if (lease.queue.length > 0) void this.#call(lease);
+    else if (lease.size === 0 && lease.holds === 0 && !lease.uncertain && lease.total === lease.reported) {
+      this.#leases.delete(lease);
+      if (known?.lease === lease) known.lease = undefined;
+    }
+  }
+
+  #redisKeys(keyId: string): [account: string, holds: string, expiry: string] {
+    return [
+      this.#redis.sharedKey('credit', keyId),
+      this.#redis.sharedKey('credit-holds', keyId),
+      this.#redis.sharedKey('credit-expiry', keyId),
+    ];
+  }
+}
