@@ -4,7 +4,7 @@
  * - Ollama path (the headline): the mock upstream speaking Ollama's API; a bare proxy that translates OpenAI ↔
  *   Ollama; LlamaGate's default configuration (`npm start`: Ollama backend, SQLite usage ledger, no key);
  *   LlamaGate core (API key, ledger off), the same with METRICS_ENABLED=false (what metrics cost); a billed virtual key on SQLite and, with DATABASE_URL and REDIS_URL
- *   set, on Postgres + Redis; Portkey's gateway (installed on demand into bench/.tmp; BENCH_PORTKEY=0 skips it).
+ *   set, on Postgres + Redis (per-hold scripts, and with credit leases, decision 0025); Portkey's gateway (installed on demand into bench/.tmp; BENCH_PORTKEY=0 skips it).
  * - OpenAI-compatible pass-through: the mock speaking OpenAI's API, a bare piping proxy, LlamaGate core.
  * Prints markdown tables: added latency at concurrency 1, requests/s and CPU per request at concurrency 50,
  * added time to first chunk and per-chunk time of streams, RSS.
@@ -195,6 +195,19 @@ async function main(): Promise<void> {
             }),
           )
         : undefined;
+    const leased =
+      databaseUrl && redisUrl
+        ? await started(
+            startGateway('LlamaGate billed (Postgres + Redis, credit leases)', {
+              ...billedEnv,
+              DATABASE_URL: databaseUrl,
+              REDIS_URL: redisUrl,
+              DATABASE_SCHEMA: `${schema}_leases`,
+              REDIS_KEY_PREFIX: `${schema}_leases:`,
+              BILLING_CREDIT_LEASES: 'true',
+            }),
+          )
+        : undefined;
     const portkeyScript = portkeyEntry();
     const portkeyPort = await freePort();
     const portkey =
@@ -254,6 +267,14 @@ async function main(): Promise<void> {
       ollamaGroup.push(
         chat('LlamaGate billed virtual key (Postgres + Redis)', postgres, bearer(await createBilledKey(postgres))),
       );
+    if (leased !== undefined)
+      ollamaGroup.push(
+        chat(
+          'LlamaGate billed virtual key (Postgres + Redis, credit leases)',
+          leased,
+          bearer(await createBilledKey(leased)),
+        ),
+      );
     if (portkey !== undefined)
       ollamaGroup.push(
         chat(`Portkey ${PORTKEY_VERSION} (provider ollama)`, portkey, {
@@ -310,6 +331,7 @@ async function main(): Promise<void> {
           '≥ 0.8× req/s, ≤ 1.3× added p50, first chunk within 0.2 ms',
         'LlamaGate billed virtual key (SQLite)': '≥ 0.6× req/s',
         'LlamaGate billed virtual key (Postgres + Redis)': '≥ 0.4× req/s, added p50 < 1 ms',
+        'LlamaGate billed virtual key (Postgres + Redis, credit leases)': '≥ 0.4× req/s, added p50 < 1 ms',
       })}\n\n`,
     );
     const metricsOn = ollama.findIndex((row) => row.target.name === 'LlamaGate core (API key, ledger off)');
@@ -333,7 +355,8 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(servers.map(stopServer));
     rmSync(scratch, { recursive: true, force: true });
-    if (process.env.DATABASE_URL && process.env.REDIS_URL) await dropSchema(process.env.DATABASE_URL, schema);
+    if (process.env.DATABASE_URL && process.env.REDIS_URL)
+      for (const name of [schema, `${schema}_leases`]) await dropSchema(process.env.DATABASE_URL, name);
   }
 }
 
