@@ -13,25 +13,10 @@ import type { CreditCharge } from './credit-accounts.js';
 import { openStorage, type Storage } from './index.js';
 import type { RedisCounterStore } from './redis/redis-counter-store.js';
 import { CREDIT_SETTLE } from './redis/redis-credit-scripts.js';
+import { chargedUsageRecord } from './testing/charged-usage-record.js';
 import { describeWithServices } from './testing/service-env.js';
-import type { UsageRecord } from './usage-ledger.js';
 
 const REFRESH_MS = 50;
-
-function record(requestId: string, keyId: string, charge: CreditCharge | undefined): UsageRecord {
-  return {
-    time: Date.now(),
-    requestId,
-    keyId,
-    model: 'm',
-    backend: 'b',
-    cost: charge?.amount ?? 0,
-    status: 200,
-    cacheHit: false,
-    estimated: false,
-    ...(charge === undefined ? {} : { credits: [charge] }),
-  };
-}
 
 /** Holds `amount` and settles it at `cost`; returns the charge to write with the usage row. */
 async function spend(storage: Storage, keyId: string, amount: number, cost: number): Promise<CreditCharge> {
@@ -65,7 +50,7 @@ describe('credit holds in memory on SQLite', () => {
       // Settling twice charges nothing.
       expect(await storage.credits.settle(first.reservation.id, 500)).toEqual({ settled: false, charged: 0 });
 
-      const row = record('req_1', key.id, settled.charge);
+      const row = chargedUsageRecord('req_1', key.id, settled.charge);
       storage.usageWriter.write(row);
       const stored = await storage.keys.getById(key.id);
       if (stored === undefined) throw new Error('gone');
@@ -106,7 +91,7 @@ describe('credit holds in memory on SQLite', () => {
   it('keeps a charge written before a restart, not the holds that died with the process', async () => {
     const before = await open();
     const { key } = await before.keys.create({ name: 'k', credits: 1000 });
-    before.usageWriter.write(record('req_restart', key.id, await spend(before, key.id, 300, 250)));
+    before.usageWriter.write(chargedUsageRecord('req_restart', key.id, await spend(before, key.id, 300, 250)));
     expect(await before.credits.reserve(key.id, 700)).toMatchObject({ ok: true });
     // close() flushes the usage rows, and with them the charges; the open hold is not written anywhere.
     await before.close();
@@ -153,7 +138,7 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit holds in Redis acros
           const held = await storage.credits.reserve(key.id, 100);
           if (!held.ok) return held.reason;
           const settled = await storage.credits.settle(held.reservation.id, 100, { reason: 'm' });
-          storage.usageWriter.write(record(`req_${index}`, key.id, settled.charge));
+          storage.usageWriter.write(chargedUsageRecord(`req_${index}`, key.id, settled.charge));
           return 'ok';
         }),
       );

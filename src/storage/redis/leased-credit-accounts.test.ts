@@ -6,30 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, expect, it, vi } from 'vitest';
-import type { CreditCharge } from '../credit-accounts.js';
 import { openStorage, type Storage } from '../index.js';
+import { chargedUsageRecord } from '../testing/charged-usage-record.js';
 import { describeWithServices } from '../testing/service-env.js';
-import type { UsageRecord } from '../usage-ledger.js';
 import { LeasedCreditAccounts } from './leased-credit-accounts.js';
 import { RedisCounterStore } from './redis-counter-store.js';
 import { CREDIT_LEASE } from './redis-credit-scripts.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function record(requestId: string, keyId: string, charge: CreditCharge | undefined): UsageRecord {
-  return {
-    time: Date.now(),
-    requestId,
-    keyId,
-    model: 'm',
-    backend: 'b',
-    cost: charge?.amount ?? 0,
-    status: 200,
-    cacheHit: false,
-    estimated: false,
-    ...(charge === undefined ? {} : { credits: [charge] }),
-  };
-}
 
 describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis across processes', (urls) => {
   const schema = `lg_test_leases_${randomBytes(6).toString('hex')}`;
@@ -100,7 +84,7 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
           const held = await storage.credits.reserve(key.id, 100);
           if (!held.ok) return held.reason;
           const settled = await storage.credits.settle(held.reservation.id, 100, { reason: 'm' });
-          storage.usageWriter.write(record(`req_${index}`, key.id, settled.charge));
+          storage.usageWriter.write(chargedUsageRecord(`req_${index}`, key.id, settled.charge));
           return 'ok';
         }),
       );

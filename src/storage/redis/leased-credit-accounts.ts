@@ -33,7 +33,8 @@ import type {
 import { DEFAULT_LEASE_TTL_MS } from '../lease-keeper.js';
 import { type StorageLogger, silentLogger } from '../storage-logger.js';
 import type { RedisCounterStore } from './redis-counter-store.js';
-import { CREDIT_LEASE, CREDIT_READ, CREDIT_RENEW } from './redis-credit-scripts.js';
+import { creditRedisKeys, currentCreditAccount } from './redis-credit-account.js';
+import { CREDIT_LEASE, CREDIT_RENEW } from './redis-credit-scripts.js';
 
 interface Known {
   key: ApiKeyRecord;
@@ -228,22 +229,8 @@ export class LeasedCreditAccounts implements CreditAccounts {
     return known.granted - known.spent - (lease === undefined ? 0 : lease.total - lease.reported);
   }
 
-  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
-    const [spent, held, periodStart, periodSpent] = (await this.#redis.shared(
-      CREDIT_READ,
-      [this.#redisKeys(stored.id)[0]],
-      [],
-    )) as (string | null)[];
-    if (spent === null || spent === undefined) return stored;
-    const now = this.#now();
-    const inPeriod = Number(periodStart) === budgetPeriodStart(trackingPeriod(stored.budget), now);
-    return {
-      ...stored,
-      balance: stored.balance + stored.totalSpent - Number(spent),
-      reserved: Number(held ?? 0),
-      totalSpent: Number(spent),
-      budgetSpent: inPeriod ? Number(periodSpent ?? 0) : 0,
-    };
+  current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return currentCreditAccount(this.#redis, stored, this.#now());
   }
 
   refresh(keyId: string): void {
@@ -274,7 +261,11 @@ export class LeasedCreditAccounts implements CreditAccounts {
       renew.map(async (lease) => {
         try {
           if (
-            (await this.#redis.shared(CREDIT_RENEW, [this.#redisKeys(lease.keyId)[2]], [expiresAt, lease.owner])) === 1
+            (await this.#redis.shared(
+              CREDIT_RENEW,
+              [creditRedisKeys(this.#redis, lease.keyId)[2]],
+              [expiresAt, lease.owner],
+            )) === 1
           )
             lease.expiresAt = expiresAt;
         } catch (error) {
@@ -375,7 +366,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
     const key = known?.key;
     try {
       if (known === undefined || key === undefined) throw new Error(`key ${lease.keyId} is not loaded`);
-      const reply = (await this.#redis.shared(CREDIT_LEASE, this.#redisKeys(lease.keyId), [
+      const reply = (await this.#redis.shared(CREDIT_LEASE, creditRedisKeys(this.#redis, lease.keyId), [
         now,
         lease.owner,
         min,
@@ -424,13 +415,5 @@ export class LeasedCreditAccounts implements CreditAccounts {
       this.#leases.delete(lease);
       if (known?.lease === lease) known.lease = undefined;
     }
-  }
-
-  #redisKeys(keyId: string): [account: string, holds: string, expiry: string] {
-    return [
-      this.#redis.sharedKey('credit', keyId),
-      this.#redis.sharedKey('credit-holds', keyId),
-      this.#redis.sharedKey('credit-expiry', keyId),
-    ];
   }
 }

@@ -37,7 +37,8 @@ import type {
 import { type StorageLogger, silentLogger } from '../storage-logger.js';
 import { CoalescedCalls } from './coalesced-calls.js';
 import type { RedisCounterStore } from './redis-counter-store.js';
-import { CREDIT_READ, CREDIT_RELEASE, CREDIT_RENEW, CREDIT_RESERVE, CREDIT_SETTLE } from './redis-credit-scripts.js';
+import { creditRedisKeys, currentCreditAccount } from './redis-credit-account.js';
+import { CREDIT_RELEASE, CREDIT_RENEW, CREDIT_RESERVE, CREDIT_SETTLE } from './redis-credit-scripts.js';
 
 const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
 /** At most this many settlements in one script call (its argument list and reply stay small). */
@@ -124,7 +125,7 @@ export class RedisCreditAccounts implements CreditAccounts {
     if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
     const id = generateReservationId();
     const expiresAt = now + (options.ttlMs ?? DEFAULT_HOLD_TTL_MS);
-    const reply = (await this.#redis.shared(CREDIT_RESERVE, this.#redisKeys(keyId), [
+    const reply = (await this.#redis.shared(CREDIT_RESERVE, creditRedisKeys(this.#redis, keyId), [
       now,
       amount,
       id,
@@ -181,7 +182,7 @@ export class RedisCreditAccounts implements CreditAccounts {
   async #settle(keyId: string, settlements: readonly Settlement[]): Promise<SettlementOutcome[]> {
     const args: (string | number)[] = [];
     for (const settlement of settlements) args.push(settlement.holdId, settlement.cost, settlement.periodStart);
-    const reply = (await this.#redis.shared(CREDIT_SETTLE, this.#redisKeys(keyId), args)) as [
+    const reply = (await this.#redis.shared(CREDIT_SETTLE, creditRedisKeys(this.#redis, keyId), args)) as [
       string | null,
       ...number[],
     ];
@@ -195,7 +196,7 @@ export class RedisCreditAccounts implements CreditAccounts {
     this.#holds.delete(reservationId);
     const known = this.#known.get(keyId);
     if (known !== undefined) known.holds--;
-    return (await this.#redis.shared(CREDIT_RELEASE, this.#redisKeys(keyId), [reservationId])) === 1;
+    return (await this.#redis.shared(CREDIT_RELEASE, creditRedisKeys(this.#redis, keyId), [reservationId])) === 1;
   }
 
   /** The lease heartbeat: moves the expiry of this process's live holds (one script per key). */
@@ -208,7 +209,7 @@ export class RedisCreditAccounts implements CreditAccounts {
     const expiresAt = this.#now() + ttlMs;
     const renewed = await Promise.all(
       [...byKey].map(([keyId, ids]) =>
-        this.#redis.shared(CREDIT_RENEW, [this.#redisKeys(keyId)[2]], [expiresAt, ...ids]),
+        this.#redis.shared(CREDIT_RENEW, [creditRedisKeys(this.#redis, keyId)[2]], [expiresAt, ...ids]),
       ),
     );
     return renewed.reduce<number>((sum, count) => sum + Number(count), 0);
@@ -227,22 +228,8 @@ export class RedisCreditAccounts implements CreditAccounts {
     return known === undefined ? undefined : known.granted - known.spent;
   }
 
-  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
-    const [spent, held, periodStart, periodSpent] = (await this.#redis.shared(
-      CREDIT_READ,
-      [this.#redisKeys(stored.id)[0]],
-      [],
-    )) as (string | null)[];
-    if (spent === null || spent === undefined) return stored;
-    const now = this.#now();
-    const inPeriod = Number(periodStart) === budgetPeriodStart(trackingPeriod(stored.budget), now);
-    return {
-      ...stored,
-      balance: stored.balance + stored.totalSpent - Number(spent),
-      reserved: Number(held ?? 0),
-      totalSpent: Number(spent),
-      budgetSpent: inPeriod ? Number(periodSpent ?? 0) : 0,
-    };
+  current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
+    return currentCreditAccount(this.#redis, stored, this.#now());
   }
 
   refresh(keyId: string): void {
@@ -251,13 +238,5 @@ export class RedisCreditAccounts implements CreditAccounts {
 
   close(): Promise<void> {
     return this.#known.close();
-  }
-
-  #redisKeys(keyId: string): [account: string, holds: string, expiry: string] {
-    return [
-      this.#redis.sharedKey('credit', keyId),
-      this.#redis.sharedKey('credit-holds', keyId),
-      this.#redis.sharedKey('credit-expiry', keyId),
-    ];
   }
 }
