@@ -4,6 +4,7 @@
  * sent again, and an idle or dead process's slice comes back to the others.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, expect, it, vi } from 'vitest';
 import { openStorage, type Storage } from '../index.js';
@@ -131,8 +132,10 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
     }
   });
 
-  it('charges once when a call that reached Redis is sent again after its reply was lost', async () => {
+  it('charges once when a call that reached Redis is sent again after its reply was lost and its lease expired', async () => {
     const storage = await open();
+    const other = await open({ creditLeases: false });
+    const raw = new Redis(urls.REDIS_URL);
     try {
       const { key } = await storage.keys.create({ name: 'retry', credits: 10_000 });
       const counters = storage.counters as RedisCounterStore;
@@ -149,6 +152,11 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
         charge: { amount: 300 },
       });
       lost.mockRestore();
+      // Meanwhile the lease expires in Redis (as it would while Redis was out of reach) and another process's
+      // reservation drops it.
+      const expiry = `${redisKeyPrefix}credit-expiry:{${key.id}}`;
+      for (const owner of await raw.zrange(expiry, 0, -1)) await raw.zadd(expiry, 1, owner);
+      expect(await other.credits.reserve(key.id, 1)).toMatchObject({ ok: true });
       // The next call reports the same running total, which Redis has already counted.
       const next = await storage.credits.reserve(key.id, 100);
       if (!next.ok) throw new Error(next.reason);
@@ -157,7 +165,8 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
       if (stored === undefined) throw new Error('gone');
       expect(await storage.credits.current(stored)).toMatchObject({ balance: 10_000 - 350, totalSpent: 350 });
     } finally {
-      await storage.close();
+      raw.disconnect();
+      await Promise.all([storage.close(), other.close()]);
     }
   });
 

@@ -6,8 +6,8 @@
  * together; each call also resizes the slice to what was asked for since the previous one.
  *
  * What it keeps from RedisCreditAccounts: no overdraft across processes (a slice is a hold; what a key can pay
- * is still decided inside one script), each charge once (the owner's charges go as running totals, so a call
- * sent again after a timeout adds nothing twice), a crashed process's slice freed within the lease TTL, and
+ * is still decided inside one script), each charge once (the owner's charges go as running totals, whose counted
+ * part Redis keeps for a day, so a call sent again after a timeout adds nothing twice), a crashed process's slice freed within the lease TTL, and
  * revocations within the refresh interval. What it changes: near a key's last credits a request can be refused
  * while another process's slice still covers it, until that slice is used or returned (an idle slice goes back
  * within a third of the TTL); `reserved` in views includes unused slices.
@@ -366,7 +366,11 @@ export class LeasedCreditAccounts implements CreditAccounts {
     const key = known?.key;
     try {
       if (known === undefined || key === undefined) throw new Error(`key ${lease.keyId} is not loaded`);
-      const reply = (await this.#redis.shared(CREDIT_LEASE, creditRedisKeys(this.#redis, lease.keyId), [
+      const keys = [
+        ...creditRedisKeys(this.#redis, lease.keyId),
+        `${this.#redis.sharedKey('credit-lease', lease.keyId)}:${lease.owner}`,
+      ];
+      const reply = (await this.#redis.shared(CREDIT_LEASE, keys, [
         now,
         lease.owner,
         min,

@@ -12,8 +12,7 @@ import { script } from './redis-scripts.js';
  * ARGV: now, amount, hold id, hold expiry, granted (balance + total spent as last read), spent to start from
  * (the row's total spent, used only when the account is new), current period start, the row's spend in it (for
  * a new account), unlimited ('1'/'0'), budget amount ('-1' = none).
- * Drops the key's expired holds (a crashed process's, with a lease's charge marks), then holds `amount` if the key
- * can pay it.
+ * Drops the key's expired holds (a crashed process's), then holds `amount` if the key can pay it.
  * Returns {1, spent} or {0, reason, available}.
  */
 export const CREDIT_RESERVE = script(`
@@ -29,7 +28,6 @@ for _, id in ipairs(expired) do
     redis.call('HDEL', KEYS[2], id)
   end
   redis.call('ZREM', KEYS[3], id)
-  redis.call('HDEL', KEYS[1], 'lt:' .. id, 'lp:' .. id, 'la:' .. id)
 end
 local spent = redis.call('HGET', KEYS[1], 'spent')
 local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
@@ -104,10 +102,11 @@ return redis.call('HMGET', KEYS[1], 'spent', 'held', 'pstart', 'pspent')
 
 /**
  * A process's credit lease on a key (leased-credit-accounts.ts): one hold under the lease's owner id whose size
- * the call sets, and the owner's charges reported as running totals, so a call sent again after a timeout
- * charges nothing twice. The account hash keeps per owner `lt:<owner>` (total charged so far), `lp:<owner>` and
- * `la:<owner>` (the budget period of the latest charges and their total in it); they go when the lease expires.
- * KEYS: account, holds, expiry.
+ * the call sets, and the owner's charges reported as running totals, so a call sent again after a lost reply
+ * charges nothing twice. What Redis has counted of an owner's totals is kept in KEYS[4] (`total`, and `pstart`
+ * with `ptotal`: the budget period of its latest charges and their total in it) for a day after its last call,
+ * well past the lease itself, so even a lease that expired while Redis was out of reach reports exactly once.
+ * KEYS: account, holds, expiry, the owner's totals.
  * ARGV: now, owner, min, want, lease expiry, granted, spent to start from, current period start, the row's spend
  * in it (those two for a new account), unlimited ('1'/'0'), budget amount ('-1' = none), the owner's total
  * charged, the period of its latest charges, its total in that period.
@@ -116,7 +115,7 @@ return redis.call('HMGET', KEYS[1], 'spent', 'held', 'pstart', 'pspent')
  * Returns {spent, size, reason, cap}: reason '' when `want` was granted, else why not and what could be paid.
  */
 export const CREDIT_LEASE = script(`
-local account, owner = KEYS[1], ARGV[2]
+local account, owner, totals = KEYS[1], ARGV[2], KEYS[4]
 if redis.call('EXISTS', account) == 0 then
   redis.call('HSET', account, 'spent', ARGV[7], 'held', '0', 'pstart', ARGV[8], 'pspent', ARGV[9])
 end
@@ -126,19 +125,18 @@ for _, id in ipairs(expired) do
   if gone and gone ~= '0' then redis.call('HINCRBY', account, 'held', '-' .. gone) end
   if gone then redis.call('HDEL', KEYS[2], id) end
   redis.call('ZREM', KEYS[3], id)
-  redis.call('HDEL', account, 'lt:' .. id, 'lp:' .. id, 'la:' .. id)
 end
 local total = tonumber(ARGV[12])
-local charged = tonumber(redis.call('HGET', account, 'lt:' .. owner) or '0')
+local charged = tonumber(redis.call('HGET', totals, 'total') or '0')
 if total > charged then
   redis.call('HINCRBY', account, 'spent', string.format('%d', total - charged))
-  redis.call('HSET', account, 'lt:' .. owner, ARGV[12])
+  redis.call('HSET', totals, 'total', ARGV[12])
 end
 local periodTotal = tonumber(ARGV[14])
 if periodTotal > 0 then
   local chargedInPeriod = 0
-  if redis.call('HGET', account, 'lp:' .. owner) == ARGV[13] then
-    chargedInPeriod = tonumber(redis.call('HGET', account, 'la:' .. owner))
+  if redis.call('HGET', totals, 'pstart') == ARGV[13] then
+    chargedInPeriod = tonumber(redis.call('HGET', totals, 'ptotal'))
   end
   if periodTotal > chargedInPeriod then
     local pstart = redis.call('HGET', account, 'pstart')
@@ -150,8 +148,9 @@ if periodTotal > 0 then
       redis.call('HINCRBY', account, 'pspent', string.format('%d', periodTotal - chargedInPeriod))
     end
   end
-  redis.call('HSET', account, 'lp:' .. owner, ARGV[13], 'la:' .. owner, ARGV[14])
+  redis.call('HSET', totals, 'pstart', ARGV[13], 'ptotal', ARGV[14])
 end
+if total > 0 or periodTotal > 0 then redis.call('PEXPIRE', totals, 86400000) end
 local previous = redis.call('HGET', KEYS[2], owner)
 if previous and previous ~= '0' then redis.call('HINCRBY', account, 'held', '-' .. previous) end
 local spent = redis.call('HGET', account, 'spent')
