@@ -11,7 +11,8 @@
  *   MAINS=<baseline checkout>,<this checkout> MODE=pg GENERATIONS=6 node --import tsx bench/billed-fixed-rate.ts
  *   MAINS=<before>,<after> MODE=core CORE_PATH=passthrough GENERATIONS=10 node --import tsx bench/billed-fixed-rate.ts
  *
- * RATE (1000), WARMUP_SECONDS (4), SECONDS (8), SEQUENTIAL (1000).
+ * RATE (1000), WARMUP_SECONDS (4), SECONDS (8), SEQUENTIAL (1000); LEASES=1 runs every billed gateway with
+ * BILLING_CREDIT_LEASES=true (MODE=pg, decision 0025).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +80,7 @@ async function billedTarget(main: string, storage: BilledMode): Promise<Target> 
     upstreamUrl: mock.url,
     config,
     dataDirectory: join(scratch, name),
+    creditLeases: process.env.LEASES === '1',
   });
   const headers = await fundedKeyHeaders(server);
   return { name: main, server, path: '/v1/chat/completions', headers, body, streamBody: body };

@@ -8,7 +8,7 @@
  */
 import { isRecordRejection } from './record-rejection.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
-import { type UsageLedger, type UsageRecord, validateUsageRecord } from './usage-ledger.js';
+import { type UsageRecord, validateUsageRecord } from './usage-ledger.js';
 
 /** Where a batching writer sends its batches: idempotent appends returning how many were new. */
 export interface BatchSink<T> {
@@ -257,7 +257,7 @@ function recordId(record: unknown): unknown {
 
 /** Batched, off-the-hot-path writer into the usage ledger. */
 export class BatchingUsageWriter extends BatchingWriter<UsageRecord> {
-  constructor(ledger: UsageLedger, options: BatchingUsageWriterOptions = {}) {
+  constructor(ledger: BatchSink<UsageRecord>, options: BatchingUsageWriterOptions = {}) {
     super(ledger, options, validateUsageRecord);
   }
 }

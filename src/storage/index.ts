@@ -32,7 +32,7 @@ import { SqliteToolCallLedger } from './sqlite/sqlite-tool-call-ledger.js';
 import { SqliteUsageLedger } from './sqlite/sqlite-usage-ledger.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
 import { type ToolCallLedger, type ToolCallUsageRecord, validateToolCallRecord } from './tool-call-ledger.js';
-import type { UsageLedger } from './usage-ledger.js';
+import type { UsageLedger, UsageRecord } from './usage-ledger.js';
 
 export interface OpenStorageOptions {
   /** Directory of the SQLite database (`<dataDir>/llamagate.db`), used when there is no `databaseUrl`. */
@@ -180,6 +180,8 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   let credits: CreditAccounts;
   /** Where the lease heartbeat renews holds. */
   let holds: Pick<KeyStore, 'renewReservations' | 'releaseExpiredReservations'> = keys;
+  /** Credit leases: sends the charges settled since the last call to Redis (decision 0025). */
+  let reportCharges: (() => Promise<void>) | undefined;
   if (database === 'sqlite') credits = new LocalCreditAccounts(accountOptions);
   else if (database === 'postgres' && counters.kind === 'redis' && options.creditLeases === true) {
     const { LeasedCreditAccounts } = await import('./redis/leased-credit-accounts.js');
@@ -190,13 +192,24 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
     });
     credits = shared;
     holds = shared;
+    reportCharges = () => shared.reportCharges();
   } else if (database === 'postgres' && counters.kind === 'redis') {
     const { RedisCreditAccounts } = await import('./redis/redis-credit-accounts.js');
     const shared = new RedisCreditAccounts({ ...accountOptions, redis: counters as RedisCounterStore });
     credits = shared;
     holds = shared;
   } else credits = new StoreCreditAccounts(keys);
-  const usageWriter = new BatchingUsageWriter(usage, { ...options.usageWriter, logger });
+  // Leased credit accounts report their charges to Redis before the rows that carry them reach the database.
+  const usageSink =
+    reportCharges === undefined
+      ? usage
+      : {
+          async append(records: readonly UsageRecord[]): Promise<number> {
+            await reportCharges();
+            return usage.append(records);
+          },
+        };
+  const usageWriter = new BatchingUsageWriter(usageSink, { ...options.usageWriter, logger });
   const requestLogWriter = new BatchingWriter<RequestLogRecord>(
     requestLog,
     { ...options.usageWriter, logger },

@@ -1,9 +1,10 @@
 /**
  * Credit holds in Redis through per-process leases (`BILLING_CREDIT_LEASES`, decision 0025): a process takes a
- * slice of a key's credits in Redis (one hold under its lease's owner id, CREDIT_LEASE) and admits requests
- * against it in memory, so a hold costs no round trip while the slice lasts. Settlements still reach Redis before
- * their charge is handed back to ride on the usage row, one call in flight per key and those that come meanwhile
- * together; each call also resizes the slice to what was asked for since the previous one.
+ * slice of a key's credits in Redis (one hold under its lease's owner id, CREDIT_LEASE) and admits and settles
+ * requests against it in memory, so neither costs a round trip while the slice lasts. Charges reach Redis when
+ * the slice needs resizing and, at the latest, just before the usage rows that carry them are written
+ * (`reportCharges`); one call is in flight per key, and what comes meanwhile goes in the next. Each call also
+ * resizes the slice to what was asked for since the previous one.
  *
  * What it keeps from RedisCreditAccounts: no overdraft across processes (a slice is a hold; what a key can pay
  * is still decided inside one script), each charge once (the owner's charges go as running totals, whose counted
@@ -189,8 +190,6 @@ export class LeasedCreditAccounts implements CreditAccounts {
         lease.periodTotal = 0;
       }
       lease.periodTotal += actualCost;
-      // The charge goes to Postgres only once Redis counts it, so a crash cannot leave a row Redis never saw.
-      await new Promise<void>((resolve) => this.#enqueue(lease, { kind: 'report', resolve }));
       const charge: CreditCharge = {
         keyId: lease.keyId,
         amount: actualCost,
@@ -210,6 +209,19 @@ export class LeasedCreditAccounts implements CreditAccounts {
     this.#holds.delete(reservationId);
     this.#drop(hold.lease, hold.amount);
     return true;
+  }
+
+  /**
+   * Sends every lease's charges not yet in Redis (one call per key, sharing any in flight). The usage writer
+   * calls it before appending rows, so a charge reaches Postgres only once Redis counts it and a crash cannot
+   * leave a row Redis never saw. Never throws: a failed call is logged and its charges go with the next.
+   */
+  async reportCharges(): Promise<void> {
+    const reports: Promise<void>[] = [];
+    for (const lease of this.#leases)
+      if (lease.total !== lease.reported || lease.uncertain)
+        reports.push(new Promise<void>((resolve) => this.#enqueue(lease, { kind: 'report', resolve })));
+    await Promise.all(reports);
   }
 
   /** Holds live in this process's slices, which the beat renews: nothing per hold to renew in Redis. */
