@@ -7,6 +7,9 @@
  *
  * SOAK_SECONDS (60), SOAK_CONCURRENCY (32), SOAK_FAULT_PERCENT (5), SOAK_DISCONNECT_PERCENT (2),
  * SOAK_SAMPLE_SECONDS (5), SOAK_MAX_RSS_GROWTH_MB (150), SOAK_MAIN (dist/cli/main.js; a .ts entry runs through tsx).
+ * SOAK_STORAGE=postgres bills on Postgres + Redis at DATABASE_URL and REDIS_URL instead (a schema and key prefix of
+ * its own, dropped after), with credit leases (decision 0025) unless SOAK_CREDIT_LEASES=0; it also checks that
+ * Redis counts the same spend as the ledger once the gateway has stopped.
  */
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,16 @@ const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
 const MAX_RSS_GROWTH_MB = Number(process.env.SOAK_MAX_RSS_GROWTH_MB ?? 150);
 const MAIN = process.env.SOAK_MAIN ?? 'dist/cli/main.js';
 const MASTER_KEY = 'soak-master-key';
+const POSTGRES = process.env.SOAK_STORAGE === 'postgres';
+const DATABASE_URL = process.env.DATABASE_URL ?? '';
+const REDIS_URL = process.env.REDIS_URL ?? '';
+if (POSTGRES && (DATABASE_URL === '' || REDIS_URL === ''))
+  throw new Error('SOAK_STORAGE=postgres needs DATABASE_URL and REDIS_URL');
+const SCHEMA = `soak_${process.pid}`;
+/** Where the gateway bills, and where the checks at the end read from. */
+const storageOptions = POSTGRES
+  ? { databaseUrl: DATABASE_URL, schema: SCHEMA, redisUrl: REDIS_URL, redisKeyPrefix: `${SCHEMA}:` }
+  : undefined;
 const CREDITS = 1_000_000;
 
 /** Faults a soak mixes in; each one's backend answers with a defined status (see test/reliability). */
@@ -69,8 +82,17 @@ const gateway = await startProcess(
       LLAMAGATE_MASTER_KEY: MASTER_KEY,
       RATE_LIMIT_RPS: '1000000',
       CACHE_ENABLED: 'false',
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
+      DATABASE_URL: POSTGRES ? DATABASE_URL : undefined,
+      REDIS_URL: POSTGRES ? REDIS_URL : undefined,
+      ...(POSTGRES
+        ? {
+            DATABASE_SCHEMA: SCHEMA,
+            REDIS_KEY_PREFIX: `${SCHEMA}:`,
+            BILLING_CREDIT_LEASES: process.env.SOAK_CREDIT_LEASES === '0' ? 'false' : 'true',
+            // Unused slices go back within a second of their last use, before the checks below.
+            BILLING_LEASE_TTL: '3s',
+          }
+        : {}),
       API_KEY: undefined,
       LLAMAGATE_CONFIG: undefined,
     },
@@ -204,8 +226,10 @@ gateway.child.kill('SIGTERM');
 const code = await new Promise<number | null>((resolve) => gateway.child.once('exit', (exitCode) => resolve(exitCode)));
 await upstream.close();
 
-const storage = await openStorage({ dataDir: dir });
+const storage = await openStorage(storageOptions ?? { dataDir: dir });
 const keyRecord = await storage.keys.getById(id);
+// On Postgres + Redis: the key as Redis's counts show it (undefined on SQLite, where holds live in the process).
+const counted = POSTGRES && keyRecord !== undefined ? await storage.credits.current(keyRecord) : undefined;
 // The credit ledger pages at most 1000 entries at a time, newest first.
 let charged = 0;
 for (let beforeId: number | undefined; ; ) {
@@ -216,6 +240,13 @@ for (let beforeId: number | undefined; ; ) {
 }
 const rows = (await storage.usage.summarize({ keyId: id }))[0]?.requests ?? 0;
 await storage.close();
+if (POSTGRES) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await client.end();
+}
 
 const checks: [string, boolean, string][] = [
   ['no unexpected status or failure', problems.length === 0, `${problems.length} (${problems.slice(0, 3).join('; ')})`],
@@ -236,6 +267,15 @@ const checks: [string, boolean, string][] = [
     keyRecord?.balance === CREDITS * 1_000_000 - charged && keyRecord?.totalSpent === charged,
     `balance ${keyRecord?.balance}, total spent ${keyRecord?.totalSpent}, ledger charges ${charged}`,
   ],
+  ...(counted === undefined
+    ? []
+    : [
+        [
+          'Redis counts the same spend as the ledger',
+          counted.totalSpent === charged && counted.reserved === 0,
+          `Redis: spent ${counted.totalSpent}, held ${counted.reserved}; ledger charges ${charged}`,
+        ] as [string, boolean, string],
+      ]),
   ['descriptors back near the baseline', after.fds <= baseline.fds + 16, `${baseline.fds} → ${after.fds}`],
   [
     `RSS growth under ${MAX_RSS_GROWTH_MB} MB after the first sample`,
