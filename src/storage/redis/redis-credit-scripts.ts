@@ -8,6 +8,26 @@
 import { script } from './redis-scripts.js';
 
 /**
+ * Lua shared by the hold scripts (KEYS: account, holds, expiry). Creates the account from the key row's counts
+ * when Redis has none; the arguments are the ARGV positions of the row's total spent, the current budget period
+ * and the row's spend in it.
+ */
+function openAccount(spent: number, periodStart: number, periodSpent: number): string {
+  return `if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'spent', ARGV[${spent}], 'held', '0', 'pstart', ARGV[${periodStart}], 'pspent', ARGV[${periodSpent}])
+end`;
+}
+
+/** Lua shared by the hold scripts: drops the holds expired by ARGV[1] (now), a crashed process's, from `held`. */
+const DROP_EXPIRED_HOLDS = `local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+for _, id in ipairs(expired) do
+  local gone = redis.call('HGET', KEYS[2], id)
+  if gone and gone ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. gone) end
+  if gone then redis.call('HDEL', KEYS[2], id) end
+  redis.call('ZREM', KEYS[3], id)
+end`;
+
+/**
  * KEYS: account, holds, expiry.
  * ARGV: now, amount, hold id, hold expiry, granted (balance + total spent as last read), spent to start from
  * (the row's total spent, used only when the account is new), current period start, the row's spend in it (for
@@ -17,18 +37,8 @@ import { script } from './redis-scripts.js';
  */
 export const CREDIT_RESERVE = script(`
 local amount = tonumber(ARGV[2])
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'spent', ARGV[6], 'held', '0', 'pstart', ARGV[7], 'pspent', ARGV[8])
-end
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  local gone = redis.call('HGET', KEYS[2], id)
-  if gone and gone ~= '0' then redis.call('HINCRBY', KEYS[1], 'held', '-' .. gone) end
-  if gone then
-    redis.call('HDEL', KEYS[2], id)
-  end
-  redis.call('ZREM', KEYS[3], id)
-end
+${openAccount(6, 7, 8)}
+${DROP_EXPIRED_HOLDS}
 local spent = redis.call('HGET', KEYS[1], 'spent')
 local held = tonumber(redis.call('HGET', KEYS[1], 'held'))
 local left = tonumber(ARGV[5]) - tonumber(spent) - held
@@ -116,16 +126,8 @@ return redis.call('HMGET', KEYS[1], 'spent', 'held', 'pstart', 'pspent')
  */
 export const CREDIT_LEASE = script(`
 local account, owner, totals = KEYS[1], ARGV[2], KEYS[4]
-if redis.call('EXISTS', account) == 0 then
-  redis.call('HSET', account, 'spent', ARGV[7], 'held', '0', 'pstart', ARGV[8], 'pspent', ARGV[9])
-end
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
-for _, id in ipairs(expired) do
-  local gone = redis.call('HGET', KEYS[2], id)
-  if gone and gone ~= '0' then redis.call('HINCRBY', account, 'held', '-' .. gone) end
-  if gone then redis.call('HDEL', KEYS[2], id) end
-  redis.call('ZREM', KEYS[3], id)
-end
+${openAccount(7, 8, 9)}
+${DROP_EXPIRED_HOLDS}
 local total = tonumber(ARGV[12])
 local charged = tonumber(redis.call('HGET', totals, 'total') or '0')
 if total > charged then
