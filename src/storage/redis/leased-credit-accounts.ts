@@ -8,8 +8,8 @@
  *
  * What it keeps from RedisCreditAccounts: no overdraft across processes (a slice is a hold; what a key can pay
  * is still decided inside one script), each charge once (the owner's charges go as running totals, whose counted
- * part Redis keeps for a day, so a call sent again after a timeout adds nothing twice), a crashed process's slice freed within the lease TTL, and
- * revocations within the refresh interval. What it changes: near a key's last credits a request can be refused
+ * part Redis keeps for a day, so a call sent again after a timeout adds nothing twice), a crashed process's
+ * slice freed within the lease TTL, and revocations within the refresh interval. What it changes: near a key's last credits a request can be refused
  * while another process's slice still covers it, until that slice is used or returned (an idle slice goes back
  * within a third of the TTL); `reserved` in views includes unused slices.
  */
@@ -81,6 +81,16 @@ interface Lease {
   uncertain: boolean;
   queue: Waiter[];
   usedAt: number;
+}
+
+/** Charges settled on the lease that Redis has not acknowledged yet (the slice still covers them). */
+function unreported(lease: Lease): Micros {
+  return lease.total - lease.reported;
+}
+
+/** What the slice can still give to new holds. */
+function free(lease: Lease): Micros {
+  return lease.size - lease.held - unreported(lease);
 }
 
 export interface LeasedCreditAccountsOptions {
@@ -199,7 +209,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
       };
       result.charge = charge;
     }
-    if (known !== undefined) result.balance = known.granted - known.spent - (lease.total - lease.reported);
+    if (known !== undefined) result.balance = known.granted - known.spent - unreported(lease);
     return result;
   }
 
@@ -219,7 +229,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
   async reportCharges(): Promise<void> {
     const reports: Promise<void>[] = [];
     for (const lease of this.#leases)
-      if (lease.total !== lease.reported || lease.uncertain)
+      if (unreported(lease) > 0 || lease.uncertain)
         reports.push(new Promise<void>((resolve) => this.#enqueue(lease, { kind: 'report', resolve })));
     await Promise.all(reports);
   }
@@ -237,8 +247,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
   balance(keyId: string): Micros | undefined {
     const known = this.#known.get(keyId);
     if (known === undefined) return undefined;
-    const lease = known.lease;
-    return known.granted - known.spent - (lease === undefined ? 0 : lease.total - lease.reported);
+    return known.granted - known.spent - (known.lease === undefined ? 0 : unreported(known.lease));
   }
 
   current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
@@ -336,12 +345,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
     if (flight !== undefined) {
       if (flight.used + amount > flight.allowance) return false;
       flight.used += amount;
-    } else if (
-      lease.uncertain ||
-      now > lease.expiresAt - this.leaseTtlMs / 3 ||
-      lease.size - lease.held - (lease.total - lease.reported) < amount
-    )
-      return false;
+    } else if (lease.uncertain || now > lease.expiresAt - this.leaseTtlMs / 3 || free(lease) < amount) return false;
     lease.held += amount;
     lease.holds++;
     lease.demand += amount;
@@ -366,18 +370,17 @@ export class LeasedCreditAccounts implements CreditAccounts {
     let pending = 0;
     for (const waiter of waiters) if (waiter.kind === 'reserve') pending += waiter.amount;
     // A slice that has expired or may have been resized by a failed call promises nothing beyond its holds.
-    const free =
-      lease.uncertain || now >= lease.expiresAt ? 0 : lease.size - lease.held - (lease.total - lease.reported);
+    const promised = lease.uncertain || now >= lease.expiresAt ? 0 : free(lease);
     const idle = lease.holds === 0 && pending === 0 && lease.usedAt <= now - this.leaseTtlMs / 3;
-    const allowance = idle ? 0 : Math.max(0, Math.min(free, lease.demand));
+    const allowance = idle ? 0 : Math.max(0, Math.min(promised, lease.demand));
     const min = lease.held + allowance;
     const want = idle ? 0 : min + pending + Math.max(pending, lease.demand);
     lease.demand = 0;
     lease.flight = { allowance, used: 0 };
     const total = lease.total;
-    const key = known?.key;
     try {
-      if (known === undefined || key === undefined) throw new Error(`key ${lease.keyId} is not loaded`);
+      if (known === undefined) throw new Error(`key ${lease.keyId} is not loaded`);
+      const key = known.key;
       const keys = [
         ...creditRedisKeys(this.#redis, lease.keyId),
         `${this.#redis.sharedKey('credit-lease', lease.keyId)}:${lease.owner}`,
@@ -404,17 +407,11 @@ export class LeasedCreditAccounts implements CreditAccounts {
       lease.reported = total;
       lease.uncertain = false;
       lease.flight = undefined;
-      const refusal: Refusal = {
-        reason: (reply[2] === '' ? 'insufficient_credits' : reply[2]) as ReserveFailureReason,
-        available: 0,
-      };
+      const reason = (reply[2] === '' ? 'insufficient_credits' : reply[2]) as ReserveFailureReason;
       for (const waiter of waiters) {
         if (waiter.kind === 'report') waiter.resolve();
         else if (this.#takeLocally(lease, waiter.amount, now)) waiter.resolve(undefined);
-        else {
-          refusal.available = Math.max(0, lease.size - lease.held - (lease.total - lease.reported));
-          waiter.resolve({ ...refusal });
-        }
+        else waiter.resolve({ reason, available: Math.max(0, free(lease)) });
       }
     } catch (error) {
       lease.uncertain = true;
@@ -427,7 +424,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
       }
     }
     if (lease.queue.length > 0) void this.#call(lease);
-    else if (lease.size === 0 && lease.holds === 0 && !lease.uncertain && lease.total === lease.reported) {
+    else if (lease.size === 0 && lease.holds === 0 && !lease.uncertain && unreported(lease) === 0) {
       this.#leases.delete(lease);
       if (known?.lease === lease) known.lease = undefined;
     }
