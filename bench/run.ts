@@ -183,31 +183,24 @@ async function main(): Promise<void> {
     );
     const databaseUrl = process.env.DATABASE_URL;
     const redisUrl = process.env.REDIS_URL;
-    const postgres =
+    /** A billed gateway on Postgres + Redis in a schema and key prefix of its own; none without both URLs. */
+    const billedOnPostgres = async (name: string, schemaName: string, env: Record<string, string> = {}) =>
       databaseUrl && redisUrl
         ? await started(
-            startGateway('LlamaGate billed (Postgres + Redis)', {
+            startGateway(name, {
               ...billedEnv,
               DATABASE_URL: databaseUrl,
               REDIS_URL: redisUrl,
-              DATABASE_SCHEMA: schema,
-              REDIS_KEY_PREFIX: `${schema}:`,
+              DATABASE_SCHEMA: schemaName,
+              REDIS_KEY_PREFIX: `${schemaName}:`,
+              ...env,
             }),
           )
         : undefined;
-    const leased =
-      databaseUrl && redisUrl
-        ? await started(
-            startGateway('LlamaGate billed (Postgres + Redis, credit leases)', {
-              ...billedEnv,
-              DATABASE_URL: databaseUrl,
-              REDIS_URL: redisUrl,
-              DATABASE_SCHEMA: `${schema}_leases`,
-              REDIS_KEY_PREFIX: `${schema}_leases:`,
-              BILLING_CREDIT_LEASES: 'true',
-            }),
-          )
-        : undefined;
+    const postgres = await billedOnPostgres('LlamaGate billed (Postgres + Redis)', schema);
+    const leased = await billedOnPostgres('LlamaGate billed (Postgres + Redis, credit leases)', `${schema}_leases`, {
+      BILLING_CREDIT_LEASES: 'true',
+    });
     const portkeyScript = portkeyEntry();
     const portkeyPort = await freePort();
     const portkey =
