@@ -130,12 +130,12 @@ async function hostileRoundTrip(url: string, storage: Storage, nulStoredAs: stri
   ]);
 }
 
-/** Everything the race left behind, as one comparable object. */
-async function aftermath(storage: Storage, id: string) {
+/** Everything the race (of `requests` requests) left behind, as one comparable object. */
+async function aftermath(storage: Storage, id: string, requests = CONCURRENCY) {
   // A request's row is written after its hold is settled: with every row in, every settlement is done.
   const rows = await waitFor(async () => {
     const listed = await storage.usage.list({ keyId: id, limit: 1000 });
-    return listed.length >= CONCURRENCY ? listed : undefined;
+    return listed.length >= requests ? listed : undefined;
   }, 10_000);
   const key = await storage.keys.getById(id);
   const history = await storage.keys.creditHistory(id, { limit: 1000 });
@@ -349,6 +349,22 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
     let more = 0;
     while ((await spend(leasedB.url, key, false)) === 200) more++;
     expect(served + more).toBe(AFFORDABLE);
+  }, 90_000);
+
+  it('with credit leases: requests taking turns on the two processes are served to the last credit', async () => {
+    const { key, id } = await createKey(leasedA.url, 'turns-leased');
+    // Each process's slice outgrows its requests; near the end the one short of credit presses the other to give
+    // its unused slice back instead of refusing what the key can still pay.
+    let served = 0;
+    while ((await spend(served % 2 ? leasedA.url : leasedB.url, key, served % 4 < 2)) === 200) served++;
+    expect(served).toBe(AFFORDABLE);
+    const requests = AFFORDABLE + 1;
+    expect(await aftermath(storage, id, requests)).toEqual({
+      ...EXPECTED,
+      rows: requests,
+      rowRequests: requests,
+      refusedRows: 1,
+    });
   }, 90_000);
 
   it('stores SQL-looking names, metadata and model names as data; a NUL never fails a batch', async () => {

@@ -1,7 +1,8 @@
 /**
  * Credit leases (decision 0025) against real Postgres and Redis: holds inside a process's slice take no round
- * trip, processes together never overdraw a key or its budget, a charge reaches Redis once even when a call is
- * sent again, and an idle or dead process's slice comes back to the others.
+ * trip, processes together never overdraw a key or its budget, a process short of credit gets another's unused
+ * slice, a charge reaches Redis once even when a call is sent again, and an idle or dead process's slice comes
+ * back to the others.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -124,6 +125,37 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
       expect(await c.credits.reserve(key.id, 1)).toMatchObject({ ok: false, reason: 'insufficient_credits' });
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('presses another process to give back its unused slice instead of refusing a hold the key can pay', async () => {
+    const a = await open();
+    const b = await open();
+    try {
+      const { key } = await a.keys.create({ name: 'pressure', credits: 1000 });
+      // b's slice (its hold and as much again) leaves 200 outside it once the hold is settled for nothing.
+      const first = await b.credits.reserve(key.id, 400);
+      if (!first.ok) throw new Error(first.reason);
+      await b.credits.settle(first.reservation.id, 0);
+      expect(leasesOf(b).get(key.id)).toEqual({ size: 800, held: 0 });
+      // a needs 500: b gives back what no open hold of its uses, and a's hold is admitted on its second ask.
+      const started = Date.now();
+      expect(await a.credits.reserve(key.id, 500)).toMatchObject({ ok: true });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+      expect(leasesOf(b).get(key.id)).toBeUndefined();
+      // A slice in use is kept: b holds 300 of its new slice, so a's 600 more is refused after the second ask,
+      // told what it could have.
+      const open300 = await b.credits.reserve(key.id, 300);
+      if (!open300.ok) throw new Error(open300.reason);
+      expect(leasesOf(b).get(key.id)?.held).toBe(300);
+      expect(await a.credits.reserve(key.id, 600)).toMatchObject({
+        ok: false,
+        reason: 'insufficient_credits',
+        available: 200,
+      });
+      expect(leasesOf(b).get(key.id)).toEqual({ size: 300, held: 300 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -9,9 +9,10 @@
  * What it keeps from RedisCreditAccounts: no overdraft across processes (a slice is a hold; what a key can pay
  * is still decided inside one script), each charge once (the owner's charges go as running totals, whose counted
  * part Redis keeps for a day, so a call sent again after a timeout adds nothing twice), a crashed process's
- * slice freed within the lease TTL, and revocations within the refresh interval. What it changes: near a key's last credits a request can be refused
- * while another process's slice still covers it, until that slice is used or returned (an idle slice goes back
- * within a third of the TTL); `reserved` in views includes unused slices.
+ * slice freed within the lease TTL, and revocations within the refresh interval. Near a key's last credits, a
+ * process short of credit while other slices hold some publishes "pressure" for the key: the others give back
+ * what their open holds do not use, and the refused hold asks once more after `pressureRetryMs` (a refusal there
+ * takes that much longer). What it changes: `reserved` in views includes unused slices.
  */
 import type { Micros } from '../../pricing/money.js';
 import type { CreditAccounts, CreditCharge, CreditSettlement } from '../credit-accounts.js';
@@ -37,6 +38,10 @@ import type { RedisCounterStore } from './redis-counter-store.js';
 import { creditRedisKeys, currentCreditAccount } from './redis-credit-account.js';
 import { CREDIT_LEASE, CREDIT_RENEW } from './redis-credit-scripts.js';
 
+/** The pub/sub topic on which a process that ran short on a key asks the others for their unused slices. */
+const PRESSURE_TOPIC = 'credit-lease-pressure';
+const DEFAULT_PRESSURE_RETRY_MS = 50;
+
 interface Known {
   key: ApiKeyRecord;
   granted: Micros;
@@ -48,7 +53,14 @@ interface Known {
 }
 
 type Waiter =
-  | { kind: 'reserve'; amount: Micros; resolve(outcome: Refusal | undefined): void; reject(error: unknown): void }
+  | {
+      kind: 'reserve';
+      amount: Micros;
+      /** Already asked once more after other processes were pressed to give back their unused slices. */
+      retried?: boolean;
+      resolve(outcome: Refusal | undefined): void;
+      reject(error: unknown): void;
+    }
   | { kind: 'report'; resolve(): void };
 
 interface Refusal {
@@ -79,6 +91,12 @@ interface Lease {
   flight: { allowance: Micros; used: Micros } | undefined;
   /** A call failed: whether it resized the slice is unknown until the next one answers. */
   uncertain: boolean;
+  /** Another process ran short on this key: the next call gives back what no open hold uses. */
+  squeezed: boolean;
+  /** When this process last pressed the others to give back their unused slices of the key. */
+  pressedAt: number;
+  /** Refused holds waiting to ask again (the lease stays while they wait). */
+  retrying: number;
   queue: Waiter[];
   usedAt: number;
 }
@@ -98,6 +116,11 @@ export interface LeasedCreditAccountsOptions {
   redis: RedisCounterStore;
   /** Lifetime of a slice unless renewed or resized. Default 15 s (`BILLING_LEASE_TTL`). */
   leaseTtlMs?: number;
+  /**
+   * How long a hold the key could not cover waits, after pressing the other processes to give back their unused
+   * slices, before it asks once more (and is refused if it is still short). Default 50 ms.
+   */
+  pressureRetryMs?: number;
   refreshIntervalMs?: number;
   logger?: StorageLogger;
   now?: () => number;
@@ -117,6 +140,9 @@ export class LeasedCreditAccounts implements CreditAccounts {
   readonly #holds = new Map<string, { lease: Lease; amount: Micros }>();
   readonly #leases = new Set<Lease>();
   readonly #timer: NodeJS.Timeout;
+  readonly #pressureRetryMs: number;
+  /** Resolves with the function that stops listening to other processes' pressure. */
+  readonly #listening: Promise<() => Promise<void>>;
   #beating: Promise<void> | undefined;
 
   constructor(options: LeasedCreditAccountsOptions) {
@@ -144,6 +170,8 @@ export class LeasedCreditAccounts implements CreditAccounts {
     });
     this.#timer = setInterval(() => void this.beat(), Math.floor(this.leaseTtlMs / 3));
     this.#timer.unref();
+    this.#pressureRetryMs = options.pressureRetryMs ?? DEFAULT_PRESSURE_RETRY_MS;
+    this.#listening = this.#redis.subscribe(PRESSURE_TOPIC, (message) => this.#pressed(message));
   }
 
   async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
@@ -299,6 +327,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
   /** Gives every slice back (charges reported), then stops reading keys. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await (await this.#listening)();
     await this.#beating;
     await Promise.all(
       [...this.#leases].map(
@@ -332,6 +361,9 @@ export class LeasedCreditAccounts implements CreditAccounts {
       demand: 0,
       flight: undefined,
       uncertain: false,
+      squeezed: false,
+      pressedAt: Number.NEGATIVE_INFINITY,
+      retrying: 0,
       queue: [],
       usedAt: now,
     };
@@ -362,6 +394,34 @@ export class LeasedCreditAccounts implements CreditAccounts {
     if (lease.flight === undefined) void this.#call(lease);
   }
 
+  /**
+   * Tells the other processes that this one ran short on the lease's key (at most once per retry interval),
+   * and queues the refused holds again once they have had time to give back their unused slices.
+   */
+  #press(lease: Lease, retry: readonly Waiter[], now: number): void {
+    if (now - lease.pressedAt >= this.#pressureRetryMs) {
+      lease.pressedAt = now;
+      this.#redis.publish(PRESSURE_TOPIC, `${lease.owner} ${lease.keyId}`).catch((error: unknown) => {
+        this.#logger.warn({ err: error, keyId: lease.keyId }, 'pressing other processes for credit failed');
+      });
+    }
+    lease.retrying += retry.length;
+    setTimeout(() => {
+      lease.retrying -= retry.length;
+      for (const waiter of retry) this.#enqueue(lease, waiter);
+    }, this.#pressureRetryMs);
+  }
+
+  /** Another process ran short on a key this one has a slice of: give back what no open hold uses. */
+  #pressed(message: string): void {
+    const space = message.indexOf(' ');
+    const owner = message.slice(0, space);
+    const lease = this.#known.get(message.slice(space + 1))?.lease;
+    if (lease === undefined || lease.owner === owner) return;
+    lease.squeezed = true;
+    this.#enqueue(lease, { kind: 'report', resolve: () => {} });
+  }
+
   /** One CREDIT_LEASE call: reports the lease's charges and sizes its slice for the waiters and recent demand. */
   async #call(lease: Lease): Promise<void> {
     const waiters = lease.queue.splice(0);
@@ -372,9 +432,12 @@ export class LeasedCreditAccounts implements CreditAccounts {
     // A slice that has expired or may have been resized by a failed call promises nothing beyond its holds.
     const promised = lease.uncertain || now >= lease.expiresAt ? 0 : free(lease);
     const idle = lease.holds === 0 && pending === 0 && lease.usedAt <= now - this.leaseTtlMs / 3;
-    const allowance = idle ? 0 : Math.max(0, Math.min(promised, lease.demand));
+    // Squeezed by another process's shortage: keep what open holds and waiters need, give back the rest.
+    const squeezed = lease.squeezed;
+    lease.squeezed = false;
+    const allowance = idle || squeezed ? 0 : Math.max(0, Math.min(promised, lease.demand));
     const min = lease.held + allowance;
-    const want = idle ? 0 : min + pending + Math.max(pending, lease.demand);
+    const want = idle ? 0 : squeezed ? min + pending : min + pending + Math.max(pending, lease.demand);
     lease.demand = 0;
     lease.flight = { allowance, used: 0 };
     const total = lease.total;
@@ -400,7 +463,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
         total,
         lease.periodStart,
         lease.periodTotal,
-      ])) as [string, string, string, string];
+      ])) as [string, string, string, string, string];
       known.spent = Number(reply[0]);
       lease.size = Number(reply[1]);
       lease.expiresAt = now + this.leaseTtlMs;
@@ -408,11 +471,17 @@ export class LeasedCreditAccounts implements CreditAccounts {
       lease.uncertain = false;
       lease.flight = undefined;
       const reason = (reply[2] === '' ? 'insufficient_credits' : reply[2]) as ReserveFailureReason;
+      // Other processes' slices may hold what a refused hold needs: they are asked to give back what they do
+      // not use, and the hold asks once more a moment later instead of being refused now.
+      const othersHold = Number(reply[4]) > 0;
+      const retry: Waiter[] = [];
       for (const waiter of waiters) {
         if (waiter.kind === 'report') waiter.resolve();
         else if (this.#takeLocally(lease, waiter.amount, now)) waiter.resolve(undefined);
+        else if (othersHold && waiter.retried !== true) retry.push({ ...waiter, retried: true });
         else waiter.resolve({ reason, available: Math.max(0, free(lease)) });
       }
+      if (retry.length > 0) this.#press(lease, retry, now);
     } catch (error) {
       lease.uncertain = true;
       lease.flight = undefined;
@@ -424,7 +493,13 @@ export class LeasedCreditAccounts implements CreditAccounts {
       }
     }
     if (lease.queue.length > 0) void this.#call(lease);
-    else if (lease.size === 0 && lease.holds === 0 && !lease.uncertain && unreported(lease) === 0) {
+    else if (
+      lease.size === 0 &&
+      lease.holds === 0 &&
+      lease.retrying === 0 &&
+      !lease.uncertain &&
+      unreported(lease) === 0
+    ) {
       this.#leases.delete(lease);
       if (known?.lease === lease) known.lease = undefined;
     }

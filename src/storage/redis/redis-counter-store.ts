@@ -5,8 +5,9 @@
  * globally, which is better than refusing or hanging every request. The client never queues commands while
  * disconnected, so an outage costs nothing but the fallback.
  *
- * Key-cache invalidation uses Redis pub/sub on a dedicated subscriber connection; when publishing fails the
- * message is still delivered to this process's own listeners.
+ * Key-cache invalidation (and any other topic, such as credit-lease pressure) uses Redis pub/sub on one
+ * dedicated subscriber connection; when publishing fails the message is still delivered to this process's own
+ * listeners.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { randomIdBase62 } from '../api-keys.js';
@@ -53,9 +54,11 @@ export class RedisCounterStore implements CounterStore {
   #subscriber: Redis | undefined;
   /** The connection of `shared()` scripts (credit holds), opened on first use. */
   #shared: Promise<Redis> | undefined;
-  #subscribed: Promise<void> | undefined;
+  /** Channel → its SUBSCRIBE, sent on the subscriber connection's every (re)connection. */
+  readonly #subscriptions = new Map<string, Promise<void>>();
   readonly #local: MemoryCounterStore;
-  readonly #listeners = new Set<InvalidationListener>();
+  /** Channel → this process's listeners. */
+  readonly #listeners = new Map<string, Set<(message: string) => void>>();
   readonly #prefix: string;
   readonly #channel: string;
   readonly #logger: StorageLogger;
@@ -223,28 +226,22 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
-  async publishInvalidation(keyId: string): Promise<void> {
-    await this.#withRedis(
-      'publishInvalidation',
-      async () => {
-        await this.#redis.publish(this.#channel, keyId);
-      },
-      async () => this.#deliver(keyId),
-    );
+  publishInvalidation(keyId: string): Promise<void> {
+    return this.#publish(this.#channel, keyId);
   }
 
-  async subscribeInvalidations(listener: InvalidationListener): Promise<() => Promise<void>> {
-    const entry: InvalidationListener = (keyId) => listener(keyId);
-    this.#listeners.add(entry);
-    try {
-      await withTimeout(this.#ensureSubscribed(), this.#connectTimeoutMs, 'redis subscribe');
-    } catch (error) {
-      // ioredis subscribes as soon as it connects; until then only local publishes reach this listener.
-      this.#warn('subscribeInvalidations', error);
-    }
-    return async () => {
-      this.#listeners.delete(entry);
-    };
+  subscribeInvalidations(listener: InvalidationListener): Promise<() => Promise<void>> {
+    return this.#subscribe(this.#channel, listener);
+  }
+
+  /** Sends `message` to every process's listeners of `topic` (a channel under this store's prefix). */
+  publish(topic: string, message: string): Promise<void> {
+    return this.#publish(`${this.#prefix}${topic}`, message);
+  }
+
+  /** Listens to `topic` (see `publish`); resolves with the function that stops listening. */
+  subscribe(topic: string, listener: (message: string) => void): Promise<() => Promise<void>> {
+    return this.#subscribe(`${this.#prefix}${topic}`, listener);
   }
 
   async close(): Promise<void> {
@@ -257,10 +254,58 @@ export class RedisCounterStore implements CounterStore {
     this.#listeners.clear();
   }
 
-  #ensureSubscribed(): Promise<void> {
-    if (this.#subscribed === undefined) {
+  async #publish(channel: string, message: string): Promise<void> {
+    await this.#withRedis(
+      'publish',
+      async () => {
+        await this.#redis.publish(channel, message);
+      },
+      async () => this.#deliver(channel, message),
+    );
+  }
+
+  async #subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>> {
+    const entry = (message: string) => listener(message);
+    let listeners = this.#listeners.get(channel);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.#listeners.set(channel, listeners);
+    }
+    listeners.add(entry);
+    try {
+      await withTimeout(this.#ensureSubscribed(channel), this.#connectTimeoutMs, 'redis subscribe');
+    } catch (error) {
+      // ioredis subscribes as soon as it connects; until then only local publishes reach this listener.
+      this.#warn('subscribe', error);
+    }
+    return async () => {
+      this.#listeners.get(channel)?.delete(entry);
+    };
+  }
+
+  #ensureSubscribed(channel: string): Promise<void> {
+    let subscribed = this.#subscriptions.get(channel);
+    if (subscribed === undefined) {
+      const subscriber = this.#subscriberConnection();
+      subscribed = new Promise<void>((resolve) => {
+        const subscribe = () =>
+          subscriber.subscribe(channel).then(
+            () => resolve(),
+            (error: unknown) => this.#warn('redis-subscriber', error),
+          );
+        // SUBSCRIBE on every (re)connection: idempotent, and it also covers a first connect that failed.
+        subscriber.on('ready', subscribe);
+        if (subscriber.status === 'ready') subscribe();
+      });
+      this.#subscriptions.set(channel, subscribed);
+    }
+    return subscribed;
+  }
+
+  #subscriberConnection(): Redis {
+    if (this.#subscriber === undefined) {
       // A connection in subscriber mode can do nothing else, hence the second one. It queues SUBSCRIBE until
-      // connected (offline queue on) and re-subscribes after every reconnect.
+      // connected (offline queue on).
       const subscriber = new Redis(this.#url, {
         ...this.#redisOptions,
         enableOfflineQueue: true,
@@ -268,30 +313,21 @@ export class RedisCounterStore implements CounterStore {
         commandTimeout: undefined,
       });
       subscriber.on('error', (error) => this.#warn('redis-subscriber', error));
-      subscriber.on('message', (channel: string, message: string) => {
-        if (channel === this.#channel) this.#deliver(message);
-      });
-      this.#subscribed = new Promise<void>((resolve) => {
-        // SUBSCRIBE on every (re)connection: idempotent, and it also covers a first connect that failed.
-        subscriber.on('ready', () => {
-          subscriber.subscribe(this.#channel).then(
-            () => resolve(),
-            (error: unknown) => this.#warn('redis-subscriber', error),
-          );
-        });
-      });
+      subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
       this.#subscriber = subscriber;
       subscriber.connect().catch((error: unknown) => this.#warn('redis-subscriber', error));
     }
-    return this.#subscribed;
+    return this.#subscriber;
   }
 
-  #deliver(keyId: string): void {
-    for (const listener of [...this.#listeners]) {
+  #deliver(channel: string, message: string): void {
+    const listeners = this.#listeners.get(channel);
+    if (listeners === undefined) return;
+    for (const listener of [...listeners]) {
       try {
-        listener(keyId);
+        listener(message);
       } catch (error) {
-        this.#logger.warn({ err: error, keyId }, 'key invalidation listener threw');
+        this.#logger.warn({ err: error, channel, message }, 'a pub/sub listener threw');
       }
     }
   }

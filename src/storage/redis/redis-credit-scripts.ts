@@ -122,7 +122,8 @@ return redis.call('HMGET', KEYS[1], 'spent', 'held', 'pstart', 'pspent')
  * charged, the period of its latest charges, its total in that period.
  * Drops expired holds, charges what the totals add, then sets the lease to `want`, or to what the key can pay
  * when less, but never below `min` (what the process has already promised its requests).
- * Returns {spent, size, reason, cap}: reason '' when `want` was granted, else why not and what could be paid.
+ * Returns {spent, size, reason, cap, others}: reason '' when `want` was granted, else why not and what could be
+ * paid; `others` is what every other hold on the key (other processes' slices among them) keeps from it.
  */
 export const CREDIT_LEASE = script(`
 local account, owner, totals = KEYS[1], ARGV[2], KEYS[4]
@@ -184,5 +185,5 @@ local amount = string.format('%d', size)
 redis.call('HSET', KEYS[2], owner, amount)
 redis.call('ZADD', KEYS[3], ARGV[5], owner)
 if amount ~= '0' then redis.call('HINCRBY', account, 'held', amount) end
-return {spent, amount, reason, string.format('%d', math.max(cap or size, 0))}
+return {spent, amount, reason, string.format('%d', math.max(cap or size, 0)), string.format('%d', held)}
 `);
