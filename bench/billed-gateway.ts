@@ -45,7 +45,7 @@ export function startBilledGateway(options: {
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_SCHEMA: schema,
       REDIS_KEY_PREFIX: `${schema}:`,
-      BILLING_CREDIT_LEASES: options.creditLeases === true ? 'true' : undefined,
+      BILLING_CREDIT_LEASES: options.creditLeases === true ? 'true' : 'false',
     });
   const args = [...NODE_FLAGS, options.main, 'serve', '--port', '0', '--host', '127.0.0.1'];
   return startProcess(options.name, args, {

@@ -4,7 +4,7 @@
  * - Ollama path (the headline): the mock upstream speaking Ollama's API; a bare proxy that translates OpenAI ↔
  *   Ollama; LlamaGate's default configuration (`npm start`: Ollama backend, SQLite usage ledger, no key);
  *   LlamaGate core (API key, ledger off), the same with METRICS_ENABLED=false (what metrics cost); a billed virtual key on SQLite and, with DATABASE_URL and REDIS_URL
- *   set, on Postgres + Redis (per-hold scripts, and with credit leases, decision 0025); Portkey's gateway (installed on demand into bench/.tmp; BENCH_PORTKEY=0 skips it).
+ *   set, on Postgres + Redis (credit leases, the default, decision 0025; and one script per hold); Portkey's gateway (installed on demand into bench/.tmp; BENCH_PORTKEY=0 skips it).
  * - OpenAI-compatible pass-through: the mock speaking OpenAI's API, a bare piping proxy, LlamaGate core.
  * Prints markdown tables: added latency at concurrency 1, requests/s and CPU per request at concurrency 50,
  * added time to first chunk and per-chunk time of streams, RSS.
@@ -198,9 +198,13 @@ async function main(): Promise<void> {
           )
         : undefined;
     const postgres = await billedOnPostgres('LlamaGate billed (Postgres + Redis)', schema);
-    const leased = await billedOnPostgres('LlamaGate billed (Postgres + Redis, credit leases)', `${schema}_leases`, {
-      BILLING_CREDIT_LEASES: 'true',
-    });
+    const perHold = await billedOnPostgres(
+      'LlamaGate billed (Postgres + Redis, one script per hold)',
+      `${schema}_holds`,
+      {
+        BILLING_CREDIT_LEASES: 'false',
+      },
+    );
     const portkeyScript = portkeyEntry();
     const portkeyPort = await freePort();
     const portkey =
@@ -260,12 +264,12 @@ async function main(): Promise<void> {
       ollamaGroup.push(
         chat('LlamaGate billed virtual key (Postgres + Redis)', postgres, bearer(await createBilledKey(postgres))),
       );
-    if (leased !== undefined)
+    if (perHold !== undefined)
       ollamaGroup.push(
         chat(
-          'LlamaGate billed virtual key (Postgres + Redis, credit leases)',
-          leased,
-          bearer(await createBilledKey(leased)),
+          'LlamaGate billed virtual key (Postgres + Redis, one script per hold)',
+          perHold,
+          bearer(await createBilledKey(perHold)),
         ),
       );
     if (portkey !== undefined)
@@ -324,7 +328,7 @@ async function main(): Promise<void> {
           '≥ 0.8× req/s, ≤ 1.3× added p50, first chunk within 0.2 ms',
         'LlamaGate billed virtual key (SQLite)': '≥ 0.6× req/s',
         'LlamaGate billed virtual key (Postgres + Redis)': '≥ 0.4× req/s, added p50 < 1 ms',
-        'LlamaGate billed virtual key (Postgres + Redis, credit leases)': '≥ 0.4× req/s, added p50 < 1 ms',
+        'LlamaGate billed virtual key (Postgres + Redis, one script per hold)': '≥ 0.4× req/s, added p50 < 1 ms',
       })}\n\n`,
     );
     const metricsOn = ollama.findIndex((row) => row.target.name === 'LlamaGate core (API key, ledger off)');

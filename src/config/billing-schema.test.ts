@@ -17,7 +17,7 @@ describe('billing configuration', () => {
       defaultMaxTokens: 4096,
       maxOverdraft: 100,
       leaseTtl: 15_000,
-      creditLeases: false,
+      creditLeases: true,
       keyCacheTtl: 5000,
       redisCommandTimeout: 250,
     });

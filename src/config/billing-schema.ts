@@ -87,9 +87,9 @@ export const billingSchema = z
       .default(15_000),
     /**
      * Postgres + Redis: each process admits holds against its own slice of a key's credits, taken from Redis and
-     * resized with each settlement, instead of one Redis script per hold (decision 0025).
+     * resized as demand changes, instead of one Redis script per hold (decision 0025). On by default.
      */
-    creditLeases: booleanLike('BILLING_CREDIT_LEASES').default(false),
+    creditLeases: booleanLike('BILLING_CREDIT_LEASES').default(true),
     /** How long a process trusts its cached copy of a key (revocations are pushed sooner through Redis). */
     keyCacheTtl: duration('KEY_CACHE_TTL').default(5_000),
     /** HMAC secret for key hashes (`LLAMAGATE_KEY_HASH_SECRET`); changing it invalidates every virtual key. */

@@ -109,6 +109,7 @@ describe('credit holds in memory on SQLite', () => {
 describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit holds in Redis across processes', (urls) => {
   const schema = `lg_test_credits_${randomBytes(6).toString('hex')}`;
   const redisKeyPrefix = `lgtest:credits:${randomBytes(6).toString('hex')}:`;
+  // One Redis script per hold (`BILLING_CREDIT_LEASES=false`); leases are tested in redis/leased-credit-accounts.
   const open = () =>
     openStorage({
       databaseUrl: urls.DATABASE_URL,
@@ -117,6 +118,7 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit holds in Redis acros
       redisKeyPrefix,
       creditRefreshMs: REFRESH_MS,
       usageWriter: { flushIntervalMs: 60_000 },
+      creditLeases: false,
     });
 
   afterAll(async () => {

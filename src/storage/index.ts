@@ -65,8 +65,8 @@ export interface OpenStorageOptions {
    */
   creditRefreshMs?: number;
   /**
-   * Postgres + Redis: admit holds against per-process slices of a key's credits instead of one Redis script per
-   * hold (decision 0025). Default false.
+   * Postgres + Redis: admit holds against per-process slices of a key's credits (decision 0025); false: one
+   * Redis script per hold. Default true.
    */
   creditLeases?: boolean;
   /** 0 turns off releasing expired holds (the heartbeat still renews); any other value keeps it on. */
@@ -183,7 +183,7 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Sto
   /** Credit leases: sends the charges settled since the last call to Redis (decision 0025). */
   let reportCharges: (() => Promise<void>) | undefined;
   if (database === 'sqlite') credits = new LocalCreditAccounts(accountOptions);
-  else if (database === 'postgres' && counters.kind === 'redis' && options.creditLeases === true) {
+  else if (database === 'postgres' && counters.kind === 'redis' && options.creditLeases !== false) {
     const { LeasedCreditAccounts } = await import('./redis/leased-credit-accounts.js');
     const shared = new LeasedCreditAccounts({
       ...accountOptions,

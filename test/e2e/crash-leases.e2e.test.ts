@@ -1,8 +1,8 @@
 /**
  * A crash does not lock keys elsewhere: two real gateway processes share Postgres and Redis; one is SIGKILLed
  * while it streams on a key with `max_parallel: 1` and credit for one request at a time. Its parallel slot and
- * its credit hold (both in Redis) stop being renewed, so the surviving process serves the key again
- * within a few seconds (BILLING_LEASE_TTL=2s here), not after 15 minutes.
+ * its credit hold or slice (both in Redis) stop being renewed, so the surviving process serves the key again
+ * within a few seconds (BILLING_LEASE_TTL=2s here), not after 15 minutes. Run with and without credit leases.
  */
 
 import type { ServerResponse } from 'node:http';
@@ -16,7 +16,10 @@ import { answerWith, chatChunks, MASTER_KEY, waitFor, writeGatewayConfig } from 
 import { type GatewayProcess, spawnGateway } from './gateway-process.js';
 
 describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'leases of a killed gateway process', (urls) =>
-  crashSuite(urls.DATABASE_URL, urls.REDIS_URL),
+  crashSuite(urls.DATABASE_URL, urls.REDIS_URL, false),
+);
+describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit-lease slices of a killed gateway process', (urls) =>
+  crashSuite(urls.DATABASE_URL, urls.REDIS_URL, true),
 );
 
 /** Streams `mock-slow` forever after its first chunk (until the connection closes); answers the rest normally. */
@@ -39,7 +42,11 @@ function chat(url: string, key: string, model: string, stream: boolean): Promise
   });
 }
 
-function crashSuite(databaseUrl: string, redisUrl: string) {
+/**
+ * `creditLeases`: the processes hold credits through per-process slices (the default, decision 0025), where the
+ * doomed process's slice is the whole $0.004; else one Redis hold per request ($0.00308).
+ */
+function crashSuite(databaseUrl: string, redisUrl: string, creditLeases: boolean) {
   const suffix = Math.random().toString(36).slice(2, 10);
   const schema = `lg_test_crash_${suffix}`;
   const env = {
@@ -51,6 +58,7 @@ function crashSuite(databaseUrl: string, redisUrl: string) {
     RATE_LIMIT_RPS: '100000',
     CACHE_ENABLED: 'false',
     BILLING_LEASE_TTL: '2s',
+    BILLING_CREDIT_LEASES: String(creditLeases),
     HOST: '127.0.0.1',
     PORT: '0',
   };
@@ -113,7 +121,7 @@ function crashSuite(databaseUrl: string, redisUrl: string) {
     expect(inFlight.status).toBe(200);
     const reader = (inFlight.body as ReadableStream<Uint8Array>).getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('Hello');
-    expect(await shown(id)).toMatchObject({ reserved: 3080 });
+    expect(await shown(id)).toMatchObject({ reserved: creditLeases ? 4000 : 3080 });
 
     // While the stream lives its hold is renewed past its first expiry, and the key stays busy everywhere.
     const renewed = await waitFor(async () => {

@@ -1,6 +1,6 @@
 /**
- * Decision 0022, end to end on Postgres + Redis with the official openai client: a non-streamed answer leaves
- * before its credit hold is settled. A TCP relay in front of the real Redis stops forwarding the gateway's
+ * Decision 0022, end to end on Postgres + Redis with the official openai client and one Redis script per hold
+ * (`BILLING_CREDIT_LEASES=false`): a non-streamed answer leaves before its credit hold is settled. A TCP relay in front of the real Redis stops forwarding the gateway's
  * commands while the upstream answers, so the settlement cannot reach Redis until the test lets it; the answer
  * must arrive anyway, with its cost and the balance after it in the headers, and the charge must land once the
  * relay flows again.
@@ -90,6 +90,8 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'a non-streamed answer befor
         REDIS_URL: relay.url,
         REDIS_KEY_PREFIX: `lgtest:${suffix}:`,
         CACHE_ENABLED: 'false',
+        // A settlement per hold (with leases a settlement takes no round trip at all).
+        BILLING_CREDIT_LEASES: 'false',
       },
       configFile: writeGatewayConfig(upstream.url),
     });

@@ -259,7 +259,10 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
   let storage: Storage;
   let a: GatewayProcess;
   let b: GatewayProcess;
-  /** Two more processes with credit leases (decision 0025), slices idle for a third of 2 s given back. */
+  /**
+   * a and b hold credits with one Redis script per hold; two more processes with credit leases (the default,
+   * decision 0025), slices idle for a third of 2 s given back.
+   */
   let leasedA: GatewayProcess;
   let leasedB: GatewayProcess;
 
@@ -279,10 +282,11 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
       // Long enough that only the cross-process invalidation can explain a revoke taking effect in time.
       KEY_CACHE_TTL: '60s',
     };
+    const perHold = { ...env, BILLING_CREDIT_LEASES: 'false' };
     const leased = { ...env, BILLING_CREDIT_LEASES: 'true', BILLING_LEASE_TTL: '2s' };
     [a, b, leasedA, leasedB] = await Promise.all([
-      spawnGateway(configFile, env),
-      spawnGateway(configFile, env),
+      spawnGateway(configFile, perHold),
+      spawnGateway(configFile, perHold),
       spawnGateway(configFile, leased),
       spawnGateway(configFile, leased),
     ]);

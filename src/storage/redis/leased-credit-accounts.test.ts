@@ -85,8 +85,12 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
       expect(await storage.keys.getById(key.id)).toMatchObject({ balance: 10_000 - 60, totalSpent: 60 });
       const stored = await storage.keys.getById(key.id);
       if (stored === undefined) throw new Error('gone');
-      // `reserved` counts the process's slice, used or not.
-      expect(await storage.credits.current(stored)).toMatchObject({ balance: 10_000 - 60, totalSpent: 60 });
+      // The process's own slice counts as reserved only for its open holds (none here).
+      expect(await storage.credits.current(stored)).toMatchObject({
+        balance: 10_000 - 60,
+        totalSpent: 60,
+        reserved: 0,
+      });
     } finally {
       await storage.close();
     }
@@ -154,6 +158,38 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
         available: 200,
       });
       expect(leasesOf(b).get(key.id)).toEqual({ size: 300, held: 300 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("shows its own charges at once, and other processes' slices and charges as reserved until they report", async () => {
+    const a = await open();
+    const b = await open();
+    try {
+      const { key } = await a.keys.create({ name: 'views', credits: 10_000 });
+      const stored = await a.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      const first = await a.credits.reserve(key.id, 100);
+      if (!first.ok) throw new Error(first.reason);
+      await a.credits.settle(first.reservation.id, 60);
+      const open100 = await a.credits.reserve(key.id, 100);
+      if (!open100.ok) throw new Error(open100.reason);
+      // To a, 60 of its slice is spent and 100 held (reading it sends a's charge to Redis first, which resizes the
+      // slice to its recent demand); to b, all of a's slice is reserved.
+      expect(await a.credits.current(stored)).toMatchObject({ balance: 9940, totalSpent: 60, reserved: 100 });
+      const slice = leasesOf(a).get(key.id)?.size;
+      expect(slice).toBeGreaterThan(100);
+      expect(await b.credits.current(stored)).toMatchObject({ balance: 9940, totalSpent: 60, reserved: slice });
+      // a's next charge stays inside its slice (reserved, to b) until a reports it.
+      await a.credits.settle(open100.reservation.id, 40);
+      expect(await b.credits.current(stored)).toMatchObject({ balance: 9940, totalSpent: 60, reserved: slice });
+      await (a.credits as LeasedCreditAccounts).reportCharges();
+      expect(await b.credits.current(stored)).toMatchObject({
+        balance: 9900,
+        totalSpent: 100,
+        reserved: leasesOf(a).get(key.id)?.size ?? 0,
+      });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

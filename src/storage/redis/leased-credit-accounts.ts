@@ -278,8 +278,20 @@ export class LeasedCreditAccounts implements CreditAccounts {
     return known.granted - known.spent - (known.lease === undefined ? 0 : unreported(known.lease));
   }
 
-  current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
-    return currentCreditAccount(this.#redis, stored, this.#now());
+  /**
+   * The key as Redis counts it, once this process's charges on it are there; this process's own slice counts
+   * as reserved only for its open holds (other processes' slices, and their charges until their usage rows are
+   * written, show as reserved).
+   */
+  async current(stored: ApiKeyRecord): Promise<ApiKeyRecord> {
+    const lease = this.#known.get(stored.id)?.lease;
+    if (lease !== undefined && (unreported(lease) > 0 || lease.flight !== undefined || lease.uncertain))
+      await new Promise<void>((resolve) => this.#enqueue(lease, { kind: 'report', resolve }));
+    const now = this.#now();
+    const account = await currentCreditAccount(this.#redis, stored, now);
+    const settled = lease !== undefined && lease.flight === undefined && !lease.uncertain && now < lease.expiresAt;
+    if (lease === undefined || !settled || !this.#leases.has(lease)) return account;
+    return { ...account, reserved: Math.max(0, account.reserved - lease.size + lease.held + unreported(lease)) };
   }
 
   refresh(keyId: string): void {
