@@ -5,7 +5,8 @@
  * used, so credits added or a key revoked by another process take effect within the interval.
  */
 import type { Micros } from '../pricing/money.js';
-import type { ApiKeyRecord, KeyStore } from './key-store.js';
+import { keyUnusableReason } from './key-rules.js';
+import type { ApiKeyRecord, KeyStore, ReserveResult } from './key-store.js';
 import type { StorageLogger } from './storage-logger.js';
 
 export const DEFAULT_CREDIT_REFRESH_MS = 500;
@@ -67,6 +68,20 @@ export class CreditKeyReader<Entry extends KeyEntry> {
     const entry = this.#entries.get(keyId);
     if (entry !== undefined && this.#options.now() - entry.refreshedAt <= 2 * this.refreshIntervalMs) return entry;
     return this.#load(keyId);
+  }
+
+  /**
+   * The first step of every hold: the key's fresh entry, marked used, and the time of the decision; or the
+   * refusal when the key is unknown or its row forbids use (revoked, expired, disabled).
+   */
+  async admit(keyId: string): Promise<{ ok: true; entry: Entry; now: number } | Extract<ReserveResult, { ok: false }>> {
+    const entry = await this.fresh(keyId);
+    if (entry === undefined) return { ok: false, reason: 'not_found', available: 0 };
+    const now = this.#options.now();
+    entry.usedAt = now;
+    const unusable = keyUnusableReason(entry.key, now);
+    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
+    return { ok: true, entry, now };
   }
 
   /** A key changed: the next use waits for the re-read rather than deciding on the old settings. */

@@ -19,13 +19,7 @@
 import type { Micros } from '../pricing/money.js';
 import type { CreditAccounts, CreditCharge, CreditSettlement } from './credit-accounts.js';
 import { CreditKeyReader, DEFAULT_CREDIT_REFRESH_MS } from './credit-key-reader.js';
-import {
-  budgetPeriodStart,
-  generateReservationId,
-  keyUnusableReason,
-  trackingPeriod,
-  validateAmount,
-} from './key-rules.js';
+import { budgetPeriodStart, generateReservationId, trackingPeriod, validateAmount } from './key-rules.js';
 import type { ApiKeyRecord, KeyStore, ReserveOptions, ReserveResult, SettleOptions } from './key-store.js';
 import { type StorageLogger, silentLogger } from './storage-logger.js';
 
@@ -94,14 +88,11 @@ export class LocalCreditAccounts implements CreditAccounts {
 
   async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
     validateAmount(amount, 'amount', false);
-    const account = await this.#accounts.fresh(keyId);
+    const admitted = await this.#accounts.admit(keyId);
     // From here to the hold nothing awaits: the check and the hold are one step for every caller.
-    if (account === undefined) return { ok: false, reason: 'not_found', available: 0 };
-    const now = this.#now();
-    account.usedAt = now;
+    if (!admitted.ok) return admitted;
+    const { entry: account, now } = admitted;
     const key = account.key;
-    const unusable = keyUnusableReason(key, now);
-    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
     const creditsLeft = account.granted - account.spent - account.held;
     if (!key.unlimitedCredits && creditsLeft < amount) {
       return { ok: false, reason: 'insufficient_credits', available: Math.max(creditsLeft, 0) };

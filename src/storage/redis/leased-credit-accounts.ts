@@ -17,13 +17,7 @@
 import type { Micros } from '../../pricing/money.js';
 import type { CreditAccounts, CreditCharge, CreditSettlement } from '../credit-accounts.js';
 import { CreditKeyReader, DEFAULT_CREDIT_REFRESH_MS } from '../credit-key-reader.js';
-import {
-  budgetPeriodStart,
-  generateReservationId,
-  keyUnusableReason,
-  trackingPeriod,
-  validateAmount,
-} from '../key-rules.js';
+import { budgetPeriodStart, generateReservationId, trackingPeriod, validateAmount } from '../key-rules.js';
 import type {
   ApiKeyRecord,
   KeyStore,
@@ -176,12 +170,9 @@ export class LeasedCreditAccounts implements CreditAccounts {
 
   async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
     validateAmount(amount, 'amount', false);
-    const known = await this.#known.fresh(keyId);
-    if (known === undefined) return { ok: false, reason: 'not_found', available: 0 };
-    const now = this.#now();
-    known.usedAt = now;
-    const unusable = keyUnusableReason(known.key, now);
-    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
+    const admitted = await this.#known.admit(keyId);
+    if (!admitted.ok) return admitted;
+    const { entry: known, now } = admitted;
     let lease = known.lease;
     if (lease === undefined) {
       lease = this.#openLease(keyId, now);

@@ -19,13 +19,7 @@
 import type { Micros } from '../../pricing/money.js';
 import type { CreditAccounts, CreditCharge, CreditSettlement } from '../credit-accounts.js';
 import { CreditKeyReader, DEFAULT_CREDIT_REFRESH_MS } from '../credit-key-reader.js';
-import {
-  budgetPeriodStart,
-  generateReservationId,
-  keyUnusableReason,
-  trackingPeriod,
-  validateAmount,
-} from '../key-rules.js';
+import { budgetPeriodStart, generateReservationId, trackingPeriod, validateAmount } from '../key-rules.js';
 import type {
   ApiKeyRecord,
   KeyStore,
@@ -116,13 +110,10 @@ export class RedisCreditAccounts implements CreditAccounts {
 
   async reserve(keyId: string, amount: Micros, options: ReserveOptions = {}): Promise<ReserveResult> {
     validateAmount(amount, 'amount', false);
-    const known = await this.#known.fresh(keyId);
-    if (known === undefined) return { ok: false, reason: 'not_found', available: 0 };
-    const now = this.#now();
-    known.usedAt = now;
+    const admitted = await this.#known.admit(keyId);
+    if (!admitted.ok) return admitted;
+    const { entry: known, now } = admitted;
     const key = known.key;
-    const unusable = keyUnusableReason(key, now);
-    if (unusable !== null) return { ok: false, reason: unusable, available: 0 };
     const id = generateReservationId();
     const expiresAt = now + (options.ttlMs ?? DEFAULT_HOLD_TTL_MS);
     const reply = (await this.#redis.shared(CREDIT_RESERVE, creditRedisKeys(this.#redis, keyId), [
