@@ -23,6 +23,8 @@ import {
 
 interface Storage {
   env: Record<string, string>;
+  /** Credit leases hold the credits (Postgres + Redis), so their events are counted. */
+  creditLeases?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'observability on Postgres +
         REDIS_URL: urls.REDIS_URL,
         REDIS_KEY_PREFIX: `lgtest:${suffix}:`,
       },
+      creditLeases: true,
       async cleanup() {
         const client = new pg.Client({ connectionString: urls.DATABASE_URL });
         await client.connect();
@@ -178,6 +181,22 @@ function observabilitySuite(makeStorage: () => Storage) {
     expect(text).toContain('# TYPE llamagate_request_duration_seconds histogram');
     expect(text).toContain('llamagate_gateway_overhead_seconds_bucket{le="0.0001",route="/v1/chat/completions"}');
     expect(samples(text, 'llamagate_active_requests')).toEqual(['llamagate_active_requests 1']);
+    // Credit leases: this one process took slices with a few Redis calls, and nothing pressed or was pressed.
+    const leaseEvents = samples(text, 'llamagate_credit_lease_events_total').map((line) =>
+      line.replace(/ \d+$/, (count) => (count === ' 0' ? ' 0' : ' n')),
+    );
+    expect(leaseEvents).toEqual(
+      storage.creditLeases
+        ? [
+            'llamagate_credit_lease_events_total{event="call"} n',
+            'llamagate_credit_lease_events_total{event="call_failed"} 0',
+            'llamagate_credit_lease_events_total{event="pressure_sent"} 0',
+            'llamagate_credit_lease_events_total{event="pressure_received"} 0',
+            'llamagate_credit_lease_events_total{event="retry_admitted"} 0',
+            'llamagate_credit_lease_events_total{event="retry_refused"} 0',
+          ]
+        : [],
+    );
   });
 
   it('lists requests newest first with their attempt count, and filters them', async () => {

@@ -29,6 +29,17 @@ const EVENT_LOOP_SAMPLE_MS = 100;
 
 export const OTHER_MODEL = 'other';
 
+/** The `event` label of `llamagate_credit_lease_events_total` → the count it mirrors (decision 0025). */
+const CREDIT_LEASE_EVENTS = {
+  call: 'calls',
+  call_failed: 'callsFailed',
+  pressure_sent: 'pressureSent',
+  pressure_received: 'pressureReceived',
+  retry_admitted: 'retriesAdmitted',
+  retry_refused: 'retriesRefused',
+} as const;
+type CreditLeaseCount = (typeof CREDIT_LEASE_EVENTS)[keyof typeof CREDIT_LEASE_EVENTS];
+
 const CACHE_RESULT = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass' } as const;
 
 export interface GatewayMetricsOptions {
@@ -87,6 +98,8 @@ export interface MetricsSources {
   activeRequests?: () => { active: number; streams: number };
   usageWriter?: () => { buffered: number; dropped: number };
   redisFallbacks?: () => number;
+  /** This process's credit-lease counts since it started (Postgres + Redis with credit leases). */
+  creditLeases?: () => Readonly<Record<CreditLeaseCount, number>>;
 }
 
 /** The series one kind of request updates, resolved once per label combination (unused ones are not rendered). */
@@ -138,6 +151,7 @@ export class GatewayMetrics {
   readonly #redisFallbacks: Counter;
   #droppedSeen = 0;
   #redisSeen = 0;
+  readonly #leaseSeen = new Map<string, number>();
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.#perKey = options.perKeyLabels === true;
@@ -260,6 +274,21 @@ export class GatewayMetrics {
         const seen = this.#sources.redisFallbacks?.() ?? this.#redisSeen;
         if (seen > this.#redisSeen) this.#redisFallbacks.inc(seen - this.#redisSeen);
         this.#redisSeen = seen;
+      },
+    });
+    const leaseEvents: Counter<'event'> = new Counter({
+      name: 'llamagate_credit_lease_events_total',
+      help: 'Credit leases: Redis calls for slices (call, call_failed), pressure published and acted on, holds admitted or refused when asking again after pressure',
+      labelNames: ['event'],
+      registers,
+      collect: () => {
+        const counts = this.#sources.creditLeases?.();
+        if (counts === undefined) return;
+        for (const [event, field] of Object.entries(CREDIT_LEASE_EVENTS)) {
+          const seen = this.#leaseSeen.get(event) ?? 0;
+          leaseEvents.inc({ event }, Math.max(0, counts[field] - seen));
+          this.#leaseSeen.set(event, Math.max(seen, counts[field]));
+        }
       },
     });
     const sources = this.#sources;

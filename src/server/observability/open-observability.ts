@@ -5,6 +5,7 @@
  * all three are off, so the server skips the stage.
  */
 import type { GatewayConfig } from '../../config/config-schema.js';
+import type { CreditLeaseStats, LeasedCreditAccounts } from '../../storage/redis/leased-credit-accounts.js';
 import type { RedisCounterStore } from '../../storage/redis/redis-counter-store.js';
 import { openRequestLogStorage } from '../../storage/request-log-storage.js';
 import type { StorageLogger } from '../../storage/storage-logger.js';
@@ -36,9 +37,12 @@ export async function openGatewayObservability(
     : undefined;
   if (metrics !== undefined && storage !== undefined) {
     const counters = storage.counters as Partial<Pick<RedisCounterStore, 'stats'>>;
+    // Only credit leases count these (a type import keeps the Redis modules out of a SQLite start).
+    const leases = storage.credits as Partial<Pick<LeasedCreditAccounts, 'stats'>>;
     metrics.setSources({
       usageWriter: () => storage.usageWriter.metrics,
       ...(storage.backends.counters === 'redis' ? { redisFallbacks: () => counters.stats?.fallbacks ?? 0 } : {}),
+      ...(leases.stats === undefined ? {} : { creditLeases: () => leases.stats as CreditLeaseStats }),
     });
     storage.usageWriter.onFlush = (event) => metrics.observeFlush('usage', event.durationMs / 1000, event.ok);
     storage.requestLogWriter.onFlush = (event) =>

@@ -158,6 +158,15 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
         available: 200,
       });
       expect(leasesOf(b).get(key.id)).toEqual({ size: 300, held: 300 });
+      // Each of a's two short holds pressed b once and asked once more: admitted, then refused for good.
+      expect((a.credits as LeasedCreditAccounts).stats).toMatchObject({
+        pressureSent: 2,
+        pressureReceived: 1,
+        retriesAdmitted: 1,
+        retriesRefused: 1,
+        callsFailed: 0,
+      });
+      expect((b.credits as LeasedCreditAccounts).stats).toMatchObject({ pressureReceived: 2, retriesAdmitted: 1 });
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

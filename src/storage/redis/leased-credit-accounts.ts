@@ -105,6 +105,19 @@ function free(lease: Lease): Micros {
   return lease.size - lease.held - unreported(lease);
 }
 
+/** What this process's leases did since it started (`llamagate_credit_lease_events_total`). */
+export interface CreditLeaseStats {
+  /** Calls to Redis for a slice (resizing it, reporting charges), answered or failed. */
+  calls: number;
+  callsFailed: number;
+  /** Pressure this process published (short of credit) and acted on (gave back unused slices). */
+  pressureSent: number;
+  pressureReceived: number;
+  /** Holds that asked once more after pressure: admitted, or refused for good. */
+  retriesAdmitted: number;
+  retriesRefused: number;
+}
+
 export interface LeasedCreditAccountsOptions {
   keys: KeyStore;
   redis: RedisCounterStore;
@@ -135,6 +148,14 @@ export class LeasedCreditAccounts implements CreditAccounts {
   readonly #leases = new Set<Lease>();
   readonly #timer: NodeJS.Timeout;
   readonly #pressureRetryMs: number;
+  readonly #stats: CreditLeaseStats = {
+    calls: 0,
+    callsFailed: 0,
+    pressureSent: 0,
+    pressureReceived: 0,
+    retriesAdmitted: 0,
+    retriesRefused: 0,
+  };
   /** Resolves with the function that stops listening to other processes' pressure. */
   readonly #listening: Promise<() => Promise<void>>;
   #beating: Promise<void> | undefined;
@@ -344,6 +365,10 @@ export class LeasedCreditAccounts implements CreditAccounts {
     await this.#known.close();
   }
 
+  get stats(): CreditLeaseStats {
+    return { ...this.#stats };
+  }
+
   /** The leases of this process (for tests). */
   get leases(): ReadonlyMap<string, { size: Micros; held: Micros }> {
     return new Map([...this.#leases].map((lease) => [lease.keyId, { size: lease.size, held: lease.held }]));
@@ -404,6 +429,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
   #press(lease: Lease, retry: readonly Waiter[], now: number): void {
     if (now - lease.pressedAt >= this.#pressureRetryMs) {
       lease.pressedAt = now;
+      this.#stats.pressureSent++;
       this.#redis.publish(PRESSURE_TOPIC, `${lease.owner} ${lease.keyId}`).catch((error: unknown) => {
         this.#logger.warn({ err: error, keyId: lease.keyId }, 'pressing other processes for credit failed');
       });
@@ -421,6 +447,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
     const owner = message.slice(0, space);
     const lease = this.#known.get(message.slice(space + 1))?.lease;
     if (lease === undefined || lease.owner === owner) return;
+    this.#stats.pressureReceived++;
     lease.squeezed = true;
     this.#enqueue(lease, { kind: 'report', resolve: () => {} });
   }
@@ -478,14 +505,22 @@ export class LeasedCreditAccounts implements CreditAccounts {
       // not use, and the hold asks once more a moment later instead of being refused now.
       const othersHold = Number(reply[4]) > 0;
       const retry: Waiter[] = [];
+      this.#stats.calls++;
       for (const waiter of waiters) {
         if (waiter.kind === 'report') waiter.resolve();
-        else if (this.#takeLocally(lease, waiter.amount, now)) waiter.resolve(undefined);
-        else if (othersHold && waiter.retried !== true) retry.push({ ...waiter, retried: true });
-        else waiter.resolve({ reason, available: Math.max(0, free(lease)) });
+        else if (this.#takeLocally(lease, waiter.amount, now)) {
+          if (waiter.retried === true) this.#stats.retriesAdmitted++;
+          waiter.resolve(undefined);
+        } else if (othersHold && waiter.retried !== true) retry.push({ ...waiter, retried: true });
+        else {
+          if (waiter.retried === true) this.#stats.retriesRefused++;
+          waiter.resolve({ reason, available: Math.max(0, free(lease)) });
+        }
       }
       if (retry.length > 0) this.#press(lease, retry, now);
     } catch (error) {
+      this.#stats.calls++;
+      this.#stats.callsFailed++;
       lease.uncertain = true;
       lease.flight = undefined;
       this.#logger.warn({ err: error, keyId: lease.keyId }, 'a credit lease call failed');
