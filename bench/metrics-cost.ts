@@ -12,6 +12,7 @@
  * `METRICS_COST_PATH=passthrough` measures the OpenAI-compatible pass-through instead of the Ollama path;
  * `METRICS_COST_STREAM=1` sends streamed requests (the mock's 20 chunks each) instead of plain ones, and with
  * `METRICS_COST_STREAM_USAGE=1` they ask for the usage chunk (`stream_options.include_usage`).
+ * `METRICS_COST_PROMPT_BYTES=10000` pads the user message to about that many bytes.
  * `METRICS_COST_CONFIG=default` measures the default configuration instead of the core (`npm start`: no key,
  * the SQLite usage ledger and request log on, a data directory per process), where the request log already
  * observes every request and metrics add only their own updates.
@@ -49,9 +50,12 @@ const scratch = DEFAULT_CONFIG ? mkdtempSync(join(tmpdir(), 'metrics-cost-')) : 
 let processes = 0;
 /** The default configuration is open (no key); the core answers its `API_KEY`. */
 const CALLER_HEADERS: Record<string, string> = DEFAULT_CONFIG ? {} : { authorization: `Bearer ${API_KEY}` };
+/** `METRICS_COST_PROMPT_BYTES` pads the user message to about that many bytes (a long prompt, as RAG sends). */
+const PROMPT_BYTES = Number(process.env.METRICS_COST_PROMPT_BYTES ?? 0);
+const prompt = 'Say something short.'.padEnd(PROMPT_BYTES, ' Some context for the question, repeated.');
 const body = JSON.stringify({
   model: 'bench-model',
-  messages: [{ role: 'user', content: 'Say something short.' }],
+  messages: [{ role: 'user', content: prompt }],
   temperature: 0.2,
   ...(STREAM ? { stream: true } : {}),
   ...(STREAM && STREAM_USAGE ? { stream_options: { include_usage: true } } : {}),

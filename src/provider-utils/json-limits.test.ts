@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUriComponentSafely, jsonDepth, parseJsonWithLimits } from './json-limits.js';
+import { decodeUriComponentSafely, nestsDeeperThan, parseJsonWithLimits } from './json-limits.js';
 
 describe('parseJsonWithLimits', () => {
-  it('counts depth without recursion, skipping brackets inside strings', () => {
-    expect(jsonDepth('{"a":[1,{"b":"[[[[{{"}]}')).toBe(3);
-    expect(jsonDepth('"\\"[["')).toBe(0);
-    expect(jsonDepth('['.repeat(1_000_000))).toBe(1_000_000);
+  it('measures nesting on the parsed value (brackets inside strings do not count), never deeper than the limit', () => {
+    const value = JSON.parse('{"a":[1,{"b":"[[[[{{"}]}');
+    expect([nestsDeeperThan(value, 2), nestsDeeperThan(value, 3)]).toEqual([true, false]);
+    expect([
+      nestsDeeperThan('[[', 0),
+      nestsDeeperThan(null, 0),
+      nestsDeeperThan({}, 0),
+      nestsDeeperThan([], 1),
+    ]).toEqual([false, false, true, false]);
+    // A million levels: parsed, then judged after walking only as deep as the limit (no stack overflow).
+    expect(nestsDeeperThan(JSON.parse(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`), 128)).toBe(true);
+    const exactly128 = JSON.parse(`${'[{"a":'.repeat(64)}1${'}]'.repeat(64)}`);
+    expect([nestsDeeperThan(exactly128, 128), nestsDeeperThan(exactly128, 127)]).toEqual([false, true]);
   });
 
   it('refuses input deeper than maxDepth with a 400 invalid_json naming the param', () => {

@@ -11,33 +11,24 @@ export interface JsonLimits {
 }
 
 /**
- * How deeply `text` nests arrays and objects, counted in one pass without recursion; stops counting once
- * `stopAbove` is exceeded. Brackets inside strings are skipped.
+ * Whether a parsed JSON value nests arrays and objects more than `maxDepth` levels deep (the value itself is the
+ * first level). Walks the parsed value, so its cost follows the number of arrays and objects, not the length of
+ * the strings inside them, and it never recurses more than `maxDepth` levels, however deep the value (decision 0026).
  */
-export function jsonDepth(text: string, stopAbove = Number.POSITIVE_INFINITY): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 92 /* \ */) index++;
-      else if (code === 34 /* " */) inString = false;
-    } else if (code === 34) inString = true;
-    else if (code === 91 /* [ */ || code === 123 /* { */) {
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > stopAbove) return deepest;
-      }
-    } else if (code === 93 /* ] */ || code === 125 /* } */) depth--;
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (maxDepth < 1) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestsDeeperThan(item, maxDepth - 1)) return true;
+  } else {
+    for (const key in value) if (nestsDeeperThan((value as Record<string, unknown>)[key], maxDepth - 1)) return true;
   }
-  return deepest;
+  return false;
 }
 
 /**
  * `JSON.parse` for untrusted input: not JSON, or nested deeper than `maxDepth`, is a 400 `invalid_json`
- * (`JSON.stringify` and every recursive walk of a 100 000-deep value overflow the stack).
+ * (`JSON.stringify` and every unbounded recursive walk of a 100 000-deep value overflow the stack).
  *
  * @example
  * parseJsonWithLimits(Buffer.from('{"a":[1]}'), { maxDepth: 64 }); // { a: [1] }
@@ -58,7 +49,7 @@ export function parseJsonWithLimits(input: Buffer | Uint8Array | string, limits:
     });
   }
   // Checked after parsing so that invalid JSON keeps its precise message; only valid JSON has a meaningful depth.
-  if (typeof value === 'object' && value !== null && jsonDepth(text, maxDepth) > maxDepth) {
+  if (nestsDeeperThan(value, maxDepth)) {
     throw new BadRequestError({
       code: 'invalid_json',
       message: `The request ${param} nests arrays and objects deeper than ${maxDepth} levels`,
