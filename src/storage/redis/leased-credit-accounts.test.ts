@@ -268,6 +268,43 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
     }
   });
 
+  it('keeps admitting inside its slice while Redis is out of reach until a call fails, then refuses', async () => {
+    const storage = await open();
+    try {
+      const { key } = await storage.keys.create({ name: 'outage', credits: 10_000 });
+      const counters = storage.counters as RedisCounterStore;
+      const first = await storage.credits.reserve(key.id, 100);
+      if (!first.ok) throw new Error(first.reason);
+      const outage = vi.spyOn(counters, 'shared').mockRejectedValue(new Error('redis is not connected (reconnecting)'));
+      try {
+        // Inside the slice: a settlement and the next hold need no round trip, so the outage goes unnoticed.
+        const settled = await storage.credits.settle(first.reservation.id, 40, { reason: 'm' });
+        expect(settled).toMatchObject({ settled: true, charge: { amount: 40 } });
+        const second = await storage.credits.reserve(key.id, 100);
+        if (!second.ok) throw new Error(second.reason);
+        await storage.credits.settle(second.reservation.id, 60, { reason: 'm' });
+        // The report before the usage batch fails without throwing: the row is written all the same.
+        storage.usageWriter.write(chargedUsageRecord('req_outage_1', key.id, settled.charge));
+        await storage.usageWriter.flush();
+        expect(await storage.usage.list({ keyId: key.id })).toHaveLength(1);
+        // That failed call may have resized the slice in Redis: the next hold needs Redis, and fails (a 503).
+        await expect(storage.credits.reserve(key.id, 100)).rejects.toThrow(/not connected/);
+      } finally {
+        outage.mockRestore();
+      }
+      // Redis is back: the next call counts both charges, once.
+      const third = await storage.credits.reserve(key.id, 100);
+      expect(third.ok).toBe(true);
+      await (storage.credits as LeasedCreditAccounts).reportCharges();
+      const stored = await storage.keys.getById(key.id);
+      if (stored === undefined) throw new Error('gone');
+      expect(await storage.credits.current(stored)).toMatchObject({ totalSpent: 100 });
+      expect((storage.credits as LeasedCreditAccounts).stats).toMatchObject({ callsFailed: 2 });
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('gives an idle slice back, and a dead process’s slice frees within the lease TTL', async () => {
     const idle = await open({ leaseTtlMs: 300 });
     const other = await open({ creditLeases: false });
