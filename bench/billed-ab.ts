@@ -6,9 +6,9 @@
  *
  *   npm run build && BENCH_BASELINE=/tmp/base MODE=sqlite node --import tsx bench/billed-ab.ts
  *
- * LEASES names the targets (`before`, `after`) that run with BILLING_CREDIT_LEASES=true (MODE=pg; the others run with
- * false, one Redis script per hold): with the
- * baseline the same checkout, `BENCH_BASELINE=. MODE=pg LEASES=after` measures what the leases change.
+ * LEASES names the targets (`before`, `after`) that run with BILLING_CREDIT_LEASES=true (MODE=pg); the others run
+ * with false (one Redis script per hold). With the baseline the same checkout, `BENCH_BASELINE=. MODE=pg
+ * LEASES=after` measures what the leases change.
  *
  * ROUNDS (5) × ROUND_SECONDS (2) at c=50, SEQUENTIAL (500) requests at c=1; prints one JSON line per target
  * with the median and range over the rounds.

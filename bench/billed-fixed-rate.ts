@@ -12,7 +12,7 @@
  *   MAINS=<before>,<after> MODE=core CORE_PATH=passthrough GENERATIONS=10 node --import tsx bench/billed-fixed-rate.ts
  *
  * RATE (1000), WARMUP_SECONDS (4), SECONDS (8), SEQUENTIAL (1000); LEASES=1 runs every billed gateway with
- * BILLING_CREDIT_LEASES=true (MODE=pg, decision 0025).
+ * BILLING_CREDIT_LEASES=true (MODE=pg, decision 0025), otherwise with false (one Redis script per hold).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
