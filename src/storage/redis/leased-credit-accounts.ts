@@ -28,6 +28,17 @@ import type {
 } from '../key-store.js';
 import { DEFAULT_LEASE_TTL_MS } from '../lease-keeper.js';
 import { type StorageLogger, silentLogger } from '../storage-logger.js';
+import {
+  addCharge,
+  dropHold,
+  free,
+  type Lease,
+  newLease,
+  type Refusal,
+  takeFromSlice,
+  unreported,
+  type Waiter,
+} from './credit-lease.js';
 import type { RedisCounterStore } from './redis-counter-store.js';
 import { creditRedisKeys, currentCreditAccount } from './redis-credit-account.js';
 import { CREDIT_LEASE, CREDIT_RENEW } from './redis-credit-scripts.js';
@@ -44,65 +55,6 @@ interface Known {
   refreshedAt: number;
   usedAt: number;
   lease: Lease | undefined;
-}
-
-type Waiter =
-  | {
-      kind: 'reserve';
-      amount: Micros;
-      /** Already asked once more after other processes were pressed to give back their unused slices. */
-      retried?: boolean;
-      resolve(outcome: Refusal | undefined): void;
-      reject(error: unknown): void;
-    }
-  | { kind: 'report'; resolve(): void };
-
-interface Refusal {
-  reason: ReserveFailureReason;
-  available: Micros;
-}
-
-/** One process's slice of one key's credits. */
-interface Lease {
-  keyId: string;
-  /** The hold's id in Redis, and the name its charge totals are kept under. */
-  owner: string;
-  /** The slice's size as Redis last set it. */
-  size: Micros;
-  expiresAt: number;
-  /** Open holds against the slice. */
-  held: Micros;
-  holds: number;
-  /** Everything settled on this lease, and what Redis has acknowledged of it. */
-  total: Micros;
-  reported: Micros;
-  /** The budget period of the latest charge and the total charged in it. */
-  periodStart: number;
-  periodTotal: Micros;
-  /** Hold amounts taken since the previous call was sent (sizes the next slice). */
-  demand: Micros;
-  /** While a call is out: what holds may still take from the old slice, which the call keeps. */
-  flight: { allowance: Micros; used: Micros } | undefined;
-  /** A call failed: whether it resized the slice is unknown until the next one answers. */
-  uncertain: boolean;
-  /** Another process ran short on this key: the next call gives back what no open hold uses. */
-  squeezed: boolean;
-  /** When this process last pressed the others to give back their unused slices of the key. */
-  pressedAt: number;
-  /** Refused holds waiting to ask again (the lease stays while they wait). */
-  retrying: number;
-  queue: Waiter[];
-  usedAt: number;
-}
-
-/** Charges settled on the lease that Redis has not acknowledged yet (the slice still covers them). */
-function unreported(lease: Lease): Micros {
-  return lease.total - lease.reported;
-}
-
-/** What the slice can still give to new holds. */
-function free(lease: Lease): Micros {
-  return lease.size - lease.held - unreported(lease);
 }
 
 /** What this process's leases did since it started (`llamagate_credit_lease_events_total`). */
@@ -196,11 +148,12 @@ export class LeasedCreditAccounts implements CreditAccounts {
     const { entry: known, now } = admitted;
     let lease = known.lease;
     if (lease === undefined) {
-      lease = this.#openLease(keyId, now);
+      lease = newLease(keyId, now);
+      this.#leases.add(lease);
       known.lease = lease;
     }
     lease.usedAt = now;
-    if (!this.#takeLocally(lease, amount, now)) {
+    if (!takeFromSlice(lease, amount, now, this.leaseTtlMs)) {
       const refusal = await new Promise<Refusal | undefined>((resolve, reject) =>
         this.#enqueue(lease, { kind: 'reserve', amount, resolve, reject }),
       );
@@ -227,19 +180,14 @@ export class LeasedCreditAccounts implements CreditAccounts {
     if (hold === undefined) return { settled: false, charged: 0 };
     this.#holds.delete(reservationId);
     const lease = hold.lease;
-    this.#drop(lease, hold.amount);
+    dropHold(lease, hold.amount);
     const now = this.#now();
     lease.usedAt = now;
     const known = this.#known.get(lease.keyId);
     const start = budgetPeriodStart(trackingPeriod(known?.key.budget ?? null), now);
     const result: CreditSettlement = { settled: true, charged: actualCost };
     if (actualCost > 0) {
-      lease.total += actualCost;
-      if (lease.periodStart !== start) {
-        lease.periodStart = start;
-        lease.periodTotal = 0;
-      }
-      lease.periodTotal += actualCost;
+      addCharge(lease, actualCost, start);
       const charge: CreditCharge = {
         keyId: lease.keyId,
         amount: actualCost,
@@ -257,7 +205,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
     const hold = this.#holds.get(reservationId);
     if (hold === undefined) return false;
     this.#holds.delete(reservationId);
-    this.#drop(hold.lease, hold.amount);
+    dropHold(hold.lease, hold.amount);
     return true;
   }
 
@@ -301,9 +249,16 @@ export class LeasedCreditAccounts implements CreditAccounts {
       await new Promise<void>((resolve) => this.#enqueue(lease, { kind: 'report', resolve }));
     const now = this.#now();
     const account = await currentCreditAccount(this.#redis, stored, now);
-    const settled = lease !== undefined && lease.flight === undefined && !lease.uncertain && now < lease.expiresAt;
-    if (lease === undefined || !settled || !this.#leases.has(lease)) return account;
-    return { ...account, reserved: Math.max(0, account.reserved - lease.size + lease.held + unreported(lease)) };
+    // Only a slice known to match Redis's (no call out or failed, not expired) can be taken out of `reserved`.
+    if (
+      lease === undefined ||
+      lease.flight !== undefined ||
+      lease.uncertain ||
+      now >= lease.expiresAt ||
+      !this.#leases.has(lease)
+    )
+      return account;
+    return { ...account, reserved: Math.max(0, account.reserved - free(lease)) };
   }
 
   refresh(keyId: string): void {
@@ -374,49 +329,6 @@ export class LeasedCreditAccounts implements CreditAccounts {
     return new Map([...this.#leases].map((lease) => [lease.keyId, { size: lease.size, held: lease.held }]));
   }
 
-  #openLease(keyId: string, now: number): Lease {
-    const lease: Lease = {
-      keyId,
-      owner: generateReservationId(),
-      size: 0,
-      expiresAt: 0,
-      held: 0,
-      holds: 0,
-      total: 0,
-      reported: 0,
-      periodStart: 0,
-      periodTotal: 0,
-      demand: 0,
-      flight: undefined,
-      uncertain: false,
-      squeezed: false,
-      pressedAt: Number.NEGATIVE_INFINITY,
-      retrying: 0,
-      queue: [],
-      usedAt: now,
-    };
-    this.#leases.add(lease);
-    return lease;
-  }
-
-  /** A hold from the slice without a round trip, when it is known to cover it and has a third of its TTL left. */
-  #takeLocally(lease: Lease, amount: Micros, now: number): boolean {
-    const flight = lease.flight;
-    if (flight !== undefined) {
-      if (flight.used + amount > flight.allowance) return false;
-      flight.used += amount;
-    } else if (lease.uncertain || now > lease.expiresAt - this.leaseTtlMs / 3 || free(lease) < amount) return false;
-    lease.held += amount;
-    lease.holds++;
-    lease.demand += amount;
-    return true;
-  }
-
-  #drop(lease: Lease, amount: Micros): void {
-    lease.held -= amount;
-    lease.holds--;
-  }
-
   #enqueue(lease: Lease, waiter: Waiter): void {
     lease.queue.push(waiter);
     if (lease.flight === undefined) void this.#call(lease);
@@ -471,6 +383,7 @@ export class LeasedCreditAccounts implements CreditAccounts {
     lease.demand = 0;
     lease.flight = { allowance, used: 0 };
     const total = lease.total;
+    this.#stats.calls++;
     try {
       if (known === undefined) throw new Error(`key ${lease.keyId} is not loaded`);
       const key = known.key;
@@ -505,10 +418,9 @@ export class LeasedCreditAccounts implements CreditAccounts {
       // not use, and the hold asks once more a moment later instead of being refused now.
       const othersHold = Number(reply[4]) > 0;
       const retry: Waiter[] = [];
-      this.#stats.calls++;
       for (const waiter of waiters) {
         if (waiter.kind === 'report') waiter.resolve();
-        else if (this.#takeLocally(lease, waiter.amount, now)) {
+        else if (takeFromSlice(lease, waiter.amount, now, this.leaseTtlMs)) {
           if (waiter.retried === true) this.#stats.retriesAdmitted++;
           waiter.resolve(undefined);
         } else if (othersHold && waiter.retried !== true) retry.push({ ...waiter, retried: true });
@@ -519,7 +431,6 @@ export class LeasedCreditAccounts implements CreditAccounts {
       }
       if (retry.length > 0) this.#press(lease, retry, now);
     } catch (error) {
-      this.#stats.calls++;
       this.#stats.callsFailed++;
       lease.uncertain = true;
       lease.flight = undefined;
