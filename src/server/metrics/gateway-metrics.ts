@@ -42,6 +42,35 @@ type CreditLeaseCount = (typeof CREDIT_LEASE_EVENTS)[keyof typeof CREDIT_LEASE_E
 
 const CACHE_RESULT = { HIT: 'hit', MISS: 'miss', BYPASS: 'bypass' } as const;
 
+/**
+ * A counter mirroring counts kept elsewhere, read at scrape time (`read` gives each label value's count, or
+ * undefined when there is no source): each scrape adds what a count grew by since the previous one, and a count
+ * that went back (a restarted source) is followed from its new value.
+ */
+function mirroredCounter(
+  options: { name: string; help: string; registers: Registry[]; label?: string },
+  read: () => Iterable<readonly [labelValue: string, count: number]> | undefined,
+): void {
+  const { label } = options;
+  const seen = new Map<string, number>();
+  const counter: Counter<string> = new Counter({
+    name: options.name,
+    help: options.help,
+    labelNames: label === undefined ? [] : [label],
+    registers: options.registers,
+    collect() {
+      const counts = read();
+      if (counts === undefined) return;
+      for (const [labelValue, count] of counts) {
+        const grown = Math.max(0, count - (seen.get(labelValue) ?? 0));
+        if (label === undefined) counter.inc(grown);
+        else counter.inc({ [label]: labelValue }, grown);
+        seen.set(labelValue, count);
+      }
+    },
+  });
+}
+
 export interface GatewayMetricsOptions {
   /** Adds a `key_id` label to requests, tokens and cost (`METRICS_PER_KEY`). Default false. */
   perKeyLabels?: boolean;
@@ -147,11 +176,6 @@ export class GatewayMetrics {
   readonly #usageFlush: HistogramFamily;
   readonly #toolCalls: CounterFamily;
   readonly #toolDuration: HistogramFamily;
-  readonly #usageDropped: Counter;
-  readonly #redisFallbacks: Counter;
-  #droppedSeen = 0;
-  #redisSeen = 0;
-  readonly #leaseSeen = new Map<string, number>();
 
   constructor(options: GatewayMetricsOptions = {}) {
     this.#perKey = options.perKeyLabels === true;
@@ -256,41 +280,42 @@ export class GatewayMetrics {
       this.#toolCalls,
       this.#toolDuration,
     ];
-    this.#usageDropped = new Counter({
-      name: 'llamagate_usage_records_dropped_total',
-      help: 'Usage records dropped (buffer full while the database was down, or unsent at shutdown)',
-      registers,
-      collect: () => {
-        const dropped = this.#sources.usageWriter?.().dropped ?? this.#droppedSeen;
-        if (dropped > this.#droppedSeen) this.#usageDropped.inc(dropped - this.#droppedSeen);
-        this.#droppedSeen = dropped;
+    mirroredCounter(
+      {
+        name: 'llamagate_usage_records_dropped_total',
+        help: 'Usage records dropped (buffer full while the database was down, or unsent at shutdown)',
+        registers,
       },
-    });
-    this.#redisFallbacks = new Counter({
-      name: 'llamagate_redis_fallbacks_total',
-      help: 'Rate-limit calls answered by local counters because Redis was unreachable',
-      registers,
-      collect: () => {
-        const seen = this.#sources.redisFallbacks?.() ?? this.#redisSeen;
-        if (seen > this.#redisSeen) this.#redisFallbacks.inc(seen - this.#redisSeen);
-        this.#redisSeen = seen;
+      () => {
+        const writer = this.#sources.usageWriter?.();
+        return writer === undefined ? undefined : [['', writer.dropped]];
       },
-    });
-    const leaseEvents: Counter<'event'> = new Counter({
-      name: 'llamagate_credit_lease_events_total',
-      help: 'Credit leases: Redis calls for slices (call, call_failed), pressure published and acted on, holds admitted or refused when asking again after pressure',
-      labelNames: ['event'],
-      registers,
-      collect: () => {
+    );
+    mirroredCounter(
+      {
+        name: 'llamagate_redis_fallbacks_total',
+        help: 'Rate-limit calls answered by local counters because Redis was unreachable',
+        registers,
+      },
+      () => {
+        const fallbacks = this.#sources.redisFallbacks?.();
+        return fallbacks === undefined ? undefined : [['', fallbacks]];
+      },
+    );
+    mirroredCounter(
+      {
+        name: 'llamagate_credit_lease_events_total',
+        help: 'Credit leases: Redis calls for slices (call, call_failed), pressure published and acted on, holds admitted or refused when asking again after pressure',
+        registers,
+        label: 'event',
+      },
+      () => {
         const counts = this.#sources.creditLeases?.();
-        if (counts === undefined) return;
-        for (const [event, field] of Object.entries(CREDIT_LEASE_EVENTS)) {
-          const seen = this.#leaseSeen.get(event) ?? 0;
-          leaseEvents.inc({ event }, Math.max(0, counts[field] - seen));
-          this.#leaseSeen.set(event, Math.max(seen, counts[field]));
-        }
+        return counts === undefined
+          ? undefined
+          : Object.entries(CREDIT_LEASE_EVENTS).map(([event, field]) => [event, counts[field]] as const);
       },
-    });
+    );
     const sources = this.#sources;
     new Gauge({
       name: 'llamagate_active_requests',
