@@ -41,10 +41,13 @@ export interface StartOptions {
   portFrom?: (line: string) => number | undefined;
   /** A port chosen before the start, for servers that take one on the command line. */
   port?: number;
+  /** A command node runs under, with its options (e.g. valgrind). */
+  prefix?: readonly string[];
 }
 
 export async function startProcess(name: string, args: string[], options: StartOptions = {}): Promise<Server> {
-  const child = spawn(process.execPath, args, {
+  const [command, ...wrapped] = [...(options.prefix ?? []), process.execPath, ...args] as [string, ...string[]];
+  const child = spawn(command, wrapped, {
     cwd: root,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -75,13 +78,24 @@ function gatewayPort(line: string): number | undefined {
 
 /**
  * `llamagate serve` as `npm start` runs it (its V8 flag), with only the given settings: no service URL, key or
- * config file is inherited from the benchmark's own environment.
+ * config file is inherited from the benchmark's own environment. `options.nodeFlags` replaces the V8 flag and
+ * `options.prefix` runs node under another command.
  */
-export function startGateway(name: string, env: Record<string, string>, main = 'dist/cli/main.js'): Promise<Server> {
-  return startProcess(name, [...NODE_FLAGS, main, 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
-    portFrom: gatewayPort,
-  });
+export function startGateway(
+  name: string,
+  env: Record<string, string>,
+  main = 'dist/cli/main.js',
+  options: { nodeFlags?: readonly string[]; prefix?: readonly string[] } = {},
+): Promise<Server> {
+  return startProcess(
+    name,
+    [...(options.nodeFlags ?? NODE_FLAGS), main, 'serve', '--port', '0', '--host', '127.0.0.1'],
+    {
+      env: { DATABASE_URL: undefined, REDIS_URL: undefined, API_KEY: undefined, LLAMAGATE_CONFIG: undefined, ...env },
+      portFrom: gatewayPort,
+      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    },
+  );
 }
 
 /**

@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:instructions`: what metrics add to a request, counted in instructions instead of CPU time. The
+ * closed loop and the fixed-rate A/B (decision 0018) cannot resolve a few microseconds; an instruction count
+ * does not drift with the machine's load. Two cores of the same build, one with `METRICS_ENABLED=false`, each run
+ * under `valgrind --tool=callgrind` at the same time, on the Ollama path with the ledger and request log off.
+ *
+ * Method: V8 runs `--single-threaded` (compilation and garbage collection on the main thread, so every instruction
+ * is counted in one place) with `--predictable-gc-schedule`. Each gateway is warmed up uninstrumented
+ * (`INSTRUCTIONS_WARMUP` requests at c=1), then instrumented, then measured in `INSTRUCTIONS_WINDOWS` windows of
+ * `INSTRUCTIONS_WINDOW` requests. A window's count leaves out TurboFan compilation and timer callbacks: under
+ * valgrind a request takes about 50 times as long, so wall-clock-driven work and late tier-ups would be charged
+ * to requests that do not cause them natively. What remains (garbage collection included) is the request's work.
+ * The first window still carries the tail of tiering up and is reported but not compared.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { median, NODE_FLAGS, root, type Server, startGateway, startProcess, stopServer } from './harness.js';
+
+const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 25_000);
+const WINDOW = Number(process.env.INSTRUCTIONS_WINDOW ?? 2000);
+const WINDOWS = Number(process.env.INSTRUCTIONS_WINDOWS ?? 4);
+const API_KEY = 'sk-bench-metrics-instructions-0123';
+const body = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'Say something short.' }],
+  temperature: 0.2,
+});
+const output = mkdtempSync(join(tmpdir(), 'metrics-instructions-'));
+
+async function send(server: Server, count: number): Promise<void> {
+  const pool = new Pool(server.url, { connections: 1 });
+  try {
+    for (let sent = 0; sent < count; sent++) {
+      const response = await pool.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body,
+      });
+      if (response.statusCode !== 200) throw new Error(`${server.name}: HTTP ${response.statusCode}`);
+      await response.body.dump();
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+function control(server: Server, ...args: string[]): void {
+  execFileSync('callgrind_control', [...args, String(server.child.pid)], { stdio: 'ignore' });
+}
+
+/** Instructions of the last dump: all, and those inside the named functions (inclusive). */
+function dumpCounts(server: Server, functions: readonly string[]): { total: number; inside: number } {
+  const prefix = `callgrind.${server.child.pid}.`;
+  const dumps = readdirSync(output)
+    .filter((file) => file.startsWith(prefix))
+    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
+  const last = dumps.at(-1);
+  if (last === undefined) throw new Error(`${server.name}: no callgrind dump`);
+  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', join(output, last)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  let total = 0;
+  let inside = 0;
+  for (const line of annotated.split('\n')) {
+    const count = Number(line.trim().split(/\s+/)[0]?.replaceAll(',', ''));
+    if (!Number.isFinite(count)) continue;
+    if (line.includes('PROGRAM TOTALS')) total = count;
+    else if (functions.some((name) => line.includes(name))) inside += count;
+  }
+  return { total, inside };
+}
+
+/** Compilation (tier-ups) and timer callbacks, left out of a window's count. */
+const LEFT_OUT = [
+  'v8::internal::Runtime_CompileOptimized(',
+  'v8::internal::Runtime_CompileLazy(',
+  'v8::internal::Runtime_CompileBaseline(',
+  'node::Environment::RunTimers(',
+];
+
+async function measure(name: string, env: Record<string, string>): Promise<number[]> {
+  const server = await startGateway(name, env, 'dist/cli/main.js', {
+    prefix: [
+      'valgrind',
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      '--dump-instr=no',
+      `--callgrind-out-file=${join(output, 'callgrind.%p')}`,
+    ],
+    nodeFlags: [...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule'],
+  });
+  try {
+    await send(server, WARMUP);
+    control(server, '--instr=on');
+    await send(server, 500);
+    const perRequest: number[] = [];
+    for (let window = 0; window < WINDOWS; window++) {
+      control(server, '--zero');
+      await send(server, WINDOW);
+      control(server, `--dump=window${window}`);
+      const counts = dumpCounts(server, LEFT_OUT);
+      perRequest.push((counts.total - counts.inside) / WINDOW);
+      process.stderr.write(
+        `${name}: window ${window + 1}/${WINDOWS} ${(counts.total / WINDOW).toFixed(0)} instructions a request, ${((counts.total - counts.inside) / WINDOW).toFixed(0)} without compilation and timers\n`,
+      );
+    }
+    return perRequest;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function main(): Promise<void> {
+  const mock = await startProcess('mock upstream', ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')]);
+  try {
+    const core = {
+      API_KEY,
+      BILLING_ENABLED: 'false',
+      REQUEST_LOG_ENABLED: 'false',
+      RATE_LIMIT_RPS: '1000000',
+      CACHE_ENABLED: 'false',
+      OLLAMA_HOST: mock.url,
+    };
+    const [on, off] = await Promise.all([
+      measure('metrics on', core),
+      measure('metrics off', { ...core, METRICS_ENABLED: 'false' }),
+    ]);
+    const compared = (on ?? []).slice(1).map((value, index) => value - ((off ?? [])[index + 1] ?? Number.NaN));
+    const format = (values: readonly number[] | undefined) =>
+      (values ?? []).map((value) => value.toFixed(0)).join(', ');
+    process.stdout.write(
+      `\nInstructions per request (Ollama path, core, c=1; windows of ${WINDOW} after ${WARMUP} uninstrumented requests; compilation and timer callbacks left out):\n- metrics on: ${format(on)}\n- metrics off: ${format(off)}\n- on − off, windows 2 to ${WINDOWS}: ${format(compared)} (median ${median(compared).toFixed(0)}, ${((100 * median(compared)) / median((off ?? []).slice(1))).toFixed(1)} % of a request)\n(valgrind callgrind, node ${process.version} --single-threaded --predictable-gc-schedule)\n`,
+    );
+  } finally {
+    await stopServer(mock);
+    rmSync(output, { recursive: true, force: true });
+  }
+}
+
+await main();
