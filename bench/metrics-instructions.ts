@@ -22,6 +22,8 @@ import { median, NODE_FLAGS, root, type Server, startGateway, startProcess, stop
 const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 25_000);
 const WINDOW = Number(process.env.INSTRUCTIONS_WINDOW ?? 2000);
 const WINDOWS = Number(process.env.INSTRUCTIONS_WINDOWS ?? 4);
+/** More node flags, e.g. `--perf-basic-prof` so JIT code in kept dumps can be named from /tmp/perf-<pid>.map. */
+const EXTRA_FLAGS = (process.env.INSTRUCTIONS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const API_KEY = 'sk-bench-metrics-instructions-0123';
 const body = JSON.stringify({
   model: 'bench-model',
@@ -92,7 +94,7 @@ async function measure(name: string, env: Record<string, string>): Promise<numbe
       '--dump-instr=no',
       `--callgrind-out-file=${join(output, 'callgrind.%p')}`,
     ],
-    nodeFlags: [...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule'],
+    nodeFlags: [...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule', ...EXTRA_FLAGS],
   });
   try {
     await send(server, WARMUP);
@@ -138,7 +140,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await stopServer(mock);
-    rmSync(output, { recursive: true, force: true });
+    if (process.env.INSTRUCTIONS_KEEP === '1') process.stderr.write(`callgrind dumps kept in ${output}\n`);
+    else rmSync(output, { recursive: true, force: true });
   }
 }
 
