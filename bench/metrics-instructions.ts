@@ -22,6 +22,8 @@ import { median, NODE_FLAGS, root, type Server, startGateway, startProcess, stop
 const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 25_000);
 const WINDOW = Number(process.env.INSTRUCTIONS_WINDOW ?? 2000);
 const WINDOWS = Number(process.env.INSTRUCTIONS_WINDOWS ?? 4);
+/** Fresh process pairs, one after another: JIT state differs from process to process, so pairs are the unit. */
+const PAIRS = Number(process.env.INSTRUCTIONS_PAIRS ?? 1);
 /** More node flags, e.g. `--perf-basic-prof` so JIT code in kept dumps can be named from /tmp/perf-<pid>.map. */
 const EXTRA_FLAGS = (process.env.INSTRUCTIONS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const API_KEY = 'sk-bench-metrics-instructions-0123';
@@ -128,15 +130,22 @@ async function main(): Promise<void> {
       CACHE_ENABLED: 'false',
       OLLAMA_HOST: mock.url,
     };
-    const [on, off] = await Promise.all([
-      measure('metrics on', core),
-      measure('metrics off', { ...core, METRICS_ENABLED: 'false' }),
-    ]);
-    const compared = (on ?? []).slice(1).map((value, index) => value - ((off ?? [])[index + 1] ?? Number.NaN));
-    const format = (values: readonly number[] | undefined) =>
-      (values ?? []).map((value) => value.toFixed(0)).join(', ');
+    const compared: number[] = [];
+    const lines: string[] = [];
+    const format = (values: readonly number[]) => values.map((value) => value.toFixed(0)).join(', ');
+    for (let pair = 1; pair <= PAIRS; pair++) {
+      const [on = [], off = []] = await Promise.all([
+        measure(`metrics on (pair ${pair})`, core),
+        measure(`metrics off (pair ${pair})`, { ...core, METRICS_ENABLED: 'false' }),
+      ]);
+      const differences = on.slice(1).map((value, index) => value - (off[index + 1] ?? Number.NaN));
+      compared.push(...differences);
+      lines.push(
+        `- pair ${pair}: on ${format(on)}; off ${format(off)}; on − off, windows 2 to ${WINDOWS}: ${format(differences)}`,
+      );
+    }
     process.stdout.write(
-      `\nInstructions per request (Ollama path, core, c=1; windows of ${WINDOW} after ${WARMUP} uninstrumented requests; compilation and timer callbacks left out):\n- metrics on: ${format(on)}\n- metrics off: ${format(off)}\n- on − off, windows 2 to ${WINDOWS}: ${format(compared)} (median ${median(compared).toFixed(0)}, ${((100 * median(compared)) / median((off ?? []).slice(1))).toFixed(1)} % of a request)\n(valgrind callgrind, node ${process.version} --single-threaded --predictable-gc-schedule)\n`,
+      `\nInstructions per request (Ollama path, core, c=1; windows of ${WINDOW} after ${WARMUP} uninstrumented requests; compilation and timer callbacks left out):\n${lines.join('\n')}\n- on − off over ${compared.length} windows: median ${median(compared).toFixed(0)} (sorted: ${format([...compared].sort((a, b) => a - b))})\n(valgrind callgrind, node ${process.version} --single-threaded --predictable-gc-schedule)\n`,
     );
   } finally {
     await stopServer(mock);
