@@ -172,7 +172,8 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
 }
 
-async function send(pool: Pool, target: Target, payload: string): Promise<void> {
+/** One request to the target; anything but a 200 throws. */
+export async function send(pool: Pool, target: Target, payload: string): Promise<void> {
   const response = await pool.request({
     path: target.path,
     method: 'POST',

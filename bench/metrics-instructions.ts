@@ -13,11 +13,21 @@
  * The first window still carries the tail of tiering up and is reported but not compared.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { median, NODE_FLAGS, root, type Server, startGateway, startProcess, stopServer } from './harness.js';
+import {
+  median,
+  NODE_FLAGS,
+  root,
+  type Server,
+  send,
+  startGateway,
+  startProcess,
+  stopServer,
+  type Target,
+} from './harness.js';
 
 const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 25_000);
 const WINDOW = Number(process.env.INSTRUCTIONS_WINDOW ?? 2000);
@@ -34,19 +44,19 @@ const body = JSON.stringify({
 });
 const output = mkdtempSync(join(tmpdir(), 'metrics-instructions-'));
 
-async function send(server: Server, count: number): Promise<void> {
+/** `count` requests at c=1, as the chat target `npm run bench` sends the core. */
+async function sendMany(server: Server, count: number): Promise<void> {
+  const target: Target = {
+    name: server.name,
+    server,
+    path: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${API_KEY}` },
+    body,
+    streamBody: body,
+  };
   const pool = new Pool(server.url, { connections: 1 });
   try {
-    for (let sent = 0; sent < count; sent++) {
-      const response = await pool.request({
-        path: '/v1/chat/completions',
-        method: 'POST',
-        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-        body,
-      });
-      if (response.statusCode !== 200) throw new Error(`${server.name}: HTTP ${response.statusCode}`);
-      await response.body.dump();
-    }
+    for (let sent = 0; sent < count; sent++) await send(pool, target, body);
   } finally {
     await pool.close();
   }
@@ -56,18 +66,13 @@ function control(server: Server, ...args: string[]): void {
   execFileSync('callgrind_control', [...args, String(server.child.pid)], { stdio: 'ignore' });
 }
 
-/** Instructions of the last dump: all, and those inside the named functions (inclusive). */
-function dumpCounts(server: Server, functions: readonly string[]): { total: number; inside: number } {
-  const prefix = `callgrind.${server.child.pid}.`;
-  const dumps = readdirSync(output)
-    .filter((file) => file.startsWith(prefix))
-    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
-  const last = dumps.at(-1);
-  if (last === undefined) throw new Error(`${server.name}: no callgrind dump`);
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', join(output, last)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
+/** Instructions of the server's `part`-th dump (numbered from 1): all, and those inside the named functions. */
+function dumpCounts(server: Server, part: number, functions: readonly string[]): { total: number; inside: number } {
+  const annotated = execFileSync(
+    'callgrind_annotate',
+    ['--inclusive=yes', '--threshold=100', join(output, `callgrind.${server.child.pid}.${part}`)],
+    { encoding: 'utf8', maxBuffer: 1 << 28 },
+  );
   let total = 0;
   let inside = 0;
   for (const line of annotated.split('\n')) {
@@ -99,18 +104,19 @@ async function measure(name: string, env: Record<string, string>): Promise<numbe
     nodeFlags: [...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule', ...EXTRA_FLAGS],
   });
   try {
-    await send(server, WARMUP);
+    await sendMany(server, WARMUP);
     control(server, '--instr=on');
-    await send(server, 500);
+    await sendMany(server, 500);
     const perRequest: number[] = [];
     for (let window = 0; window < WINDOWS; window++) {
       control(server, '--zero');
-      await send(server, WINDOW);
+      await sendMany(server, WINDOW);
       control(server, `--dump=window${window}`);
-      const counts = dumpCounts(server, LEFT_OUT);
-      perRequest.push((counts.total - counts.inside) / WINDOW);
+      const counts = dumpCounts(server, window + 1, LEFT_OUT);
+      const counted = (counts.total - counts.inside) / WINDOW;
+      perRequest.push(counted);
       process.stderr.write(
-        `${name}: window ${window + 1}/${WINDOWS} ${(counts.total / WINDOW).toFixed(0)} instructions a request, ${((counts.total - counts.inside) / WINDOW).toFixed(0)} without compilation and timers\n`,
+        `${name}: window ${window + 1}/${WINDOWS} ${(counts.total / WINDOW).toFixed(0)} instructions a request, ${counted.toFixed(0)} without compilation and timers\n`,
       );
     }
     return perRequest;
