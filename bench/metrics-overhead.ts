@@ -64,14 +64,12 @@ const next = async (
   _response: ServerResponse,
   state: RequestState,
 ) => {
-  const end = state.observation?.onAttempt({
-    backend: 'bench',
-    provider: 'ollama',
-    model: 'bench-model',
-    startedAt: performance.now(),
-    headers: {},
-  });
-  end?.({ endedAt: performance.now(), error: undefined });
+  const listener = state.observation;
+  if (listener !== undefined) {
+    const start = { backend: 'bench', provider: 'ollama', model: 'bench-model', startedAt: performance.now() };
+    listener.attemptStarted(start);
+    listener.attemptEnded(start, performance.now(), undefined);
+  }
   state.model = 'bench-model';
   state.backend = 'bench';
   state.usage = { promptTokens: 12, completionTokens: 20 };

@@ -46,11 +46,8 @@ export interface RouteCallOptions {
   requestId?: string;
   /** Attempts and fallbacks so far, readable after a failure too. */
   trace?: FallbackTrace;
-  /**
-   * Told as each upstream attempt starts (it may add headers to that attempt's call, e.g. trace context); the
-   * function it returns is called when the attempt ends (for a stream: when its first output part arrived).
-   */
-  onAttempt?: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
+  /** Told as each upstream attempt starts and ends (the observability stage); may add headers to its call. */
+  attemptListener?: AttemptListener;
   /** Handed to every attempt's model call (a same-format passthrough only the matching adapter reads). */
   passthrough?: CallPassthrough;
   /** Told when each attempt starts and ends (metrics, request logs); must not throw. */
@@ -65,14 +62,20 @@ export interface AttemptStart {
   model: string;
   /** `performance.now()` when the attempt started. */
   startedAt: number;
-  /** Headers to add to this attempt's upstream call; starts empty. */
-  headers: Record<string, string>;
 }
 
-export interface AttemptEnd {
-  endedAt: number;
-  /** undefined for a success. */
-  error: LlamaGateError | undefined;
+/**
+ * Hears a call's upstream attempts. Methods rather than returned closures, so listening allocates nothing per
+ * attempt beyond its `AttemptStart` (decision 0027).
+ */
+export interface AttemptListener {
+  /** An attempt is about to call upstream; returns headers to add to that call (trace context), if any. */
+  attemptStarted(start: AttemptStart): Readonly<Record<string, string>> | undefined;
+  /**
+   * The attempt ended (for a stream: when its first output part arrived); `error` is undefined for a success.
+   * `start` is the object `attemptStarted` was given.
+   */
+  attemptEnded(start: AttemptStart, endedAt: number, error: LlamaGateError | undefined): void;
 }
 
 /** What an attempt observer hears: the target tried, how long it took, and the failure when it failed. */

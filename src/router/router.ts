@@ -12,7 +12,7 @@ import { noCandidateError, type PlanContext, type PlannedTarget, planTargets, se
 import { type RouterSnapshot, snapshotRouting } from './router-snapshot.js';
 import type {
   AttemptControl,
-  AttemptEnd,
+  AttemptStart,
   RouteCallOptions,
   RouteOutcome,
   RoutePlan,
@@ -49,7 +49,7 @@ import { trackStreamParts } from './tracked-stream.js';
 
 export type {
   AttemptControl,
-  AttemptEnd,
+  AttemptListener,
   AttemptObserver,
   AttemptStart,
   RouteCallOptions,
@@ -350,21 +350,13 @@ export class Router {
     let deferred = false;
     const control: AttemptControl = { ticket, startedAt, defer: () => (deferred = true) };
     let headers = options.headers;
-    let ended: ((end: AttemptEnd) => void) | undefined;
-    if (options.onAttempt !== undefined) {
-      const extra: Record<string, string> = {};
+    const listener = options.attemptListener;
+    let start: AttemptStart | undefined;
+    if (listener !== undefined) {
       const backend = target.backend;
-      ended = options.onAttempt({
-        backend: backend.name,
-        provider: backend.type,
-        model: target.modelId,
-        startedAt,
-        headers: extra,
-      });
-      for (const _ in extra) {
-        headers = { ...options.headers, ...extra };
-        break;
-      }
+      start = { backend: backend.name, provider: backend.type, model: target.modelId, startedAt };
+      const extra = listener.attemptStarted(start);
+      if (extra !== undefined) headers = { ...options.headers, ...extra };
     }
     const call: CallOptions = {
       signal,
@@ -377,10 +369,11 @@ export class Router {
     observer?.attemptStart?.(target);
     try {
       const value = await attempt(target, call, control);
-      ended?.({ endedAt: performance.now(), error: undefined });
-      observer?.attemptEnd?.(target, performance.now() - startedAt, undefined);
+      const endedAt = performance.now();
+      if (start !== undefined) listener?.attemptEnded(start, endedAt, undefined);
+      observer?.attemptEnd?.(target, endedAt - startedAt, undefined);
       if (!deferred) {
-        ticket.success({ kind: 'latency', ms: performance.now() - startedAt });
+        ticket.success({ kind: 'latency', ms: endedAt - startedAt });
         ticket.release();
       }
       if (stateBefore !== 'healthy' && stats.breaker.state === 'healthy')
@@ -388,7 +381,8 @@ export class Router {
       return value;
     } catch (thrown) {
       const error = toLlamaGateError(thrown);
-      ended?.({ endedAt: performance.now(), error });
+      const endedAt = performance.now();
+      if (start !== undefined) listener?.attemptEnded(start, endedAt, error);
       // A timeout shorter than the backend's own (the client's, or what the deadline left) proves nothing.
       const normal = target.backend.timeoutMs ?? this.#config.timeoutMs;
       const cutShort =
@@ -396,7 +390,7 @@ export class Router {
       // One request counts once against a backend: its own retries must not trip the breaker mid-retry.
       ticket.failure(error, countsAgainstBackend(error) && !cutShort && info.retry === 0);
       ticket.release();
-      observer?.attemptEnd?.(target, performance.now() - startedAt, error);
+      observer?.attemptEnd?.(target, endedAt - startedAt, error);
       if (stats.breaker.state === 'cooling-down' && stateBefore !== 'cooling-down') {
         this.#logger?.warn(
           { backend: target.backend.name, until: stats.snapshot().cooldownUntil, code: error.code },

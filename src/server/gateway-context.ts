@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/config-schema.js';
 import type { McpManager } from '../mcp/mcp-manager.js';
 import type { ModelResolver } from '../router/model-resolver.js';
-import type { AttemptEnd, AttemptStart, Router } from '../router/router.js';
+import type { AttemptListener, Router } from '../router/router.js';
 import type { ChatResult, Usage } from '../spec/chat.js';
 import type { ChatCallWrapper, ToolCallCharges } from '../spec/chat-call.js';
 import type { LlamaGateError } from '../spec/errors.js';
@@ -115,13 +115,17 @@ export interface RequestState {
   observation?: RequestObserver;
 }
 
-/** What the exchange and features may tell the observability stage (see server/observability). */
-export interface RequestObserver {
+/**
+ * What the exchange and features may tell the observability stage (see server/observability). The exchange
+ * tells it directly rather than through `observers`, so a request with metrics only has no observer to loop over
+ * at every event (decision 0027). As `RouteCallOptions.attemptListener` it hears each upstream attempt.
+ */
+export interface RequestObserver extends AttemptListener {
   /** Whether the request is traced (what only spans show, such as finish reasons, is gathered only then). */
   readonly traced: boolean;
-  /** Pass as `RouteCallOptions.onAttempt`: each upstream attempt's start and end (and trace headers). */
-  readonly onAttempt: (start: AttemptStart) => ((end: AttemptEnd) => void) | undefined;
-  /** The failure the server answers with. */
+  /** The first chunk of a stream went out. */
+  firstChunk(): void;
+  /** The failure the server answers with (or a stream ends with). */
   failed(error: LlamaGateError): void;
   /**
    * For the MCP tool loop: an `execute_tool {name}` span and the tool-call metrics; call the result when the

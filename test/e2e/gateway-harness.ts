@@ -9,6 +9,7 @@ import { ConfigReloader } from '../../src/server/config-reloader.js';
 import { buildGatewayContext } from '../../src/server/create-gateway.js';
 import { createGatewayServer, type GatewayServer, type GatewayServerOptions } from '../../src/server/gateway-server.js';
 import { createLogger } from '../../src/server/logger.js';
+import { openGatewayObservability } from '../../src/server/observability/open-observability.js';
 import type { ChatCallWrapper } from '../../src/spec/chat-call.js';
 
 export interface HarnessOptions {
@@ -17,6 +18,8 @@ export interface HarnessOptions {
   /** YAML config file path. */
   configFile?: string;
   server?: GatewayServerOptions;
+  /** Metrics (and whatever else the environment turns on of observability), as `llamagate serve` opens them. */
+  observe?: boolean;
   /** Wrappers around every routed chat call, as a feature (the MCP tool loop) registers them. */
   chatWrappers?: readonly ChatCallWrapper[];
 }
@@ -31,9 +34,10 @@ export interface Harness {
 }
 
 export async function startGateway(options: HarnessOptions = {}): Promise<Harness> {
+  const env = { RATE_LIMIT_RPS: '1000', ...options.env };
   const load = () =>
     loadConfig({
-      env: { RATE_LIMIT_RPS: '1000', ...options.env },
+      env,
       dotenvFile: false,
       configFile: options.configFile,
       flags: { port: 0, host: '127.0.0.1' },
@@ -59,7 +63,10 @@ export async function startGateway(options: HarnessOptions = {}): Promise<Harnes
       }),
     logger,
   });
-  const gateway = createGatewayServer(reloader.build(loaded), options.server);
+  const server = options.observe
+    ? { ...options.server, observability: await openGatewayObservability(loaded.config, env) }
+    : options.server;
+  const gateway = createGatewayServer(reloader.build(loaded), server);
   reloader.attach(gateway);
   const address = await gateway.listen();
   const url = `http://127.0.0.1:${address.port}`;

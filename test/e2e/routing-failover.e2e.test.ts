@@ -35,7 +35,8 @@ cache: { enabled: false }
 async function start(yaml: string): Promise<Harness> {
   gateway = await startGateway({
     configFile: writeConfig(`${ROUTING}${yaml}`),
-    env: { LLAMAGATE_MASTER_KEY: 'master' },
+    env: { LLAMAGATE_MASTER_KEY: 'master', REQUEST_LOG_ENABLED: 'false' },
+    observe: true,
   });
   return gateway;
 }
@@ -59,6 +60,15 @@ async function backends(harness: Harness) {
   return (await response.json()) as { backends: { name: string; state: string; lastError?: { status: number } }[] };
 }
 
+/** Sample lines of the named metric families, as `/metrics` serves them. */
+async function metricSamples(harness: Harness, ...families: string[]): Promise<string[]> {
+  const response = await fetch(`${harness.url}/metrics`, { headers: { authorization: 'Bearer master' } });
+  const text = await response.text();
+  return text
+    .split('\n')
+    .filter((line) => families.some((family) => line.startsWith(`${family}{`) || line.startsWith(`${family} `)));
+}
+
 const stateOf = async (harness: Harness, name: string) =>
   (await backends(harness)).backends.find((backend) => backend.name === name)?.state;
 
@@ -73,6 +83,20 @@ describe('fallback and retries', () => {
     expect(response.headers.get('x-llamagate-attempts')).toBe('3');
     expect(response.headers.get('x-llamagate-fallbacks')).toBe('2');
     expect([a.calls().length, b.calls().length, c.calls().length]).toEqual([1, 1, 1]);
+    expect(
+      await metricSamples(
+        harness,
+        'llamagate_upstream_retries_total',
+        'llamagate_fallbacks_total',
+        'llamagate_upstream_attempt_duration_seconds_count',
+      ),
+    ).toEqual([
+      'llamagate_upstream_attempt_duration_seconds_count{backend="a",outcome="provider_error"} 1',
+      'llamagate_upstream_attempt_duration_seconds_count{backend="b",outcome="provider_unavailable"} 1',
+      'llamagate_upstream_attempt_duration_seconds_count{backend="c",outcome="success"} 1',
+      'llamagate_upstream_retries_total{route="/v1/chat/completions"} 2',
+      'llamagate_fallbacks_total{route="/v1/chat/completions"} 1',
+    ]);
   });
 
   it('never retries or falls back on a 400: the upstream error is the answer', async () => {
@@ -94,6 +118,10 @@ describe('fallback and retries', () => {
     expect(data.choices[0]?.message.content).toBe('from a');
     expect(response.headers.get('x-llamagate-attempts')).toBe('2');
     expect(response.headers.get('x-llamagate-fallbacks')).toBe('0');
+    // A retry on the same backend is not a fallback.
+    expect(await metricSamples(harness, 'llamagate_upstream_retries_total', 'llamagate_fallbacks_total')).toEqual([
+      'llamagate_upstream_retries_total{route="/v1/chat/completions"} 1',
+    ]);
   });
 
   it('keeps retries inside the request deadline (x-llamagate-timeout)', async () => {
@@ -255,5 +283,11 @@ describe('streaming failover', () => {
     expect(b.calls()).toHaveLength(0);
     const snapshot = await backends(harness);
     expect(snapshot.backends.find((backend) => backend.name === 'a')?.lastError).toMatchObject({ status: 500 });
+    // The stream started (200) and ended in the provider's failure: counted by that error type, gauge back to 0.
+    const samples = await metricSamples(harness, 'llamagate_requests_total', 'llamagate_open_streams');
+    expect(samples.filter((line) => !line.includes('/admin/'))).toEqual([
+      'llamagate_requests_total{route="/v1/chat/completions",format="openai-chat",model="m",backend="a",status_class="2xx",error_type="provider_error"} 1',
+      'llamagate_open_streams 0',
+    ]);
   });
 });

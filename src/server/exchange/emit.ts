@@ -1,4 +1,4 @@
-/** Emitting exchange events to a request's observers (see `exchange-events.ts`). */
+/** Emitting exchange events to a request's observers (see `exchange-events.ts`) and its observation. */
 import type { ChatStreamPart, Usage } from '../../spec/chat.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import type { RequestState } from '../gateway-context.js';
@@ -58,11 +58,13 @@ export function emitPart(state: RequestState, part: ChatStreamPart): void {
 export function emitFirstChunk(state: RequestState): void {
   const ms = performance.now() - state.startedAt;
   state.timeToFirstChunkMs = ms;
+  state.observation?.firstChunk();
   const observers = state.observers;
   if (observers !== undefined) for (const observer of observers) observer.firstChunk?.(ms);
 }
 
 export function emitError(state: RequestState, error: LlamaGateError): void {
+  state.observation?.failed(error);
   const observers = state.observers;
   if (observers !== undefined) for (const observer of observers) observer.error?.(error);
 }

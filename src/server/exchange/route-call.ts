@@ -92,7 +92,7 @@ export function routedCallOptions(
     headers: upstreamHeaders(state),
     requestId: state.id,
     trace,
-    onAttempt: state.observation?.onAttempt,
+    attemptListener: state.observation,
   };
 }
 

@@ -1,16 +1,15 @@
 /**
  * The observability stage: begun when a request arrives, finished after its response (and billing) are done.
- * It listens to the request's upstream attempts (`RouteCallOptions.onAttempt`) and turns the facts once into
+ * It listens to the request's upstream attempts (`RouteCallOptions.attemptListener`) and turns the facts once into
  * Prometheus samples, trace spans and a request-log row (written through the batching writer, off the request
  * path). Each of the three is optional; with none configured the server never calls in here.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ObservabilityConfig } from '../../config/observability-schema.js';
-import type { AttemptEnd, AttemptStart } from '../../router/router.js';
+import type { AttemptStart } from '../../router/router.js';
 import type { LlamaGateError } from '../../spec/errors.js';
 import type { BatchingWriter } from '../../storage/batching-usage-writer.js';
 import type { RequestAttempt, RequestLog, RequestLogRecord } from '../../storage/request-log.js';
-import type { ExchangeObserver } from '../exchange/exchange-events.js';
 import type { GatewayContext, RequestObserver, RequestState } from '../gateway-context.js';
 import { type ErrorType, errorTypeOf, errorTypeOfCode } from '../metrics/error-type.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -18,7 +17,7 @@ import type { Route } from '../route.js';
 import { metricsRoutes } from '../routes/metrics.js';
 import { requestLogRoutes } from '../routes/request-log.js';
 import type { Stage } from '../stages/stage.js';
-import type { GatewayTracing, RequestTrace } from '../tracing/gateway-tracing.js';
+import type { AttemptSpan, GatewayTracing, RequestTrace } from '../tracing/gateway-tracing.js';
 import { BodyRedactor, type CapturedBodies, captureBodies } from './body-capture.js';
 import { MessageCapture } from './message-capture.js';
 
@@ -43,10 +42,16 @@ const OPERATION_BY_FORMAT: Readonly<Record<string, string>> = {
 };
 
 /** One request's observed facts, gathered while it runs. */
-export class RequestObservation implements RequestObserver, ExchangeObserver {
+export class RequestObservation implements RequestObserver {
   readonly route: string;
   readonly format: string | undefined;
-  readonly attempts: RequestAttempt[] = [];
+  /** The attempt trail, kept only when the request log will write it. */
+  readonly attempts: RequestAttempt[] | undefined;
+  attemptCount = 0;
+  /** The backend of the first attempt and of the latest one, and whether a later attempt went elsewhere. */
+  firstBackend: string | undefined;
+  lastBackend: string | undefined;
+  fellBack = false;
   readonly trace: RequestTrace | undefined;
   readonly traced: boolean;
   readonly capture: CapturedBodies | undefined;
@@ -57,62 +62,72 @@ export class RequestObservation implements RequestObserver, ExchangeObserver {
   /** Whether the response started streaming (counted in the open-streams gauge until it finishes). */
   streaming = false;
   readonly #observability: GatewayObservability;
+  /** Open attempt spans by attempt (traced requests only; a call's wrappers may overlap attempts). */
+  #attemptSpans: Map<AttemptStart, AttemptSpan> | undefined;
 
   constructor(
     observability: GatewayObservability,
-    route: string,
+    route: RouteObservation,
     trace: RequestTrace | undefined,
     capture: CapturedBodies | undefined,
+    keepAttempts: boolean,
   ) {
     this.#observability = observability;
-    this.route = route;
-    this.format = FORMAT_BY_ROUTE[route];
+    this.route = route.path;
+    this.format = route.format;
+    this.attempts = keepAttempts ? [] : undefined;
     this.trace = trace;
     this.traced = trace !== undefined;
     this.capture = capture;
   }
 
-  /** The router's attempt listener (`RouteCallOptions.onAttempt`). */
-  readonly onAttempt = (start: AttemptStart): ((end: AttemptEnd) => void) => {
+  attemptStarted(start: AttemptStart): Readonly<Record<string, string>> | undefined {
     this.upstreamFrom ??= start.startedAt;
-    const attemptSpan = this.trace?.startAttempt(start, OPERATION_BY_FORMAT[this.format ?? ''] ?? 'chat');
-    return (end) => {
-      this.upstreamTo = end.endedAt;
-      const error = end.error;
-      const errorType = error === undefined ? undefined : errorTypeOf(error);
-      const latencyMs = Math.round(end.endedAt - start.startedAt);
-      this.attempts.push({
-        backend: start.backend,
-        model: start.model,
-        status:
-          error === undefined ? 200 : (error.upstream?.status ?? (error.provider !== undefined ? error.status : null)),
-        latencyMs,
-        errorCode: error?.code ?? null,
-        errorMessage: error === undefined ? null : error.message.slice(0, 500),
-      });
-      this.#observability.metrics?.observeAttempt({
-        backend: start.backend,
-        durationSeconds: (end.endedAt - start.startedAt) / 1000,
-        errorType,
-      });
-      attemptSpan?.(end, errorType);
-    };
-  };
+    const trace = this.trace;
+    if (trace === undefined) return undefined;
+    const span = trace.startAttempt(start, OPERATION_BY_FORMAT[this.format ?? ''] ?? 'chat');
+    this.#attemptSpans ??= new Map();
+    this.#attemptSpans.set(start, span);
+    return span.headers;
+  }
+
+  attemptEnded(start: AttemptStart, endedAt: number, error: LlamaGateError | undefined): void {
+    this.upstreamTo = endedAt;
+    this.attemptCount++;
+    if (this.firstBackend === undefined) this.firstBackend = start.backend;
+    else if (start.backend !== this.firstBackend) this.fellBack = true;
+    this.lastBackend = start.backend;
+    const errorType = error === undefined ? undefined : errorTypeOf(error);
+    this.attempts?.push({
+      backend: start.backend,
+      model: start.model,
+      status:
+        error === undefined ? 200 : (error.upstream?.status ?? (error.provider !== undefined ? error.status : null)),
+      latencyMs: Math.round(endedAt - start.startedAt),
+      errorCode: error?.code ?? null,
+      errorMessage: error === undefined ? null : error.message.slice(0, 500),
+    });
+    this.#observability.metrics?.observeAttempt({
+      backend: start.backend,
+      durationSeconds: (endedAt - start.startedAt) / 1000,
+      errorType,
+    });
+    const span = this.#attemptSpans?.get(start);
+    if (span !== undefined) {
+      this.#attemptSpans?.delete(start);
+      span.end(endedAt, error, errorType);
+    }
+  }
 
   failed(error: LlamaGateError): void {
     this.errorType = errorTypeOf(error);
   }
 
-  /** Exchange event: the first chunk of a stream went out. */
+  /** The first chunk of a stream went out. */
   firstChunk(): void {
     if (this.streaming) return;
     this.streaming = true;
     this.#observability.streamStarted();
-  }
-
-  /** Exchange event: the call failed (an upstream's failure is the provider's fault, not the gateway's). */
-  error(error: LlamaGateError): void {
-    this.failed(error);
   }
 
   toolCall(server: string, tool: string): (error?: { type: string; message?: string }) => void {
@@ -132,6 +147,13 @@ export class RequestObservation implements RequestObserver, ExchangeObserver {
   traceCarrier(): Record<string, string> {
     return this.trace?.carrier() ?? {};
   }
+}
+
+/** What an observation needs of its route, worked out once per route when the stage is composed. */
+export interface RouteObservation {
+  readonly path: string;
+  /** The inbound API format of a model route; undefined for other routes (no overhead, no request-log row). */
+  readonly format: string | undefined;
 }
 
 export interface GatewayObservabilityOptions {
@@ -183,16 +205,22 @@ export class GatewayObservability {
   }
 
   /** Begins observing a request once its route is known. */
-  begin(request: IncomingMessage, response: ServerResponse, state: RequestState, route: string): RequestObservation {
-    const trace = this.tracing?.startRequest(request.headers, request.method ?? 'GET', route);
+  begin(
+    request: IncomingMessage,
+    response: ServerResponse,
+    state: RequestState,
+    route: RouteObservation,
+  ): RequestObservation {
+    const trace = this.tracing?.startRequest(request.headers, request.method ?? 'GET', route.path);
     const capture =
       this.#bodies === 'off' ? undefined : captureBodies(request, response, this.#bodies, this.#redactor.maxBytes);
-    const observation = new RequestObservation(this, route, trace, capture);
+    const observation = new RequestObservation(this, route, trace, capture, this.#requestLog !== undefined);
     state.observation = observation;
-    if (state.observers === undefined) state.observers = [observation];
-    else state.observers.push(observation);
-    if (trace !== undefined && this.tracing?.captureMessageContent === true)
-      state.observers.push(new MessageCapture(trace, this.#redactor));
+    if (trace !== undefined && this.tracing?.captureMessageContent === true) {
+      const capture = new MessageCapture(trace, this.#redactor);
+      if (state.observers === undefined) state.observers = [capture];
+      else state.observers.push(capture);
+    }
     this.#activeRequests++;
     return observation;
   }
@@ -203,7 +231,8 @@ export class GatewayObservability {
   }
 
   /** The stage of one route: begins before the inner stages, finishes after billing settled. */
-  stage(route: string): Stage {
+  stage(path: string): Stage {
+    const route: RouteObservation = { path, format: FORMAT_BY_ROUTE[path] };
     return async (context, request, response, state, next) => {
       this.begin(request, response, state, route);
       try {
@@ -240,15 +269,11 @@ export class GatewayObservability {
           : observation.upstreamTo - observation.upstreamFrom;
       overheadMs = Math.max(0, (state.stream && ttfc !== undefined ? ttfc : durationMs) - waited);
     }
-    const attempts = observation.attempts;
-    const retries = Math.max(0, attempts.length - 1);
-    const firstBackend = attempts[0]?.backend;
-    const fellBack = attempts.some((attempt) => attempt.backend !== firstBackend);
     this.metrics?.observeRequest({
       route: observation.route,
       format: observation.format ?? 'none',
       model: state.model,
-      backend: state.backend ?? observation.attempts.at(-1)?.backend,
+      backend: state.backend ?? observation.lastBackend,
       status,
       errorType,
       keyId: state.keyId,
@@ -265,8 +290,8 @@ export class GatewayObservability {
       reasoningTokens: metered?.usage.reasoningTokens ?? usage?.reasoningTokens,
       costMicros: metered?.cost,
       cache: state.cache,
-      retries,
-      fallbacks: fellBack ? 1 : 0,
+      retries: Math.max(0, observation.attemptCount - 1),
+      fallbacks: observation.fellBack ? 1 : 0,
     });
     observation.trace?.end({
       status,
@@ -289,7 +314,7 @@ export class GatewayObservability {
         route: observation.route,
         format: observation.format,
         model: state.model ?? null,
-        backend: state.backend ?? observation.attempts.at(-1)?.backend ?? null,
+        backend: state.backend ?? observation.lastBackend ?? null,
         status,
         errorType: errorType ?? null,
         errorCode: status >= 400 || state.errorCode !== undefined ? (state.errorCode ?? null) : null,
@@ -308,7 +333,7 @@ export class GatewayObservability {
                 estimated: metered?.usage.estimated ?? usage?.estimated,
               },
         cost: metered?.cost ?? null,
-        attempts: observation.attempts,
+        attempts: observation.attempts ?? [],
         requestBody: request === undefined ? null : this.#redactor.redact(request.bytes, request.total),
         responseBody: body === undefined ? null : this.#redactor.redact(body.bytes, body.total),
       });

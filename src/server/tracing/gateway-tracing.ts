@@ -8,7 +8,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import type { AttemptEnd, AttemptStart } from '../../router/router.js';
+import type { AttemptStart } from '../../router/router.js';
+import type { LlamaGateError } from '../../spec/errors.js';
 import { VERSION } from '../../version.js';
 
 /** What a finished call adds to its successful attempt's span. */
@@ -19,9 +20,16 @@ export interface GenAiResponse {
   finishReasons?: readonly string[] | undefined;
 }
 
+/** An upstream attempt's open client span. */
+export interface AttemptSpan {
+  /** The span's trace context, to send with the attempt's upstream call. */
+  readonly headers: Record<string, string>;
+  end(endedAt: number, error: LlamaGateError | undefined, errorType: string | undefined): void;
+}
+
 export interface RequestTrace {
-  /** Opens the client span of an upstream attempt and puts its trace context in `start.headers`. */
-  startAttempt(start: AttemptStart, operation: string): (end: AttemptEnd, errorType: string | undefined) => void;
+  /** Opens the client span of an upstream attempt. */
+  startAttempt(start: AttemptStart, operation: string): AttemptSpan;
   /** For the MCP tool loop: an `execute_tool {name}` span; call the result when the tool returns. */
   startTool(
     name: string,
@@ -132,19 +140,23 @@ export async function startTracing(env: Env): Promise<GatewayTracing | undefined
             },
             serverContext,
           );
-          propagator.inject(trace.setSpan(serverContext, span), start.headers, defaultTextMapSetter);
-          return (end, errorType) => {
-            if (end.error === undefined) {
-              // The answering attempt stays open until the response is done: its usage and finish come last.
-              answered = { span, endedAt: toTime(end.endedAt) };
-              return;
-            }
-            span.setAttribute('error.type', errorType ?? end.error.code);
-            if (end.error.upstream?.status !== undefined) {
-              span.setAttribute('http.response.status_code', end.error.upstream.status);
-            }
-            span.setStatus({ code: SpanStatusCode.ERROR, message: end.error.message });
-            span.end(toTime(end.endedAt));
+          const headers: Record<string, string> = {};
+          propagator.inject(trace.setSpan(serverContext, span), headers, defaultTextMapSetter);
+          return {
+            headers,
+            end(endedAt, error, errorType) {
+              if (error === undefined) {
+                // The answering attempt stays open until the response is done: its usage and finish come last.
+                answered = { span, endedAt: toTime(endedAt) };
+                return;
+              }
+              span.setAttribute('error.type', errorType ?? error.code);
+              if (error.upstream?.status !== undefined) {
+                span.setAttribute('http.response.status_code', error.upstream.status);
+              }
+              span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+              span.end(toTime(endedAt));
+            },
           };
         },
         startTool(name, attributes = {}) {
