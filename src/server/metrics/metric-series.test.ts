@@ -68,4 +68,16 @@ describe('metric series', () => {
       index.get(['b', 'b']),
     ]).toEqual(['none', 'ab', 'ac', undefined, undefined]);
   });
+
+  it('answers a repeated lookup from the last one, never with a stale or a neighbouring item', () => {
+    // A family's lookups all have its number of labels.
+    const index = new LabelIndex<string>();
+    index.set(['a', 'b'], 'ab');
+    const values = ['a', 'b'];
+    expect(index.get(values)).toBe('ab');
+    values[1] = 'c';
+    expect([index.get(values), index.get(['a', 'b']), index.get(['a', 'c'])]).toEqual([undefined, 'ab', undefined]);
+    index.set(['a', 'b'], 'replaced');
+    expect(index.get(['a', 'b'])).toBe('replaced');
+  });
 });

@@ -30,18 +30,25 @@ function braces(pairs: string): string {
 export class LabelIndex<T> {
   readonly #root = new Map<string, unknown>();
   #unlabelled: T | undefined;
+  /** The values last found and what they found: a request mostly has the labels of the one before (0027). */
+  #lastValues: readonly string[] = [];
+  #lastItem: T | undefined;
 
   get(values: readonly string[]): T | undefined {
     if (values.length === 0) return this.#unlabelled;
+    if (this.#lastItem !== undefined && sameValues(values, this.#lastValues)) return this.#lastItem;
     let node: unknown = this.#root;
     for (const value of values) {
       node = (node as Map<string, unknown>).get(value);
       if (node === undefined) return undefined;
     }
+    this.#lastValues = [...values];
+    this.#lastItem = node as T;
     return node as T;
   }
 
   set(values: readonly string[], item: T): void {
+    this.#lastItem = undefined;
     if (values.length === 0) {
       this.#unlabelled = item;
       return;
@@ -59,6 +66,12 @@ export class LabelIndex<T> {
     }
     node.set(values[last] as string, item);
   }
+}
+
+function sameValues(values: readonly string[], others: readonly string[]): boolean {
+  if (values.length !== others.length) return false;
+  for (let index = 0; index < values.length; index++) if (values[index] !== others[index]) return false;
+  return true;
 }
 
 export interface MetricFamily {
