@@ -8,61 +8,15 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INLINING_FLAGS } from '../src/cli/v8-tuning.js';
-import type { ObservabilityConfig } from '../src/config/observability-schema.js';
-import type { GatewayContext, RequestState } from '../src/server/gateway-context.js';
-import { GatewayMetrics } from '../src/server/metrics/gateway-metrics.js';
-import { GatewayObservability } from '../src/server/observability/gateway-observability.js';
 import { NODE_FLAGS, root } from './harness.js';
+import { observedRequests } from './observed-requests.js';
 
 const REQUESTS = Number(process.env.OBSERVATION_REQUESTS ?? 20_000);
 const WARMUP = Number(process.env.OBSERVATION_WARMUP ?? 50_000);
 const script = join(root, 'bench', 'observation-instructions.ts');
-
-/** Runs `count` requests, through the stage or straight to the handler. */
-function requests(withStage: boolean): (count: number) => Promise<void> {
-  const config = { logBodies: 'off', logRedactPatterns: [], logBodyMaxBytes: 0 } as unknown as ObservabilityConfig;
-  const observability = new GatewayObservability({ config, metrics: new GatewayMetrics({ defaultMetrics: false }) });
-  const stage = observability.stage('/v1/chat/completions');
-  const request = { headers: {}, method: 'POST' } as IncomingMessage;
-  const response = { writableEnded: true, statusCode: 200 } as ServerResponse;
-  const context = {} as GatewayContext;
-  const signal = new AbortController().signal;
-  const handler = async (
-    _context: GatewayContext,
-    _request: IncomingMessage,
-    _response: ServerResponse,
-    state: RequestState,
-  ) => {
-    // As the router's attempt: the clock read either way, the attempt's description only for a listener.
-    const startedAt = performance.now();
-    const listener = state.observation;
-    const start =
-      listener === undefined ? undefined : { backend: 'bench', provider: 'ollama', model: 'bench-model', startedAt };
-    if (start !== undefined) listener?.attemptStarted(start);
-    const endedAt = performance.now();
-    if (start !== undefined) listener?.attemptEnded(start, endedAt, undefined);
-    state.model = 'bench-model';
-    state.backend = 'bench';
-    state.usage = { promptTokens: 12, completionTokens: 20 };
-  };
-  return async (count) => {
-    for (let sent = 0; sent < count; sent++) {
-      const state: RequestState = {
-        id: 'id',
-        path: '/v1/chat/completions',
-        startedAt: performance.now(),
-        clientIp: '127.0.0.1',
-        signal,
-      };
-      if (withStage) await stage(context, request, response, state, handler);
-      else await handler(context, request, response, state);
-    }
-  };
-}
 
 /** A callgrind command to this process; awaited without blocking, so callgrind can answer it. */
 function control(argument: string): Promise<unknown> {
@@ -72,7 +26,7 @@ function control(argument: string): Promise<unknown> {
 }
 
 async function child(withStage: boolean): Promise<void> {
-  const run = requests(withStage);
+  const run = observedRequests(withStage);
   await run(WARMUP);
   await control('--instr=on');
   await control('--zero');
