@@ -1,42 +1,35 @@
 /**
- * `npm run bench:instructions`: what metrics add to a request, counted in instructions instead of CPU time. The
- * closed loop and the fixed-rate A/B (decision 0018) cannot resolve a few microseconds; an instruction count
- * does not drift with the machine's load. Two cores of the same build, one with `METRICS_ENABLED=false`, each run
- * under `valgrind --tool=callgrind` at the same time, on the Ollama path with the ledger and request log off.
+ * `npm run bench:instructions`: what metrics add to a request, counted in instructions instead of CPU time, end
+ * to end through the real server. The closed loop and the fixed-rate A/B (decision 0018) cannot resolve a few
+ * microseconds, and neither can two processes counted side by side: each optimises its own functions, which
+ * moves a request's count by a few thousand instructions from process to process. So three built cores run in
+ * one process (`bench/gateways-in-one-process.ts`): metrics on, metrics on again (the A/A control) and metrics
+ * off. Every request runs the same compiled code; only the work metrics add differs.
  *
- * Method: V8 runs `--single-threaded` (compilation and garbage collection on the main thread, so every instruction
- * is counted in one place) with `--predictable-gc-schedule` (without it the windows spread several times as
- * widely; with it the young generation is collected about four times as often as natively, which charges
- * metrics' garbage-collection observer about 800 instructions a request too many). Each gateway is warmed up
- * uninstrumented (`INSTRUCTIONS_WARMUP` requests at c=1), then instrumented, then measured in
- * `INSTRUCTIONS_WINDOWS` windows of `INSTRUCTIONS_WINDOW` requests. A window's count leaves out TurboFan
- * compilation, timer callbacks and incremental marking: under valgrind a request takes about 50 times as long, so
- * wall-clock-driven work and late tier-ups would be charged to requests that do not cause them natively. What
- * remains (young-generation garbage collection included) is the request's work. The first window still carries
- * the tail of tiering up and is reported but not compared.
+ * Method: the core on the Ollama path (ledger and request log off, as `npm run bench` runs it) at concurrency
+ * `INSTRUCTIONS_CONCURRENCY`, V8 `--single-threaded` (compilation and garbage collection on the main thread, so
+ * every instruction is counted in one place) and `--predictable-gc-schedule` (scavenges small and regular, so
+ * each window holds its share; natively a window holds none or one, which moves it by thousands). Each core gets
+ * `INSTRUCTIONS_WARMUP` requests, interleaved; then `INSTRUCTIONS_ROUNDS` rounds send a window of
+ * `INSTRUCTIONS_WINDOW` requests to each core in turn, the order rotating every round. This runs twice: natively,
+ * timing each window's user CPU, and under `valgrind --tool=callgrind`, counting its instructions. A count leaves
+ * out what does not follow the request (see {@link LEFT_OUT}); work that runs per collection or per tick rather
+ * than per request cancels by design, such as prom-client's garbage-collection observer, which runs for every
+ * metrics-on core at every collection whichever core is loaded (decision 0027 prices it). The native user CPU
+ * per instruction converts the count into time.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import {
-  median,
-  NODE_FLAGS,
-  root,
-  type Server,
-  send,
-  startGateway,
-  startProcess,
-  stopServer,
-  type Target,
-} from './harness.js';
+import { meanWithInterval, median, NODE_FLAGS, root, send, startProcess, stopServer, type Target } from './harness.js';
 
-const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 25_000);
-const WINDOW = Number(process.env.INSTRUCTIONS_WINDOW ?? 2000);
-const WINDOWS = Number(process.env.INSTRUCTIONS_WINDOWS ?? 4);
-/** Fresh process pairs, one after another: JIT state differs from process to process, so pairs are the unit. */
-const PAIRS = Number(process.env.INSTRUCTIONS_PAIRS ?? 1);
+const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 20_000);
+const WINDOW = Number(process.env.INSTRUCTIONS_WINDOW ?? 1000);
+const ROUNDS = Number(process.env.INSTRUCTIONS_ROUNDS ?? 8);
+const CONCURRENCY = Number(process.env.INSTRUCTIONS_CONCURRENCY ?? 1);
+const NAMES = ['metrics on', 'metrics on (control)', 'metrics off'];
 /** More node flags, e.g. `--perf-basic-prof` so JIT code in kept dumps can be named from /tmp/perf-<pid>.map. */
 const EXTRA_FLAGS = (process.env.INSTRUCTIONS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const API_KEY = 'sk-bench-metrics-instructions-0123';
@@ -47,33 +40,33 @@ const body = JSON.stringify({
 });
 const output = mkdtempSync(join(tmpdir(), 'metrics-instructions-'));
 
-/** `count` requests at c=1, as the chat target `npm run bench` sends the core. */
-async function sendMany(server: Server, count: number): Promise<void> {
-  const target: Target = {
-    name: server.name,
-    server,
-    path: '/v1/chat/completions',
-    headers: { authorization: `Bearer ${API_KEY}` },
-    body,
-    streamBody: body,
-  };
-  const pool = new Pool(server.url, { connections: 1 });
-  try {
-    for (let sent = 0; sent < count; sent++) await send(pool, target, body);
-  } finally {
-    await pool.close();
-  }
+/**
+ * Left out of a window's count: compilation (tier-ups) and a full garbage collection (its incremental marking,
+ * atomic pause and sweeping: natively mostly on V8's helper threads, which `--single-threaded` moves onto the
+ * counted one; its cost follows the live heap and lands in whichever window it falls, 10,000 to 50,000
+ * instructions a request in that window). Scavenges stay in. Timer callbacks stay in too: they run per tick,
+ * not per request, so they fall evenly on the three cores' windows; subtracting them as well subtracted twice
+ * the compilations and sweeps that ran inside them (one window came out 15,000 instructions a request low).
+ */
+const LEFT_OUT = [
+  'v8::internal::Runtime_CompileOptimized(',
+  'v8::internal::Runtime_CompileLazy(',
+  'v8::internal::Runtime_CompileBaseline(',
+  'v8::internal::IncrementalMarking::AdvanceAndFinalizeIfComplete(',
+  'v8::internal::IncrementalMarking::Observer::Step(int',
+  'v8::internal::Heap::MarkCompact(',
+  'v8::internal::Sweeper::RawSweep(',
+];
+
+function control(child: ChildProcess, ...args: string[]): void {
+  execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
 }
 
-function control(server: Server, ...args: string[]): void {
-  execFileSync('callgrind_control', [...args, String(server.child.pid)], { stdio: 'ignore' });
-}
-
-/** Instructions of the server's `part`-th dump (numbered from 1): all, and those inside the named functions. */
-function dumpCounts(server: Server, part: number, functions: readonly string[]): { total: number; inside: number } {
+/** Instructions of the process's `part`-th dump (numbered from 1), less those inside {@link LEFT_OUT}. */
+function countedInstructions(child: ChildProcess, part: number): number {
   const annotated = execFileSync(
     'callgrind_annotate',
-    ['--inclusive=yes', '--threshold=100', join(output, `callgrind.${server.child.pid}.${part}`)],
+    ['--inclusive=yes', '--threshold=100', join(output, `callgrind.${child.pid}.${part}`)],
     { encoding: 'utf8', maxBuffer: 1 << 28 },
   );
   let total = 0;
@@ -82,85 +75,165 @@ function dumpCounts(server: Server, part: number, functions: readonly string[]):
     const count = Number(line.trim().split(/\s+/)[0]?.replaceAll(',', ''));
     if (!Number.isFinite(count)) continue;
     if (line.includes('PROGRAM TOTALS')) total = count;
-    else if (functions.some((name) => line.includes(name))) inside += count;
+    else if (LEFT_OUT.some((name) => line.includes(name))) inside += count;
   }
-  return { total, inside };
+  return total - inside;
+}
+
+/** `count` requests at {@link CONCURRENCY}. */
+async function sendMany(pool: Pool, target: Target, count: number): Promise<void> {
+  let next = 0;
+  const client = async () => {
+    while (next++ < count) await send(pool, target, body);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, client));
+}
+
+interface Host {
+  child: ChildProcess;
+  targets: Target[];
+  pools: Pool[];
+  /** The process's user CPU time so far, in µs (every thread). */
+  userMicros(): Promise<number>;
+}
+
+/** The three cores in one process, natively or under callgrind; resolves once all listen. */
+async function startHost(mockUrl: string, callgrind: boolean): Promise<Host> {
+  const core = {
+    API_KEY,
+    BILLING_ENABLED: 'false',
+    REQUEST_LOG_ENABLED: 'false',
+    RATE_LIMIT_RPS: '1000000',
+    CACHE_ENABLED: 'false',
+    OLLAMA_HOST: mockUrl,
+  };
+  const node = [process.execPath, ...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule', ...EXTRA_FLAGS];
+  const valgrind = [
+    'valgrind',
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    '--dump-instr=no',
+    `--callgrind-out-file=${join(output, 'callgrind.%p')}`,
+  ];
+  const [command, ...args] = [
+    ...(callgrind ? valgrind : []),
+    ...node,
+    '--import',
+    'tsx',
+    'bench/gateways-in-one-process.ts',
+  ];
+  const child = spawn(command as string, args, {
+    cwd: root,
+    env: { ...process.env, GATEWAYS: JSON.stringify([core, core, { ...core, METRICS_ENABLED: 'false' }]) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  child.stdout?.resume(); // the request log lines, drained unread as a process manager's pipe would
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { ports: number[] }).ports));
+    child.once('exit', (code) => reject(new Error(`the gateways' process exited (${code})`)));
+  });
+  const targets: Target[] = ports.map((port, index) => ({
+    name: NAMES[index] ?? '',
+    server: { name: NAMES[index] ?? '', url: `http://127.0.0.1:${port}`, child },
+    path: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${API_KEY}` },
+    body,
+    streamBody: body,
+  }));
+  const userMicros = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (message) => resolve((message as { cpu: { user: number } }).cpu.user));
+      child.send('cpu');
+    });
+  const pools = targets.map((target) => new Pool(target.server.url, { connections: CONCURRENCY }));
+  return { child, targets, pools, userMicros };
 }
 
 /**
- * Left out of a window's count: compilation (tier-ups), timer callbacks, and the incremental marking of a full
- * garbage collection (natively on V8's helper threads, which `--single-threaded` moves onto the counted one;
- * its cost follows the live heap, and one marking cycle in one window added about 50,000 instructions a request).
+ * Warms the host's cores up, then runs {@link ROUNDS} rounds of a window to each core in rotating order,
+ * `measure` taken around each window; returns each core's measurements per round.
  */
-const LEFT_OUT = [
-  'v8::internal::Runtime_CompileOptimized(',
-  'v8::internal::Runtime_CompileLazy(',
-  'v8::internal::Runtime_CompileBaseline(',
-  'node::Environment::RunTimers(',
-  'v8::internal::IncrementalMarking::AdvanceAndFinalizeIfComplete(',
-  'v8::internal::IncrementalMarking::Observer::Step(',
-];
-
-async function measure(name: string, env: Record<string, string>): Promise<number[]> {
-  const server = await startGateway(name, env, 'dist/cli/main.js', {
-    prefix: [
-      'valgrind',
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--dump-instr=no',
-      `--callgrind-out-file=${join(output, 'callgrind.%p')}`,
-    ],
-    nodeFlags: [...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule', ...EXTRA_FLAGS],
-  });
-  try {
-    await sendMany(server, WARMUP);
-    control(server, '--instr=on');
-    await sendMany(server, 500);
-    const perRequest: number[] = [];
-    for (let window = 0; window < WINDOWS; window++) {
-      control(server, '--zero');
-      await sendMany(server, WINDOW);
-      control(server, `--dump=window${window}`);
-      const counts = dumpCounts(server, window + 1, LEFT_OUT);
-      const counted = (counts.total - counts.inside) / WINDOW;
-      perRequest.push(counted);
-      process.stderr.write(
-        `${name}: window ${window + 1}/${WINDOWS} ${(counts.total / WINDOW).toFixed(0)} instructions a request, ${counted.toFixed(0)} without what is left out\n`,
-      );
+async function rounds(host: Host, measure: (window: () => Promise<void>) => Promise<number>): Promise<number[][]> {
+  const each = async (count: number) => {
+    for (const [index, target] of host.targets.entries()) await sendMany(host.pools[index] as Pool, target, count);
+  };
+  for (let part = 0; part < 10; part++) await each(WARMUP / 10);
+  const perRequest: number[][] = host.targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let step = 0; step < host.targets.length; step++) {
+      const index = (round + step) % host.targets.length;
+      const target = host.targets[index] as Target;
+      perRequest[index]?.push(await measure(() => sendMany(host.pools[index] as Pool, target, WINDOW)));
     }
-    return perRequest;
-  } finally {
-    await stopServer(server);
+    process.stderr.write(
+      `round ${round + 1}/${ROUNDS}: ${host.targets.map((target, index) => `${target.name} ${perRequest[index]?.at(-1)?.toFixed(2)}`).join(', ')}\n`,
+    );
   }
+  return perRequest;
+}
+
+async function stopHost(host: Host): Promise<void> {
+  await Promise.all(host.pools.map((pool) => pool.close()));
+  const exited = new Promise((resolve) => host.child.once('exit', resolve));
+  host.child.kill('SIGTERM');
+  await exited;
+}
+
+const format = (values: readonly number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(', ');
+
+/** `a − b` per round: mean ± 95 % interval, median and the rounds. */
+function difference(series: number[][], a: number, b: number, digits = 0): string {
+  const differences = (series[a] ?? []).map((value, round) => value - (series[b]?.[round] ?? Number.NaN));
+  const { mean, half } = meanWithInterval(differences);
+  return `mean ${mean.toFixed(digits)} ± ${half.toFixed(digits)}, median ${median(differences).toFixed(digits)} (rounds: ${format(differences, digits)})`;
 }
 
 async function main(): Promise<void> {
   const mock = await startProcess('mock upstream', ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')]);
   try {
-    const core = {
-      API_KEY,
-      BILLING_ENABLED: 'false',
-      REQUEST_LOG_ENABLED: 'false',
-      RATE_LIMIT_RPS: '1000000',
-      CACHE_ENABLED: 'false',
-      OLLAMA_HOST: mock.url,
-    };
-    const compared: number[] = [];
-    const lines: string[] = [];
-    const format = (values: readonly number[]) => values.map((value) => value.toFixed(0)).join(', ');
-    for (let pair = 1; pair <= PAIRS; pair++) {
-      const [on = [], off = []] = await Promise.all([
-        measure(`metrics on (pair ${pair})`, core),
-        measure(`metrics off (pair ${pair})`, { ...core, METRICS_ENABLED: 'false' }),
-      ]);
-      const differences = on.slice(1).map((value, index) => value - (off[index + 1] ?? Number.NaN));
-      compared.push(...differences);
-      lines.push(
-        `- pair ${pair}: on ${format(on)}; off ${format(off)}; on − off, windows 2 to ${WINDOWS}: ${format(differences)}`,
-      );
-    }
+    // Natively first: each core's user CPU time a request, which converts the counts below into time.
+    process.stderr.write('natively (user CPU µs a request):\n');
+    const native = await startHost(mock.url, false);
+    const user = await rounds(native, async (window) => {
+      const before = await native.userMicros();
+      await window();
+      return ((await native.userMicros()) - before) / WINDOW;
+    });
+    await stopHost(native);
+
+    process.stderr.write('under callgrind (instructions a request):\n');
+    const counted = await startHost(mock.url, true);
+    let dumps = 0;
+    let instrumented = false;
+    const instructions = await rounds(counted, async (window) => {
+      if (!instrumented) {
+        control(counted.child, '--instr=on');
+        instrumented = true;
+      }
+      control(counted.child, '--zero');
+      await window();
+      control(counted.child, `--dump=window${dumps}`);
+      return countedInstructions(counted.child, ++dumps) / WINDOW;
+    });
+    await stopHost(counted);
+
+    const perInstruction = (1000 * median(user.flat())) / median(instructions.flat());
+    const onOff = instructions[0]?.map((value, round) => value - (instructions[2]?.[round] ?? Number.NaN)) ?? [];
     process.stdout.write(
-      `\nInstructions per request (Ollama path, core, c=1; windows of ${WINDOW} after ${WARMUP} uninstrumented requests; compilation, timer callbacks and incremental marking left out):\n${lines.join('\n')}\n- on − off over ${compared.length} windows: median ${median(compared).toFixed(0)} (sorted: ${format([...compared].sort((a, b) => a - b))})\n(valgrind callgrind, node ${process.version} --single-threaded --predictable-gc-schedule)\n`,
+      [
+        '',
+        `Three cores in one process (Ollama path, core, c=${CONCURRENCY}; ${ROUNDS} rounds of ${WINDOW} requests to each after ${WARMUP}, the order rotating):`,
+        `- instructions a request (medians; compilation and full garbage collections left out): ${NAMES.map((name, index) => `${name} ${median(instructions[index] ?? []).toFixed(0)}`).join(', ')}`,
+        `  - metrics on − off: ${difference(instructions, 0, 2)}`,
+        `  - metrics on (control) − off: ${difference(instructions, 1, 2)}`,
+        `  - A/A control, on − on: ${difference(instructions, 0, 1)}`,
+        `- user CPU µs a request, natively (medians): ${NAMES.map((name, index) => `${name} ${median(user[index] ?? []).toFixed(2)}`).join(', ')}`,
+        `  - metrics on − off, timed: ${difference(user, 0, 2, 2)}`,
+        `  - A/A control, on − on, timed: ${difference(user, 0, 1, 2)}`,
+        `- one instruction of a request ≈ ${perInstruction.toFixed(3)} ns of user CPU here, so metrics on − off ≈ ${((median(onOff) * perInstruction) / 1000).toFixed(2)} µs a request (the median count; the garbage-collection observer cancels in this design, decision 0027)`,
+        `(valgrind callgrind, node ${process.version} --single-threaded)`,
+        '',
+      ].join('\n'),
     );
   } finally {
     await stopServer(mock);
