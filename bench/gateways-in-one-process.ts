@@ -1,9 +1,10 @@
 /**
- * Several built gateways in one process, each started as `llamagate serve` starts itself (the same V8 tuning,
- * configuration loading, billing storage, observability and logger), for `bench/metrics-in-process.ts`: requests
- * to each run the same JIT-compiled code, so an A/B between them is not spread by which functions each process
- * happened to optimise. `GATEWAYS` holds a JSON array of environments, one per gateway; their ports go to the
- * parent over IPC in that order, and any later message from the parent is answered with `process.cpuUsage()`.
+ * Several built gateways in one process, each opened by `serve`'s own `openServedGateway` after its V8 tuning
+ * (configuration reloader, billing storage, observability, logger), for `bench/metrics-instructions.ts`:
+ * requests to each run the same JIT-compiled code, so an A/B between them is not spread by which functions each
+ * process happened to optimise. `GATEWAYS` holds a JSON array of environments, one per gateway; their ports go
+ * to the parent over IPC in that order, and any later message from the parent is answered with
+ * `process.cpuUsage()`.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,15 +15,8 @@ const built = async <T>(path: string): Promise<T> =>
 
 const { applyServerV8Tuning } = await built<typeof import('../src/cli/v8-tuning.js')>('cli/v8-tuning');
 const { loadConfig } = await built<typeof import('../src/config/load-config.js')>('config/load-config');
-const { buildGatewayContext, createGatewayLogger } =
-  await built<typeof import('../src/server/create-gateway.js')>('server/create-gateway');
-const { ConfigReloader } = await built<typeof import('../src/server/config-reloader.js')>('server/config-reloader');
-const { openGatewayBilling } =
-  await built<typeof import('../src/server/billing/open-billing.js')>('server/billing/open-billing');
-const { openGatewayObservability } = await built<typeof import('../src/server/observability/open-observability.js')>(
-  'server/observability/open-observability',
-);
-const { createGatewayServer } = await built<typeof import('../src/server/gateway-server.js')>('server/gateway-server');
+const { createGatewayLogger } = await built<typeof import('../src/server/create-gateway.js')>('server/create-gateway');
+const { openServedGateway } = await built<typeof import('../src/cli/serve-command.js')>('cli/serve-command');
 
 applyServerV8Tuning();
 const environments = JSON.parse(process.env.GATEWAYS ?? '[]') as Record<string, string>[];
@@ -30,19 +24,7 @@ const ports: number[] = [];
 for (const env of environments) {
   const options = { env, dotenvFile: false as const, flags: { port: 0, host: '127.0.0.1' } };
   const loaded = loadConfig(options);
-  const logger = createGatewayLogger(loaded);
-  const reloader = new ConfigReloader({
-    load: () => loadConfig(options),
-    build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
-    logger,
-  });
-  const billing = await openGatewayBilling(loaded.config, logger);
-  const observability = await openGatewayObservability(loaded.config, loaded.env, billing, logger);
-  const gateway = createGatewayServer(reloader.build(loaded), {
-    ...(billing === undefined ? {} : { billing }),
-    ...(observability === undefined ? {} : { observability }),
-  });
-  reloader.attach(gateway);
+  const { gateway } = await openServedGateway(loaded, options, createGatewayLogger(loaded));
   ports.push((await gateway.listen()).port);
 }
 process.send?.({ ports });

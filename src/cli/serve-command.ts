@@ -1,9 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { type LoadConfigOptions, loadConfig, redactConfig } from '../config/load-config.js';
+import { type LoadConfigOptions, type LoadedConfig, loadConfig, redactConfig } from '../config/load-config.js';
 import { openGatewayBilling } from '../server/billing/open-billing.js';
 import { ConfigReloader } from '../server/config-reloader.js';
 import { buildGatewayContext, createGatewayLogger } from '../server/create-gateway.js';
 import { createGatewayServer } from '../server/gateway-server.js';
+import type { Logger } from '../server/logger.js';
 import { openGatewayObservability } from '../server/observability/open-observability.js';
 import { checkOllamaAtStartup } from './ollama-startup.js';
 import { applyServerV8Tuning } from './v8-tuning.js';
@@ -22,6 +23,49 @@ export interface ServeOptions extends LoadConfigOptions {
   pidFile?: string;
 }
 
+export interface ServedGateway {
+  gateway: ReturnType<typeof createGatewayServer>;
+  billing: Awaited<ReturnType<typeof openGatewayBilling>>;
+  reloader: ConfigReloader;
+}
+
+/**
+ * The gateway `serve` runs, not yet listening: its configuration reloader, billing storage and observability
+ * (also started this way, several in one process, by `bench/gateways-in-one-process.ts`). Throws with a message
+ * for the operator; the billing storage is closed again when a later step fails.
+ */
+export async function openServedGateway(
+  loaded: LoadedConfig,
+  options: LoadConfigOptions,
+  logger: Logger,
+): Promise<ServedGateway> {
+  const reloader = new ConfigReloader({
+    load: () => loadConfig(options),
+    build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
+    logger,
+  });
+  // Keys, credits and usage: SQLite under LLAMAGATE_DATA_DIR unless DATABASE_URL; closed with the server.
+  let billing: ServedGateway['billing'];
+  try {
+    billing = await openGatewayBilling(loaded.config, logger);
+  } catch (error) {
+    throw new Error(`cannot open the billing storage: ${(error as Error).message}`);
+  }
+  try {
+    // Metrics, the request log and (with OTEL_EXPORTER_OTLP_ENDPOINT) tracing; closed with the server.
+    const observability = await openGatewayObservability(loaded.config, loaded.env, billing, logger);
+    const gateway = createGatewayServer(reloader.build(loaded), {
+      ...(billing === undefined ? {} : { billing }),
+      ...(observability === undefined ? {} : { observability }),
+    });
+    reloader.attach(gateway);
+    return { gateway, billing, reloader };
+  } catch (error) {
+    await billing?.close();
+    throw error;
+  }
+}
+
 /** `llamagate serve`: load config, listen, reload on SIGHUP, drain on SIGINT/SIGTERM. Returns the exit code. */
 export async function serveCommand(options: ServeOptions): Promise<number> {
   applyServerV8Tuning();
@@ -33,33 +77,14 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     return 1;
   }
   const logger = createGatewayLogger(loaded);
-  const reloader = new ConfigReloader({
-    load: () => loadConfig(options),
-    build: (next, self, previous) => buildGatewayContext(next, logger, { reloader: self, previous }),
-    logger,
-  });
-  // Keys, credits and usage: SQLite under LLAMAGATE_DATA_DIR unless DATABASE_URL; closed with the server.
-  let billing: Awaited<ReturnType<typeof openGatewayBilling>>;
+  let served: ServedGateway;
   try {
-    billing = await openGatewayBilling(loaded.config, logger);
+    served = await openServedGateway(loaded, options, logger);
   } catch (error) {
-    process.stderr.write(`llamagate: cannot open the billing storage: ${(error as Error).message}\n`);
-    return 1;
-  }
-  let gateway: ReturnType<typeof createGatewayServer>;
-  try {
-    // Metrics, the request log and (with OTEL_EXPORTER_OTLP_ENDPOINT) tracing; closed with the server.
-    const observability = await openGatewayObservability(loaded.config, loaded.env, billing, logger);
-    gateway = createGatewayServer(reloader.build(loaded), {
-      ...(billing === undefined ? {} : { billing }),
-      ...(observability === undefined ? {} : { observability }),
-    });
-    reloader.attach(gateway);
-  } catch (error) {
-    await billing?.close();
     process.stderr.write(`llamagate: ${(error as Error).message}\n`);
     return 1;
   }
+  const { gateway, billing, reloader } = served;
   try {
     const address = await gateway.listen();
     logger.info(
