@@ -13,16 +13,17 @@
  * `INSTRUCTIONS_WARMUP` requests, interleaved; then `INSTRUCTIONS_ROUNDS` rounds send a window of
  * `INSTRUCTIONS_WINDOW` requests to each core in turn, the order rotating every round. This runs twice: natively,
  * timing each window's user CPU, and under `valgrind --tool=callgrind`, counting its instructions. A count leaves
- * out what does not follow the request (see {@link LEFT_OUT}); work that runs per collection or per tick rather
+ * out what does not follow the request (see `LEFT_OUT` in `bench/callgrind.ts`); work that runs per collection or per tick rather
  * than per request cancels by design, such as prom-client's garbage-collection observer, which runs for every
  * metrics-on core at every collection whichever core is loaded (decision 0027 prices it). The native user CPU
  * per instruction converts the count into time.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { COUNTED_NODE_FLAGS, callgrindPrefix, windowCounter } from './callgrind.js';
 import { meanWithInterval, median, NODE_FLAGS, root, send, startProcess, stopServer, type Target } from './harness.js';
 
 const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP ?? 20_000);
@@ -39,46 +40,6 @@ const body = JSON.stringify({
   temperature: 0.2,
 });
 const output = mkdtempSync(join(tmpdir(), 'metrics-instructions-'));
-
-/**
- * Left out of a window's count: compilation (tier-ups) and a full garbage collection (its incremental marking,
- * atomic pause and sweeping: natively mostly on V8's helper threads, which `--single-threaded` moves onto the
- * counted one; its cost follows the live heap and lands in whichever window it falls, 10,000 to 50,000
- * instructions a request in that window). Scavenges stay in. Timer callbacks stay in too: they run per tick,
- * not per request, so they fall evenly on the three cores' windows; subtracting them as well subtracted twice
- * the compilations and sweeps that ran inside them (one window came out 15,000 instructions a request low).
- */
-const LEFT_OUT = [
-  'v8::internal::Runtime_CompileOptimized(',
-  'v8::internal::Runtime_CompileLazy(',
-  'v8::internal::Runtime_CompileBaseline(',
-  'v8::internal::IncrementalMarking::AdvanceAndFinalizeIfComplete(',
-  'v8::internal::IncrementalMarking::Observer::Step(int',
-  'v8::internal::Heap::MarkCompact(',
-  'v8::internal::Sweeper::RawSweep(',
-];
-
-function control(child: ChildProcess, ...args: string[]): void {
-  execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
-}
-
-/** Instructions of the process's `part`-th dump (numbered from 1), less those inside {@link LEFT_OUT}. */
-function countedInstructions(child: ChildProcess, part: number): number {
-  const annotated = execFileSync(
-    'callgrind_annotate',
-    ['--inclusive=yes', '--threshold=100', join(output, `callgrind.${child.pid}.${part}`)],
-    { encoding: 'utf8', maxBuffer: 1 << 28 },
-  );
-  let total = 0;
-  let inside = 0;
-  for (const line of annotated.split('\n')) {
-    const count = Number(line.trim().split(/\s+/)[0]?.replaceAll(',', ''));
-    if (!Number.isFinite(count)) continue;
-    if (line.includes('PROGRAM TOTALS')) total = count;
-    else if (LEFT_OUT.some((name) => line.includes(name))) inside += count;
-  }
-  return total - inside;
-}
 
 /** `count` requests at {@link CONCURRENCY}. */
 async function sendMany(pool: Pool, target: Target, count: number): Promise<void> {
@@ -107,16 +68,9 @@ async function startHost(mockUrl: string, callgrind: boolean): Promise<Host> {
     CACHE_ENABLED: 'false',
     OLLAMA_HOST: mockUrl,
   };
-  const node = [process.execPath, ...NODE_FLAGS, '--single-threaded', '--predictable-gc-schedule', ...EXTRA_FLAGS];
-  const valgrind = [
-    'valgrind',
-    '--tool=callgrind',
-    '--instr-atstart=no',
-    '--dump-instr=no',
-    `--callgrind-out-file=${join(output, 'callgrind.%p')}`,
-  ];
+  const node = [process.execPath, ...NODE_FLAGS, ...COUNTED_NODE_FLAGS, ...EXTRA_FLAGS];
   const [command, ...args] = [
-    ...(callgrind ? valgrind : []),
+    ...(callgrind ? callgrindPrefix(output) : []),
     ...node,
     '--import',
     'tsx',
@@ -203,18 +157,8 @@ async function main(): Promise<void> {
 
     process.stderr.write('under callgrind (instructions a request):\n');
     const counted = await startHost(mock.url, true);
-    let dumps = 0;
-    let instrumented = false;
-    const instructions = await rounds(counted, async (window) => {
-      if (!instrumented) {
-        control(counted.child, '--instr=on');
-        instrumented = true;
-      }
-      control(counted.child, '--zero');
-      await window();
-      control(counted.child, `--dump=window${dumps}`);
-      return countedInstructions(counted.child, ++dumps) / WINDOW;
-    });
+    const count = windowCounter(counted.child.pid, output);
+    const instructions = await rounds(counted, async (window) => (await count(window, WINDOW)).all);
     await stopHost(counted);
 
     const perInstruction = (1000 * median(user.flat())) / median(instructions.flat());

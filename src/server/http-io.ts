@@ -64,8 +64,9 @@ interface WithResponseHeaders {
 }
 
 /**
- * Adds name/value pairs that every answer to this request carries (request id, rate-limit state). They wait
- * here and go out with the final `writeHead` as one flat list, Node's fast path, instead of a `setHeader` each.
+ * Adds name/value pairs that every answer to this request carries (request id, rate-limit state, billing's cost
+ * and credit headers). They wait here and go out with the final `writeHead` as one flat list, Node's fast path,
+ * instead of a `setHeader` each.
  */
 export function addResponseHeaders(response: ServerResponse, ...pairs: string[]): void {
   const holder = response as ServerResponse & WithResponseHeaders;
@@ -76,7 +77,8 @@ export function addResponseHeaders(response: ServerResponse, ...pairs: string[])
 
 /**
  * Writes the status line and headers: the request's pending headers, then `headers`. Headers set with
- * `setHeader` before (billing's cost headers) are kept; a name given here replaces theirs.
+ * `setHeader` before (the routing headers of a failed call) are kept; a name given here replaces theirs, and
+ * every header then takes Node's slower path through `setHeader`, so the hot path adds its headers as pending.
  */
 export function writeResponseHead(
   response: ServerResponse,

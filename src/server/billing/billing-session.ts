@@ -18,6 +18,7 @@ import type { ApiKeyRecord, Reservation } from '../../storage/key-store.js';
 import type { UsageRecord } from '../../storage/usage-ledger.js';
 import type { Admission, Answer, ExchangeObserver } from '../exchange/exchange-events.js';
 import type { CallerRole, GatewayContext, RequestState } from '../gateway-context.js';
+import { addResponseHeaders } from '../http-io.js';
 import {
   type BillingServices,
   COST_HEADER,
@@ -167,8 +168,8 @@ export class BillingSession implements ExchangeObserver {
       } else if (reservation !== undefined) balance = await this.#settleHold(reservation, cost);
       if (!response.headersSent) {
         // Everything this request charged: its tokens and its priced tool calls.
-        response.setHeader(COST_HEADER, headerDollars(cost + this.#toolCost));
-        if (balance !== undefined) response.setHeader(CREDITS_REMAINING_HEADER, headerDollars(balance));
+        addResponseHeaders(response, COST_HEADER, headerDollars(cost + this.#toolCost));
+        if (balance !== undefined) addResponseHeaders(response, CREDITS_REMAINING_HEADER, headerDollars(balance));
       }
     } catch (error) {
       this.#services.logger.error({ requestId: this.#state.id, err: error }, 'settling a request failed');
@@ -331,10 +332,13 @@ export class BillingSession implements ExchangeObserver {
     this.#hold = amount;
     if (stream) {
       // A stream's headers leave before its cost is known: they carry the hold and what is left beyond it.
-      response.setHeader(COST_RESERVED_HEADER, headerDollars(amount));
-      response.setHeader(
+      const remaining = (credits.balance(key.id) ?? (this.#services.cache.latest(key.id) ?? key).balance) - amount;
+      addResponseHeaders(
+        response,
+        COST_RESERVED_HEADER,
+        headerDollars(amount),
         CREDITS_REMAINING_HEADER,
-        headerDollars((credits.balance(key.id) ?? (this.#services.cache.latest(key.id) ?? key).balance) - amount),
+        headerDollars(remaining),
       );
     }
   }
