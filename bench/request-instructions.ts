@@ -58,7 +58,9 @@ const output = mkdtempSync(join(tmpdir(), 'request-instructions-'));
 async function start(name: string, mockUrl: string): Promise<{ server: Server; headers: Record<string, string> }> {
   const prefix = callgrindPrefix(output);
   const [kind, build] = name.split('@');
-  const main = join(build === 'baseline' ? (BASELINE as string) : root, 'dist', 'cli', 'main.js');
+  if (build !== undefined && (build !== 'baseline' || BASELINE === undefined))
+    throw new Error(`${name}: only \`…@baseline\` targets, with REQUEST_INSTRUCTIONS_BASELINE set, name another build`);
+  const main = join(build === undefined ? root : (BASELINE as string), 'dist', 'cli', 'main.js');
   const nodeFlags = [...NODE_FLAGS, ...COUNTED_NODE_FLAGS, ...EXTRA_FLAGS];
   const common = { RATE_LIMIT_RPS: '1000000', CACHE_ENABLED: 'false', OLLAMA_HOST: mockUrl };
   const data = mkdtempSync(join(output, 'data-'));
@@ -134,7 +136,8 @@ async function main(): Promise<void> {
   const mock = await startProcess('mock upstream', ['--import', 'tsx', join(root, 'bench', 'mock-upstream-server.ts')]);
   const counts = new Map<string, WindowCount[][]>(TARGETS.map((name) => [name, []]));
   try {
-    // Processes in rotating order, so a slower minute does not fall on one target's processes only.
+    // One process of every target per generation: a count does not depend on the minute, but the mock's and
+    // the disk's state is then alike for each target's processes.
     for (let generation = 0; generation < PROCESSES; generation++) {
       for (const name of TARGETS) counts.get(name)?.push(await countProcess(name, mock.url));
     }
