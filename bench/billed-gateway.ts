@@ -9,6 +9,9 @@ import { NODE_FLAGS, type Server, startProcess } from './harness.js';
 
 export type BilledMode = 'sqlite' | 'pg';
 
+/** The master key of every billed gateway a benchmark starts. */
+export const BILLED_MASTER_KEY = 'm';
+
 /** Writes the gateway configuration (the price of `bench-model`) into `directory`; returns its path. */
 export function writeBilledConfig(directory: string): string {
   const config = join(directory, 'billed.yaml');
@@ -32,7 +35,7 @@ export function startBilledGateway(options: {
     RATE_LIMIT_RPS: '1000000',
     CACHE_ENABLED: 'false',
     OLLAMA_HOST: options.upstreamUrl,
-    LLAMAGATE_MASTER_KEY: 'm',
+    LLAMAGATE_MASTER_KEY: BILLED_MASTER_KEY,
     LLAMAGATE_CONFIG: options.config,
     LLAMAGATE_DATA_DIR: options.dataDirectory,
     DATABASE_URL: undefined,
@@ -57,12 +60,16 @@ export function startBilledGateway(options: {
   });
 }
 
-/** Creates a virtual key with $1,000,000 of credits; returns the headers that authenticate with it. */
+/**
+ * Creates a virtual key with $1,000,000 of credits on a gateway whose master key is {@link BILLED_MASTER_KEY};
+ * returns the headers that authenticate with it.
+ */
 export async function fundedKeyHeaders(server: Server): Promise<Record<string, string>> {
   const created = await fetch(`${server.url}/admin/keys`, {
     method: 'POST',
-    headers: { authorization: 'Bearer m', 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${BILLED_MASTER_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
   });
+  if (created.status !== 201) throw new Error(`${server.name}: creating a key gave ${created.status}`);
   return { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
 }

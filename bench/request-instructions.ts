@@ -15,10 +15,11 @@
  * `REQUEST_INSTRUCTIONS_KEEP=1` keeps the dumps, and `REQUEST_INSTRUCTIONS_NODE_FLAGS=--perf-basic-prof` lets
  * their JIT code be named from `/tmp/perf-<pid>.map`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
+import { BILLED_MASTER_KEY, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
 import { COUNTED_NODE_FLAGS, callgrindPrefix, type WindowCount, windowCounter } from './callgrind.js';
 import {
   BARE_FLAGS,
@@ -44,7 +45,6 @@ const TARGETS = (process.env.REQUEST_INSTRUCTIONS_TARGETS ?? 'bare,core,default'
 if (BASELINE !== undefined && !TARGETS.some((name) => name.endsWith('@baseline')))
   TARGETS.push('core@baseline', 'default@baseline');
 
-const MASTER_KEY = 'bench-master-key';
 const API_KEY = 'sk-bench-request-instructions-0123';
 const body = JSON.stringify({
   model: 'bench-model',
@@ -92,17 +92,15 @@ async function start(name: string, mockUrl: string): Promise<{ server: Server; h
         headers: {},
       };
     case 'billed': {
-      const config = join(data, 'billed.yaml');
-      writeFileSync(config, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
-      const env = { ...common, LLAMAGATE_DATA_DIR: data, LLAMAGATE_MASTER_KEY: MASTER_KEY, LLAMAGATE_CONFIG: config };
+      const config = writeBilledConfig(data);
+      const env = {
+        ...common,
+        LLAMAGATE_DATA_DIR: data,
+        LLAMAGATE_MASTER_KEY: BILLED_MASTER_KEY,
+        LLAMAGATE_CONFIG: config,
+      };
       const server = await startGateway(name, env, main, { nodeFlags, prefix });
-      const response = await fetch(`${server.url}/admin/keys`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
-      });
-      if (response.status !== 201) throw new Error(`${name}: creating a key gave ${response.status}`);
-      return { server, headers: { authorization: `Bearer ${((await response.json()) as { key: string }).key}` } };
+      return { server, headers: await fundedKeyHeaders(server) };
     }
     default:
       throw new Error(`unknown target ${name} (bare, core, default, billed)`);

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BILLED_MASTER_KEY, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
 import {
   BARE_FLAGS,
   freePort,
@@ -46,7 +47,6 @@ const CONCURRENCY = 50;
 const STREAM_CHUNKS = 20;
 const PORTKEY_VERSION = '1.15.2';
 const API_KEY = 'bench-key';
-const MASTER_KEY = 'bench-master-key';
 
 const messages = [{ role: 'user', content: 'Say something short.' }];
 const openaiBody = JSON.stringify({ model: 'bench-model', messages, temperature: 0.2 });
@@ -62,16 +62,6 @@ const chat = (name: string, server: Server, headers: Record<string, string> = {}
   body: openaiBody,
   streamBody: openaiStreamBody,
 });
-
-async function createBilledKey(server: Server): Promise<string> {
-  const response = await fetch(`${server.url}/admin/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', credits: 1_000_000 }),
-  });
-  if (response.status !== 201) throw new Error(`${server.name}: creating a key gave ${response.status}`);
-  return ((await response.json()) as { key: string }).key;
-}
 
 /** Portkey's gateway from the npm registry, installed once into bench/.tmp (never a project dependency). */
 function portkeyEntry(): string | undefined {
@@ -175,9 +165,11 @@ async function main(): Promise<void> {
         METRICS_ENABLED: 'false',
       }),
     );
-    const billedConfig = join(scratch, 'billed.yaml');
-    writeFileSync(billedConfig, "prices:\n  bench-model: { input: '0.10', output: '0.20' }\n");
-    const billedEnv = { ...common, LLAMAGATE_MASTER_KEY: MASTER_KEY, LLAMAGATE_CONFIG: billedConfig };
+    const billedEnv = {
+      ...common,
+      LLAMAGATE_MASTER_KEY: BILLED_MASTER_KEY,
+      LLAMAGATE_CONFIG: writeBilledConfig(scratch),
+    };
     const sqlite = await started(
       startGateway('LlamaGate billed (SQLite)', { ...billedEnv, LLAMAGATE_DATA_DIR: join(scratch, 'billed') }),
     );
@@ -258,18 +250,18 @@ async function main(): Promise<void> {
       chat('LlamaGate default (`npm start`: SQLite ledger, no key)', defaults),
       chat('LlamaGate core (API key, ledger off)', core, bearer(API_KEY)),
       chat('LlamaGate core, metrics off', coreNoMetrics, bearer(API_KEY)),
-      chat('LlamaGate billed virtual key (SQLite)', sqlite, bearer(await createBilledKey(sqlite))),
+      chat('LlamaGate billed virtual key (SQLite)', sqlite, await fundedKeyHeaders(sqlite)),
     ];
     if (postgres !== undefined)
       ollamaGroup.push(
-        chat('LlamaGate billed virtual key (Postgres + Redis)', postgres, bearer(await createBilledKey(postgres))),
+        chat('LlamaGate billed virtual key (Postgres + Redis)', postgres, await fundedKeyHeaders(postgres)),
       );
     if (perHold !== undefined)
       ollamaGroup.push(
         chat(
           'LlamaGate billed virtual key (Postgres + Redis, one script per hold)',
           perHold,
-          bearer(await createBilledKey(perHold)),
+          await fundedKeyHeaders(perHold),
         ),
       );
     if (portkey !== undefined)
