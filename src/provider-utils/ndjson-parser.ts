@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { ProviderAPIError } from '../spec/errors.js';
 import { lineTooLong, maxStreamLineLength } from './stream-limits.js';
 
@@ -21,7 +22,8 @@ function parseLine(line: string, provider: string): unknown {
 export class NdjsonLineSplitter {
   readonly #provider: string;
   readonly #limit: number;
-  readonly #decoder = new TextDecoder();
+  /** Keeps a UTF-8 sequence split between chunks; unlike a streaming `TextDecoder` (ICU), it yields one-byte strings for ASCII (decision 0029). */
+  readonly #decoder = new StringDecoder('utf8');
   #buffer = '';
   /** A line that failed after good lines of the same chunk: thrown once those have been handed out. */
   #failure: unknown;
@@ -36,7 +38,7 @@ export class NdjsonLineSplitter {
     this.#throwPending();
     const values: unknown[] = [];
     const limit = this.#limit;
-    let buffer = this.#buffer + (typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    let buffer = this.#buffer + (typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
     let newline = buffer.indexOf('\n');
     while (newline !== -1) {
       if (newline > limit) throw lineTooLong(this.#provider, limit);
@@ -61,7 +63,7 @@ export class NdjsonLineSplitter {
   /** The value of a last line without a newline, if any. */
   end(): unknown[] {
     this.#throwPending();
-    const last = (this.#buffer + this.#decoder.decode()).trim();
+    const last = (this.#buffer + this.#decoder.end()).trim();
     this.#buffer = '';
     return last.length > 0 ? [parseLine(last, this.#provider)] : [];
   }

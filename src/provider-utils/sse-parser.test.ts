@@ -34,6 +34,14 @@ describe('SSE parser', () => {
     }
     expect((await collect(parseSse(split())))[0]?.data).toBe('héllo 🦙');
   });
+
+  it('turns bytes that are not UTF-8, and a sequence the stream cuts short, into U+FFFD', async () => {
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array([...new TextEncoder().encode('data: a'), 0xff, 0x62, 0x0a, 0x0a]);
+      yield new Uint8Array([...new TextEncoder().encode('data: c'), 0xf0, 0x9f]);
+    }
+    expect((await collect(parseSse(body()))).map((event) => event.data)).toEqual(['a\ufffdb', 'c\ufffd']);
+  });
 });
 
 describe('SSE event splitter', () => {
@@ -61,6 +69,14 @@ describe('NDJSON parser', () => {
       { b: 2 },
       { c: 3 },
     ]);
+  });
+
+  it('keeps characters split byte by byte across chunks intact', async () => {
+    const encoded = new TextEncoder().encode('{"t":"日本 🦙"}\n{"u":"é"}\n');
+    async function* split(): AsyncGenerator<Uint8Array> {
+      for (const byte of encoded) yield new Uint8Array([byte]);
+    }
+    expect(await collect(parseNdjson(split(), 'ollama'))).toEqual([{ t: '日本 🦙' }, { u: 'é' }]);
   });
 
   it('fails with a typed provider error on a line that is not JSON', async () => {

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { ProviderAPIError } from '../spec/errors.js';
 import { lineTooLong, maxStreamLineLength } from './stream-limits.js';
 
@@ -17,7 +18,8 @@ export interface SseEvent {
 export class SseEventSplitter {
   readonly #provider: string | undefined;
   readonly #limit: number;
-  readonly #decoder = new TextDecoder();
+  /** Keeps a UTF-8 sequence split between chunks; unlike a streaming `TextDecoder` (ICU), it yields one-byte strings for ASCII (decision 0029). */
+  readonly #decoder = new StringDecoder('utf8');
   #buffer = '';
   #data: string[] = [];
   #dataLength = 0;
@@ -36,7 +38,7 @@ export class SseEventSplitter {
   push(chunk: Uint8Array | string): SseEvent[] {
     this.#throwPending();
     const events: SseEvent[] = [];
-    const buffer = this.#buffer + (typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true }));
+    const buffer = this.#buffer + (typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
     let start = 0;
     try {
       for (let i = 0; i < buffer.length; i++) {
@@ -71,7 +73,7 @@ export class SseEventSplitter {
   /** The last event of a stream that ends without a trailing blank line, if any. */
   end(): SseEvent[] {
     this.#throwPending();
-    const rest = this.#buffer + this.#decoder.decode();
+    const rest = this.#buffer + this.#decoder.end();
     this.#buffer = '';
     if (rest.length > 0) this.#takeLine(rest);
     return this.#data.length > 0 ? [{ event: this.#event, data: this.#data.join('\n'), id: this.#id }] : [];
