@@ -73,3 +73,15 @@ export async function fundedKeyHeaders(server: Server): Promise<Record<string, s
   if (created.status !== 201) throw new Error(`${server.name}: creating a key gave ${created.status}`);
   return { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
 }
+
+/** Drops a schema a billed gateway on Postgres made for itself (its tables with it). */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

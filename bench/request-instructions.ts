@@ -10,7 +10,8 @@
  * `REQUEST_INSTRUCTIONS_PROCESSES` (1) fresh processes per target (a process's JIT moves its count by a few
  * thousand; more processes show it). Targets (`REQUEST_INSTRUCTIONS_TARGETS`, comma-separated): `bare` (the bare
  * translating proxy, the floor), `core` (ledger and request log off), `default` (`npm start`'s settings) and
- * `billed` (a virtual key on SQLite); `REQUEST_INSTRUCTIONS_BASELINE=<another built checkout>` adds that build's
+ * `billed` (a virtual key on SQLite), `billed-pg` (a virtual key on Postgres + Redis at `DATABASE_URL` and
+ * `REDIS_URL`, with credit leases, in a schema and key prefix of its own); `REQUEST_INSTRUCTIONS_BASELINE=<another built checkout>` adds that build's
  * `core@baseline` and `default@baseline`, unless the targets name their own (`billed@baseline`, …). `REQUEST_INSTRUCTIONS_STREAM=1` sends streamed requests;
  * `REQUEST_INSTRUCTIONS_KEEP=1` keeps the dumps, and `REQUEST_INSTRUCTIONS_NODE_FLAGS=--perf-basic-prof` lets
  * their JIT code be named from `/tmp/perf-<pid>.map`.
@@ -19,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { BILLED_MASTER_KEY, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
+import { BILLED_MASTER_KEY, dropSchema, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
 import { COUNTED_NODE_FLAGS, callgrindPrefix, type WindowCount, windowCounter } from './callgrind.js';
 import {
   BARE_FLAGS,
@@ -53,6 +54,8 @@ const body = JSON.stringify({
   ...(STREAM ? { stream: true } : {}),
 });
 const output = mkdtempSync(join(tmpdir(), 'request-instructions-'));
+/** Postgres schemas the `billed-pg` targets made, dropped at the end. */
+const schemas: string[] = [];
 
 /** Starts one target under callgrind; resolves with the server and the headers its requests carry. */
 async function start(name: string, mockUrl: string): Promise<{ server: Server; headers: Record<string, string> }> {
@@ -102,8 +105,27 @@ async function start(name: string, mockUrl: string): Promise<{ server: Server; h
       const server = await startGateway(name, env, main, { nodeFlags, prefix });
       return { server, headers: await fundedKeyHeaders(server) };
     }
+    case 'billed-pg': {
+      const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = process.env;
+      if (databaseUrl === undefined || redisUrl === undefined)
+        throw new Error(`${name} needs DATABASE_URL and REDIS_URL`);
+      const schema = `request_instructions_${process.pid}_${schemas.length}`;
+      schemas.push(schema);
+      const env = {
+        ...common,
+        LLAMAGATE_DATA_DIR: data,
+        LLAMAGATE_MASTER_KEY: BILLED_MASTER_KEY,
+        LLAMAGATE_CONFIG: writeBilledConfig(data),
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+        DATABASE_SCHEMA: schema,
+        REDIS_KEY_PREFIX: `${schema}:`,
+      };
+      const server = await startGateway(name, env, main, { nodeFlags, prefix });
+      return { server, headers: await fundedKeyHeaders(server) };
+    }
     default:
-      throw new Error(`unknown target ${name} (bare, core, default, billed)`);
+      throw new Error(`unknown target ${name} (bare, core, default, billed, billed-pg)`);
   }
 }
 
@@ -141,6 +163,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopServer(mock);
+    for (const schema of schemas) await dropSchema(process.env.DATABASE_URL as string, schema);
     if (process.env.REQUEST_INSTRUCTIONS_KEEP === '1') process.stderr.write(`callgrind dumps kept in ${output}\n`);
     else rmSync(output, { recursive: true, force: true });
   }
