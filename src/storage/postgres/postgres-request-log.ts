@@ -18,6 +18,7 @@ import {
   requestLogRowValues,
 } from '../sql/request-log-sql.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { postgresArrayLiteral } from './postgres-text.js';
 
 export class PostgresRequestLog implements RequestLog {
   readonly #database: PostgresDatabase;
@@ -43,7 +44,7 @@ export class PostgresRequestLog implements RequestLog {
         columns[i]?.push(value);
       });
     }
-    const result = await this.#database.pool.query(this.#insert, columns);
+    const result = await this.#database.pool.query(this.#insert, columns.map(postgresArrayLiteral));
     return result.rowCount ?? 0;
   }
 

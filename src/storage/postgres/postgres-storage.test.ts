@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableNames } from '../sql/sql-identifiers.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
-import { describeRequestLogContract } from '../testing/request-log-contract.js';
+import { describeRequestLogContract, requestLogRecord } from '../testing/request-log-contract.js';
 import { describeWithService } from '../testing/service-env.js';
 import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-contract.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
@@ -46,6 +46,20 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
   describeRequestLogContract('postgres', async () => {
     const log = new PostgresRequestLog(await open());
     return { log, cleanup: () => log.close() };
+  });
+
+  it('stores U+0000 in a batch as U+FFFD instead of failing the batch', async () => {
+    const ledger = new PostgresUsageLedger(await open());
+    const log = new PostgresRequestLog(await open());
+    try {
+      expect(await ledger.append([usageRecord({ requestId: 'nul-1', model: 'a\u0000b' })])).toBe(1);
+      expect((await ledger.list()).map((row) => row.model)).toEqual(['a\uFFFDb']);
+      expect(await log.append([requestLogRecord({ id: 'nul-2', requestBody: '{"x":"\u0000"}' })])).toBe(1);
+      expect((await log.get('nul-2'))?.requestBody).toBe('{"x":"\uFFFD"}');
+    } finally {
+      await ledger.close();
+      await log.close();
+    }
   });
 
   describe('across processes', () => {

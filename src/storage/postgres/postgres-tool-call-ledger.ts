@@ -17,6 +17,7 @@ import {
   validateToolCallRecord,
 } from '../tool-call-ledger.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { postgresArrayLiteral } from './postgres-text.js';
 
 export class PostgresToolCallLedger implements ToolCallLedger {
   readonly #database: PostgresDatabase;
@@ -42,7 +43,7 @@ export class PostgresToolCallLedger implements ToolCallLedger {
         columns[i]?.push(value);
       });
     }
-    const result = await this.#database.pool.query(this.#insert, columns);
+    const result = await this.#database.pool.query(this.#insert, columns.map(postgresArrayLiteral));
     return result.rowCount ?? 0;
   }
 

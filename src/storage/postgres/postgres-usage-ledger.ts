@@ -23,6 +23,7 @@ import {
   validateUsageRecord,
 } from '../usage-ledger.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { postgresArrayLiteral } from './postgres-text.js';
 
 /** SQLSTATE of a transaction Postgres aborted to break a deadlock. */
 const DEADLOCK_DETECTED = '40P01';
@@ -98,16 +99,15 @@ export class PostgresUsageLedger implements UsageLedger {
         });
       }
     }
+    const charging = charges[0]?.length !== 0;
+    const parameters = (charging ? [...columns, ...charges] : columns).map(postgresArrayLiteral);
     for (let attempt = 0; ; attempt++) {
       try {
-        if (charges[0]?.length === 0) {
-          const result = await this.#database.pool.query(this.#insert, columns);
+        if (!charging) {
+          const result = await this.#database.pool.query(this.#insert, parameters);
           return result.rowCount ?? 0;
         }
-        const result = await this.#database.pool.query<{ inserted: number }>(this.#insertCharging, [
-          ...columns,
-          ...charges,
-        ]);
+        const result = await this.#database.pool.query<{ inserted: number }>(this.#insertCharging, parameters);
         return result.rows[0]?.inserted ?? 0;
       } catch (error) {
         // A deadlock victim (another writer with other tables' locks) is safe to replay: the insert is idempotent.

@@ -51,6 +51,35 @@ export function describeUsageLedgerContract(name: string, factory: () => Promise
       ]);
     });
 
+    it('keeps text exactly, whatever characters it holds', async () => {
+      const texts = [
+        '"quoted"',
+        'back\\slash\\',
+        '{braces},commas',
+        ' spaced ',
+        '',
+        'NULL',
+        'émoji 🦙',
+        '\\"',
+        'a\tb\nc',
+      ];
+      const records = texts.map((text, index) =>
+        usageRecord({
+          requestId: `text-${index}`,
+          time: T0 + index,
+          model: text,
+          backend: `backend ${text}`,
+          errorCode: text,
+          clientRequestId: text,
+        }),
+      );
+      expect(await ledger.append(records)).toBe(texts.length);
+      const rows = (await ledger.list()).sort((a, b) => a.time - b.time);
+      expect(rows.map((row) => [row.model, row.backend, row.errorCode, row.clientRequestId])).toEqual(
+        texts.map((text) => [text, `backend ${text}`, text, text]),
+      );
+    });
+
     it('keeps every row of requests that share a client request id, and finds them by it', async () => {
       const rows = ['g-1', 'g-2', 'g-3'].map((requestId, index) =>
         usageRecord({ requestId, clientRequestId: 'same', keyId: index === 2 ? 'key_b' : 'key_a' }),
