@@ -17,22 +17,20 @@ function hasNul(value: unknown): boolean {
   return Array.isArray(value) && value.some(hasNul);
 }
 
-const NEEDS_ESCAPE = /["\\]/;
-const ESCAPED = /["\\]/g;
-
 function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (typeof value !== 'string') throw new TypeError(`a Postgres array element cannot be a ${typeof value}`);
-  const text = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
-  return `"${NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, '\\$&') : text}"`;
+  let text = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  if (text.includes('\\')) text = text.replaceAll('\\', '\\\\');
+  if (text.includes('"')) text = text.replaceAll('"', '\\"');
+  return `"${text}"`;
 }
 
 /**
  * One column of a batch insert as a Postgres array literal (`{"a","b",NULL,3}`), for `unnest($n::type[])`:
- * strings quoted, with U+0000 replaced as above and escaped only when they hold a quote or a backslash. pg would
- * build the same literal from a JS array, but with two regular-expression replacements on every element,
- * numbers included (decision 0030).
+ * strings quoted, with U+0000 replaced as above, backslashes and quotes escaped. pg builds the same literal from
+ * a JS array, but with two regular-expression replacements on every element, numbers included (decision 0030).
  */
 export function postgresArrayLiteral(values: readonly unknown[]): string {
   let literal = '{';
