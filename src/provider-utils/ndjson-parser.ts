@@ -22,7 +22,10 @@ function parseLine(line: string, provider: string): unknown {
 export class NdjsonLineSplitter {
   readonly #provider: string;
   readonly #limit: number;
-  /** Keeps a UTF-8 sequence split between chunks; unlike a streaming `TextDecoder` (ICU), it yields one-byte strings for ASCII (decision 0029). */
+  /**
+   * Keeps a UTF-8 sequence split between chunks; unlike a streaming `TextDecoder` (ICU), it yields one-byte
+   * strings for ASCII (decision 0029).
+   */
   readonly #decoder = new StringDecoder('utf8');
   #buffer = '';
   /** A line that failed after good lines of the same chunk: thrown once those have been handed out. */
