@@ -19,8 +19,8 @@ export class SseEventSplitter {
   readonly #provider: string | undefined;
   readonly #limit: number;
   /**
-   * Keeps a UTF-8 sequence split between chunks; unlike a streaming `TextDecoder` (ICU), it yields one-byte
-   * strings for ASCII (decision 0029).
+   * Keeps a UTF-8 sequence split between chunks; decodes in one step, where a streaming `TextDecoder` goes
+   * through ICU and UTF-16 (decision 0029).
    */
   readonly #decoder = new StringDecoder('utf8');
   #buffer = '';
