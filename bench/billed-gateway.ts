@@ -19,6 +19,14 @@ export function writeBilledConfig(directory: string): string {
   return config;
 }
 
+/** The Postgres database MODE=pg gateways bill in. */
+export const BILLED_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The Postgres schema (and Redis key prefix) of the MODE=pg gateway named `name`; drop it with {@link dropSchema}. */
+export function billedSchema(name: string): string {
+  return name.replace(/[^a-z0-9_]/gi, '_');
+}
+
 /** Starts `main` (a built `dist/cli/main.js`) in front of the Ollama mock at `upstreamUrl`. */
 export function startBilledGateway(options: {
   name: string;
@@ -30,7 +38,7 @@ export function startBilledGateway(options: {
   /** MODE=pg: per-process credit slices (`BILLING_CREDIT_LEASES`, decision 0025). */
   creditLeases?: boolean;
 }): Promise<Server> {
-  const schema = options.name.replace(/[^a-z0-9_]/gi, '_');
+  const schema = billedSchema(options.name);
   const env: Record<string, string | undefined> = {
     RATE_LIMIT_RPS: '1000000',
     CACHE_ENABLED: 'false',
@@ -44,7 +52,7 @@ export function startBilledGateway(options: {
   };
   if (options.mode === 'pg')
     Object.assign(env, {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      DATABASE_URL: BILLED_DATABASE_URL,
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_SCHEMA: schema,
       REDIS_KEY_PREFIX: `${schema}:`,
