@@ -21,7 +21,7 @@ function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (typeof value !== 'string') throw new TypeError(`a Postgres array element cannot be a ${typeof value}`);
-  let text = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  let text = value;
   if (text.includes('\\')) text = text.replaceAll('\\', '\\\\');
   if (text.includes('"')) text = text.replaceAll('"', '\\"');
   return `"${text}"`;
@@ -29,8 +29,9 @@ function arrayElement(value: unknown): string {
 
 /**
  * One column of a batch insert as a Postgres array literal (`{"a","b",NULL,3}`), for `unnest($n::type[])`:
- * strings quoted, with U+0000 replaced as above, backslashes and quotes escaped. pg builds the same literal from
- * a JS array, but with two regular-expression replacements on every element, numbers included (decision 0030).
+ * strings quoted, backslashes and quotes escaped. pg builds the same literal from a JS array, but with two
+ * regular-expression replacements on every element, numbers included (decision 0030). A U+0000 stays in the
+ * literal: `NulSafeClient` replaces it in every parameter, this one included.
  */
 export function postgresArrayLiteral(values: readonly unknown[]): string {
   let literal = '{';
