@@ -18,12 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BILLED_DATABASE_URL,
   type BilledMode,
-  billedSchema,
-  dropSchema,
   fundedKeyHeaders,
   startBilledGateway,
+  stopBilledGateway,
   writeBilledConfig,
 } from './billed-gateway.js';
 import {
@@ -49,13 +47,9 @@ const mock = await startProcess('mock', ['--import', 'tsx', join(here, 'mock-ups
 const bare = await startBareOllamaProxy(mock.url);
 const config = writeBilledConfig(scratch);
 const leased = new Set((process.env.LEASES ?? '').split(',').map((name) => name.trim()));
-/** Every billed gateway's name: on Postgres, each has a schema of its own to drop at the end. */
-const gatewayNames: string[] = [];
-const gateway = (name: string, main: string): Promise<Server> => {
-  const gatewayName = `bfab_${name}_${process.pid}`;
-  gatewayNames.push(gatewayName);
-  return startBilledGateway({
-    name: gatewayName,
+const gateway = (name: string, main: string): Promise<Server> =>
+  startBilledGateway({
+    name: `bfab_${name}_${process.pid}`,
     main,
     mode,
     upstreamUrl: mock.url,
@@ -63,7 +57,6 @@ const gateway = (name: string, main: string): Promise<Server> => {
     dataDirectory: join(scratch, name),
     creditLeases: leased.has(name),
   });
-};
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say something short.' }],
@@ -114,10 +107,6 @@ for (const [index, t] of targets.entries()) {
     }),
   );
 }
-for (const t of targets) {
-  t.server.child.kill('SIGINT');
-  await new Promise((resolve) => t.server.child.once('exit', resolve));
-}
-if (mode === 'pg') for (const name of gatewayNames) await dropSchema(BILLED_DATABASE_URL, billedSchema(name));
+for (const t of targets) await stopBilledGateway(t.server);
 mock.child.kill('SIGINT');
 process.exit(0);

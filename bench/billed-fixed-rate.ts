@@ -19,12 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import {
-  BILLED_DATABASE_URL,
   type BilledMode,
-  billedSchema,
-  dropSchema,
   fundedKeyHeaders,
   startBilledGateway,
+  stopBilledGateway,
   writeBilledConfig,
 } from './billed-gateway.js';
 import {
@@ -81,7 +79,6 @@ async function coreTarget(main: string): Promise<Target> {
 
 async function billedTarget(main: string, storage: BilledMode): Promise<Target> {
   const name = `billed_fixed_${process.pid}_${started++}`;
-  if (storage === 'pg') schemas.push(billedSchema(name));
   const server = await startBilledGateway({
     name,
     main: join(main, 'dist/cli/main.js'),
@@ -101,8 +98,6 @@ function withInterval(values: readonly number[], digits: number): string {
   return `${mean.toFixed(digits)} ± ${half.toFixed(digits)}`;
 }
 
-/** The Postgres schemas of the running generation's billed gateways, dropped when they stop. */
-const schemas: string[] = [];
 const cpu: number[][] = mains.map(() => []);
 const p50: number[][] = mains.map(() => []);
 for (let generation = 0; generation < GENERATIONS; generation++) {
@@ -123,11 +118,7 @@ for (let generation = 0; generation < GENERATIONS; generation++) {
   await Promise.all(pools.map((pool) => pool.close()));
   const latency = await latencies(targets, SEQUENTIAL, 200);
   for (const [which, measured] of latency.entries()) p50[which]?.push(measured.p50);
-  for (const target of targets) {
-    target.server.child.kill('SIGTERM');
-    await new Promise((resolve) => target.server.child.once('exit', resolve));
-  }
-  for (const schema of schemas.splice(0)) await dropSchema(BILLED_DATABASE_URL, schema);
+  for (const target of targets) await stopBilledGateway(target.server);
   process.stderr.write(
     `generation ${generation + 1}/${GENERATIONS}: ${mains.map((main, which) => `${main} ${cpu[which]?.at(-1)?.toFixed(1)} µs, p50 ${p50[which]?.at(-1)?.toFixed(3)} ms`).join(' | ')}\n`,
   );

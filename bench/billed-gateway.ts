@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_FLAGS, type Server, startProcess } from './harness.js';
+import { NODE_FLAGS, type Server, startProcess, stopServer } from './harness.js';
 
 export type BilledMode = 'sqlite' | 'pg';
 
@@ -20,15 +20,16 @@ export function writeBilledConfig(directory: string): string {
 }
 
 /** The Postgres database MODE=pg gateways bill in. */
-export const BILLED_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const BILLED_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-/** The Postgres schema (and Redis key prefix) of the MODE=pg gateway named `name`; drop it with {@link dropSchema}. */
-export function billedSchema(name: string): string {
-  return name.replace(/[^a-z0-9_]/gi, '_');
-}
+/** The schema each MODE=pg gateway made for itself, dropped by {@link stopBilledGateway}. */
+const postgresSchemas = new WeakMap<Server, string>();
 
-/** Starts `main` (a built `dist/cli/main.js`) in front of the Ollama mock at `upstreamUrl`. */
-export function startBilledGateway(options: {
+/**
+ * Starts `main` (a built `dist/cli/main.js`) in front of the Ollama mock at `upstreamUrl`; stop it with
+ * {@link stopBilledGateway}.
+ */
+export async function startBilledGateway(options: {
   name: string;
   main: string;
   mode: BilledMode;
@@ -38,7 +39,7 @@ export function startBilledGateway(options: {
   /** MODE=pg: per-process credit slices (`BILLING_CREDIT_LEASES`, decision 0025). */
   creditLeases?: boolean;
 }): Promise<Server> {
-  const schema = billedSchema(options.name);
+  const schema = options.name.replace(/[^a-z0-9_]/gi, '_');
   const env: Record<string, string | undefined> = {
     RATE_LIMIT_RPS: '1000000',
     CACHE_ENABLED: 'false',
@@ -59,13 +60,22 @@ export function startBilledGateway(options: {
       BILLING_CREDIT_LEASES: options.creditLeases === true ? 'true' : 'false',
     });
   const args = [...NODE_FLAGS, options.main, 'serve', '--port', '0', '--host', '127.0.0.1'];
-  return startProcess(options.name, args, {
+  const server = await startProcess(options.name, args, {
     env,
     portFrom: (line) => {
       const entry = JSON.parse(line) as { msg?: string; port?: number };
       return entry.msg === 'LlamaGate listening' ? entry.port : undefined;
     },
   });
+  if (options.mode === 'pg') postgresSchemas.set(server, schema);
+  return server;
+}
+
+/** Stops a server; for a MODE=pg gateway, also drops the Postgres schema it made for itself. */
+export async function stopBilledGateway(server: Server): Promise<void> {
+  await stopServer(server);
+  const schema = postgresSchemas.get(server);
+  if (schema !== undefined) await dropSchema(BILLED_DATABASE_URL, schema);
 }
 
 /**
