@@ -4,8 +4,9 @@
  * version exactly once.
  */
 import type pg from 'pg';
-import { requestLogIndexes } from '../sql/request-log-sql.js';
+import { requestLogIndexes, requestLogPartialIndexes } from '../sql/request-log-sql.js';
 import type { TableNames } from '../sql/sql-identifiers.js';
+import { usageKeyPartialIndex } from '../sql/usage-sql.js';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,8 @@ export interface Migration {
   statements: string[];
 }
 
-export function postgresMigrations(t: TableNames, prefix: string): Migration[] {
+/** `schema` qualifies the indexes a migration drops (Postgres keeps them in their table's schema). */
+export function postgresMigrations(t: TableNames, prefix: string, schema: string): Migration[] {
   return [
     {
       version: 1,
@@ -153,6 +155,14 @@ export function postgresMigrations(t: TableNames, prefix: string): Migration[] {
         `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_time ON ${t.toolCalls} (time)`,
       ],
     },
+    {
+      version: 6,
+      name: 'key, status and error-type indexes hold only the rows their filters match',
+      statements: [
+        ...requestLogPartialIndexes(t.requestLog, prefix, `${schema}.`),
+        ...usageKeyPartialIndex(t.usage, prefix, `${schema}.`),
+      ],
+    },
   ];
 }
 
@@ -176,7 +186,7 @@ export async function migratePostgres(
       (await client.query<{ version: number }>(`SELECT version FROM ${t.migrations}`)).rows.map((row) => row.version),
     );
     const done: number[] = [];
-    for (const migration of postgresMigrations(t, prefix)) {
+    for (const migration of postgresMigrations(t, prefix, schema)) {
       if (applied.has(migration.version)) continue;
       for (const statement of migration.statements) await client.query(statement);
       await client.query(`INSERT INTO ${t.migrations} (version, name, applied_at) VALUES ($1, $2, $3)`, [

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestLogListQuery } from '../sql/request-log-sql.js';
 import { tableNames } from '../sql/sql-identifiers.js';
+import { listQuery } from '../sql/usage-sql.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract, requestLogRecord } from '../testing/request-log-contract.js';
 import { describeWithService } from '../testing/service-env.js';
@@ -142,7 +144,14 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     const { rows } = await databases[0]!.pool.query(
       `SELECT version FROM ${schema}.boot_schema_migrations ORDER BY version`,
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(rows).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+      { version: 4 },
+      { version: 5 },
+      { version: 6 },
+    ]);
     await Promise.all(databases.map((database) => database.retain().release()));
   });
 
@@ -154,7 +163,7 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     await client.query(
       `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
     );
-    for (const migration of postgresMigrations(t, 'old_').filter((each) => each.version <= 2)) {
+    for (const migration of postgresMigrations(t, 'old_', schema).filter((each) => each.version <= 2)) {
       for (const statement of migration.statements) await client.query(statement);
       await client.query(`INSERT INTO ${t.migrations} VALUES ($1, $2, 0)`, [migration.version, migration.name]);
     }
@@ -170,6 +179,59 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
       ['client-chosen', undefined],
     ]);
     await ledger.close();
+  });
+
+  it('upgrades the key, status and error-type indexes to hold only the rows their filters match, and the filters use them', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const t = tableNames('partial_', (table) => `${schema}.${table}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+    );
+    for (const migration of postgresMigrations(t, 'partial_', schema).filter((each) => each.version <= 5)) {
+      for (const statement of migration.statements) await client.query(statement);
+      await client.query(`INSERT INTO ${t.migrations} VALUES ($1, $2, 0)`, [migration.version, migration.name]);
+    }
+    await client.end();
+    const database = await open('partial_');
+    const { rows } = await database.pool.query(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'partial_%' AND indexdef LIKE '% WHERE %' ORDER BY indexname`,
+      [schema],
+    );
+    expect(
+      rows.map((row) => `${row.indexname}: ${String(row.indexdef).replace(`${schema}.`, '')}`),
+    ).toMatchInlineSnapshot(`
+        [
+          "partial_request_log_error_type_time: CREATE INDEX partial_request_log_error_type_time ON partial_request_log USING btree (error_type, "time", id) WHERE (error_type IS NOT NULL)",
+          "partial_request_log_key_time: CREATE INDEX partial_request_log_key_time ON partial_request_log USING btree (key_id, "time", id) WHERE (key_id IS NOT NULL)",
+          "partial_request_log_status_time: CREATE INDEX partial_request_log_status_time ON partial_request_log USING btree (status, "time", id) WHERE (status >= 400)",
+          "partial_usage_key_time: CREATE INDEX partial_usage_key_time ON partial_usage USING btree (key_id, "time") WHERE (key_id IS NOT NULL)",
+        ]
+      `);
+    const plan = async ({ text, values }: { text: string; values: unknown[] }) => {
+      const session = await database.pool.connect();
+      try {
+        // An empty table is cheapest to scan whole; the question here is only whether the index can be used.
+        await session.query('SET enable_seqscan = off');
+        const { rows: steps } = await session.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+        return steps.map((step) => step['QUERY PLAN']).join('\n');
+      } finally {
+        await session.query('RESET enable_seqscan');
+        session.release();
+      }
+    };
+    expect(await plan(requestLogListQuery(t.requestLog, { keyId: 'key_a' }, 'postgres'))).toContain(
+      'using partial_request_log_key_time',
+    );
+    expect(await plan(requestLogListQuery(t.requestLog, { errorType: 'provider_error' }, 'postgres'))).toContain(
+      'using partial_request_log_error_type_time',
+    );
+    expect(await plan(requestLogListQuery(t.requestLog, { status: { exact: 429 } }, 'postgres'))).toContain(
+      'using partial_request_log_status_time',
+    );
+    expect(await plan(listQuery(t.usage, { keyId: 'key_a' }, 'postgres'))).toContain('using partial_usage_key_time');
+    await database.retain().release();
   });
 
   it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {

@@ -212,3 +212,11 @@ export function listQuery(table: string, options: UsageListOptions, dialect: Sql
   text += ` ORDER BY time DESC, request_id DESC LIMIT ${params.add(clampListLimit(options.limit))}`;
   return { text, values: params.values };
 }
+
+/** Migration 6 for the usage ledger: its key index holds keyed rows only, as the request log's does. */
+export function usageKeyPartialIndex(table: string, prefix: string, indexSchema = ''): string[] {
+  return [
+    `DROP INDEX IF EXISTS ${indexSchema}${prefix}usage_key_time`,
+    `CREATE INDEX IF NOT EXISTS ${prefix}usage_key_time ON ${table} (key_id, time) WHERE key_id IS NOT NULL`,
+  ];
+}

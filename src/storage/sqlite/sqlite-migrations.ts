@@ -4,8 +4,9 @@
  * one IMMEDIATE transaction, so two processes opening the same file cannot both apply a version.
  */
 import type Database from 'better-sqlite3';
-import { requestLogIndexes } from '../sql/request-log-sql.js';
+import { requestLogIndexes, requestLogPartialIndexes } from '../sql/request-log-sql.js';
 import type { TableNames } from '../sql/sql-identifiers.js';
+import { usageKeyPartialIndex } from '../sql/usage-sql.js';
 
 export interface Migration {
   version: number;
@@ -149,6 +150,11 @@ export function sqliteMigrations(t: TableNames, prefix: string): Migration[] {
         `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_key_time ON ${t.toolCalls} (key_id, time)`,
         `CREATE INDEX IF NOT EXISTS ${prefix}tool_calls_time ON ${t.toolCalls} (time)`,
       ],
+    },
+    {
+      version: 6,
+      name: 'key, status and error-type indexes hold only the rows their filters match',
+      statements: [...requestLogPartialIndexes(t.requestLog, prefix), ...usageKeyPartialIndex(t.usage, prefix)],
     },
   ];
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requestLogListQuery } from '../sql/request-log-sql.js';
 import { tableNames } from '../sql/sql-identifiers.js';
+import { listQuery } from '../sql/usage-sql.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract } from '../testing/request-log-contract.js';
 import { TestClock } from '../testing/service-env.js';
@@ -156,7 +158,14 @@ describe('sqlite storage files', () => {
     first.release();
     const second = SqliteDatabase.open({ file }).retain();
     const versions = second.db.prepare('SELECT version FROM lg_schema_migrations ORDER BY version').all();
-    expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(versions).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+      { version: 4 },
+      { version: 5 },
+      { version: 6 },
+    ]);
     expect(second.db.pragma('journal_mode', { simple: true })).toBe('wal');
     second.release();
   });
@@ -186,6 +195,61 @@ describe('sqlite storage files', () => {
       ['client-chosen', undefined],
     ]);
     await ledger.close();
+  });
+
+  it('upgrades the key, status and error-type indexes to hold only the rows their filters match, and the filters use them', () => {
+    mkdirSync(dirname(file), { recursive: true });
+    const old = new Database(file);
+    const t = tableNames('lg_');
+    old.exec(
+      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    );
+    for (const migration of sqliteMigrations(t, 'lg_').filter((each) => each.version <= 5)) {
+      for (const statement of migration.statements) old.exec(statement);
+      old.prepare(`INSERT INTO ${t.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
+    }
+    old.close();
+    const database = SqliteDatabase.open({ file }).retain();
+    const indexes = database.db
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %' ORDER BY name`)
+      .all();
+    expect(indexes).toMatchInlineSnapshot(`
+      [
+        {
+          "name": "lg_request_log_error_type_time",
+          "sql": "CREATE INDEX lg_request_log_error_type_time ON lg_request_log (error_type, time, id) WHERE error_type IS NOT NULL",
+        },
+        {
+          "name": "lg_request_log_key_time",
+          "sql": "CREATE INDEX lg_request_log_key_time ON lg_request_log (key_id, time, id) WHERE key_id IS NOT NULL",
+        },
+        {
+          "name": "lg_request_log_status_time",
+          "sql": "CREATE INDEX lg_request_log_status_time ON lg_request_log (status, time, id) WHERE status >= 400",
+        },
+        {
+          "name": "lg_usage_key_time",
+          "sql": "CREATE INDEX lg_usage_key_time ON lg_usage (key_id, time) WHERE key_id IS NOT NULL",
+        },
+      ]
+    `);
+    const plan = ({ text, values }: { text: string; values: unknown[] }) =>
+      (database.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...values) as { detail: string }[])
+        .map((step) => step.detail)
+        .join('; ');
+    expect(plan(requestLogListQuery(t.requestLog, { keyId: 'key_a' }, 'sqlite'))).toContain(
+      'USING INDEX lg_request_log_key_time (key_id=?)',
+    );
+    expect(plan(requestLogListQuery(t.requestLog, { errorType: 'provider_error' }, 'sqlite'))).toContain(
+      'USING INDEX lg_request_log_error_type_time (error_type=?)',
+    );
+    expect(plan(requestLogListQuery(t.requestLog, { status: { exact: 429 } }, 'sqlite'))).toContain(
+      'USING INDEX lg_request_log_status_time (status=?)',
+    );
+    expect(plan(listQuery(t.usage, { keyId: 'key_a' }, 'sqlite'))).toContain(
+      'USING INDEX lg_usage_key_time (key_id=?)',
+    );
+    database.release();
   });
 
   it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {
