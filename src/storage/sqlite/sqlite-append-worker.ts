@@ -29,18 +29,20 @@ function statement(sql) {
   }
   return prepared;
 }
-// followUps[i]: [sql, params][] run after row i, only when row i was inserted (so a replay applies them once).
+// followUps[i]: [index into followUpSql, params][] run after row i, only when row i was inserted (so a replay
+// applies them once).
 function insertAll(sql) {
   let run = inserts.get(sql);
   if (run === undefined) {
     const insert = db.prepare(sql);
-    run = db.transaction((rows, followUps) => {
+    run = db.transaction((rows, followUpSql, followUps) => {
+      const prepared = followUpSql === undefined ? [] : followUpSql.map(statement);
       let inserted = 0;
       for (let i = 0; i < rows.length; i++) {
         const changes = insert.run(rows[i]).changes;
         inserted += changes;
         const after = followUps === undefined ? undefined : followUps[i];
-        if (changes === 1 && after) for (const [text, params] of after) statement(text).run(params);
+        if (changes === 1 && after) for (const [index, params] of after) prepared[index].run(params);
       }
       return inserted;
     });
@@ -55,7 +57,8 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ id: message.id, inserted: insertAll(message.sql).immediate(message.rows, message.followUps) });
+    const inserted = insertAll(message.sql).immediate(message.rows, message.followUpSql, message.followUps);
+    parentPort.postMessage({ id: message.id, inserted });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String((error && error.message) || error), code: error && error.code });
   }
@@ -74,6 +77,29 @@ function appendError(message: string, code: string | undefined): Error {
  * it, and only when the row was new, so a replayed batch never applies them twice.
  */
 export type FollowUps = readonly (readonly [sql: string, params: readonly unknown[]])[] | undefined;
+
+/**
+ * Follow-ups as the worker takes them: each distinct statement's SQL once per message, and each follow-up as its
+ * index there, so the worker neither receives nor hashes the same SQL text again for every row (decision 0032).
+ */
+function indexedFollowUps(followUps: readonly FollowUps[] | undefined): {
+  followUpSql?: string[];
+  followUps?: (readonly [index: number, params: readonly unknown[]])[][];
+} {
+  if (followUps === undefined) return {};
+  const indexes = new Map<string, number>();
+  const indexed = followUps.map((after) =>
+    (after ?? []).map(([sql, params]) => {
+      let index = indexes.get(sql);
+      if (index === undefined) {
+        index = indexes.size;
+        indexes.set(sql, index);
+      }
+      return [index, params] as const;
+    }),
+  );
+  return { followUpSql: [...indexes.keys()], followUps: indexed };
+}
 
 interface Pending {
   resolve(inserted: number): void;
@@ -133,7 +159,7 @@ export class SqliteAppendWorker {
     result.then(forget, forget);
     this.#inflight.add(result);
     this.#worker.ref();
-    this.#worker.postMessage({ id, sql, rows, followUps });
+    this.#worker.postMessage({ id, sql, rows, ...indexedFollowUps(followUps) });
     return result;
   }
 
