@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestLogListQuery } from '../sql/request-log-sql.js';
-import { tableNames } from '../sql/sql-identifiers.js';
+import { type TableNames, tableNames } from '../sql/sql-identifiers.js';
 import { listQuery } from '../sql/usage-sql.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract, requestLogRecord } from '../testing/request-log-contract.js';
@@ -155,18 +155,24 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     await Promise.all(databases.map((database) => database.retain().release()));
   });
 
-  it('upgrades a schema of the previous version: old rows stay, new rows carry the client id', async () => {
+  /** Tables with `prefix` as migrations 1 to `version` left them (what an older LlamaGate made), and an open client. */
+  async function tablesAtVersion(prefix: string, version: number): Promise<{ client: pg.Client; t: TableNames }> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const t = tableNames('old_', (table) => `${schema}.${table}`);
+    const t = tableNames(prefix, (table) => `${schema}.${table}`);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
       `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
     );
-    for (const migration of postgresMigrations(t, 'old_', schema).filter((each) => each.version <= 2)) {
+    for (const migration of postgresMigrations(t, prefix, schema).filter((each) => each.version <= version)) {
       for (const statement of migration.statements) await client.query(statement);
       await client.query(`INSERT INTO ${t.migrations} VALUES ($1, $2, 0)`, [migration.version, migration.name]);
     }
+    return { client, t };
+  }
+
+  it('upgrades a schema of the previous version: old rows stay, new rows carry the client id', async () => {
+    const { client, t } = await tablesAtVersion('old_', 2);
     await client.query(
       `INSERT INTO ${t.usage} (request_id, time, key_id, model, backend, cost, status, cache_hit, estimated)
        VALUES ('client-chosen', 1, 'key_a', 'm', 'b', 5, 200, FALSE, FALSE)`,
@@ -182,17 +188,7 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
   });
 
   it('upgrades the key, status and error-type indexes to hold only the rows their filters match, and the filters use them', async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    const t = tableNames('partial_', (table) => `${schema}.${table}`);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query(
-      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
-    );
-    for (const migration of postgresMigrations(t, 'partial_', schema).filter((each) => each.version <= 5)) {
-      for (const statement of migration.statements) await client.query(statement);
-      await client.query(`INSERT INTO ${t.migrations} VALUES ($1, $2, 0)`, [migration.version, migration.name]);
-    }
+    const { client, t } = await tablesAtVersion('partial_', 5);
     await client.end();
     const database = await open('partial_');
     const { rows } = await database.pool.query(

@@ -108,6 +108,21 @@ describeUsageLedgerContract('sqlite', async () => {
   };
 });
 
+/** A database file as migrations 1 to `version` left it (what an older LlamaGate wrote), still open. */
+function databaseAtVersion(path: string, version: number): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const old = new Database(path);
+  const t = tableNames('lg_');
+  old.exec(
+    `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+  );
+  for (const migration of sqliteMigrations(t, 'lg_').filter((each) => each.version <= version)) {
+    for (const statement of migration.statements) old.exec(statement);
+    old.prepare(`INSERT INTO ${t.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
+  }
+  return old;
+}
+
 describe('sqlite storage files', () => {
   let temp: ReturnType<typeof tempDir>;
   let file: string;
@@ -172,15 +187,8 @@ describe('sqlite storage files', () => {
 
   it('upgrades a database file of the previous version: old rows stay, new rows carry the client id', async () => {
     const oldFile = join(temp.dir, 'old.db');
-    const old = new Database(oldFile);
+    const old = databaseAtVersion(oldFile, 2);
     const t = tableNames('lg_');
-    old.exec(
-      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-    );
-    for (const migration of sqliteMigrations(t, 'lg_').filter((each) => each.version <= 2)) {
-      for (const statement of migration.statements) old.exec(statement);
-      old.prepare(`INSERT INTO ${t.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
-    }
     old
       .prepare(
         `INSERT INTO ${t.usage} (request_id, time, key_id, model, backend, cost, status, cache_hit, estimated)
@@ -198,17 +206,8 @@ describe('sqlite storage files', () => {
   });
 
   it('upgrades the key, status and error-type indexes to hold only the rows their filters match, and the filters use them', () => {
-    mkdirSync(dirname(file), { recursive: true });
-    const old = new Database(file);
+    databaseAtVersion(file, 5).close();
     const t = tableNames('lg_');
-    old.exec(
-      `CREATE TABLE ${t.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-    );
-    for (const migration of sqliteMigrations(t, 'lg_').filter((each) => each.version <= 5)) {
-      for (const statement of migration.statements) old.exec(statement);
-      old.prepare(`INSERT INTO ${t.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
-    }
-    old.close();
     const database = SqliteDatabase.open({ file }).retain();
     const indexes = database.db
       .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %' ORDER BY name`)
@@ -253,16 +252,8 @@ describe('sqlite storage files', () => {
   });
 
   it('upgrades a database made before key MCP restrictions: old keys keep working with none', async () => {
-    mkdirSync(dirname(file), { recursive: true });
-    const old = new Database(file);
+    const old = databaseAtVersion(file, 2);
     const tables = tableNames('lg_');
-    old.exec(
-      `CREATE TABLE ${tables.migrations} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
-    );
-    for (const migration of sqliteMigrations(tables, 'lg_').slice(0, 2)) {
-      for (const statement of migration.statements) old.exec(statement);
-      old.prepare(`INSERT INTO ${tables.migrations} VALUES (?, ?, 0)`).run(migration.version, migration.name);
-    }
     old
       .prepare(
         `INSERT INTO ${tables.keys} (id, name, key_hash, display_prefix, created_at, updated_at) VALUES ('key_old', 'old', 'h', 'sk-lg-x', 1, 1)`,
