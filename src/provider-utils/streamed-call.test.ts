@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BufferedCallFailure } from './buffered-call.js';
 import { streamedCall } from './streamed-call.js';
@@ -84,6 +84,42 @@ describe('streamedCall', () => {
     expect((failure as BufferedCallFailure).cutoff).toBe('timeout');
     response.close();
     expect(settled).toBe(1);
+  });
+
+  it('an open stream keeps the parsed headers and lets go of the raw header buffers undici hands over', async () => {
+    // An interceptor in front of the pool sees the controller the handler gets, before and after the handler.
+    let controller: Dispatcher.DispatchController | undefined;
+    let rawBefore: unknown;
+    const watched = pool.compose(
+      (dispatch) => (options, handler) =>
+        dispatch(options, {
+          onRequestStart: (started, context) => {
+            controller = started;
+            handler.onRequestStart?.(started, context);
+          },
+          onResponseStart: (started, status, headers, message) => {
+            rawBefore = started.rawHeaders;
+            handler.onResponseStart?.(started, status, headers, message);
+          },
+          onResponseData: (started, chunk) => handler.onResponseData?.(started, chunk),
+          onResponseEnd: (started, trailers) => handler.onResponseEnd?.(started, trailers),
+          onResponseError: (started, error) => handler.onResponseError?.(started, error),
+        }),
+    );
+    const response = await streamedCall({
+      dispatcher: watched,
+      origin,
+      path: '/drip?headers',
+      method: 'POST',
+      headers: {},
+      body: '{}',
+    });
+    expect(Array.isArray(rawBefore) && rawBefore.every((part) => Buffer.isBuffer(part))).toBe(true);
+    expect(controller?.rawHeaders).toBeNull();
+    expect(response.headers['content-type']).toBe('application/x-ndjson');
+    const iterator = response.body[Symbol.asyncIterator]();
+    expect(Buffer.from((await iterator.next()).value as Uint8Array).toString()).toBe('{"line":1}\n');
+    response.close();
   });
 
   it('close() before the end drops the upstream connection and ends a waiting read', async () => {

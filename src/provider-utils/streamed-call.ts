@@ -176,7 +176,10 @@ class StreamedCallHandler
     if (this.#pendingAbort !== undefined) controller.abort(this.#pendingAbort);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // The parsed headers are all this call reads; the controller would keep the raw header Buffers for the
+    // stream's whole life (docs/decisions/0033-open-stream-memory.md).
+    controller.rawHeaders = null;
     if (this.#settled) return;
     this.status = statusCode;
     this.headers = headers;

@@ -87,11 +87,14 @@ export function writeResponseHead(
   contentType: string,
   contentLength?: number,
 ): void {
-  const list = [...((response as ServerResponse & WithResponseHeaders)[RESPONSE_HEADERS] ?? [])];
+  const holder = response as ServerResponse & WithResponseHeaders;
+  const list = [...(holder[RESPONSE_HEADERS] ?? [])];
   if (headers !== undefined) for (const name in headers) list.push(name, String(headers[name]));
   list.push('content-type', contentType);
   if (contentLength !== undefined) list.push('content-length', String(contentLength));
   response.writeHead(status, list);
+  // Sent: an open stream need not keep the list for its whole life (docs/decisions/0033-open-stream-memory.md).
+  holder[RESPONSE_HEADERS] = undefined;
 }
 
 export function sendJson(
