@@ -21,8 +21,10 @@ export function writeBilledConfig(directory: string): string {
 
 /** The Postgres database MODE=pg gateways bill in. */
 const BILLED_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+/** The Redis MODE=pg gateways keep holds and balances in. */
+const BILLED_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** The schema each MODE=pg gateway made for itself, dropped by {@link stopBilledGateway}. */
+/** The schema (and Redis key prefix) each MODE=pg gateway made for itself, dropped by {@link stopBilledGateway}. */
 const postgresSchemas = new WeakMap<Server, string>();
 
 /**
@@ -54,7 +56,7 @@ export async function startBilledGateway(options: {
   if (options.mode === 'pg')
     Object.assign(env, {
       DATABASE_URL: BILLED_DATABASE_URL,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: BILLED_REDIS_URL,
       DATABASE_SCHEMA: schema,
       REDIS_KEY_PREFIX: `${schema}:`,
       BILLING_CREDIT_LEASES: options.creditLeases === true ? 'true' : 'false',
@@ -71,11 +73,11 @@ export async function startBilledGateway(options: {
   return server;
 }
 
-/** Stops a server; for a MODE=pg gateway, also drops the Postgres schema it made for itself. */
+/** Stops a server; for a MODE=pg gateway, also drops the Postgres schema and Redis keys it made for itself. */
 export async function stopBilledGateway(server: Server): Promise<void> {
   await stopServer(server);
   const schema = postgresSchemas.get(server);
-  if (schema !== undefined) await dropSchema(BILLED_DATABASE_URL, schema);
+  if (schema !== undefined) await dropBilledStorage(BILLED_DATABASE_URL, schema, BILLED_REDIS_URL);
 }
 
 /**
@@ -92,8 +94,11 @@ export async function fundedKeyHeaders(server: Server): Promise<Record<string, s
   return { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
 }
 
-/** Drops a schema a billed gateway on Postgres made for itself (its tables with it). */
-export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+/**
+ * Drops what a billed gateway on Postgres + Redis made for itself: its Postgres schema (its tables with it) and,
+ * given `redisUrl`, its Redis keys (prefix `<schema>:`, the prefix every benchmark gives it).
+ */
+export async function dropBilledStorage(databaseUrl: string, schema: string, redisUrl?: string): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -101,5 +106,16 @@ export async function dropSchema(databaseUrl: string, schema: string): Promise<v
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   } finally {
     await client.end();
+  }
+  if (redisUrl === undefined) return;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    // Schema names are letters, digits and underscores: nothing in them is a glob character.
+    for await (const keys of redis.scanStream({ match: `${schema}:*`, count: 1000 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await redis.unlink(...keys);
+  } finally {
+    redis.disconnect();
   }
 }

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { BILLED_MASTER_KEY, dropSchema, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
+import { BILLED_MASTER_KEY, dropBilledStorage, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
 import { COUNTED_NODE_FLAGS, callgrindPrefix, type WindowCount, windowCounter } from './callgrind.js';
 import {
   BARE_FLAGS,
@@ -163,7 +163,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopServer(mock);
-    for (const schema of schemas) await dropSchema(process.env.DATABASE_URL as string, schema);
+    for (const schema of schemas)
+      await dropBilledStorage(process.env.DATABASE_URL as string, schema, process.env.REDIS_URL);
     if (process.env.REQUEST_INSTRUCTIONS_KEEP === '1') process.stderr.write(`callgrind dumps kept in ${output}\n`);
     else rmSync(output, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BILLED_MASTER_KEY, dropSchema, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
+import { BILLED_MASTER_KEY, dropBilledStorage, fundedKeyHeaders, writeBilledConfig } from './billed-gateway.js';
 import {
   BARE_FLAGS,
   freePort,
@@ -345,7 +345,8 @@ async function main(): Promise<void> {
     await Promise.all(servers.map(stopServer));
     rmSync(scratch, { recursive: true, force: true });
     if (process.env.DATABASE_URL && process.env.REDIS_URL)
-      for (const name of [schema, `${schema}_holds`]) await dropSchema(process.env.DATABASE_URL, name);
+      for (const name of [schema, `${schema}_holds`])
+        await dropBilledStorage(process.env.DATABASE_URL, name, process.env.REDIS_URL);
   }
 }
 

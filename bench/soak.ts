@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { openStorage } from '../src/storage/index.js';
 import { startFaultUpstream, type UpstreamFault } from '../src/test-support/fault-upstream.js';
+import { dropBilledStorage } from './billed-gateway.js';
 import { rssMb, startProcess } from './harness.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
@@ -240,13 +241,7 @@ for (let beforeId: number | undefined; ; ) {
 }
 const rows = (await storage.usage.summarize({ keyId: id }))[0]?.requests ?? 0;
 await storage.close();
-if (POSTGRES) {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await client.end();
-}
+if (POSTGRES) await dropBilledStorage(DATABASE_URL, SCHEMA, REDIS_URL);
 
 const checks: [string, boolean, string][] = [
   ['no unexpected status or failure', problems.length === 0, `${problems.length} (${problems.slice(0, 3).join('; ')})`],
