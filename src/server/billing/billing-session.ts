@@ -31,10 +31,9 @@ import {
 import { type AdmissionPrice, admissionPrice, priceTableFor, refusesUnpriced, servedPriceKey } from './price-lookup.js';
 import {
   chatPromptShape,
-  countPromptTokens,
-  countTextTokens,
   embeddingPromptShape,
   generatedText,
+  meteredUsage,
   type PromptShape,
   promptTokenBound,
 } from './token-estimate.js';
@@ -362,7 +361,7 @@ export class BillingSession implements ExchangeObserver {
    * overdraft, and keeps it as this request's metered usage.
    */
   async #meterCost(): Promise<Micros> {
-    const usage = await this.#meter();
+    const usage = await meteredUsage(this.#usage, this.#shape, this.#chat ? this.#generated : undefined);
     const model = this.#model ?? '';
     const table = priceTableFor(this.#context.config);
     const reported = table.cost(this.#settledPriceKey(table) ?? model, usage, {
@@ -450,29 +449,6 @@ export class BillingSession implements ExchangeObserver {
       'upstream reported more usage than the request allowed; backend flagged',
     );
     if (state.backend !== undefined) this.#context.router.backendNode(state.backend)?.stats.recordUsageAnomaly(facts);
-  }
-
-  /** The provider's counts; what it left out is counted here and the result marked estimated. */
-  async #meter(): Promise<MeteredUsage> {
-    const reported = this.#usage;
-    let estimated = reported?.estimated === true;
-    let promptTokens = reported?.promptTokens;
-    if (promptTokens === undefined) {
-      promptTokens = this.#shape === undefined ? 0 : await countPromptTokens(this.#shape);
-      estimated = true;
-    }
-    let completionTokens = reported?.completionTokens;
-    if (completionTokens === undefined && this.#chat) {
-      completionTokens = await countTextTokens(this.#generated);
-      estimated = true;
-    }
-    return {
-      promptTokens,
-      completionTokens,
-      cachedTokens: reported?.cachedTokens,
-      reasoningTokens: reported?.reasoningTokens,
-      estimated,
-    };
   }
 
   #record(response: ServerResponse): UsageRecord {

@@ -5,7 +5,8 @@
  * - a real count with `gpt-tokenizer` (o200k) after the call, only when the provider reported no usage, so
  *   estimated ledger rows are close to what a provider would have reported.
  */
-import type { ChatRequest, ChatStreamPart } from '../../spec/chat.js';
+import type { ChatRequest, ChatStreamPart, Usage } from '../../spec/chat.js';
+import type { MeteredUsage } from './billing-services.js';
 
 /** Tokens an image is reserved and counted at (high-detail images of the larger providers stay below it). */
 export const IMAGE_TOKENS = 1600;
@@ -77,6 +78,35 @@ export async function countTextTokens(texts: readonly string[]): Promise<number>
   let tokens = 0;
   for (const text of texts) tokens += text === '' ? 0 : count(text);
   return tokens;
+}
+
+/**
+ * The provider's counts; what it left out is counted here and the result marked estimated: prompt tokens from
+ * the prompt's shape, completion tokens (chat only: `generated` is undefined otherwise) from the generated text.
+ */
+export async function meteredUsage(
+  reported: Usage | undefined,
+  shape: PromptShape | undefined,
+  generated: readonly string[] | undefined,
+): Promise<MeteredUsage> {
+  let estimated = reported?.estimated === true;
+  let promptTokens = reported?.promptTokens;
+  if (promptTokens === undefined) {
+    promptTokens = shape === undefined ? 0 : await countPromptTokens(shape);
+    estimated = true;
+  }
+  let completionTokens = reported?.completionTokens;
+  if (completionTokens === undefined && generated !== undefined) {
+    completionTokens = await countTextTokens(generated);
+    estimated = true;
+  }
+  return {
+    promptTokens,
+    completionTokens,
+    cachedTokens: reported?.cachedTokens,
+    reasoningTokens: reported?.reasoningTokens,
+    estimated,
+  };
 }
 
 /** The generated text a stream part carries (what a provider bills as output), or undefined. */
