@@ -6,6 +6,7 @@ import {
   countTextTokens,
   generatedText,
   IMAGE_TOKENS,
+  meteredUsage,
   promptTokenBound,
 } from './token-estimate.js';
 
@@ -47,6 +48,28 @@ describe('token estimates', () => {
   it('counts with the o200k tokenizer when the provider reported nothing', async () => {
     expect(await countTextTokens(['Hello', ' world'])).toBe(2);
     expect(await countPromptTokens({ texts: ['hi'], images: 1, messages: 1 })).toBe(1 + IMAGE_TOKENS + 4 + 3);
+  });
+
+  it('meters the reported counts and counts only what the provider left out, marking the result estimated', async () => {
+    const shape = { texts: ['hi'], images: 0, messages: 1 };
+    const reported = { promptTokens: 10, completionTokens: 5, cachedTokens: 2, reasoningTokens: 1 };
+    expect(await meteredUsage(reported, shape, ['Hello', ' world'])).toEqual({ ...reported, estimated: false });
+    expect(await meteredUsage({ promptTokens: 10 }, shape, ['Hello', ' world'])).toEqual({
+      promptTokens: 10,
+      completionTokens: 2,
+      cachedTokens: undefined,
+      reasoningTokens: undefined,
+      estimated: true,
+    });
+    // An embedding has no generated text: its completion tokens stay unknown rather than zero.
+    expect(await meteredUsage(undefined, shape, undefined)).toEqual({
+      promptTokens: 1 + 4 + 3,
+      completionTokens: undefined,
+      cachedTokens: undefined,
+      reasoningTokens: undefined,
+      estimated: true,
+    });
+    expect((await meteredUsage({ ...reported, estimated: true }, shape, [])).estimated).toBe(true);
   });
 
   it('takes generated text from text, reasoning, refusal and tool-call parts only', () => {
