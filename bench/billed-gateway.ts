@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dropServiceState } from '../src/storage/testing/service-cleanup.js';
 import { NODE_FLAGS, type Server, startProcess, stopServer } from './harness.js';
 
 export type BilledMode = 'sqlite' | 'pg';
@@ -98,24 +99,6 @@ export async function fundedKeyHeaders(server: Server): Promise<Record<string, s
  * Drops what a billed gateway on Postgres + Redis made for itself: its Postgres schema (its tables with it) and,
  * given `redisUrl`, its Redis keys (prefix `<schema>:`, the prefix every benchmark gives it).
  */
-export async function dropBilledStorage(databaseUrl: string, schema: string, redisUrl?: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
-  if (redisUrl === undefined) return;
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    // Schema names are letters, digits and underscores: nothing in them is a glob character.
-    for await (const keys of redis.scanStream({ match: `${schema}:*`, count: 1000 }) as AsyncIterable<string[]>)
-      if (keys.length > 0) await redis.unlink(...keys);
-  } finally {
-    redis.disconnect();
-  }
+export function dropBilledStorage(databaseUrl: string, schema: string, redisUrl?: string): Promise<void> {
+  return dropServiceState({ databaseUrl, schema, redisUrl, redisKeyPrefix: `${schema}:` });
 }

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { CreditCharge } from './credit-accounts.js';
 import { openStorage, type Storage } from './index.js';
 import type { RedisCounterStore } from './redis/redis-counter-store.js';
 import { CREDIT_SETTLE } from './redis/redis-credit-scripts.js';
 import { chargedUsageRecord } from './testing/charged-usage-record.js';
+import { dropServiceState } from './testing/service-cleanup.js';
 import { describeWithServices } from './testing/service-env.js';
 
 const REFRESH_MS = 50;
@@ -122,10 +122,12 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit holds in Redis acros
     });
 
   afterAll(async () => {
-    const client = new pg.Client({ connectionString: urls.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropServiceState({
+      databaseUrl: urls.DATABASE_URL,
+      schema,
+      redisUrl: urls.REDIS_URL,
+      redisKeyPrefix,
+    });
   });
 
   it('never overdraws one key from two processes, and charges each settlement once with its row', async () => {

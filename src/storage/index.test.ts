@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { parseDollars } from '../pricing/money.js';
 import { PriceTable } from '../pricing/prices.js';
 import { hashApiKey, openStorage, type Storage } from './index.js';
+import { deleteRedisKeys, dropServiceState } from './testing/service-cleanup.js';
 import { describeWithService } from './testing/service-env.js';
 import { usageRecord } from './testing/usage-ledger-contract.js';
 
@@ -69,19 +69,21 @@ describeWithService('DATABASE_URL', 'openStorage on Postgres', (databaseUrl) => 
       await exerciseRequestFlow(storage);
       await storage.close();
     } finally {
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
+      await dropServiceState({ databaseUrl, schema });
     }
   });
 });
 
 describeWithService('REDIS_URL', 'openStorage with Redis', (redisUrl) => {
   it('uses Redis counters when a Redis URL is given', async () => {
-    const storage = await openStorage({ redisUrl, redisKeyPrefix: `lgtest:${randomBytes(6).toString('hex')}:` });
-    expect(storage.backends).toEqual({ database: 'memory', counters: 'redis' });
-    await exerciseRequestFlow(storage);
-    await storage.close();
+    const redisKeyPrefix = `lgtest:${randomBytes(6).toString('hex')}:`;
+    try {
+      const storage = await openStorage({ redisUrl, redisKeyPrefix });
+      expect(storage.backends).toEqual({ database: 'memory', counters: 'redis' });
+      await exerciseRequestFlow(storage);
+      await storage.close();
+    } finally {
+      await deleteRedisKeys(redisUrl, redisKeyPrefix);
+    }
   });
 });

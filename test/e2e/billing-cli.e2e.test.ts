@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIError } from 'openai';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsCommand } from '../../src/cli/credits-command.js';
 import { keysCommand } from '../../src/cli/keys-command.js';
 import { usageCommand } from '../../src/cli/usage-command.js';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import {
   answerWith,
@@ -187,10 +187,12 @@ describe.skipIf(!withServices && process.env.CI !== 'true')('llamagate keys revo
     } finally {
       await gateway.close();
       await upstream.close();
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${env.DATABASE_SCHEMA} CASCADE`);
-      await client.end();
+      await dropServiceState({
+        databaseUrl,
+        schema: env.DATABASE_SCHEMA,
+        redisUrl,
+        redisKeyPrefix: env.REDIS_KEY_PREFIX,
+      });
     }
   });
 });

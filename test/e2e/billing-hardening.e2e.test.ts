@@ -8,8 +8,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, type BillingGateway, startBillingGateway } from './billing-harness.js';
@@ -34,10 +34,12 @@ function postgresSetup(databaseUrl: string, redisUrl: string): StorageSetup {
       REDIS_KEY_PREFIX: `lgtest:${suffix}:`,
     },
     async cleanup() {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
+      await dropServiceState({
+        databaseUrl,
+        schema,
+        redisUrl,
+        redisKeyPrefix: `lgtest:${suffix}:`,
+      });
     },
   };
 }

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { APIError } from 'openai';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { bodyOf, type MockUpstream, sendJson, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import {
@@ -50,10 +50,12 @@ function postgresSetup(databaseUrl: string, redisUrl: string): StorageSetup {
       REDIS_COMMAND_TIMEOUT: '5s',
     }),
     async cleanup() {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
+      await dropServiceState({
+        databaseUrl,
+        schema,
+        redisUrl,
+        redisKeyPrefix: `lgtest:${suffix}:`,
+      });
     },
   };
 }

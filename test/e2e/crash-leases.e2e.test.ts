@@ -7,9 +7,9 @@
 
 import type { ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, chatChunks, MASTER_KEY, waitFor, writeGatewayConfig } from './billing-harness.js';
@@ -101,10 +101,12 @@ function crashSuite(databaseUrl: string, redisUrl: string, creditLeases: boolean
     await Promise.all([doomed?.kill(), survivor?.stop()]);
     await storage?.close();
     await upstream?.close();
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropServiceState({
+      databaseUrl,
+      schema,
+      redisUrl,
+      redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    });
   }, 30_000);
 
   it('frees the slot and the hold of a SIGKILLed process within seconds', async () => {

@@ -5,9 +5,9 @@
  * and a graceful stop flushes the usage still buffered.
  */
 
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, MASTER_KEY, waitFor, writeGatewayConfig } from './billing-harness.js';
@@ -81,10 +81,12 @@ function multiProcessSuite(databaseUrl: string, redisUrl: string) {
     await Promise.all([a?.stop(), b?.stop()]);
     await storage?.close();
     await upstream?.close();
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropServiceState({
+      databaseUrl,
+      schema,
+      redisUrl,
+      redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    });
   }, 30_000);
 
   it('holds a global rpm limit across both processes and charges each success once', async () => {

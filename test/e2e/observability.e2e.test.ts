@@ -8,8 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIError } from 'openai';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, sendJson, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import {
@@ -47,10 +47,12 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'observability on Postgres +
       },
       creditLeases: true,
       async cleanup() {
-        const client = new pg.Client({ connectionString: urls.DATABASE_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
+        await dropServiceState({
+          databaseUrl: urls.DATABASE_URL,
+          schema,
+          redisUrl: urls.REDIS_URL,
+          redisKeyPrefix: `lgtest:${suffix}:`,
+        });
       },
     };
   }),

@@ -12,8 +12,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, type BillingGateway, startBillingGateway, writeGatewayConfig } from './billing-harness.js';
@@ -101,10 +101,12 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'a non-streamed answer befor
     await gateway?.close();
     await upstream?.close();
     await relay?.close();
-    const client = new pg.Client({ connectionString: urls.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropServiceState({
+      databaseUrl: urls.DATABASE_URL,
+      schema,
+      redisUrl: urls.REDIS_URL,
+      redisKeyPrefix: `lgtest:${suffix}:`,
+    });
   });
 
   it('answers while the settlement waits for Redis, then charges exactly once it gets through', async () => {

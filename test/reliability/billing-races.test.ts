@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, SQLITE_FILE_NAME, type Storage } from '../../src/storage/index.js';
+import { dropServiceState } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { type BillingGateway, MASTER_KEY, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
@@ -295,10 +296,12 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], '200-way race across two pro
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop(), leasedA?.stop(), leasedB?.stop()]);
     await storage?.close();
-    const client = new pg.Client({ connectionString: urls.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropServiceState({
+      databaseUrl: urls.DATABASE_URL,
+      schema,
+      redisUrl: urls.REDIS_URL,
+      redisKeyPrefix,
+    });
   }, 30_000);
 
   it(`serves exactly ${AFFORDABLE} of ${CONCURRENCY} across both, charges each once, never overdraws`, async () => {

@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, expect, it, vi } from 'vitest';
 import { openStorage, type Storage } from '../index.js';
 import { chargedUsageRecord } from '../testing/charged-usage-record.js';
+import { dropServiceState } from '../testing/service-cleanup.js';
 import { describeWithServices } from '../testing/service-env.js';
 import { LeasedCreditAccounts } from './leased-credit-accounts.js';
 import { RedisCounterStore } from './redis-counter-store.js';
@@ -34,10 +34,12 @@ describeWithServices(['DATABASE_URL', 'REDIS_URL'], 'credit leases in Redis acro
   const leasesOf = (storage: Storage) => (storage.credits as LeasedCreditAccounts).leases;
 
   afterAll(async () => {
-    const client = new pg.Client({ connectionString: urls.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropServiceState({
+      databaseUrl: urls.DATABASE_URL,
+      schema,
+      redisUrl: urls.REDIS_URL,
+      redisKeyPrefix,
+    });
   });
 
   it('admits and settles inside its slice without a round trip; charges reach Redis before their rows', async () => {

@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StorageLogger } from '../storage-logger.js';
 import { describeCounterStoreContract } from '../testing/counter-store-contract.js';
+import { deleteRedisKeys } from '../testing/service-cleanup.js';
 import { describeWithService } from '../testing/service-env.js';
 import { RedisCounterStore, type RedisCounterStoreOptions } from './redis-counter-store.js';
 
 function recordingLogger(): StorageLogger & { warnings: string[] } {
   const warnings: string[] = [];
   return { warnings, info() {}, error() {}, warn: (_details, message) => warnings.push(message) };
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const admin = new Redis(url);
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(...keys);
-  await admin.quit();
 }
 
 function listen(server: Server): Promise<number> {
@@ -79,7 +72,7 @@ describeWithService('REDIS_URL', 'redis counters', (url) => {
 
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
-    for (const prefix of prefixes.splice(0)) await deleteKeys(url, prefix);
+    for (const prefix of prefixes.splice(0)) await deleteRedisKeys(url, prefix);
   });
 
   describeCounterStoreContract('redis', async ({ now }) => {
