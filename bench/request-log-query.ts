@@ -9,12 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { PostgresDatabase } from '../src/storage/postgres/postgres-database.js';
 import { PostgresRequestLog } from '../src/storage/postgres/postgres-request-log.js';
 import type { RequestLog, RequestLogQuery, RequestLogRecord } from '../src/storage/request-log.js';
 import { SqliteDatabase } from '../src/storage/sqlite/sqlite-database.js';
 import { SqliteRequestLog } from '../src/storage/sqlite/sqlite-request-log.js';
+import { dropSchema } from '../src/storage/testing/service-cleanup.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const BATCH = 5_000;
@@ -138,10 +138,7 @@ if (url) {
     await bench('Postgres', log, () => database.pool.query(`ANALYZE ${database.tables.requestLog}`));
   } finally {
     await log.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(url, schema);
   }
 } else {
   process.stdout.write('\n(set DATABASE_URL to bench Postgres too)\n');

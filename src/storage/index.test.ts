@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDollars } from '../pricing/money.js';
 import { PriceTable } from '../pricing/prices.js';
 import { hashApiKey, openStorage, type Storage } from './index.js';
-import { deleteRedisKeys, dropServiceState } from './testing/service-cleanup.js';
+import { deleteRedisKeys, dropSchema } from './testing/service-cleanup.js';
 import { describeWithService } from './testing/service-env.js';
 import { usageRecord } from './testing/usage-ledger-contract.js';
 
@@ -69,7 +69,7 @@ describeWithService('DATABASE_URL', 'openStorage on Postgres', (databaseUrl) => 
       await exerciseRequestFlow(storage);
       await storage.close();
     } finally {
-      await dropServiceState({ databaseUrl, schema });
+      await dropSchema(databaseUrl, schema);
     }
   });
 });

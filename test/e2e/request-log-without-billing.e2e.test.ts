@@ -6,10 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openGatewayObservability } from '../../src/server/observability/open-observability.js';
+import { dropSchema } from '../../src/storage/testing/service-cleanup.js';
 import { describeWithServices } from '../../src/storage/testing/service-env.js';
 import { type MockUpstream, startMockUpstream } from '../../src/test-support/mock-upstream.js';
 import { answerWith, MASTER_KEY, writeGatewayConfig } from './billing-harness.js';
@@ -33,10 +33,7 @@ describeWithServices(['DATABASE_URL'], 'request log without billing, on Postgres
         DATABASE_SCHEMA: schema,
       },
       async cleanup() {
-        const client = new pg.Client({ connectionString: urls.DATABASE_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
+        await dropSchema(urls.DATABASE_URL, schema);
       },
     };
   }),

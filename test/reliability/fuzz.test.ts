@@ -10,8 +10,8 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema } from '../../src/storage/testing/service-cleanup.js';
 import { type FaultUpstream, startFaultUpstream } from '../../src/test-support/fault-upstream.js';
 import { type BillingGateway, MASTER_KEY, startBillingGateway, waitFor } from '../e2e/billing-harness.js';
 import { buildRawRequest, buildRequest, type ErrorShape, type FuzzRequest, Random } from './fuzz-corpus.js';
@@ -69,10 +69,7 @@ afterAll(async () => {
   await gateway?.close();
   await upstream?.close();
   if (POSTGRES_SCHEMA !== undefined) {
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${POSTGRES_SCHEMA} CASCADE`);
-    await client.end();
+    await dropSchema(process.env.DATABASE_URL as string, POSTGRES_SCHEMA);
   }
 });
 

@@ -6,6 +6,7 @@ import { type TableNames, tableNames } from '../sql/sql-identifiers.js';
 import { listQuery } from '../sql/usage-sql.js';
 import { describeKeyStoreContract } from '../testing/key-store-contract.js';
 import { describeRequestLogContract, requestLogRecord } from '../testing/request-log-contract.js';
+import { dropSchema } from '../testing/service-cleanup.js';
 import { describeWithService } from '../testing/service-env.js';
 import { describeToolCallLedgerContract } from '../testing/tool-call-ledger-contract.js';
 import { describeUsageLedgerContract, usageRecord } from '../testing/usage-ledger-contract.js';
@@ -24,10 +25,7 @@ describeWithService('DATABASE_URL', 'postgres storage', (url) => {
     PostgresDatabase.open({ connectionString: url, schema, tablePrefix });
 
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(url, schema);
   });
 
   describeKeyStoreContract('postgres', async (options) => {

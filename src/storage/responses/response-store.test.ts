@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll } from 'vitest';
 import { describeResponseStoreContract } from '../testing/response-store-contract.js';
+import { dropSchema } from '../testing/service-cleanup.js';
 import { describeWithService } from '../testing/service-env.js';
 import { PostgresResponseStore } from './postgres-response-store.js';
 import { SqliteResponseStore } from './sqlite-response-store.js';
@@ -20,10 +20,7 @@ describeWithService('DATABASE_URL', 'postgres response store', (url) => {
   const schema = `lg_resp_${randomBytes(6).toString('hex')}`;
   let prefixes = 0;
   afterAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(url, schema);
   });
   describeResponseStoreContract('postgres', () =>
     PostgresResponseStore.open({ connectionString: url, schema, tablePrefix: `t${++prefixes}_` }),
